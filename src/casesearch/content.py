@@ -1,0 +1,583 @@
+"""The site's pages: find them, read their front matter and text, build `Document`s.
+
+Follows Jekyll's rules (what is a page, drafts, collections, permalinks, dates) and
+tolerates what real sites hold; a page that cannot be read raises `ContentError` naming
+the file, the line and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .config import Settings
+from .errors import ContentError
+from .markdown import Section, clean_inline, normalize_text, to_sections
+
+__all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # posix path relative to the content folder
+    url: str  # settings.base_url + permalink path
+    title: str
+    summary: str
+    tags: tuple[str, ...]  # topics, de-duplicated, order kept
+    category: str  # "" when none
+    date: str | None  # ISO 8601 with offset; None when unknown
+    lang: str  # normalised code: "fr", "en", ...
+    sections: tuple[Section, ...]
+
+    @property
+    def body(self) -> str:
+        """All headings and section texts, joined by blank lines."""
+        return "\n\n".join(part for s in self.sections for part in (s.heading, s.text) if part)
+
+    @property
+    def headings(self) -> str:
+        return "\n".join(s.heading for s in self.sections if s.heading)
+
+
+@dataclass(frozen=True)
+class PageFile:
+    source: str  # posix path relative to the content folder
+    path: Path  # absolute path
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str  # short human reason: "draft", "published: false", ...
+
+
+PAGE_SUFFIXES = frozenset({".md", ".markdown", ".html"})
+_MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+# Jekyll never renders these folders; vendor and node_modules hold dependencies
+_SPECIAL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_plugins",
+                           "node_modules", "vendor", ".git"})
+# files with these suffixes are assets or data, never pages, even with front matter
+_STATIC_SUFFIXES = frozenset(
+    ".png .jpg .jpeg .gif .webp .avif .svg .ico .bmp .tif .tiff .css .scss .sass .js .mjs .map "
+    ".json .yml .yaml .toml .xml .rss .atom .txt .csv .tsv .pdf .zip .gz .woff .woff2 .ttf .otf "
+    ".eot .mp3 .mp4 .webm .ogg .rb .py .sh .lock .gemspec .odt .ods .docx .xlsx .pptx .ics "
+    ".webmanifest .htaccess".split())
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def _path_skip_reason(source: str) -> str | None:
+    """Why Jekyll would not render this path as a page, from the path alone."""
+    parts = source.split("/")
+    for folder in parts[:-1]:
+        if folder == "_drafts":
+            return "draft"
+        if folder in _SPECIAL_DIRS or folder.startswith("."):
+            return f"inside '{folder}' (not rendered by Jekyll)"
+    if parts[-1].startswith("_"):
+        return "draft (file name starts with '_')"
+    if parts[-1].startswith("."):
+        return "hidden file"
+    return None
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _starts_with_front_matter(path: str) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(8)
+    return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+
+
+def discover(settings: Settings) -> tuple[list[PageFile], list[ContentError]]:
+    """Candidate page files sorted by source, and errors for entries that cannot be pages."""
+    root = Path(os.path.abspath(settings.content_dir))
+    if not root.is_dir():
+        return [], [ContentError(".", f"content folder '{root}' does not exist: create it or set content_dir")]
+    real_root = root.resolve()
+    pages: list[PageFile] = []
+    errors: list[ContentError] = []
+    seen = {real_root}  # symlinked folders may loop
+    stack = [(root, "")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            errors.append(ContentError(rel or ".", f"cannot read folder ({exc.strerror}): check its permissions"))
+            continue
+        for entry in entries:
+            name, source = entry.name, f"{rel}/{entry.name}" if rel else entry.name
+            if name.startswith(".") or name in _SPECIAL_DIRS or name == "_drafts":
+                continue
+            suffix = _suffix(name)
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode):
+                    target = Path(entry.path).resolve()
+                    if not target.exists():
+                        if suffix not in _STATIC_SUFFIXES:
+                            errors.append(ContentError(source, "broken symlink: point it to an existing file or remove it"))
+                        continue
+                    if not _within(target, real_root):
+                        if target.is_dir() or suffix not in _STATIC_SUFFIXES:
+                            errors.append(ContentError(source, f"symlink leads outside the content folder (to '{target}'): "
+                                                               "copy the file into the content folder instead"))
+                        continue
+                    st = os.stat(entry.path)
+                if stat.S_ISDIR(st.st_mode):
+                    real = Path(entry.path).resolve()
+                    if real not in seen:
+                        seen.add(real)
+                        stack.append((Path(entry.path), source))
+                elif not stat.S_ISREG(st.st_mode):
+                    errors.append(ContentError(source, f"not a regular file ({_file_kind(st.st_mode)}): "
+                                                       "remove it from the content folder"))
+                elif name.startswith("_") or suffix in _STATIC_SUFFIXES:
+                    continue
+                elif suffix in PAGE_SUFFIXES or _starts_with_front_matter(entry.path):
+                    pages.append(PageFile(source, Path(entry.path)))
+            except OSError as exc:
+                errors.append(ContentError(source, f"cannot read ({exc.strerror}): check its permissions"))
+    pages.sort(key=lambda p: p.source)
+    errors.sort(key=lambda e: e.source)
+    return pages, errors
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+
+
+def _read(page: PageFile, settings: Settings) -> bytes:
+    """The file's bytes, checked with lstat/stat first: opening a FIFO would block forever."""
+    try:
+        st = os.lstat(page.path)
+        if stat.S_ISLNK(st.st_mode):
+            root = Path(os.path.abspath(settings.content_dir)).resolve()
+            target = page.path.resolve()
+            if not _within(target, root):
+                raise ContentError(page.source, f"symlink leads outside the content folder (to '{target}'): "
+                                                "copy the file into the content folder instead")
+            st = os.stat(page.path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ContentError(page.source, f"not a regular file ({_file_kind(st.st_mode)}): remove it")
+        _check_size(page.source, st.st_size, settings)
+        with open(page.path, "rb") as f:
+            return f.read(settings.max_page_bytes + 1)
+    except OSError as exc:
+        raise ContentError(page.source, f"cannot read the file ({exc.strerror}): check that it exists "
+                                        "and is readable") from None
+
+
+def _check_size(source: str, size: int, settings: Settings) -> None:
+    if size > settings.max_page_bytes:
+        raise ContentError(source, f"file is too large ({size} bytes, more than max_page_bytes = "
+                                   f"{settings.max_page_bytes}): split the page or raise max_page_bytes")
+
+
+_MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+          (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive (or office document)"))
+
+
+def _decode(source: str, data: bytes) -> str:
+    """UTF-8 text with newlines normalised; never guesses another encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ContentError(source, "the file is UTF-16: re-save it as UTF-8", 1)
+    kind = next((k for magic, k in _MAGIC if data.startswith(magic)), None)
+    nul = data.find(b"\x00")
+    if kind or nul >= 0:
+        what = f"looks like {kind}" if kind else f"NUL byte at offset {nul}"
+        raise ContentError(source, f"binary content ({what}): this is not a text page; "
+                                   "give it its real extension or remove it")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + data[:exc.start].count(b"\r") - data[:exc.start].count(b"\r\n") + 1
+        raise ContentError(source, f"not valid UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}): "
+                                   "re-save the file as UTF-8", line) from None
+    # CR-only files exist in the corpus: one newline convention keeps line numbers right
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader that keeps booleans, numbers and timestamps as written.
+
+    YAML 1.1 turns `title: no` into False, `0123` into 83 and rejects `2019-02-30` with a
+    bare ValueError; Jekyll shows such values as text, so only null and merge keys are
+    recognised and we interpret the few fields that need it (published, date) ourselves.
+    Fewer implicit resolvers also make composing faster.
+    """
+
+    yaml_implicit_resolvers: dict[str, list[Any]] = {}
+
+
+class _ExplainingLoader(yaml.SafeLoader):
+    """The same rules in pure Python: only run on an error, for PyYAML's clearer messages
+    ("found character '@' that cannot start any token" where libyaml omits the '@')."""
+
+    yaml_implicit_resolvers: dict[str, list[Any]] = {}
+
+
+def _as_written(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+for _loader in (_FrontMatterLoader, _ExplainingLoader):
+    _loader.add_implicit_resolver(
+        "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+    _loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+    for _tag in ("bool", "int", "float", "timestamp"):  # explicit tags such as `!!int 12`
+        _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_written)
+
+_CORE = "tag:yaml.org,2002:"
+
+
+class _Unusual(Exception):
+    """A node the fast path leaves to PyYAML's own constructor."""
+
+
+def _plain(node: yaml.Node, memo: dict[int, Any], depth: int = 0) -> Any:
+    """Python data of a composed node, scalars as written; aliases share one object."""
+    tag = node.tag
+    if not tag.startswith(_CORE) or depth > 30:
+        raise _Unusual
+    if isinstance(node, yaml.ScalarNode):
+        return None if tag == _CORE + "null" else node.value
+    if id(node) in memo:  # an alias: constructing it again could grow exponentially
+        return memo[id(node)]
+    if tag == _CORE + "seq":
+        value: Any = [_plain(item, memo, depth + 1) for item in node.value]
+    elif tag == _CORE + "map":
+        value = {}
+        for key, item in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == _CORE + "merge":
+                raise _Unusual
+            value[_plain(key, memo, depth + 1)] = _plain(item, memo, depth + 1)
+    else:
+        raise _Unusual
+    memo[id(node)] = value
+    return value
+
+
+def _load_yaml(text: str) -> Any:
+    # PyYAML's composer is C (libyaml); its Python constructor took a quarter of the
+    # build, so plain mappings, lists and scalars are built here and the rest (merge
+    # keys, !!set, other tags) is left to the safe constructor.
+    loader = _FrontMatterLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _plain(node, {})
+        except _Unusual:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+_YAML_HINTS = (
+    ("mapping values are not allowed", "quote the value if it contains ': '"),
+    ("'@' that cannot start", "quote a value that starts with '@'"),
+    ("'`' that cannot start", "quote a value that starts with '`'"),
+    ("'\\t' that cannot start", "indent with spaces, not tabs"),
+    ("unknown escape character", "inside double quotes write ' without a backslash, or use single quotes"),
+    ("but found '<scalar>'", "quote the whole value if it starts with a quote, '[' or '{'"),
+    ("expected <block end>", "check the indentation: the items of one list or mapping must line up"),
+    ("could not find expected ':'", "write 'key: value' with a space after ':', or quote the value"),
+    ("found undefined alias", "quote a value that starts with '*'"),
+    ("found duplicate anchor", "quote a value that starts with '&'"),
+)
+
+
+def _parse_front_matter(source: str, yaml_text: str, last_line: int) -> dict[str, Any]:
+    try:
+        try:
+            data = _load_yaml(yaml_text)
+        except yaml.MarkedYAMLError:
+            yaml.load(yaml_text, Loader=_ExplainingLoader)  # noqa: S506 - raises the clearer error
+            raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        hint = next((h for key, h in _YAML_HINTS if key in problem), "check the quoting and indentation")
+        # the YAML block starts on line 2 of the file, after the opening '---'
+        line = min(mark.line + 2, last_line) if mark else 2
+        raise ContentError(source, f"YAML error: {problem} ({hint})", line) from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise ContentError(source, f"YAML error: {exc} (check the front matter)", 2) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentError(source, f"front matter is not a mapping (found {type(data).__name__}): "
+                                   "write one 'key: value' per line", 2)
+    return {str(k): v for k, v in data.items()}
+
+
+_FM_OPEN = re.compile(r"---[ \t]*(?:\n|\Z)")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+
+
+def _split(source: str, text: str) -> tuple[str, str, int] | None:
+    """(YAML text, body, line of the closing '---'), or None when there is no front matter."""
+    opening = _FM_OPEN.match(text)
+    if not opening:
+        return None
+    closing = _FM_CLOSE.search(text, opening.end())
+    if not closing:
+        raise ContentError(source, "front matter is not closed: add a line '---' after the front matter", 1)
+    close_line = text.count("\n", 0, closing.start()) + 1
+    return text[opening.end():closing.start()], text[closing.end() + 1:], close_line
+
+
+def _missing_front_matter(source: str, text: str) -> ContentError:
+    lines = text.split("\n", 6)[:6]
+    late = next((i for i, line in enumerate(lines) if line.strip() == "---"), None)
+    if late:
+        return ContentError(source, f"front matter must start on the first line, found '---' on line {late + 1}: "
+                                    "remove what comes before it", 1)
+    return ContentError(source, "missing front matter: start the file with a line '---', the YAML, "
+                                "and a closing '---'", 1)
+
+
+def _texts(value: Any, _depth: int = 0) -> list[str]:
+    """Non-empty scalar texts in a front-matter value, lists flattened, in order."""
+    if value is None or _depth > 5:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [t for item in value[:200] for t in _texts(item, _depth + 1)]
+    if isinstance(value, (dict, set, bytes)):
+        return []
+    text = str(value).strip()
+    return [text] if text else []
+
+
+def _first_text(value: Any) -> str:
+    return next((t for t in map(clean_inline, _texts(value)) if t), "")
+
+
+def _skip_reason(fm: dict[str, Any]) -> str | None:
+    published = fm.get("published")
+    if published is False or str(published).strip().lower() in ("false", "no", "off"):
+        return "published: false"
+    if any("noindex" in t.lower() for t in _texts(fm.get("robots"))):
+        return "robots: noindex"
+    if _texts(fm.get("redirect_to")) or str(fm.get("layout") or "").strip().lower() == "redirect":
+        return "redirect"
+    return None
+
+
+def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> Document | Skipped:
+    """Parse one page; `data` are its bytes when the caller already read them."""
+    source = page.source
+    if reason := _path_skip_reason(source):
+        return Skipped(source, reason)
+    if data is None:
+        data = _read(page, settings)
+    _check_size(source, len(data), settings)
+    text = normalize_text(_decode(source, data))
+    *folders, name = source.split("/")
+    suffix = _suffix(name)
+    split = _split(source, text)
+    if split is None:
+        if suffix in _MARKDOWN_SUFFIXES:
+            raise _missing_front_matter(source, text)
+        return Skipped(source, "no front matter (static file)")
+    yaml_text, body, close_line = split
+    fm = _parse_front_matter(source, yaml_text, close_line)
+    if reason := _skip_reason(fm):
+        return Skipped(source, reason)
+
+    sections = tuple(to_sections(body, markdown=suffix != ".html"))
+    stem = name[: -len(suffix)] if suffix in PAGE_SUFFIXES else name
+    file_date = _FILE_DATE.match(stem)
+    slug = file_date.group(4) if file_date else stem
+    when = _page_date(source, fm, yaml_text, file_date)
+    title = (next((t for key in settings.title_keys if (t := _first_text(fm.get(key)))), "")
+             or next((s.heading for s in sections if s.heading), "")
+             or " ".join(slug.replace("_", " ").replace("-", " ").split()))
+    summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := _texts(fm.get(key)))), "")
+    lang_value = _first_text(fm.get(settings.lang_key)) or _first_text(fm.get("language"))
+    if lang_value:
+        lang = normalize_lang(lang_value, settings.default_lang)
+    else:
+        lang = "en" if "en" in folders else settings.default_lang
+    return Document(
+        source=source,
+        url=_url(tuple(folders), stem, suffix, slug, fm, when, settings),
+        title=title,
+        summary=" ".join(summary.split()),
+        tags=_topics(fm, settings.topics_keys),
+        category=_first_text(fm.get(settings.category_key)),
+        date=when.isoformat(timespec="seconds") if when else None,
+        lang=lang,
+        sections=sections,
+    )
+
+
+def _topics(fm: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for key in keys:
+        for text in _texts(fm.get(key)):
+            for part in text.split(","):
+                tag = clean_inline(part)
+                if tag and tag.casefold() not in seen:
+                    seen.add(tag.casefold())
+                    out.append(tag)
+    return tuple(out)
+
+
+_LANG_NAMES = {"french": "fr", "français": "fr", "francais": "fr", "fra": "fr", "fre": "fr",
+               "english": "en", "anglais": "en", "eng": "en", "german": "de", "deutsch": "de",
+               "allemand": "de", "spanish": "es", "español": "es", "espagnol": "es",
+               "italian": "it", "italiano": "it", "italien": "it"}
+_LANG_CODE = re.compile(r"([a-z]{2})(?:-[a-z0-9]{2,8})*")
+
+
+def normalize_lang(value: str, default: str = "fr") -> str:
+    """'french', 'fr_FR', 'Français' -> 'fr'; 2-letter code when recognisable, else `default`."""
+    key = value.strip().casefold().replace("_", "-")
+    if key in _LANG_NAMES:
+        return _LANG_NAMES[key]
+    match = _LANG_CODE.fullmatch(key)
+    return match.group(1) if match else default
+
+
+# --- dates -------------------------------------------------------------------------------
+
+_FILE_DATE = re.compile(r"(\d{4}|\d{2})-(\d{1,2})-(\d{1,2})-(.+)")
+_DATE = re.compile(
+    r"(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))"
+    r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"[ \t]*(Z|[A-Za-z]{2,5}|[+-]\d{2}(?::?\d{2})?)?")
+_ZONES = {"Z": 0, "UTC": 0, "UT": 0, "GMT": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180}
+try:
+    _PARIS: Any = ZoneInfo("Europe/Paris")
+except ZoneInfoNotFoundError:  # no tz database on the machine: the EU summer-time rule
+    _PARIS = None
+
+
+def _paris(local: datetime) -> datetime:
+    if _PARIS is not None:
+        return local.replace(tzinfo=_PARIS)
+
+    def last_sunday(month: int) -> datetime:
+        day = datetime(local.year, month, 31)
+        return day - timedelta(days=(day.weekday() + 1) % 7)
+    summer = last_sunday(3) + timedelta(hours=2) <= local < last_sunday(10) + timedelta(hours=3)
+    return local.replace(tzinfo=timezone(timedelta(hours=2 if summer else 1)))
+
+
+def parse_date(text: str) -> datetime:
+    """A front-matter date as an aware datetime; ValueError with the reason when invalid."""
+    m = _DATE.fullmatch(text.strip())
+    if not m:
+        raise ValueError("not a date")
+    y, mo, d, d2, mo2, y2, hh, mi, ss, zone = m.groups()
+    local = datetime(int(y or y2), int(mo or mo2), int(d or d2), int(hh or 0), int(mi or 0), int(ss or 0))
+    if zone is None:
+        return _paris(local)
+    if zone[0] in "+-":
+        digits = zone[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+        return local.replace(tzinfo=timezone(timedelta(minutes=minutes if zone[0] == "+" else -minutes)))
+    if zone.upper() not in _ZONES:
+        raise ValueError(f"unknown time zone '{zone}'")
+    return local.replace(tzinfo=timezone(timedelta(minutes=_ZONES[zone.upper()])))
+
+
+def _key_line(yaml_text: str, key: str) -> int | None:
+    match = re.search(rf"^{re.escape(key)}[ \t]*:", yaml_text, re.M)
+    return yaml_text.count("\n", 0, match.start()) + 2 if match else None
+
+
+def _page_date(source: str, fm: dict[str, Any], yaml_text: str, file_date: re.Match[str] | None) -> datetime | None:
+    """Front-matter date, else the file name's; an unreadable date is an error, not a guess."""
+    texts = _texts(fm.get("date"))
+    if texts:
+        try:
+            return parse_date(texts[0])
+        except ValueError as exc:
+            raise ContentError(source, f"invalid date '{texts[0]}' ({exc}): write it as YYYY-MM-DD or "
+                                       "'YYYY-MM-DD HH:MM +02:00'", _key_line(yaml_text, "date")) from None
+    if not file_date:
+        return None
+    year, month, day = (int(g) for g in file_date.groups()[:3])
+    try:
+        return _paris(datetime(year + 2000 if year < 100 else year, month, day))
+    except ValueError as exc:
+        raise ContentError(source, f"invalid date in the file name ({exc}): rename the file "
+                                   "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter") from None
+
+
+# --- URLs ----------------------------------------------------------------------------------
+
+_PRETTY_SLUG = re.compile(r"(?:[^\w.~!$&'()+,;=@]|_)+")
+_DEFAULT_SLUG = re.compile(r"(?:\W|_)+")
+_PLACEHOLDER = re.compile(r":([a-z_]+)")
+_EMPTY_SEGMENTS = re.compile(r"/(?:\.?/)+")
+
+
+def _slugify(text: str, pretty: bool = True) -> str:
+    """Jekyll's slugify: 'pretty' (case kept, for :title) or 'default' (lowercase, :slug :name)."""
+    if pretty:
+        return _PRETTY_SLUG.sub("-", text).strip("-")
+    return _DEFAULT_SLUG.sub("-", text).strip("-").lower()
+
+
+def _url(folders: tuple[str, ...], stem: str, suffix: str, slug: str, fm: dict[str, Any],
+         when: datetime | None, settings: Settings) -> str:
+    """Jekyll's URL: front-matter permalink, else the post, collection or page default."""
+    collection = next((i for i, f in enumerate(folders) if f.startswith("_")), None)
+    is_post = "_posts" in folders
+    categories = list(folders[: folders.index("_posts")]) if is_post else []  # Jekyll: en/_posts -> 'en'
+    categories += _texts(fm.get(settings.category_key)) or [c for t in _texts(fm.get("categories")) for c in t.split()]
+    own_slug = next(iter(_texts(fm.get("slug"))), "")
+    values = {
+        "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
+        "title": _slugify(own_slug or slug),
+        "slug": _slugify(own_slug or slug, pretty=False),
+        "name": _slugify(stem, pretty=False),
+        "basename": stem,
+        "output_ext": ".html",
+        "collection": folders[collection][1:] if collection is not None else "",
+        "path": "/".join((*folders[collection + 1:], stem)) if collection is not None else "/".join(folders),
+    }
+    if when:
+        values |= {"year": f"{when.year}", "month": f"{when.month:02}", "day": f"{when.day:02}",
+                   "i_month": str(when.month), "i_day": str(when.day), "short_year": f"{when.year % 100:02}",
+                   "hour": f"{when.hour:02}", "minute": f"{when.minute:02}", "second": f"{when.second:02}"}
+    pattern = next(iter(_texts(fm.get("permalink"))), "")
+    if not pattern:
+        if is_post:
+            pattern = settings.post_permalink
+        elif collection is not None:
+            pattern = settings.collection_permalink
+        else:
+            page = "" if stem == "index" and suffix in PAGE_SUFFIXES else stem + (".html" if suffix in PAGE_SUFFIXES else "")
+            pattern = "/".join(("", *folders, page))
+    path = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), pattern)
+    path = _EMPTY_SEGMENTS.sub("/", "/" + path)
+    return settings.base_url.rstrip("/") + quote(path, safe="/:#")
