@@ -1,0 +1,145 @@
+"""The `casesearch` command: thin click commands; the only place errors become exit codes.
+
+Exit codes: 0 done, 1 content errors under --strict (or another error), 2 usage,
+3 safety check refused to publish, 4 another reindex is running.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+import sys
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import CasesearchError
+
+EXIT_STRICT = 1
+
+
+def _message(exc: CasesearchError) -> str:
+    text = str(exc)
+    return text if text.startswith("Error") else f"Error: {text}"
+
+
+def _fail(exc: CasesearchError) -> None:
+    click.echo(_message(exc), err=True)
+    sys.exit(exc.exit_code)
+
+
+def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --content/--index/--config and pass `settings`; turn our errors into exit codes."""
+
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                  help="Configuration file (default: casesearch.toml near the content; env CASESEARCH_CONFIG).")
+    @click.option("--index", "index_dir", type=click.Path(file_okay=False),
+                  help="Index folder (default: index; env CASESEARCH_INDEX).")
+    @click.option("--content", "content_dir", type=click.Path(file_okay=False),
+                  help="Content folder (default: content; env CASESEARCH_CONTENT).")
+    @functools.wraps(command)
+    def wrapper(content_dir: str | None, index_dir: str | None, config_file: str | None, **kwargs: Any) -> Any:
+        try:
+            settings = load_settings({"content_dir": content_dir, "index_dir": index_dir,
+                                      "config_file": config_file})
+            return command(settings, **kwargs)
+        except CasesearchError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casesearch")
+def main() -> None:
+    """French-aware search for a Jekyll-style markdown site."""
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Rebuild everything instead of only changed pages.")
+@click.option("--strict", is_flag=True, help="Publish nothing and exit 1 if any page fails.")
+@click.option("--force", is_flag=True, help="Publish even if the new index lost over half of the pages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary line.")
+@with_settings
+def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: bool, quiet: bool) -> None:
+    """Build or update the index from the content folder, then publish it atomically."""
+    from .indexer import reindex as run
+
+    bar = None
+    progress = None
+    if sys.stderr.isatty() and not (as_json or quiet):
+        bar = click.progressbar(length=1, label="indexing", file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    try:
+        report = run(settings, full=full, strict=strict, force=force, progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for error in report.errors:
+            click.echo(_message(error), err=True)
+        if report.reason and not quiet:
+            click.echo(report.reason, err=True)
+        click.echo(report.summary())
+    if strict and report.errors:
+        sys.exit(EXIT_STRICT)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON body the API returns.")
+@click.option("--limit", "per_page", type=int, default=10, show_default=True, help="Results per page (at most 50).")
+@click.option("--page", type=int, default=1, show_default=True, help="Page of results.")
+@click.option("--category", help="Only pages of this category.")
+@click.option("--tag", help="Only pages with this tag.")
+@click.option("--year", help="Only pages of this year.")
+@click.option("--lang", help="Only pages in this language (fr, en).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@with_settings
+def search(settings: Settings, query: str, as_json: bool, per_page: int, page: int, category: str | None,
+           tag: str | None, year: str | None, lang: str | None, sort: str) -> None:
+    """Search the index and print ranked pages."""
+    from .searcher import Filters, Searcher
+
+    searcher = Searcher(settings)
+    try:
+        result = searcher.search(query, page=page, per_page=per_page, sort=sort,
+                                 filters=Filters(category=category, tag=tag, year=year, lang=lang))
+    finally:
+        searcher.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{result.total} result(s) for {result.query!r} ({result.took_ms} ms)")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}?")
+    first = (page - 1) * per_page
+    for rank, hit in enumerate(result.hits, first + 1):
+        click.echo(f"\n{rank}. {_terminal(hit.title_html)}  [{hit.score}]")
+        click.echo(f"   {hit.url}")
+        click.echo(f"   {_terminal(hit.snippet_html)}")
+        for section in hit.sections:
+            click.echo(f"   § {section.heading} -> {section.url}")
+
+
+def _terminal(marked: str) -> str:
+    """<mark> to bold on a terminal, plain text otherwise."""
+    styled = sys.stdout.isatty()
+    parts = re.split(r"</?mark>", marked)
+    return "".join(click.style(html.unescape(p), bold=True) if i % 2 and styled else html.unescape(p)
+                   for i, p in enumerate(parts))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

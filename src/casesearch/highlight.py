@@ -1,0 +1,153 @@
+"""Finding query matches in stored text, and HTML-escaped snippets with <mark>.
+
+Speed matters here (every hit of every query): a C-speed regex over a folded copy
+of the text proposes candidate words by prefix, and only those candidates go
+through the (memoised) analyzer to confirm a match.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from . import analysis
+
+
+_WORD = re.compile(r"\w+(?:['’ʼ‘-]\w+)*")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """What counts as a hit: stems (any language) and unstemmed folded forms and prefixes."""
+
+    stems: frozenset[str]
+    forms: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+    def seeds(self) -> tuple[str, ...]:
+        """Folded beginnings that any matching word starts with (stems may rewrite an ending)."""
+        seeds = {t[:max(3, len(t) - 2)] for t in self.stems | self.forms} | set(self.prefixes)
+        return tuple(sorted(seed for seed in seeds if seed))
+
+    def matches(self, text: str, folded: str | None = None) -> list[tuple[int, int, str]]:
+        """(start, end, matched term) of every matching word of text (`folded`: its fold_text)."""
+        if not text:
+            return []
+        if folded is None or len(folded) != len(text):
+            folded = analysis.fold_text(text)
+        starts = set()
+        for seed in _seeds(self):
+            at = folded.find(seed)
+            while at != -1:   # str.find runs at C speed; a regex alternation is far slower here
+                if at == 0 or not folded[at - 1].isalnum():
+                    starts.add(at)
+                at = folded.find(seed, at + 1)
+        found = []
+        known = _KNOWN.setdefault(self, {})
+        end = -1
+        for at in sorted(starts):
+            word = _WORD.match(text, at) if at >= end else None
+            if not word:
+                continue
+            raw = word.group()
+            term = known[raw] if raw in known else known.setdefault(raw, self._term_of(raw))
+            if term:
+                found.append((word.start(), word.end(), term))
+                end = word.end()
+        return found
+
+    def matches_many(self, texts: list[str], folded: str | None = None) -> list[list[tuple[int, int, str]]]:
+        """matches() of several texts, with one pass over them all (`folded`: fold_text of their join)."""
+        joined = "\n".join(texts)
+        spans = self.matches(joined, folded)
+        out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        if not spans:
+            return out
+        bounds, offset = [], 0
+        for text in texts:
+            bounds.append(offset)
+            offset += len(text) + 1
+        i = 0
+        for start, end, term in spans:
+            while i + 1 < len(bounds) and start >= bounds[i + 1]:
+                i += 1
+            out[i].append((start - bounds[i], end - bounds[i], term))
+        return out
+
+    def _term_of(self, word: str) -> str | None:
+        folded = analysis.fold(word)
+        for prefix in self.prefixes:
+            if folded.startswith(prefix):
+                return prefix
+        for lang in ("fr", "en"):
+            for term in analysis.stem_terms(word, lang):
+                if term.text in self.stems:
+                    return term.text
+        for term in analysis.word_terms(word):
+            if term.text in self.forms:
+                return term.text
+        return None
+
+
+_SEEDS: dict[Matcher, tuple[str, ...]] = {}
+_KNOWN: dict[Matcher, dict[str, str | None]] = {}   # word -> matched term, per query
+
+
+def _seeds(matcher: Matcher) -> tuple[str, ...]:
+    if matcher not in _SEEDS:
+        if len(_SEEDS) > 512:
+            _SEEDS.clear()
+            _KNOWN.clear()
+        _SEEDS[matcher] = matcher.seeds()
+    return _SEEDS[matcher]
+
+
+def mark(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """HTML-escape text, wrapping each span in <mark>."""
+    out, last = [], 0
+    for start, end, _ in spans:
+        if start < last:
+            continue
+        out.append(html.escape(text[last:start], quote=False))
+        out.append("<mark>" + html.escape(text[start:end], quote=False) + "</mark>")
+        last = end
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+def snippet(text: str, spans: list[tuple[int, int, str]], width: int = 180) -> str:
+    """The window of about `width` characters holding the most distinct matched terms, marked."""
+    text = text.replace("\n", " ")
+    if not spans:
+        cut = _cut(text, 0, width)
+        return html.escape(cut[0], quote=False) + ("…" if cut[2] else "")
+    best_start, best_score = spans[0][0], -1
+    inside: dict[str, int] = {}
+    j = 0
+    for start, _, term in spans:   # slide a window over the spans, counting distinct terms
+        while j < len(spans) and spans[j][0] < start + width:
+            inside[spans[j][2]] = inside.get(spans[j][2], 0) + 1
+            j += 1
+        if len(inside) > best_score:
+            best_start, best_score = start, len(inside)
+        inside[term] -= 1
+        if not inside[term]:
+            del inside[term]
+    begin = max(0, best_start - width // 3)
+    window, begin, truncated_end = _cut(text, begin, width)
+    inside = [(s - begin, e - begin, t) for s, e, t in spans if s >= begin and e <= begin + len(window)]
+    return ("…" if begin > 0 else "") + mark(window, inside) + ("…" if truncated_end else "")
+
+
+def _cut(text: str, begin: int, width: int) -> tuple[str, int, bool]:
+    """text[begin:begin+width] widened or narrowed to word boundaries."""
+    if begin > 0:
+        space = text.rfind(" ", 0, begin + 1)
+        begin = space + 1 if space >= 0 and begin - space < 20 else begin
+    end = begin + width
+    if end >= len(text):
+        return text[begin:].rstrip(), begin, False
+    space = text.rfind(" ", begin, end)
+    end = space if space > begin else end
+    return text[begin:end].rstrip(), begin, True

@@ -1,0 +1,338 @@
+"""Full and incremental builds, and the atomic swap of the live index.
+
+Layout of the index folder::
+
+    index/CURRENT          name of the live generation, replaced atomically
+    index/gen-000007/      a complete whoosh index plus manifest.json
+    index/.lock            held (flock) by the one reindex allowed at a time
+
+A build never touches the live generation: it writes a new folder (a hard-linked
+copy of the live one for an incremental build, whoosh segments being write-once),
+then publishes it by renaming CURRENT. Readers keep whatever generation they
+opened; a killed build leaves an unpublished folder that the next run removes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from . import analysis, schema
+from .config import Settings
+from .content import Document, PageFile, Section, Skipped, discover, load_page
+from .errors import ContentError, IndexBusy, IndexMissing, SafetyCheckFailed
+
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+LOCK = ".lock"
+# What a build stores depends on these; any change triggers a full rebuild.
+FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}"
+
+
+@dataclass
+class ReindexReport:
+    full: bool
+    published: bool = False
+    generation: int | None = None
+    indexed: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    took_s: float = 0.0
+    reason: str = ""
+
+    def summary(self) -> str:
+        line = (f"indexed {self.indexed} pages: {len(self.added)} added, {len(self.updated)} updated, "
+                f"{len(self.removed)} removed, {len(self.skipped)} skipped")
+        if self.errors:
+            line += f", {len(self.errors)} failed"
+            if self.stale:
+                line += f" ({len(self.stale)} kept from the last good build, now stale)"
+        return line
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": not self.errors, "published": self.published, "full": self.full,
+            "generation": self.generation, "indexed": self.indexed,
+            "added": len(self.added), "updated": len(self.updated), "removed": len(self.removed),
+            "skipped": len(self.skipped), "failed": len(self.errors), "stale": self.stale,
+            "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in self.errors],
+            "took_s": round(self.took_s, 3), "summary": self.summary(), "reason": self.reason,
+        }
+
+
+# --- reading the live index -------------------------------------------------
+
+def current_generation(index_dir: Path) -> Path | None:
+    """Folder of the live generation, or None when nothing was published."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = index_dir / name
+    return path if name.startswith("gen-") and path.is_dir() else None
+
+
+def read_manifest(gen_dir: Path) -> dict:
+    return json.loads((gen_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def open_live(index_dir: Path) -> tuple[Path, dict, whoosh_index.Index]:
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexMissing(f"no index in '{index_dir}': run `casesearch reindex` first")
+    return gen, read_manifest(gen), whoosh_index.open_dir(str(gen))
+
+
+# --- building ---------------------------------------------------------------
+
+@contextmanager
+def _exclusive(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(f"another reindex is running on '{index_dir}'; try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fields(doc: Document) -> dict:
+    mark = analysis.lang_prefix(doc.lang)
+    tags_text = "\n".join(doc.tags)
+    body = "\n\n".join(s.text for s in doc.sections)
+    display = {
+        "url": doc.url, "source": doc.source, "title": doc.title, "summary": doc.summary,
+        "date": doc.date, "category": doc.category, "tags": list(doc.tags), "lang": doc.lang,
+        "words": len(body.split()),
+        "sections": [[s.heading, s.anchor, s.level, s.text] for s in doc.sections],
+    }
+    # highlighting scans this folded copy with plain patterns instead of accent-blind ones
+    display["folded"] = analysis.fold_text("\n".join(schema.display_texts(display)))
+    return {
+        "source": doc.source,
+        "title": mark + doc.title,
+        "headings": mark + doc.headings,
+        "tags": mark + tags_text,
+        "summary": mark + doc.summary,
+        "body": mark + body,
+        "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, body)),
+        "category": doc.category,
+        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
+        "year": (doc.date or "")[:4],
+        "lang": doc.lang,
+        "date": doc.date or "",
+        "display": display,
+    }
+
+
+def _copy_generation(src: Path, dst: Path) -> None:
+    dst.mkdir()
+    for item in src.iterdir():
+        if item.name in (MANIFEST,) or item.name.endswith(".lock") or item.name == "WRITELOCK":
+            continue
+        try:
+            os.link(item, dst / item.name)
+        except OSError:
+            shutil.copy2(item, dst / item.name)
+
+
+def _publish(index_dir: Path, gen_dir: Path) -> None:
+    tmp = index_dir / (CURRENT + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        out.write(gen_dir.name + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+
+
+def _cleanup(index_dir: Path, keep: set[str]) -> None:
+    """Remove generations other than the live one and the one before it (readers may hold it)."""
+    for item in index_dir.glob("gen-*"):
+        if item.name not in keep:
+            shutil.rmtree(item, ignore_errors=True)
+
+
+def _duplicate_urls(entries: dict[str, dict]) -> dict[str, str]:
+    """source -> source already owning its URL, for every page whose URL is taken."""
+    owner: dict[str, str] = {}
+    clashes: dict[str, str] = {}
+    for source in sorted(entries):
+        url = entries[source]["url"]
+        if url in owner:
+            clashes[source] = owner[url]
+        else:
+            owner[url] = source
+    return clashes
+
+
+def reindex(settings: Settings, *, full: bool = False, strict: bool = False, force: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> ReindexReport:
+    """Bring the index up to date with the content folder, publishing atomically."""
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    if not settings.content_dir.is_dir():
+        raise ContentError(str(settings.content_dir), "content folder does not exist: check the path "
+                           "(option --content or CASESEARCH_CONTENT)")
+    with _exclusive(index_dir):
+        live = current_generation(index_dir)
+        old = read_manifest(live) if live else None
+        compatible = bool(old) and old.get("format") == FORMAT and old.get("settings") == settings.fingerprint()
+        report = ReindexReport(full=full or not compatible)
+        if not compatible and old:
+            report.reason = "index format or settings changed: full rebuild"
+        old_pages: dict[str, dict] = old["pages"] if old else {}
+        base = {} if report.full else old_pages
+
+        files, errors = discover(settings)
+        report.errors.extend(errors)
+        pages: dict[str, dict] = {}          # what the new generation will hold
+        to_write: dict[str, Document] = {}
+        for done, page in enumerate(files, 1):
+            if progress:
+                progress(done, len(files))
+            _load_one(page, settings, base, old_pages, pages, to_write, report)
+
+        for source, other in _duplicate_urls(pages).items():
+            report.errors.append(ContentError(
+                source, f"duplicate URL '{pages[source]['url']}', already used by '{other}': "
+                        "give one of them another permalink"))
+            to_write.pop(source, None)
+            _keep_stale(source, old_pages, pages, report)
+
+        report.removed = sorted(s for s in old_pages if s not in pages)
+        report.added = sorted(s for s in to_write if s not in old_pages)
+        report.updated = sorted(s for s in to_write if s in old_pages)
+        report.indexed = len(pages)
+        report.generation = old["generation"] if old else None
+
+        if strict and report.errors:
+            report.reason = "content errors and --strict: nothing published"
+            return _finish(report, started)
+        if old and len(old_pages) > 1 and len(pages) < len(old_pages) / 2 and not force:
+            raise SafetyCheckFailed(
+                f"refusing to publish: the new index would hold {len(pages)} pages, the live one "
+                f"{len(old_pages)}; is the content folder '{settings.content_dir}' the right one? "
+                "Use --force to publish anyway")
+        stale_changed = old is not None and sorted(report.stale) != sorted(old.get("stale", []))
+        if not report.full and not to_write and not report.removed and not stale_changed:
+            report.reason = report.reason or "nothing changed"
+            return _finish(report, started)
+
+        generation = (old["generation"] + 1) if old else 1
+        gen_dir = index_dir / f"gen-{generation:06d}"
+        if gen_dir.exists():
+            shutil.rmtree(gen_dir)
+        if report.full:
+            gen_dir.mkdir()
+            ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
+            writer = ix.writer(limitmb=256)
+            for doc in [*to_write.values(), *_stale_documents(live, report.stale)]:
+                writer.add_document(**_fields(doc))
+        else:
+            _copy_generation(live, gen_dir)
+            ix = whoosh_index.open_dir(str(gen_dir))
+            writer = ix.writer(limitmb=128)
+            for source in report.removed:
+                writer.delete_by_term("source", source)
+            for doc in to_write.values():
+                writer.update_document(**_fields(doc))
+        writer.commit()
+        ix.close()
+
+        manifest = {
+            "format": FORMAT, "settings": settings.fingerprint(), "generation": generation,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "pages": pages, "stale": sorted(report.stale),
+        }
+        tmp = gen_dir / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(manifest, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, gen_dir / MANIFEST)
+        _publish(index_dir, gen_dir)
+        _cleanup(index_dir, {gen_dir.name} | ({live.name} if live else set()))
+        report.published = True
+        report.generation = generation
+        return _finish(report, started)
+
+
+def _stale_documents(live: Path | None, sources: list[str]) -> list[Document]:
+    """Last good versions of failing pages, read back from the live index for a full rebuild."""
+    if not live or not sources:
+        return []
+    wanted = set(sources)
+    docs = []
+    with whoosh_index.open_dir(str(live)).searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            if stored.get("source") in wanted:
+                docs.append(_document_from_display(stored["display"]))
+    return docs
+
+
+def _document_from_display(d: dict) -> Document:
+    return Document(
+        source=d["source"], url=d["url"], title=d["title"], summary=d["summary"], tags=tuple(d["tags"]),
+        category=d["category"], date=d["date"], lang=d["lang"],
+        sections=tuple(Section(h, a, lvl, t) for h, a, lvl, t in d["sections"]))
+
+
+def _finish(report: ReindexReport, started: float) -> ReindexReport:
+    report.took_s = time.perf_counter() - started
+    return report
+
+
+def _keep_stale(source: str, old_pages: dict, pages: dict, report: ReindexReport) -> None:
+    """A page that fails now keeps its last good version, so visitors lose nothing."""
+    if source in old_pages:
+        pages[source] = dict(old_pages[source], stale=True)
+        report.stale.append(source)
+    else:
+        pages.pop(source, None)
+
+
+def _load_one(page: PageFile, settings: Settings, base: dict, old_pages: dict,
+              pages: dict, to_write: dict, report: ReindexReport) -> None:
+    try:
+        data = _read(page, settings)
+        digest = hashlib.sha1(data).hexdigest()
+        known = base.get(page.source)
+        if known and known["hash"] == digest and not known.get("stale"):
+            pages[page.source] = known
+            return
+        loaded = load_page(page, settings, data)
+    except ContentError as exc:
+        report.errors.append(exc)
+        _keep_stale(page.source, old_pages, pages, report)
+        return
+    if isinstance(loaded, Skipped):
+        report.skipped.append(loaded)
+        return
+    pages[page.source] = {"hash": digest, "url": loaded.url, "title": loaded.title}
+    to_write[page.source] = loaded
+
+
+def _read(page: PageFile, settings: Settings) -> bytes:
+    try:
+        size = page.path.stat().st_size
+        if size > settings.max_page_bytes:
+            raise ContentError(page.source, f"file is {size} bytes, over the limit of {settings.max_page_bytes}: "
+                               "split the page or raise max_page_bytes")
+        return page.path.read_bytes()
+    except OSError as exc:
+        raise ContentError(page.source, f"cannot read file: {exc.strerror or exc}") from None

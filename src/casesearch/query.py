@@ -1,0 +1,148 @@
+"""A visitor's text to a structured query: words, "phrases", -exclusions, a typed prefix.
+
+Visitors type text, never whoosh syntax: field names, wildcards, ranges, boolean
+operators and brackets are plain characters here, dropped or analysed like any text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from . import analysis
+from .errors import QueryError
+
+# A quoted phrase, possibly excluded; else a bare word, possibly excluded.
+_SYNTAX = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    raw: str
+    # Each alternative is a tuple of stems that must all match; any alternative will do.
+    # French analysis, matched against pages in French (every page not in English)...
+    alternatives: tuple[tuple[str, ...], ...]
+    # ... and English analysis, matched against English pages only.
+    english: tuple[tuple[str, ...], ...]
+    # Unstemmed forms as typed (accents kept when typed), for the exact-form bonus.
+    exact: tuple[str, ...]
+    # Folded, unstemmed main form: prefix expansion and typo correction start from it.
+    folded: str
+    # Inside a phrase: positions from the previous word (stop words in between count).
+    gap: int = 1
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset(t for alt in self.alternatives + self.english for t in alt)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    words: tuple[QueryWord, ...]
+    phrases: tuple[tuple[QueryWord, ...], ...]
+    excluded: tuple[QueryWord, ...]
+    prefix: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.words and not self.phrases
+
+    @property
+    def positive(self) -> tuple[QueryWord, ...]:
+        return self.words + tuple(w for p in self.phrases for w in p)
+
+
+def _alternatives(terms: list[analysis.Term]) -> list[tuple[str, ...]]:
+    if not terms:
+        return []
+    by_pos: dict[int, list[str]] = {}
+    for term in terms:
+        by_pos.setdefault(term.pos, []).append(term.text)
+    positions = sorted(by_pos)
+    if len(positions) == 1:
+        return [(text,) for text in dict.fromkeys(by_pos[positions[0]])]
+    # A compound (start-up, DocumentIA): the joined form, or all of its parts.
+    first = by_pos[positions[0]]
+    joined = max(first, key=len)
+    parts = [next((t for t in by_pos[p] if t != joined), by_pos[p][0]) for p in positions]
+    return [(joined,), tuple(parts)]
+
+
+def analyse_word(raw: str) -> QueryWord | None:
+    """One typed word, analysed with every query language; None when nothing is left (stop word)."""
+    french = tuple(_alternatives(analysis.stem_terms(raw, "fr")))
+    english = tuple(_alternatives(analysis.stem_terms(raw, "en")))
+    if not french:  # the site's language decides what is a stop word
+        return None
+    words = analysis.word_terms(raw)
+    folded_forms = [w.text for w in words if w.text == analysis.fold(w.text)]
+    accented = [w.text for w in words if w.text != analysis.fold(w.text)]
+    exact = tuple(dict.fromkeys(accented or folded_forms))
+    folded = max(folded_forms, key=len) if folded_forms else analysis.fold(raw)
+    return QueryWord(raw=raw, alternatives=french, english=english, exact=exact, folded=folded)
+
+
+def _phrase_words(phrase: str) -> list[QueryWord]:
+    words, gap = [], 1
+    for raw in phrase.split():
+        word = analyse_word(raw)
+        if word is None:
+            gap += 1
+            continue
+        words.append(dataclasses.replace(word, gap=gap) if words else word)
+        gap = 1
+    return words
+
+
+def clean(text: str) -> str:
+    """Control and format characters become spaces; Unicode NFC."""
+    text = unicodedata.normalize("NFC", text)
+    # format characters (soft hyphen, zero-width) vanish as in the index; controls separate words
+    return "".join("" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                   for c in text)
+
+
+def parse(text: str, *, max_chars: int = 200, max_terms: int = 12, prefix: bool = True) -> ParsedQuery:
+    """Parse a visitor's query; raise QueryError when it is over the limits."""
+    if len(text) > max_chars:
+        raise QueryError(f"query is {len(text)} characters long; the limit is {max_chars}")
+    text = clean(text)
+    words: list[QueryWord] = []
+    phrases: list[tuple[QueryWord, ...]] = []
+    excluded: list[QueryWord] = []
+    typed = 0
+    last_plain: QueryWord | None = None
+    for match in _SYNTAX.finditer(text):
+        neg_phrase, phrase, neg_word, word = match.groups()
+        if phrase is not None:
+            parts = _phrase_words(phrase)
+            typed += len(phrase.split())
+            last_plain = None
+            if neg_phrase and parts:
+                excluded.extend(parts)
+            elif len(parts) > 1:
+                phrases.append(tuple(parts))
+            else:
+                words.extend(parts)
+            continue
+        typed += 1
+        negative = bool(neg_word) and len(word) > 0
+        analysed = analyse_word(word)
+        last_plain = None
+        if analysed is None:
+            continue
+        if negative:
+            excluded.append(analysed)
+        else:
+            words.append(analysed)
+            last_plain = analysed
+    if typed > max_terms:
+        raise QueryError(f"query has {typed} words; the limit is {max_terms}")
+    typed_prefix = None
+    if prefix and last_plain is not None and text and not text[-1].isspace() and len(last_plain.folded) >= 2:
+        typed_prefix = last_plain.folded
+    return ParsedQuery(text=text.strip(), words=tuple(words), phrases=tuple(phrases),
+                       excluded=tuple(excluded), prefix=typed_prefix)

@@ -1,0 +1,78 @@
+"""The whoosh schema and the one table of searchable fields and their boosts.
+
+Indexing, querying and the static export all read `FIELDS`; boosts are applied at
+query time, so retuning them needs no rebuild.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh import fields, formats
+
+from . import analysis
+
+# Bumped whenever the schema or what goes into a field changes; together with
+# analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
+SCHEMA_VERSION = 2
+
+
+@dataclass(frozen=True)
+class SearchField:
+    name: str
+    boost: float
+    help: str
+
+
+# Title > section headings > topics > summary > body.
+FIELDS: tuple[SearchField, ...] = (
+    SearchField("title", 6.0, "page title"),
+    SearchField("headings", 3.0, "section headings"),
+    SearchField("tags", 2.5, "topics: tags, thematiques, categories, keywords"),
+    SearchField("summary", 2.0, "front-matter summary (apercu, description, ...)"),
+    SearchField("body", 1.0, "page text"),
+)
+BOOSTS: dict[str, float] = {f.name: f.boost for f in FIELDS}
+
+# Fields indexed with positions, for quoted phrases and the proximity bonus.
+PHRASE_FIELDS = ("title", "body")
+
+# The unstemmed word field: exact-form bonus, search-as-you-type prefixes, typo fixes.
+WORDS = "words"
+WORDS_BOOST = 0.6
+
+
+class ExactWords(fields.TEXT):
+    """Unstemmed words; only whether a page has a word matters, which keeps postings small."""
+
+    def __init__(self, analyzer) -> None:  # noqa: ANN001 - a whoosh analyzer
+        super().__init__(analyzer=analyzer, phrase=False)
+        self.format = formats.Existence()
+
+
+def display_texts(display: dict) -> list[str]:
+    """The texts of a stored page, in the order highlighting reads them: title, summary,
+    then each section's heading and text. `display["folded"]` is their folded join."""
+    return [display["title"], display["summary"]] + [part for s in display["sections"] for part in (s[0], s[3])]
+
+
+def build_schema() -> fields.Schema:
+    stem = analysis.StemAnalyzer()
+    return fields.Schema(
+        source=fields.ID(stored=True, unique=True),
+        # positions only where phrase and proximity queries look
+        title=fields.TEXT(analyzer=stem, phrase=True),
+        headings=fields.TEXT(analyzer=stem, phrase=False),
+        tags=fields.TEXT(analyzer=stem, phrase=False),
+        summary=fields.TEXT(analyzer=stem, phrase=False),
+        body=fields.TEXT(analyzer=stem, phrase=True),
+        words=ExactWords(analysis.WordAnalyzer()),
+        # filters and facets
+        category=fields.ID(),
+        tag=fields.KEYWORD(lowercase=True, commas=True),
+        year=fields.ID(),
+        lang=fields.ID(),
+        date=fields.ID(sortable=True),
+        # everything shown in a result, as one JSON blob
+        display=fields.STORED(),
+    )

@@ -1,0 +1,343 @@
+"""Running a parsed query on the live index: ranking, fallbacks, highlighting, facets.
+
+One `Searcher` per process (or worker) is reused across requests; it notices a newly
+published generation on the next query and switches to it without a restart.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import analysis, indexer, query, schema, scoring, typos
+from .config import Settings
+from .errors import QueryError
+from .highlight import Matcher, mark, snippet
+from .query import ParsedQuery, QueryWord
+
+SORTS = ("relevance", "date")
+FACETS = ("category", "tags", "year")
+MAX_PER_PAGE = 50
+MAX_WINDOW = 1000          # page * per_page
+FALLBACK_BELOW = 5         # fewer hits with every word: add pages matching some words
+TYPO_BELOW = 3             # fewer hits than this: try typo corrections
+PREFIX_EXPANSIONS = 12     # search as you type: most frequent completions of the last word
+PROXIMITY_DEPTH = 100     # best pages checked for the proximity bonus
+TITLE_MATCH_FACTOR = 3.0  # a title equal to the query
+SECTIONS_PER_HIT = 3
+RECHECK_SECONDS = 0.25     # how often a searcher looks for a newly published generation
+
+
+@dataclass
+class Section:
+    heading: str
+    anchor: str
+    url: str
+    snippet_html: str
+
+
+@dataclass
+class Hit:
+    url: str
+    source: str
+    title: str
+    title_html: str
+    summary: str
+    snippet_html: str
+    date: str | None
+    category: str
+    tags: list[str]
+    lang: str
+    score: float
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[dict]]
+    suggestion: str | None
+
+    def to_dict(self) -> dict:
+        body = asdict(self)
+        return {"ok": True, **body}
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str | None = None
+    tag: str | None = None
+    year: str | None = None
+    lang: str | None = None
+
+    def accepts(self, d: dict) -> bool:
+        return ((not self.category or d["category"] == self.category)
+                and (not self.tag or self.tag.casefold() in (t.casefold() for t in d["tags"]))
+                and (not self.year or (d["date"] or "")[:4] == self.year)
+                and (not self.lang or d["lang"] == self.lang))
+
+    def __bool__(self) -> bool:
+        return any((self.category, self.tag, self.year, self.lang))
+
+
+def _prior(words: int, lang: str, default_lang: str) -> float:
+    """Near-empty pages (bios, tag indexes, stubs) rank below substantive ones; other languages after."""
+    # A page of 0 words scores 0.35 of a full one; from ~150 words on, no penalty.
+    length = 0.35 + 0.65 * min(1.0, math.log1p(words) / math.log1p(150))
+    return length * (1.0 if lang == default_lang else 0.8)
+
+
+def _signature(text: str) -> tuple[str, ...]:
+    return tuple(t.text for t in analysis.stem_terms(text))
+
+
+class _Snapshot:
+    """One published generation, opened once, with per-page data held for scoring and facets."""
+
+    def __init__(self, gen: Path, manifest: dict, ix, default_lang: str) -> None:  # noqa: ANN001
+        self.name = gen.name
+        self.manifest = manifest
+        self.ix = ix
+        self.lock = threading.Lock()
+        self.reader = ix.reader()
+        size = self.reader.doc_count_all()
+        self.display: list[dict | None] = [None] * size
+        self.priors = [0.0] * size
+        self.titles: list[tuple[str, ...]] = [()] * size
+        english = [False] * size
+        for docnum, stored in self.reader.iter_docs():
+            d = stored["display"]
+            self.display[docnum] = d
+            self.priors[docnum] = _prior(d["words"], d["lang"], default_lang)
+            self.titles[docnum] = _signature(d["title"])
+            english[docnum] = d["lang"] == "en"
+        self.postings = scoring.Postings(self.reader, english)
+        self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS)
+
+    def pages(self) -> int:
+        return self.reader.doc_count()
+
+    def close(self) -> None:
+        self.reader.close()
+        self.ix.close()
+
+
+class Searcher:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._live: _Snapshot | None = None
+        self._previous: _Snapshot | None = None
+        self._checked = 0.0
+
+    # -- the live generation ------------------------------------------------
+    def snapshot(self) -> _Snapshot:
+        live = self._live
+        now = time.monotonic()
+        if live is not None and now - self._checked < RECHECK_SECONDS:
+            return live
+        self._checked = now
+        gen = indexer.current_generation(self.settings.index_dir)
+        if live is not None and gen is not None and live.name == gen.name:
+            return live
+        with self._lock:
+            if self._live is None or gen is None or self._live.name != gen.name:
+                gen, manifest, ix = indexer.open_live(self.settings.index_dir)
+                fresh = _Snapshot(gen, manifest, ix, self.settings.default_lang)
+                if self._previous is not None:
+                    self._previous.close()
+                self._previous, self._live = self._live, fresh
+            return self._live
+
+    def close(self) -> None:
+        for snap in (self._live, self._previous):
+            if snap is not None:
+                snap.close()
+        self._live = self._previous = None
+
+    def health(self) -> dict:
+        snap = self.snapshot()
+        return {"pages": snap.pages(), "generation": snap.manifest["generation"],
+                "built_at": snap.manifest["built_at"], "stale": snap.manifest.get("stale", [])}
+
+    # -- searching ------------------------------------------------------------
+    def search(self, text: str, *, page: int = 1, per_page: int = 10, filters: Filters = Filters(),
+               sort: str = "relevance", prefix: bool = True) -> SearchResult:
+        started = time.perf_counter()
+        check_window(page, per_page, sort)
+        parsed = query.parse(text, max_chars=self.settings.max_query_chars,
+                             max_terms=self.settings.max_query_terms, prefix=prefix)
+        snap = self.snapshot()
+        with snap.lock:
+            ranked, suggestion, prefixes = _rank(snap, parsed, filters)
+        if sort == "date":
+            ranked.sort(key=lambda item: snap.display[item[0]]["date"] or "", reverse=True)
+        window = ranked[(page - 1) * per_page: page * per_page]
+        matcher = Matcher(stems=frozenset(s for w in parsed.positive for s in w.stems),
+                          forms=frozenset(e for w in parsed.positive for e in w.exact),
+                          prefixes=prefixes)
+        hits = [_hit(snap.display[docnum], score, matcher) for docnum, score in window]
+        facets = _facets(snap, [docnum for docnum, _ in ranked])
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(query=parsed.text, total=len(ranked), page=page, per_page=per_page,
+                            took_ms=round(took, 2), hits=hits, facets=facets, suggestion=suggestion)
+
+
+def check_window(page: int, per_page: int, sort: str) -> None:
+    if page < 1 or per_page < 1:
+        raise QueryError("page and per_page must be positive whole numbers")
+    if per_page > MAX_PER_PAGE:
+        raise QueryError(f"per_page is {per_page}; the most is {MAX_PER_PAGE}")
+    if page * per_page > MAX_WINDOW:
+        raise QueryError(f"page * per_page is {page * per_page}; results stop at {MAX_WINDOW}")
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+
+
+# -- ranking -------------------------------------------------------------------
+
+def _rank(snap: _Snapshot, parsed: ParsedQuery, filters: Filters
+          ) -> tuple[list[tuple[int, float]], str | None, tuple[str, ...]]:
+    """(docnum, score) best first: pages with every word, then with some, then typo fixes."""
+    if parsed.is_empty:
+        return [], None, ()
+    prefixes = _completions(snap.reader, parsed.prefix) if parsed.prefix else ()
+    ranked = _score(snap, parsed, filters, prefixes, all_words=True)
+    clauses = len(parsed.words) + len(parsed.phrases)
+    if len(ranked) < FALLBACK_BELOW and clauses > 1:
+        seen = {d for d, _ in ranked}
+        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False) if h[0] not in seen]
+        ranked += _below(ranked, partial)
+    suggestion = None
+    if len(ranked) < TYPO_BELOW:
+        fixes = snap.vocabulary.corrections(parsed.positive)
+        if fixes:
+            corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False)
+            fixed = _score(snap, corrected, filters, (), all_words=True)
+            if len(fixed) > len(ranked):
+                suggestion = corrected.text
+                seen = {d for d, _ in ranked}
+                ranked += _below(ranked, [h for h in fixed if h[0] not in seen])
+    return ranked, suggestion, prefixes
+
+
+def _score(snap: _Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],
+           all_words: bool) -> list[tuple[int, float]]:
+    p = snap.postings
+    clauses = _clauses(p, parsed, prefixes)
+    if not clauses:
+        return []
+    if all_words:
+        docs = set(clauses[0]).intersection(*clauses[1:])
+    else:
+        docs = set().union(*clauses)
+    for word in parsed.excluded:
+        docs -= scoring.word_scores(p, word).keys()
+    if filters:
+        docs = {d for d in docs if filters.accepts(snap.display[d])}
+    count = len(clauses)
+    scores = {}
+    for d in docs:
+        matched = [c[d] for c in clauses if d in c]
+        scores[d] = sum(matched) * (len(matched) / count) * snap.priors[d]
+    if all_words and len(parsed.words) > 1:
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:PROXIMITY_DEPTH]
+        for d in scoring.together(p, parsed.words, best, scoring.PROXIMITY_SLOP):
+            scores[d] *= scoring.PROXIMITY_FACTOR
+    wanted = _signature(" ".join(w.raw for w in parsed.positive))
+    for d in scores:
+        if snap.titles[d] == wanted:
+            scores[d] *= TITLE_MATCH_FACTOR
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _clauses(p: scoring.Postings, parsed: ParsedQuery, prefixes: tuple[str, ...]) -> list[dict[int, float]]:
+    """One {docnum: score} per word and per quoted phrase."""
+    clauses = []
+    last = len(parsed.words) - 1
+    for i, word in enumerate(parsed.words):
+        extra = ()
+        if i == last and prefixes:
+            extra = sorted({analysis.stem(c) for c in prefixes} - word.stems)
+        clauses.append(scoring.word_scores(p, word, extra))
+    for phrase in parsed.phrases:
+        per_word = [scoring.word_scores(p, w) for w in phrase]
+        shared = set(per_word[0]).intersection(*per_word[1:])
+        close = scoring.together(p, phrase, shared, scoring.PHRASE_SLOP)
+        clauses.append({d: sum(s[d] for s in per_word) for d in close})
+    return clauses
+
+
+def _completions(reader, prefix: str) -> tuple[str, ...]:  # noqa: ANN001 - a whoosh reader
+    """The most frequent folded words starting with what the visitor is typing."""
+    found = []
+    for btext in reader.expand_prefix(schema.WORDS, prefix):
+        word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+        if word != prefix and word.isascii():
+            found.append((reader.doc_frequency(schema.WORDS, word), word))
+        if len(found) > 500:
+            break
+    found.sort(key=lambda item: (-item[0], item[1]))
+    return tuple(w for _, w in found[:PREFIX_EXPANSIONS])
+
+
+def _below(first: list[tuple[int, float]], then: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Scale `then` so that all of it ranks after all of `first`, order kept."""
+    if not first or not then:
+        return then
+    ceiling = min(s for _, s in first) * 0.99
+    top = max(s for _, s in then) or 1.0
+    return [(d, s * ceiling / top) for d, s in then]
+
+
+def _rewrite(text: str, fixes: dict[str, str]) -> str:
+    return " ".join(fixes.get(word, word) for word in text.split())
+
+
+# -- presenting -------------------------------------------------------------------
+
+def _hit(d: dict, score: float, matcher: Matcher) -> Hit:
+    sections = d["sections"]
+    spans = matcher.matches_many(schema.display_texts(d), d.get("folded"))
+    title_spans, summary_spans = spans[0], spans[1]
+    scored = []
+    for order, (heading, anchor, _level, text) in enumerate(sections):
+        head_spans, text_spans = spans[2 + 2 * order], spans[3 + 2 * order]
+        terms = {t for *_, t in head_spans + text_spans}
+        if terms:
+            scored.append((len(terms) + 0.5 * bool(head_spans), -order, heading, anchor, text, text_spans))
+    scored.sort(reverse=True)
+    deep = [Section(heading=h, anchor=a, url=f"{d['url']}#{a}", snippet_html=snippet(t, sp))
+            for _, _, h, a, t, sp in scored if a][:SECTIONS_PER_HIT]
+    if scored:
+        first = scored[0]
+        best = deep[0].snippet_html if first[3] else snippet(first[4], first[5])
+    elif summary_spans or not sections:
+        best = snippet(d["summary"], summary_spans)
+    else:
+        best = snippet(next((s[3] for s in sections if s[3].strip()), d["summary"]), [])
+    return Hit(url=d["url"], source=d["source"], title=d["title"], title_html=mark(d["title"], title_spans),
+               summary=d["summary"], snippet_html=best, date=d["date"], category=d["category"],
+               tags=list(d["tags"]), lang=d["lang"], score=round(score, 4), sections=deep)
+
+
+def _facets(snap: _Snapshot, docnums: list[int]) -> dict[str, list[dict]]:
+    counters = {name: Counter() for name in FACETS}
+    for docnum in docnums:
+        d = snap.display[docnum]
+        if d["category"]:
+            counters["category"][d["category"]] += 1
+        counters["tags"].update(set(d["tags"]))
+        if d["date"]:
+            counters["year"][d["date"][:4]] += 1
+    return {name: [{"value": v, "count": c} for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]
+            for name, counter in counters.items()}

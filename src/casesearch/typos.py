@@ -1,0 +1,100 @@
+"""Typo correction against the index's own vocabulary (unstemmed, folded words).
+
+Rules, as visitors expect from Meilisearch-style search: no correction under 5
+letters, 1 edit for 5-8 letters, 2 from 9; a transposition is one edit; never on
+numbers or acronyms (typed in capitals).
+"""
+
+from __future__ import annotations
+
+import string
+from collections import defaultdict
+
+from . import analysis
+
+MIN_LENGTH = 5
+_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def max_edits(word: str) -> int:
+    if len(word) < MIN_LENGTH:
+        return 0
+    return 1 if len(word) <= 8 else 2
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions), capped at limit+1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, prev2[j - 2] + 1)
+            cur[j] = value
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+            | {a + c + b for a, b in splits for c in _ALPHABET})
+
+
+class Vocabulary:
+    """Document frequencies of the folded words of one index generation, built on first use."""
+
+    def __init__(self, reader, fieldname: str) -> None:
+        self._reader = reader
+        self._field = fieldname
+        self._df: dict[str, int] | None = None
+        self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+
+    def _load(self) -> dict[str, int]:
+        if self._df is None:
+            df: dict[str, int] = {}
+            for btext, info in self._reader.iter_field(self._field):
+                word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                if word.isascii():
+                    df[word] = info.doc_frequency()
+                    self._buckets[(word[0], len(word))].append(word)
+            self._df = df
+        return self._df
+
+    def frequency(self, word: str) -> int:
+        return self._load().get(word, 0)
+
+    def correct(self, word: str) -> str | None:
+        """The most frequent known word within the allowed edits, or None."""
+        edits = max_edits(word)
+        if not edits or not word.isalpha() or self.frequency(word):
+            return None
+        df = self._load()
+        found = [(1, -df[w], w) for w in _edits1(word) if w in df]
+        if not found and edits == 2:
+            for length in range(len(word) - 2, len(word) + 3):
+                for candidate in self._buckets.get((word[0], length), ()):
+                    d = distance(word, candidate, 2)
+                    if d <= 2:
+                        found.append((d, -df[candidate], candidate))
+        return min(found)[2] if found else None
+
+    def corrections(self, words) -> dict[str, str]:  # noqa: ANN001 - QueryWord, kept import-free
+        """raw typed word -> corrected folded word, for the words that need one."""
+        fixes = {}
+        for w in words:
+            if w.raw.isupper() or any(c.isdigit() for c in w.raw):
+                continue
+            fixed = self.correct(w.folded)
+            if fixed and analysis.fold(fixed) != w.folded:
+                fixes[w.raw] = fixed
+        return fixes

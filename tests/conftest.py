@@ -1,0 +1,94 @@
+"""Shared fixtures: settings on tmp_path, a small French site, a built index, a CLI runner."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from casesearch.config import load_settings
+from casesearch.indexer import reindex
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+PAGES = {
+    "_posts/2020-03-02-donnees-de-sante.md": """\
+        ---
+        title: Les données de santé au service des patients
+        date: 2020-03-02
+        category: blogging
+        tags: [santé, données]
+        apercu: Comment ouvrir les données publiques de santé
+        ---
+        Introduction sur les hôpitaux.
+
+        ## Contexte
+        Les données publiques de santé sont rares.
+
+        ## Résultats
+        Un tableau de bord pour les hôpitaux et l’Assurance maladie.
+        """,
+    "_posts/2021-06-10-logiciel-libre.md": """\
+        ---
+        title: Le logiciel libre dans l'administration
+        date: 2021-06-10
+        category: blogging
+        tags: [logiciel libre]
+        ---
+        ## Pourquoi
+        Le code source ouvert permet la réutilisation par d'autres administrations.
+
+        ## Comment
+        Publier sur une forge publique et choisir une licence libre.
+        """,
+    "a-propos.md": """\
+        ---
+        title: À propos
+        ---
+        Ce site présente des projets d'innovation publique en Île-de-France.
+        """,
+}
+
+
+def write_pages(content: Path, pages: dict[str, str]) -> None:
+    for rel, text in pages.items():
+        path = content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    write_pages(content, PAGES)
+    return content
+
+
+@pytest.fixture
+def settings(tmp_path: Path, site: Path):
+    return load_settings({"content_dir": site, "index_dir": tmp_path / "index"}, environ={})
+
+
+@pytest.fixture
+def built(settings):
+    report = reindex(settings)
+    assert report.published
+    return settings
+
+
+@pytest.fixture
+def repo_settings(tmp_path: Path):
+    """The project's own content/ folder, indexed into tmp_path."""
+    settings = load_settings({"content_dir": ROOT / "content", "index_dir": tmp_path / "index"}, environ={})
+    reindex(settings)
+    return settings
+
+
+@pytest.fixture
+def runner(monkeypatch) -> CliRunner:
+    for var in ("CASESEARCH_CONTENT", "CASESEARCH_INDEX", "CASESEARCH_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    return CliRunner()

@@ -1,0 +1,164 @@
+"""Full and incremental builds, atomic publishing, bad pages, safety check, locking."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+
+import pytest
+
+from casesearch import indexer
+from casesearch.errors import IndexBusy, SafetyCheckFailed
+from casesearch.indexer import current_generation, reindex
+from casesearch.searcher import RECHECK_SECONDS, Searcher
+
+
+def titles(settings, q):
+    s = Searcher(settings)
+    try:
+        return [h.title for h in s.search(q).hits]
+    finally:
+        s.close()
+
+
+def test_full_build_indexes_every_page(built):
+    gen = current_generation(built.index_dir)
+    manifest = indexer.read_manifest(gen)
+    assert sorted(manifest["pages"]) == ["_posts/2020-03-02-donnees-de-sante.md",
+                                         "_posts/2021-06-10-logiciel-libre.md", "a-propos.md"]
+    assert "Le logiciel libre dans l'administration" in titles(built, "logiciel libre")
+
+
+def test_second_run_with_nothing_changed_publishes_nothing(built):
+    before = current_generation(built.index_dir)
+    report = reindex(built)
+    assert not report.published
+    assert report.summary() == "indexed 3 pages: 0 added, 0 updated, 0 removed, 0 skipped"
+    assert current_generation(built.index_dir) == before
+
+
+def test_changed_added_and_removed_pages_are_applied_incrementally(built, site):
+    (site / "a-propos.md").write_text("---\ntitle: Qui sommes-nous\n---\nUne équipe de cartographes.\n",
+                                      encoding="utf-8")
+    (site / "_posts/2021-06-10-logiciel-libre.md").unlink()
+    (site / "_posts/2022-01-01-velo.md").write_text(
+        "---\ntitle: Le vélo en ville\n---\nDes pistes cyclables sûres.\n", encoding="utf-8")
+    report = reindex(built)
+    assert (report.added, report.updated, report.removed) == (
+        ["_posts/2022-01-01-velo.md"], ["a-propos.md"], ["_posts/2021-06-10-logiciel-libre.md"])
+    assert not report.full and report.published
+    assert titles(built, "cartographes") == ["Qui sommes-nous"]
+    assert titles(built, "logiciel") == []
+    assert titles(built, "cyclables") == ["Le vélo en ville"]
+
+
+def test_full_flag_rebuilds_everything(built):
+    report = reindex(built, full=True)
+    assert report.full and report.published
+    assert len(report.added) + len(report.updated) == 3
+
+
+def test_broken_edit_keeps_last_good_version_as_stale(built, site):
+    page = site / "_posts/2021-06-10-logiciel-libre.md"
+    page.write_text("---\ntitle: [oops\n---\ntexte\n", encoding="utf-8")
+    report = reindex(built)
+    assert [e.source for e in report.errors] == ["_posts/2021-06-10-logiciel-libre.md"]
+    assert report.stale == ["_posts/2021-06-10-logiciel-libre.md"]
+    assert "kept from the last good build" in report.summary()
+    assert titles(built, "logiciel libre") == ["Le logiciel libre dans l'administration"]
+    # and a full rebuild still keeps it
+    report = reindex(built, full=True)
+    assert report.stale == ["_posts/2021-06-10-logiciel-libre.md"]
+    assert titles(built, "logiciel libre") == ["Le logiciel libre dans l'administration"]
+
+
+def test_new_broken_page_is_reported_and_others_indexed(built, site):
+    (site / "casse.md").write_text("---\ntitle: x\ndate: 2019-02-30\n---\ntexte\n", encoding="utf-8")
+    (site / "neuf.md").write_text("---\ntitle: Page neuve\n---\nhorticulture\n", encoding="utf-8")
+    report = reindex(built)
+    assert [e.source for e in report.errors] == ["casse.md"]
+    assert "casse.md" in str(report.errors[0])
+    assert report.added == ["neuf.md"]
+    assert titles(built, "horticulture") == ["Page neuve"]
+
+
+def test_strict_publishes_nothing_when_a_page_fails(built, site):
+    before = current_generation(built.index_dir)
+    (site / "neuf.md").write_text("---\ntitle: Page neuve\n---\nhorticulture\n", encoding="utf-8")
+    (site / "casse.md").write_text("---\ntitle: x\n", encoding="utf-8")
+    report = reindex(built, strict=True)
+    assert report.errors and not report.published
+    assert current_generation(built.index_dir) == before
+    assert titles(built, "horticulture") == []
+
+
+def test_safety_check_refuses_to_lose_most_pages(built, site):
+    for page in site.rglob("*.md"):
+        if page.name != "a-propos.md":
+            page.unlink()
+    with pytest.raises(SafetyCheckFailed, match="--force"):
+        reindex(built)
+    assert titles(built, "logiciel") != []
+    report = reindex(built, force=True)
+    assert report.published and report.indexed == 1
+
+
+def test_second_reindex_at_once_is_refused(built):
+    with open(built.index_dir / indexer.LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(IndexBusy, match="another reindex"):
+            reindex(built)
+
+
+def test_killed_build_leaves_live_index_serving(built, site):
+    live = current_generation(built.index_dir)
+    # a run killed mid-build leaves an unpublished generation folder behind
+    half = built.index_dir / "gen-000002"
+    half.mkdir()
+    (half / "_MAIN_1.toc").write_bytes(b"garbage")
+    assert current_generation(built.index_dir) == live
+    assert titles(built, "logiciel")
+    (site / "neuf.md").write_text("---\ntitle: Page neuve\n---\nhorticulture\n", encoding="utf-8")
+    report = reindex(built)
+    assert report.published and report.generation == 2
+    assert titles(built, "horticulture") == ["Page neuve"]
+
+
+def test_open_reader_keeps_answering_while_a_new_generation_is_published(built, site):
+    searcher = Searcher(built)
+    try:
+        assert searcher.search("logiciel").total == 1
+        snap = searcher.snapshot()
+        (site / "_posts/2021-06-10-logiciel-libre.md").unlink()
+        reindex(built, force=True)
+        # the old snapshot still answers; the searcher switches within RECHECK_SECONDS
+        assert snap.pages() == 3 and snap.postings.weights("body", "licenc")
+        time.sleep(RECHECK_SECONDS)
+        assert searcher.search("logiciel").total == 0
+    finally:
+        searcher.close()
+
+
+def test_format_change_triggers_full_rebuild(built, monkeypatch):
+    monkeypatch.setattr(indexer, "FORMAT", indexer.FORMAT + "-next")
+    report = reindex(built)
+    assert report.full and report.published
+    assert "full rebuild" in report.reason
+
+
+def test_duplicate_url_is_an_error_naming_both_files(built, site):
+    (site / "copie.md").write_text("---\ntitle: Copie\npermalink: /a-propos.html\n---\ntexte\n",
+                                   encoding="utf-8")
+    report = reindex(built)
+    messages = [str(e) for e in report.errors]
+    assert len(messages) == 1 and "duplicate URL" in messages[0]
+    assert "a-propos.md" in messages[0] or "copie.md" in messages[0]
+
+
+def test_manifest_records_generation_and_hashes(built):
+    manifest = json.loads((current_generation(built.index_dir) / "manifest.json").read_text())
+    assert manifest["generation"] == 1
+    assert all(len(p["hash"]) == 40 for p in manifest["pages"].values())
+    assert not os.path.exists(built.index_dir / "CURRENT.tmp")

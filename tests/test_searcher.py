@@ -1,0 +1,157 @@
+"""Queries as visitors type them: French forms, limits, syntax, snippets, facets."""
+
+from __future__ import annotations
+
+import pytest
+
+from casesearch.errors import QueryError
+from casesearch.searcher import Filters, Searcher
+
+SEED = "_posts/2015-05-29-le-gouvernement-et-numa.md"
+
+
+@pytest.fixture
+def repo(repo_settings):
+    s = Searcher(repo_settings)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def small(built):
+    s = Searcher(built)
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("q", ["open data", "l’open data", "l'open data", "OPEN DATA", "formation", "formations",
+                               "pole emploi", "Pôle emploi", "sociocompetences", "sociocompétences",
+                               "ateliers d'ideation", "l'emploi", "emplois", "publique"])
+def test_seed_page_is_first_hit(repo, q):
+    result = repo.search(q)
+    assert result.hits, q
+    assert result.hits[0].source == SEED, [h.source for h in result.hits]
+
+
+def test_ideation_links_to_action_section(repo):
+    hit = repo.search("ateliers d'ideation").hits[0]
+    assert hit.sections[0].anchor == "action"
+    assert hit.sections[0].url.endswith("le-gouvernement-et-numa.html#action")
+    assert "<mark>ateliers</mark>" in hit.sections[0].snippet_html
+
+
+def test_snippet_marks_matches_whatever_the_accents(repo):
+    hit = repo.search("sociocompetences").hits[0]
+    assert "<mark>sociocompétences</mark>" in hit.snippet_html
+
+
+def test_title_html_marks_matches(small):
+    hit = small.search("donnees").hits[0]
+    assert hit.title_html == "Les <mark>données</mark> de santé au service des patients"
+
+
+def test_all_words_required_before_partial_matches(small):
+    hits = small.search("données hôpitaux").hits
+    assert [h.source for h in hits][:1] == ["_posts/2020-03-02-donnees-de-sante.md"]
+
+
+def test_partial_matches_when_all_words_find_nothing(small):
+    result = small.search("logiciel xylophone")
+    assert [h.source for h in result.hits] == ["_posts/2021-06-10-logiciel-libre.md"]
+
+
+def test_excluded_word_removes_pages(small):
+    assert small.search("publiques").total == 3
+    assert {h.source for h in small.search("publiques -santé").hits} == {"_posts/2021-06-10-logiciel-libre.md",
+                                                                          "a-propos.md"}
+
+
+def test_quoted_phrase_requires_adjacent_words(small):
+    assert small.search('"licence libre"').total == 1
+    assert small.search('"libre licence"').total == 0
+
+
+def test_last_word_is_a_prefix_while_typing(small):
+    assert small.search("hôpi").total == 1
+    assert small.search("administ").hits[0].source == "_posts/2021-06-10-logiciel-libre.md"
+
+
+def test_compound_words_match_parts_and_joined(small):
+    assert small.search("iledefrance").total == 1
+    assert small.search("Île-de-France").total == 1
+
+
+@pytest.mark.parametrize("q", ['title:logiciel', 'logiciel*', 'NOT logiciel', '(logiciel', 'logiciel^5',
+                               '[a TO z]', 'logiciel~2', '"', '-', '*', 'AND OR', '\x00\x1f logiciel'])
+def test_query_syntax_is_plain_text(small, q):
+    result = small.search(q)
+    assert result.total >= 0
+    for hit in result.hits:
+        assert hit.source
+
+
+def test_query_over_200_characters_is_refused(small):
+    with pytest.raises(QueryError, match="200"):
+        small.search("a" * 201)
+
+
+def test_query_over_12_words_is_refused(small):
+    with pytest.raises(QueryError, match="12"):
+        small.search(" ".join(["mot"] * 13))
+
+
+@pytest.mark.parametrize("kwargs", [{"page": 0}, {"per_page": 0}, {"per_page": 51}, {"page": 101, "per_page": 10},
+                                    {"sort": "popularity"}])
+def test_bad_paging_is_refused(small, kwargs):
+    with pytest.raises(QueryError):
+        small.search("données", **kwargs)
+
+
+def test_facets_count_matching_pages(small):
+    facets = small.search("publiques").facets
+    assert facets["category"] == [{"value": "blogging", "count": 2}]
+    assert {"value": "santé", "count": 1} in facets["tags"]
+    assert {"value": "2020", "count": 1} in facets["year"]
+
+
+def test_filters_narrow_results(small):
+    assert small.search("publiques", filters=Filters(year="2021")).total == 1
+    assert small.search("publiques", filters=Filters(tag="Santé")).total == 1
+    assert small.search("publiques", filters=Filters(category="autre")).total == 0
+
+
+def test_sort_by_date_puts_newest_first(small):
+    hits = small.search("publiques", sort="date").hits
+    assert [(h.date or "")[:4] for h in hits] == ["2021", "2020", ""]
+
+
+def test_typo_gets_a_suggestion_and_results(small):
+    result = small.search("logicel")
+    assert result.suggestion == "logiciel"
+    assert result.hits and result.hits[0].source == "_posts/2021-06-10-logiciel-libre.md"
+
+
+def test_no_typo_correction_for_short_words_or_acronyms(small):
+    assert small.search("ABCDEF").suggestion is None
+    assert small.search("libe").suggestion is None
+
+
+def test_stop_word_only_query_finds_nothing_without_error(small):
+    result = small.search("de la les")
+    assert result.total == 0 and result.hits == []
+
+
+def test_html_in_content_comes_back_escaped(settings, site):
+    (site / "xss.md").write_text(
+        "---\ntitle: Piège <img src=x onerror=alert(1)> tomate\n---\n"
+        "Du texte &lt;script&gt;alert(1)&lt;/script&gt; sur la tomate.\n", encoding="utf-8")
+    from casesearch.indexer import reindex
+    reindex(settings)
+    s = Searcher(settings)
+    try:
+        hit = s.search("tomate").hits[0]
+    finally:
+        s.close()
+    for html in (hit.title_html, hit.snippet_html):
+        assert "<img" not in html and "<script" not in html
+    assert "&lt;" in hit.title_html + hit.snippet_html
