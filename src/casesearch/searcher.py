@@ -113,12 +113,14 @@ class _Snapshot:
         self.display: list[dict | None] = [None] * size
         self.priors = [0.0] * size
         self.titles: list[tuple[str, ...]] = [()] * size
+        self.folded_titles: list[str] = [""] * size
         english = [False] * size
         for docnum, stored in self.reader.iter_docs():
             d = stored["display"]
             self.display[docnum] = d
             self.priors[docnum] = _prior(d["words"], d["lang"], default_lang)
             self.titles[docnum] = _signature(d["title"])
+            self.folded_titles[docnum] = " ".join(analysis.fold(w) for w in d["title"].split())
             english[docnum] = d["lang"] == "en"
         self.postings = scoring.Postings(self.reader, english)
         self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS)
@@ -168,6 +170,40 @@ class Searcher:
         snap = self.snapshot()
         return {"pages": snap.pages(), "generation": snap.manifest["generation"],
                 "built_at": snap.manifest["built_at"], "stale": snap.manifest.get("stale", [])}
+
+    def suggest(self, text: str, limit: int = 10) -> list[dict]:
+        """Completions for as-you-type: page titles containing the typed words (the last one
+        as a prefix), then frequent words extending the last one. [{"text", "kind", "url"?}]"""
+        parsed = query.parse(text, max_chars=self.settings.max_query_chars,
+                             max_terms=self.settings.max_query_terms)
+        typed = [analysis.fold(w) for w in text.split()]
+        typed = [w for w in typed if w]
+        if not typed:
+            return []
+        snap = self.snapshot()
+        out: list[dict] = []
+        head, last = typed[:-1], typed[-1]
+        for d, folded_title in zip(snap.display, snap.folded_titles):
+            if d is None:
+                continue
+            words = folded_title.split()
+            if all(h in words for h in head) and any(w.startswith(last) for w in words):
+                out.append({"text": d["title"], "kind": "title", "url": d["url"]})
+                if len(out) >= limit // 2:
+                    break
+        if parsed.prefix or (parsed.words and not text[-1:].isspace()):
+            with snap.lock:
+                words = _completions(snap.reader, last)
+                if len(parsed.words) > 1:   # only completions found beside the words before them
+                    clauses = [scoring.word_scores(snap.postings, w) for w in parsed.words[:-1]]
+                    pages = set(clauses[0]).intersection(*clauses[1:])
+                    words = tuple(w for w in words if pages & snap.postings.term_scores(schema.WORDS, w).keys())
+            stem_of_head = " ".join(text.split()[:-1])
+            for word in words:
+                if len(out) >= limit:
+                    break
+                out.append({"text": f"{stem_of_head} {word}".strip(), "kind": "term"})
+        return out[:limit]
 
     # -- searching ------------------------------------------------------------
     def search(self, text: str, *, page: int = 1, per_page: int = 10, filters: Filters = Filters(),
