@@ -191,6 +191,16 @@ def _english_stem(word: str) -> str:
 
 
 _STEMMERS = {"fr": _light_stem, "en": _english_stem}
+_FAMILY_STEMMER = Stemmer.Stemmer("french")
+_FAMILY_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def family_key(stem_text: str) -> str:
+    """Aggressive (Snowball French) stem of a light stem: words sharing it form a family
+    (recrutement, recruter, recrutés). Too loose to index with, useful as a discounted match."""
+    with _FAMILY_LOCK:
+        return _FAMILY_STEMMER.stemWord(stem_text)
 
 
 @lru_cache(maxsize=_MEMO_SIZE)

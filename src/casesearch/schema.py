@@ -14,7 +14,7 @@ from . import analysis
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ FIELDS: tuple[SearchField, ...] = (
 BOOSTS: dict[str, float] = {f.name: f.boost for f in FIELDS}
 
 # Fields indexed with positions, for quoted phrases and the proximity bonus.
-PHRASE_FIELDS = ("title", "body")
+PHRASE_FIELDS = ("title", "headings", "summary", "body")
 
 # The unstemmed word field: exact-form bonus, search-as-you-type prefixes, typo fixes.
 WORDS = "words"
@@ -62,9 +62,9 @@ def build_schema() -> fields.Schema:
         source=fields.ID(stored=True, unique=True),
         # positions only where phrase and proximity queries look
         title=fields.TEXT(analyzer=stem, phrase=True),
-        headings=fields.TEXT(analyzer=stem, phrase=False),
+        headings=fields.TEXT(analyzer=stem, phrase=True),
         tags=fields.TEXT(analyzer=stem, phrase=False),
-        summary=fields.TEXT(analyzer=stem, phrase=False),
+        summary=fields.TEXT(analyzer=stem, phrase=True),
         body=fields.TEXT(analyzer=stem, phrase=True),
         words=ExactWords(analysis.WordAnalyzer()),
         # filters and facets

@@ -13,16 +13,21 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import schema
+from . import analysis, schema
 from .query import QueryWord
 
 K1 = 1.2
+K1F = 3.0   # BM25F saturation over the boosted sum of fields
 # Length normalisation per field: short fields (titles, tags) are barely normalised.
 B = {"title": 0.4, "headings": 0.5, "tags": 0.3, "summary": 0.6, "body": 0.75, schema.WORDS: 0.5}
 COMPOUND_FACTOR = 0.8     # start-up matched as "start" + "up" rather than "startup"
 PREFIX_FACTOR = 0.3       # completions of the word being typed
-PROXIMITY_FACTOR = 1.3    # the words of the query stand together in the title or body
-PROXIMITY_SLOP = 2        # extra positions allowed between neighbours for the bonus
+FAMILY_FACTOR = 0.4       # same word family (recruter ~ recrutement), by the aggressive stemmer
+FAMILY_SIZE = 8           # most related stems added per word
+FAMILY_MIN = 5            # shortest stem taking part in a family
+# Words standing together weigh like Meilisearch's proximity rule, but as factors:
+# (extra positions allowed between neighbours, factor), strongest first.
+PROXIMITY = ((0, 2.0), (3, 1.3))
 PHRASE_SLOP = 0           # a quoted phrase: words in order, only stop words between
 _CACHE_LIMIT = 20_000     # posting lists kept per generation
 
@@ -40,6 +45,7 @@ class Postings:
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: dict[tuple[str, str], dict[int, float]] = {}
         self._positions: dict[tuple[str, str], dict[int, tuple[int, ...]]] = {}
+        self._families: dict[str, list[str]] | None = None
 
     def weights(self, field: str, term: str) -> dict[int, float]:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
@@ -65,6 +71,57 @@ class Postings:
                 self._positions.clear()
             self._positions[key] = found
         return found
+
+    def family(self, term: str) -> list[str]:
+        """Other stems of the index in the same word family as `term` (an aggressive
+        Snowball stem shared), most frequent first: recrutement -> recrut (recruter, recrute)."""
+        if self._families is None:
+            families: dict[str, dict[str, int]] = {}
+            for name in ("title", "summary", "body"):
+                for btext, info in self.reader.iter_field(name):
+                    stem = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                    if stem.isalpha() and len(stem) > 3:
+                        group = families.setdefault(analysis.family_key(stem), {})
+                        group[stem] = group.get(stem, 0) + info.doc_frequency()
+            self._families = {key: sorted(group, key=lambda t: -group[t])
+                              for key, group in families.items() if len(group) > 1}
+        key = analysis.family_key(term) if term.isalpha() and len(term) >= FAMILY_MIN else None
+        # only members that extend the term or that it extends: recrut ~ recrutement,
+        # not publiqu ~ publication (Snowball's -ication rule), nor short stems like donn
+        return [t for t in self._families.get(key, ())
+                if t != term and min(len(t), len(term)) >= FAMILY_MIN and (t.startswith(term) or term.startswith(t))
+                ][:FAMILY_SIZE] if key else []
+
+    def field_tf(self, field: str, term: str) -> dict[int, float]:
+        """Term frequency in one field, normalised by the field's length (BM25F's per-field step)."""
+        key = ("tf", field, term)
+        found = self._scores.get(key)
+        if found is None:
+            b, avg, lengths = B[field], self.avg[field], self.lengths[field]
+            found = {d: tf / (1 - b + b * lengths[d] / avg) for d, tf in self.weights(field, term).items()}
+            self._keep(key, found)
+        return found
+
+    def bm25f(self, term: str) -> dict[int, float]:
+        """BM25F of one stem over the searchable fields: boosted, length-normalised frequencies
+        are summed first and saturated once, so a page cannot pile up score by repeating a word
+        in every field, and matching more of the query's words counts more than matching one well."""
+        key = ("bm25f", "", term)
+        found = self._scores.get(key)
+        if found is None:
+            pseudo: dict[int, float] = {}
+            for f in schema.FIELDS:
+                for d, x in self.field_tf(f.name, term).items():
+                    pseudo[d] = pseudo.get(d, 0.0) + f.boost * x
+            idf = math.log(1 + (self.n - len(pseudo) + 0.5) / (len(pseudo) + 0.5))
+            found = {d: idf * x * (K1F + 1) / (x + K1F) for d, x in pseudo.items()}
+            self._keep(key, found)
+        return found
+
+    def _keep(self, key: tuple, value: dict) -> None:
+        if len(self._scores) > _CACHE_LIMIT:
+            self._scores.clear()
+        self._scores[key] = value
 
     def term_scores(self, field: str, term: str) -> dict[int, float]:
         """BM25 of one term in one field, for every page holding it (fixed for a generation: kept)."""
@@ -97,13 +154,7 @@ class Part:
 
 def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, float]:
     """Pages holding every term of one alternative, scored over all fields with their boosts."""
-    per_term = []
-    for term in alt:
-        acc: dict[int, float] = {}
-        for f in schema.FIELDS:
-            for doc, s in p.term_scores(f.name, term).items():
-                acc[doc] = acc.get(doc, 0.0) + f.boost * s
-        per_term.append(acc)
+    per_term = [p.bm25f(term) for term in alt]
     if len(per_term) == 1:
         return {doc: s * weight for doc, s in per_term[0].items()}
     shared = set.intersection(*(set(a) for a in per_term))
@@ -111,47 +162,59 @@ def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, 
     return {doc: factor * sum(a[doc] for a in per_term) for doc in shared}
 
 
-def _options(word: QueryWord, extra: Iterable[str]) -> list[tuple[tuple[str, ...], bool, float]]:
-    """(terms, for English pages, weight) for each way a page can match the word."""
-    return ([(alt, False, 1.0) for alt in word.alternatives] + [(alt, True, 1.0) for alt in word.english]
-            + [((stem,), False, PREFIX_FACTOR) for stem in extra])
+def _groups(word: QueryWord, extra: Iterable[tuple[str, float]]) -> list[list[tuple[tuple[str, ...], bool, float]]]:
+    """Ways a page can match the word, as (terms, for English pages, weight), in two groups:
+    the word itself, and looser matches (family, completions). A page scores the best way
+    of each group; a page matching only loosely scores only the discounted part."""
+    main = [(alt, False, 1.0) for alt in word.alternatives] + [(alt, True, 1.0) for alt in word.english]
+    return [main, [((stem,), False, weight) for stem, weight in extra]]
 
 
-def word_scores(p: Postings, word: QueryWord, extra: Iterable[str] = ()) -> dict[int, float]:
-    """Pages matching a word (in their own language's analysis), by their best alternative.
+def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float]] = ()) -> dict[int, float]:
+    """Pages matching a word (in their own language's analysis) and their score for it.
 
-    `extra` are stems of completions of a word being typed, matched at a discount; the
-    exact form typed adds a bonus to pages already matched.
+    `extra` are (stem, weight) of looser matches: the word's family, completions of a word
+    being typed; the exact form typed adds a bonus to pages already matched.
     """
-    best: dict[int, float] = {}
+    total: dict[int, float] = {}
     english = p.english
-    for alt, for_english, weight in _options(word, extra):
-        for d, s in _alternative(p, alt, weight).items():
-            if english[d] == for_english and s > best.get(d, 0.0):
-                best[d] = s
+    for group in _groups(word, extra):
+        best: dict[int, float] = {}
+        for alt, for_english, weight in group:
+            for d, s in _alternative(p, alt, weight).items():
+                if english[d] == for_english and s > best.get(d, 0.0):
+                    best[d] = s
+        for d, s in best.items():
+            total[d] = total.get(d, 0.0) + s
     for form in word.exact:
         for d, s in p.term_scores(schema.WORDS, form).items():
-            if d in best:
-                best[d] += schema.WORDS_BOOST * s
-    return best
+            if d in total:
+                total[d] += schema.WORDS_BOOST * s
+    return total
 
 
-def explain_word(p: Postings, word: QueryWord, doc: int, extra: Iterable[str] = ()) -> list[Part]:
-    """What each field contributed to one page's score for one word (its best alternative)."""
-    best: list[Part] = []
-    for alt, for_english, weight in _options(word, extra):
-        if p.english[doc] != for_english:
-            continue
-        factor = weight * (COMPOUND_FACTOR if len(alt) > 1 else 1.0)
-        parts = [Part(word.raw, f.name, term, factor * f.boost * s)
-                 for term in alt for f in schema.FIELDS
-                 if (s := p.term_scores(f.name, term).get(doc))]
-        if len({x.term for x in parts}) == len(alt) and sum(x.score for x in parts) > sum(x.score for x in best):
-            best = parts
-    if best:
-        best += [Part(word.raw, schema.WORDS, form, schema.WORDS_BOOST * s) for form in word.exact
-                 if (s := p.term_scores(schema.WORDS, form).get(doc))]
-    return best
+def explain_word(p: Postings, word: QueryWord, doc: int, extra: Iterable[tuple[str, float]] = ()) -> list[Part]:
+    """What each field contributed to one page's score for one word, as word_scores counts it."""
+    found: list[Part] = []
+    for group in _groups(word, extra):
+        best: list[Part] = []
+        for alt, for_english, weight in group:
+            if p.english[doc] != for_english:
+                continue
+            factor = weight * (COMPOUND_FACTOR if len(alt) > 1 else 1.0)
+            parts = []
+            for term in alt:
+                total = p.bm25f(term).get(doc, 0.0)
+                shares = {f.name: f.boost * x for f in schema.FIELDS if (x := p.field_tf(f.name, term).get(doc))}
+                parts += [Part(word.raw, name, term, factor * total * share / sum(shares.values()))
+                          for name, share in shares.items()]
+            if len({x.term for x in parts}) == len(alt) and sum(x.score for x in parts) > sum(x.score for x in best):
+                best = parts
+        found += best
+    if found:
+        found += [Part(word.raw, schema.WORDS, form, schema.WORDS_BOOST * s) for form in word.exact
+                  if (s := p.term_scores(schema.WORDS, form).get(doc))]
+    return found
 
 
 def _sequence(position_lists: list[tuple[int, ...]], gaps: list[int], slop: int) -> bool:

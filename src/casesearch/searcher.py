@@ -205,6 +205,32 @@ class Searcher:
                 out.append({"text": f"{stem_of_head} {word}".strip(), "kind": "term"})
         return out[:limit]
 
+    def explain(self, text: str, top: int = 5) -> dict:
+        """The analysed query and, for the top pages, what each word and field contributed."""
+        parsed = query.parse(text, max_chars=self.settings.max_query_chars,
+                             max_terms=self.settings.max_query_terms, prefix=False)
+        snap = self.snapshot()
+        with snap.lock:
+            ranked, suggestion, _ = _rank(snap, parsed, Filters())
+            p = snap.postings
+            words = [{"typed": w.raw, "french": [list(a) for a in w.alternatives],
+                      "english": [list(a) for a in w.english], "exact": list(w.exact),
+                      "family": p.family(w.alternatives[0][0]) if len(w.alternatives[0]) == 1 else []}
+                     for w in parsed.positive]
+            hits = []
+            for docnum, score in ranked[:top]:
+                parts = []
+                for w in parsed.positive:
+                    extra = [(t, scoring.FAMILY_FACTOR) for alt in w.alternatives if len(alt) == 1
+                             for t in p.family(alt[0])]
+                    parts += [asdict(x) for x in scoring.explain_word(p, w, docnum, extra)]
+                hits.append({"source": snap.display[docnum]["source"], "title": snap.display[docnum]["title"],
+                             "score": round(score, 4), "prior": round(snap.priors[docnum], 3),
+                             "parts": [dict(x, score=round(x["score"], 4)) for x in parts]})
+        return {"query": parsed.text, "words": words, "excluded": [w.raw for w in parsed.excluded],
+                "phrases": [[w.raw for w in ph] for ph in parsed.phrases], "suggestion": suggestion,
+                "total": len(ranked), "hits": hits}
+
     # -- searching ------------------------------------------------------------
     def search(self, text: str, *, page: int = 1, per_page: int = 10, filters: Filters = Filters(),
                sort: str = "relevance", prefix: bool = True) -> SearchResult:
@@ -287,8 +313,11 @@ def _score(snap: _Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tup
         scores[d] = sum(matched) * (len(matched) / count) * snap.priors[d]
     if all_words and len(parsed.words) > 1:
         best = sorted(scores, key=scores.__getitem__, reverse=True)[:PROXIMITY_DEPTH]
-        for d in scoring.together(p, parsed.words, best, scoring.PROXIMITY_SLOP):
-            scores[d] *= scoring.PROXIMITY_FACTOR
+        for slop, factor in scoring.PROXIMITY:
+            close = scoring.together(p, parsed.words, best, slop)
+            for d in close:
+                scores[d] *= factor
+            best = [d for d in best if d not in close]
     wanted = _signature(" ".join(w.raw for w in parsed.positive))
     for d in scores:
         if snap.titles[d] == wanted:
@@ -301,9 +330,10 @@ def _clauses(p: scoring.Postings, parsed: ParsedQuery, prefixes: tuple[str, ...]
     clauses = []
     last = len(parsed.words) - 1
     for i, word in enumerate(parsed.words):
-        extra = ()
+        extra = [(t, scoring.FAMILY_FACTOR) for alt in word.alternatives if len(alt) == 1
+                 for t in p.family(alt[0])]
         if i == last and prefixes:
-            extra = sorted({analysis.stem(c) for c in prefixes} - word.stems)
+            extra += [(t, scoring.PREFIX_FACTOR) for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
         clauses.append(scoring.word_scores(p, word, extra))
     for phrase in parsed.phrases:
         per_word = [scoring.word_scores(p, w) for w in phrase]
