@@ -155,3 +155,57 @@ def test_html_in_content_comes_back_escaped(settings, site):
     for html in (hit.title_html, hit.snippet_html):
         assert "<img" not in html and "<script" not in html
     assert "&lt;" in hit.title_html + hit.snippet_html
+
+
+def test_synonym_acronym_finds_its_expansion(settings, site):
+    (site / "cpf.md").write_text("---\ntitle: Mon compte\n---\nUtiliser son compte personnel de formation.\n",
+                                 encoding="utf-8")
+    from casesearch.indexer import reindex
+    reindex(settings)
+    s = Searcher(settings)
+    try:
+        hit = s.search("CPF").hits[0]
+        assert hit.source == "cpf.md"
+        assert "<mark>compte</mark> <mark>personnel</mark>" in hit.snippet_html
+        # the expansion must stand together: scattered words are not the synonym
+        assert s.search("cpf").total == 1
+    finally:
+        s.close()
+
+
+def test_site_synonyms_file_is_applied(tmp_path, site):
+    (site / "velo.md").write_text("---\ntitle: Pistes\n---\nLa petite reine en ville.\n", encoding="utf-8")
+    extra = tmp_path / "synonymes.txt"
+    extra.write_text("# nos mots\nvélo = petite reine\n", encoding="utf-8")
+    from casesearch.config import load_settings
+    from casesearch.indexer import reindex
+    settings = load_settings({"content_dir": site, "index_dir": tmp_path / "ix", "synonyms_file": extra}, environ={})
+    reindex(settings)
+    s = Searcher(settings)
+    try:
+        assert [h.source for h in s.search("velo").hits] == ["velo.md"]
+    finally:
+        s.close()
+
+
+def test_bad_synonyms_file_names_file_and_line(tmp_path):
+    from casesearch.errors import ConfigError
+    from casesearch.synonyms import parse_groups
+    with pytest.raises(ConfigError, match=r"mine.txt', line 2"):
+        parse_groups("chat = félin\nseul\n", "mine.txt")
+
+
+def test_explain_reports_terms_and_field_contributions(small):
+    report = small.explain("données santé")
+    assert [w["typed"] for w in report["words"]] == ["données", "santé"]
+    top = report["hits"][0]
+    assert top["source"] == "_posts/2020-03-02-donnees-de-sante.md"
+    fields = {p["field"] for p in top["parts"]}
+    assert {"title", "tags"} <= fields
+    assert all(p["score"] > 0 for p in top["parts"])
+
+
+def test_english_page_is_matched_with_english_analysis(repo):
+    # "town shares" meets "towns" and "sharing" only through English stemming
+    hits = repo.search("town shares").hits
+    assert [h.lang for h in hits] == ["en"]

@@ -133,6 +133,39 @@ def search(settings: Settings, query: str, as_json: bool, per_page: int, page: i
             click.echo(f"   § {section.heading} -> {section.url}")
 
 
+@main.command()
+@click.argument("query")
+@click.option("--top", type=int, default=5, show_default=True, help="Pages to explain.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@with_settings
+def explain(settings: Settings, query: str, top: int, as_json: bool) -> None:
+    """Show how QUERY is analysed and what each field gave the top pages."""
+    from .searcher import Searcher
+
+    searcher = Searcher(settings)
+    try:
+        report = searcher.explain(query, top=top)
+    finally:
+        searcher.close()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for word in report["words"]:
+        click.echo(f"{word['typed']!r}: stems {word['french']} (English pages: {word['english']}), "
+                   f"exact {word['exact']}, family {word['family']}")
+    for span in report["synonyms"]:
+        click.echo(f"synonyms: {' '.join(span['words'])} = {' = '.join(span['also'])}")
+    if report["excluded"]:
+        click.echo(f"excluded: {report['excluded']}")
+    if report["suggestion"]:
+        click.echo(f"suggestion: {report['suggestion']}")
+    click.echo(f"{report['total']} page(s)")
+    for rank, hit in enumerate(report["hits"], 1):
+        click.echo(f"\n{rank}. {hit['title']}  score {hit['score']} (page prior {hit['prior']})  {hit['source']}")
+        for part in hit["parts"]:
+            click.echo(f"   {part['word']:<16} {part['field']:<9} {part['term']:<18} {part['score']:8.3f}")
+
+
 def _terminal(marked: str) -> str:
     """<mark> to bold on a terminal, plain text otherwise."""
     styled = sys.stdout.isatty()

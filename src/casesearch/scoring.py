@@ -28,6 +28,8 @@ FAMILY_MIN = 5            # shortest stem taking part in a family
 # Words standing together weigh like Meilisearch's proximity rule, but as factors:
 # (extra positions allowed between neighbours, factor), strongest first.
 PROXIMITY = ((0, 2.0), (3, 1.3))
+SYNONYM_FACTOR = 0.8      # a synonym of what was typed
+SYNONYM_SLOP = 1          # a multi-word synonym is matched as a phrase
 PHRASE_SLOP = 0           # a quoted phrase: words in order, only stop words between
 _CACHE_LIMIT = 20_000     # posting lists kept per generation
 

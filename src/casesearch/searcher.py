@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import analysis, indexer, query, schema, scoring, typos
+from . import analysis, indexer, query, schema, scoring, synonyms, typos
 from .config import Settings
 from .errors import QueryError
 from .highlight import Matcher, mark, snippet
@@ -103,7 +103,9 @@ def _signature(text: str) -> tuple[str, ...]:
 class _Snapshot:
     """One published generation, opened once, with per-page data held for scoring and facets."""
 
-    def __init__(self, gen: Path, manifest: dict, ix, default_lang: str) -> None:  # noqa: ANN001
+    def __init__(self, gen: Path, manifest: dict, ix, settings: Settings) -> None:  # noqa: ANN001
+        default_lang = settings.default_lang
+        self.synonyms = synonyms.load(settings.synonyms_file)
         self.name = gen.name
         self.manifest = manifest
         self.ix = ix
@@ -154,7 +156,7 @@ class Searcher:
         with self._lock:
             if self._live is None or gen is None or self._live.name != gen.name:
                 gen, manifest, ix = indexer.open_live(self.settings.index_dir)
-                fresh = _Snapshot(gen, manifest, ix, self.settings.default_lang)
+                fresh = _Snapshot(gen, manifest, ix, self.settings)
                 if self._previous is not None:
                     self._previous.close()
                 self._previous, self._live = self._live, fresh
@@ -213,6 +215,7 @@ class Searcher:
         with snap.lock:
             ranked, suggestion, _ = _rank(snap, parsed, Filters())
             p = snap.postings
+            spans = snap.synonyms.find(parsed.words)
             words = [{"typed": w.raw, "french": [list(a) for a in w.alternatives],
                       "english": [list(a) for a in w.english], "exact": list(w.exact),
                       "family": p.family(w.alternatives[0][0]) if len(w.alternatives[0]) == 1 else []}
@@ -221,13 +224,14 @@ class Searcher:
             for docnum, score in ranked[:top]:
                 parts = []
                 for w in parsed.positive:
-                    extra = [(t, scoring.FAMILY_FACTOR) for alt in w.alternatives if len(alt) == 1
-                             for t in p.family(alt[0])]
-                    parts += [asdict(x) for x in scoring.explain_word(p, w, docnum, extra)]
+                    parts += [asdict(x) for x in scoring.explain_word(p, w, docnum, _extras(p, w))]
                 hits.append({"source": snap.display[docnum]["source"], "title": snap.display[docnum]["title"],
                              "score": round(score, 4), "prior": round(snap.priors[docnum], 3),
                              "parts": [dict(x, score=round(x["score"], 4)) for x in parts]})
-        return {"query": parsed.text, "words": words, "excluded": [w.raw for w in parsed.excluded],
+        synonyms = [{"words": [w.raw for w in parsed.words[sp.start:sp.end]],
+                     "also": [" ".join(w.raw for w in v) for v in sp.variants]} for sp in spans]
+        return {"query": parsed.text, "words": words, "synonyms": synonyms,
+                "excluded": [w.raw for w in parsed.excluded],
                 "phrases": [[w.raw for w in ph] for ph in parsed.phrases], "suggestion": suggestion,
                 "total": len(ranked), "hits": hits}
 
@@ -244,9 +248,10 @@ class Searcher:
         if sort == "date":
             ranked.sort(key=lambda item: snap.display[item[0]]["date"] or "", reverse=True)
         window = ranked[(page - 1) * per_page: page * per_page]
-        matcher = Matcher(stems=frozenset(s for w in parsed.positive for s in w.stems),
-                          forms=frozenset(e for w in parsed.positive for e in w.exact),
-                          prefixes=prefixes)
+        shown = parsed.positive + tuple(w for span in snap.synonyms.find(parsed.words)
+                                        for variant in span.variants for w in variant)
+        matcher = Matcher(stems=frozenset(s for w in shown for s in w.stems),
+                          forms=frozenset(e for w in shown for e in w.exact), prefixes=prefixes)
         hits = [_hit(snap.display[docnum], score, matcher) for docnum, score in window]
         facets = _facets(snap, [docnum for docnum, _ in ranked])
         took = (time.perf_counter() - started) * 1000
@@ -295,7 +300,7 @@ def _rank(snap: _Snapshot, parsed: ParsedQuery, filters: Filters
 def _score(snap: _Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],
            all_words: bool) -> list[tuple[int, float]]:
     p = snap.postings
-    clauses = _clauses(p, parsed, prefixes)
+    clauses = _clauses(snap, parsed, prefixes)
     if not clauses:
         return []
     if all_words:
@@ -325,21 +330,51 @@ def _score(snap: _Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tup
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _clauses(p: scoring.Postings, parsed: ParsedQuery, prefixes: tuple[str, ...]) -> list[dict[int, float]]:
-    """One {docnum: score} per word and per quoted phrase."""
+def _extras(p: scoring.Postings, word: QueryWord, prefixes: tuple[str, ...] = ()) -> list[tuple[str, float]]:
+    """Looser matches of a word: its family, and completions when it is being typed."""
+    extra = [(t, scoring.FAMILY_FACTOR) for alt in word.alternatives if len(alt) == 1 for t in p.family(alt[0])]
+    if prefixes:
+        extra += [(t, scoring.PREFIX_FACTOR) for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
+    return extra
+
+
+def _all_of(p: scoring.Postings, words: tuple[QueryWord, ...], extras: list[list[tuple[str, float]]],
+            slop: int | None = None) -> dict[int, float]:
+    """Pages holding every word (standing together within `slop` when given), scores summed."""
+    per_word = [scoring.word_scores(p, w, extra) for w, extra in zip(words, extras)]
+    shared = set(per_word[0]).intersection(*per_word[1:])
+    if slop is not None and len(words) > 1:
+        shared = scoring.together(p, words, shared, slop)
+    return {d: sum(s[d] for s in per_word) for d in shared}
+
+
+def _clauses(snap: _Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...]) -> list[dict[int, float]]:
+    """One {docnum: score} per word, per synonym span, and per quoted phrase."""
+    p = snap.postings
+    words = parsed.words
+    extras = [_extras(p, w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
+    spans = {span.start: span for span in snap.synonyms.find(words)}
     clauses = []
-    last = len(parsed.words) - 1
-    for i, word in enumerate(parsed.words):
-        extra = [(t, scoring.FAMILY_FACTOR) for alt in word.alternatives if len(alt) == 1
-                 for t in p.family(alt[0])]
-        if i == last and prefixes:
-            extra += [(t, scoring.PREFIX_FACTOR) for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
-        clauses.append(scoring.word_scores(p, word, extra))
+    i = 0
+    while i < len(words):
+        span = spans.get(i)
+        if span is None:
+            clauses.append(scoring.word_scores(p, words[i], extras[i]))
+            i += 1
+            continue
+        # the words as typed, or any other member of their synonym group (as a phrase)
+        merged = _all_of(p, words[span.start:span.end], extras[span.start:span.end])
+        size = span.end - span.start
+        for variant in span.variants:
+            found = _all_of(p, variant, [_extras(p, w) for w in variant], slop=scoring.SYNONYM_SLOP)
+            for d, score in found.items():
+                score *= scoring.SYNONYM_FACTOR * size / len(variant)
+                if score > merged.get(d, 0.0):
+                    merged[d] = score
+        clauses.append(merged)
+        i = span.end
     for phrase in parsed.phrases:
-        per_word = [scoring.word_scores(p, w) for w in phrase]
-        shared = set(per_word[0]).intersection(*per_word[1:])
-        close = scoring.together(p, phrase, shared, scoring.PHRASE_SLOP)
-        clauses.append({d: sum(s[d] for s in per_word) for d in close})
+        clauses.append(_all_of(p, phrase, [[] for _ in phrase], slop=scoring.PHRASE_SLOP))
     return clauses
 
 
