@@ -23,7 +23,7 @@ from .config import Settings
 from .errors import ContentError
 from .markdown import Section, clean_inline, normalize_text, to_sections
 
-__all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
+__all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang", "parse_date"]
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def discover(settings: Settings) -> tuple[list[PageFile], list[ContentError]]:
     """Candidate page files sorted by source, and errors for entries that cannot be pages."""
     root = Path(os.path.abspath(settings.content_dir))
     if not root.is_dir():
-        return [], [ContentError(".", f"content folder '{root}' does not exist: create it or set content_dir")]
+        return [], [ContentError(".", f"content folder '{root}' does not exist or is not a folder: create it or set content_dir")]
     real_root = root.resolve()
     pages: list[PageFile] = []
     errors: list[ContentError] = []
@@ -361,16 +361,24 @@ def _missing_front_matter(source: str, text: str) -> ContentError:
                                 "and a closing '---'", 1)
 
 
-def _texts(value: Any, _depth: int = 0) -> list[str]:
-    """Non-empty scalar texts in a front-matter value, lists flattened, in order."""
-    if value is None or _depth > 5:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [t for item in value[:200] for t in _texts(item, _depth + 1)]
-    if isinstance(value, (dict, set, bytes)):
-        return []
-    text = str(value).strip()
-    return [text] if text else []
+def _texts(value: Any, budget: int = 1000) -> list[str]:
+    """Non-empty scalar texts in a front-matter value, nested lists flattened, in order.
+
+    Visits at most `budget` items: YAML aliases can make a small file a huge (or
+    self-containing) structure.
+    """
+    out: list[str] = []
+    stack = [value]
+    while stack and budget > 0:
+        item = stack.pop()
+        budget -= 1
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item[:budget]))
+        elif item is not None and not isinstance(item, (dict, set, bytes)):
+            text = str(item).strip()
+            if text:
+                out.append(text)
+    return out
 
 
 def _first_text(value: Any) -> str:
@@ -396,7 +404,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> 
     if data is None:
         data = _read(page, settings)
     _check_size(source, len(data), settings)
-    text = normalize_text(_decode(source, data))
+    text = _decode(source, data)  # the body is normalised by to_sections, the YAML below
     *folders, name = source.split("/")
     suffix = _suffix(name)
     split = _split(source, text)
@@ -405,6 +413,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> 
             raise _missing_front_matter(source, text)
         return Skipped(source, "no front matter (static file)")
     yaml_text, body, close_line = split
+    yaml_text = normalize_text(yaml_text)
     fm = _parse_front_matter(source, yaml_text, close_line)
     if reason := _skip_reason(fm):
         return Skipped(source, reason)

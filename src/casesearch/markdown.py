@@ -20,8 +20,8 @@ class Section:
     text: str  # plain text of the section body, without the heading line
 
 
-# Unicode spaces become a plain space; zero-width characters and the soft hyphen go, so
-# that "l\u2060open" and "l'open" index alike.
+# Unicode spaces become a plain space (the corpus puts no-break spaces before ':' and '?');
+# zero-width characters and the soft hyphen go, so that the words they sit in stay whole.
 _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _REPLACEMENTS = [(c, " ") for c in _SPACES] + [(c, "") for c in _INVISIBLE]
@@ -61,6 +61,7 @@ _REF_DEF = re.compile(r" {0,3}\[[^\]^][^\]]*\]:[ \t]*\S")
 _FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]]+\]:[ \t]*")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
 _QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")
+_BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789")  # first characters of non-prose lines
 _TABLE_SEP = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
 
 # Applied to each section's text, in this order.
@@ -80,7 +81,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _UNDERSCORES = re.compile(r"_+")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"':=])")
 # escaped markup characters hide behind private-use characters while markup is removed
-_HIDE = {c: chr(0xE000 + i) for i, c in enumerate("\\`*_{}[]()#+-.!|<>~\"':=")}
+_HIDE = {c: chr(0xF0000 + i) for i, c in enumerate("\\`*_{}[]()#+-.!|<>~\"':=")}
 _UNHIDE = {ord(v): k for k, v in _HIDE.items()}
 
 
@@ -136,8 +137,16 @@ def clean_inline(text: str) -> str:
 
 def _paragraphs(text: str) -> str:
     """Paragraphs of plain text, one a line, whitespace inside each collapsed."""
-    parts = (" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text))
-    return "\n".join(p for p in parts if p)
+    out = []
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        line = paragraph.replace("\n", " ").strip()
+        # most lines are already single-spaced; split/join (slow) only the others, which
+        # hold a double space or a tab or other control character (not printable)
+        if "  " in line or not line.isprintable():
+            line = " ".join(line.split())
+        if line:
+            out.append(line)
+    return "\n".join(out)
 
 
 class _Builder:
@@ -170,7 +179,8 @@ class _Builder:
 
     def sections(self) -> list[Section]:
         self._close()
-        # one _clean call for the whole page: NUL separators, which no markup pattern crosses
+        # one _clean call for the whole page, pieces kept apart by NUL, which no markup
+        # pattern crosses: a few regex calls per page instead of a few per section
         parts = [piece for raw, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
         cleaned = _clean("\x00".join(parts)).split("\x00")
         if len(cleaned) != len(parts):  # never expected; stay correct anyway
@@ -209,6 +219,10 @@ def to_sections(body: str, *, markdown: bool = True) -> list[Section]:
             prose_before = heading_before = False
             continue
         first = stripped[0]
+        if first not in _BLOCK_STARTS and "|" not in stripped:  # most lines: plain prose
+            lines.append(line)
+            prose_before, heading_before = True, False
+            continue
         was_heading, heading_before = heading_before, False
         was_prose, prose_before = prose_before, False
         if first == "#" and (m := _ATX.match(line)):
