@@ -17,6 +17,9 @@ from . import analysis, schema
 from .query import QueryWord
 
 K1 = 1.2
+# A field shorter than this share of the average is normalised as if it were that long:
+# a two-line stub must not get a huge boost for being short.
+SHORT_FLOOR = {"body": 0.5, "summary": 0.5}
 K1F = 3.0   # BM25F saturation over the boosted sum of fields
 # Length normalisation per field: short fields (titles, tags) are barely normalised.
 B = {"title": 0.4, "headings": 0.5, "tags": 0.3, "summary": 0.6, "body": 0.75, schema.WORDS: 0.5}
@@ -100,7 +103,8 @@ class Postings:
         found = self._scores.get(key)
         if found is None:
             b, avg, lengths = B[field], self.avg[field], self.lengths[field]
-            found = {d: tf / (1 - b + b * lengths[d] / avg) for d, tf in self.weights(field, term).items()}
+            floor = SHORT_FLOOR.get(field, 0.0) * avg
+            found = {d: tf / (1 - b + b * max(lengths[d], floor) / avg) for d, tf in self.weights(field, term).items()}
             self._keep(key, found)
         return found
 

@@ -91,8 +91,9 @@ class Filters:
 
 def _prior(words: int, lang: str, default_lang: str) -> float:
     """Near-empty pages (bios, tag indexes, stubs) rank below substantive ones; other languages after."""
-    # A page of 0 words scores 0.35 of a full one; from ~150 words on, no penalty.
-    length = 0.35 + 0.65 * min(1.0, math.log1p(words) / math.log1p(150))
+    # Only near-empty pages are held back: 0 words scores 0.2 of a full page, 3 words ~0.5,
+    # and from 50 words on (a short but real page) there is no penalty.
+    length = 0.2 + 0.8 * min(1.0, math.log1p(words) / math.log1p(50))
     return length * (1.0 if lang == default_lang else 0.8)
 
 
