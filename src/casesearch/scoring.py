@@ -168,19 +168,23 @@ def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, 
     return {doc: factor * sum(a[doc] for a in per_term) for doc in shared}
 
 
-def _groups(word: QueryWord, extra: Iterable[tuple[str, float]]) -> list[list[tuple[tuple[str, ...], bool, float]]]:
-    """Ways a page can match the word, as (terms, for English pages, weight), in two groups:
-    the word itself, and looser matches (family, completions). A page scores the best way
-    of each group; a page matching only loosely scores only the discounted part."""
+def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]
+            ) -> list[list[tuple[tuple[str, ...], bool, float]]]:
+    """Ways a page can match the word, as (terms, for English pages, weight), in two groups.
+
+    A page scores the best way of each group, and the groups add up: the word itself (or,
+    at a discount, a completion of the word being typed, which can never outscore the
+    word), and related words (its family), which add evidence to a page using both."""
     main = [(alt, False, 1.0) for alt in word.alternatives] + [(alt, True, 1.0) for alt in word.english]
-    return [main, [((stem,), False, weight) for stem, weight in extra]]
+    main += [((stem,), False, weight) for stem, weight, related in extra if not related]
+    return [main, [((stem,), False, weight) for stem, weight, related in extra if related]]
 
 
-def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float]] = ()) -> dict[int, float]:
+def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]] = ()) -> dict[int, float]:
     """Pages matching a word (in their own language's analysis) and their score for it.
 
-    `extra` are (stem, weight) of looser matches: the word's family, completions of a word
-    being typed; the exact form typed adds a bonus to pages already matched.
+    `extra` are (stem, weight, related) looser matches: completions of a word being typed,
+    and related words (family); the exact form typed adds a bonus to pages already matched.
     """
     total: dict[int, float] = {}
     english = p.english
@@ -199,7 +203,8 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float]]
     return total
 
 
-def explain_word(p: Postings, word: QueryWord, doc: int, extra: Iterable[tuple[str, float]] = ()) -> list[Part]:
+def explain_word(p: Postings, word: QueryWord, doc: int, extra: Iterable[tuple[str, float, bool]] = ()
+                 ) -> list[Part]:
     """What each field contributed to one page's score for one word, as word_scores counts it."""
     found: list[Part] = []
     for group in _groups(word, extra):

@@ -331,15 +331,18 @@ def _score(snap: _Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tup
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _extras(p: scoring.Postings, word: QueryWord, prefixes: tuple[str, ...] = ()) -> list[tuple[str, float]]:
+def _extras(p: scoring.Postings, word: QueryWord, prefixes: tuple[str, ...] = ()
+            ) -> list[tuple[str, float, bool]]:
     """Looser matches of a word: its family, and completions when it is being typed."""
-    extra = [(t, scoring.FAMILY_FACTOR) for alt in word.alternatives if len(alt) == 1 for t in p.family(alt[0])]
+    extra = [(t, scoring.FAMILY_FACTOR, True) for alt in word.alternatives if len(alt) == 1
+             for t in p.family(alt[0])]
     if prefixes:
-        extra += [(t, scoring.PREFIX_FACTOR) for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
+        extra += [(t, scoring.PREFIX_FACTOR, False)
+                  for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
     return extra
 
 
-def _all_of(p: scoring.Postings, words: tuple[QueryWord, ...], extras: list[list[tuple[str, float]]],
+def _all_of(p: scoring.Postings, words: tuple[QueryWord, ...], extras: list[list[tuple[str, float, bool]]],
             slop: int | None = None) -> dict[int, float]:
     """Pages holding every word (standing together within `slop` when given), scores summed."""
     per_word = [scoring.word_scores(p, w, extra) for w, extra in zip(words, extras)]
