@@ -463,27 +463,7 @@ class Term:
 
 
 def _terms(text: str, lang: str, chain: str) -> list[Term]:
-    # _entries without the generator: the hot loop of a full build.
-    lang, offset = _language(text, lang)
-    cache = _CACHES.setdefault((lang, chain), {})
-    if len(cache) > _CACHE_MAX:
-        cache.clear()
-    out: list[Term] = []
-    append = out.append
-    pos = 0
-    for m in _WORD_RE.finditer(text, offset):
-        raw = m.group()
-        found = cache.get(raw)
-        if found is None:
-            found = cache[raw] = _analyse_word(raw, lang, chain)
-        npos, entries = found
-        if entries:
-            s = m.start()
-            for d, term, a, b, stopped in entries:
-                if not stopped:
-                    append(Term(term, pos + d, s + a, s + b))
-        pos += npos
-    return out
+    return [Term(term, pos, a, b) for term, pos, a, b, _ in _entries(text, lang, chain, False)]
 
 
 def stem_terms(text: str, lang: str = DEFAULT_LANG) -> list[Term]:

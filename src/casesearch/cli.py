@@ -71,14 +71,15 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
     from .indexer import reindex as run
 
     bar = None
-    progress = None
+    progress: Callable[[int, int], None] | None = None
     if sys.stderr.isatty() and not (as_json or quiet):
         bar = click.progressbar(length=1, label="indexing", file=sys.stderr)
 
-        def progress(done: int, total: int) -> None:
+        def advance(done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)
 
+        progress = advance
     try:
         report = run(settings, full=full, strict=strict, force=force, progress=progress)
     finally:

@@ -1,0 +1,58 @@
+"""One published index generation, opened once and held with the per-page data that
+scoring, facets and highlighting read on every query."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+
+from . import analysis, schema, scoring, synonyms, typos
+from .config import Settings
+
+
+def prior(words: int, lang: str, default_lang: str) -> float:
+    """Near-empty pages (bios, tag indexes, stubs) rank below substantive ones; other languages after."""
+    # Only near-empty pages are held back: 0 words scores 0.2 of a full page, 3 words ~0.5,
+    # and from 50 words on (a short but real page) there is no penalty.
+    length = 0.2 + 0.8 * min(1.0, math.log1p(words) / math.log1p(50))
+    return length * (1.0 if lang == default_lang else 0.8)
+
+
+def signature(text: str) -> tuple[str, ...]:
+    return tuple(t.text for t in analysis.stem_terms(text))
+
+
+class Snapshot:
+    """One published generation, opened once, with per-page data held for scoring and facets."""
+
+    def __init__(self, gen: Path, manifest: dict, ix, settings: Settings) -> None:  # noqa: ANN001
+        default_lang = settings.default_lang
+        self.synonyms = synonyms.load(settings.synonyms_file)
+        self.name = gen.name
+        self.manifest = manifest
+        self.ix = ix
+        self.lock = threading.Lock()
+        self.reader = ix.reader()
+        size = self.reader.doc_count_all()
+        self.display: list[dict | None] = [None] * size
+        self.priors = [0.0] * size
+        self.titles: list[tuple[str, ...]] = [()] * size
+        self.folded_titles: list[str] = [""] * size
+        english = [False] * size
+        for docnum, stored in self.reader.iter_docs():
+            d = stored["display"]
+            self.display[docnum] = d
+            self.priors[docnum] = prior(d["words"], d["lang"], default_lang)
+            self.titles[docnum] = signature(d["title"])
+            self.folded_titles[docnum] = " ".join(analysis.fold(w) for w in d["title"].split())
+            english[docnum] = d["lang"] == "en"
+        self.postings = scoring.Postings(self.reader, english)
+        self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS)
+
+    def pages(self) -> int:
+        return self.reader.doc_count()
+
+    def close(self) -> None:
+        self.reader.close()
+        self.ix.close()
