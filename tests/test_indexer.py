@@ -162,3 +162,22 @@ def test_manifest_records_generation_and_hashes(built):
     assert manifest["generation"] == 1
     assert all(len(p["hash"]) == 40 for p in manifest["pages"].values())
     assert not os.path.exists(built.index_dir / "CURRENT.tmp")
+
+
+def test_unreadable_manifest_triggers_a_full_rebuild(built):
+    (current_generation(built.index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
+    report = reindex(built)
+    assert report.full and report.published and report.indexed == 3
+    assert titles(built, "logiciel libre") == ["Le logiciel libre dans l'administration"]
+
+
+def test_searcher_keeps_serving_when_a_new_generation_cannot_be_opened(built, site):
+    searcher = Searcher(built)
+    try:
+        assert searcher.search("logiciel").total == 1
+        (built.index_dir / "gen-000099").mkdir()          # a broken generation...
+        (built.index_dir / "CURRENT").write_text("gen-000099\n")   # ...published by mistake
+        time.sleep(RECHECK_SECONDS)
+        assert searcher.search("logiciel").total == 1      # the last good one still answers
+    finally:
+        searcher.close()

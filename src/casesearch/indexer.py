@@ -193,7 +193,10 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
                            "(option --content or CASESEARCH_CONTENT)")
     with _exclusive(index_dir):
         live = current_generation(index_dir)
-        old = read_manifest(live) if live else None
+        try:
+            old = read_manifest(live) if live else None
+        except (OSError, ValueError):
+            old, live = None, None   # unreadable manifest: rebuild from scratch
         compatible = bool(old) and old.get("format") == FORMAT and old.get("settings") == settings.fingerprint()
         report = ReindexReport(full=full or not compatible)
         if not compatible and old:

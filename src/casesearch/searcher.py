@@ -6,17 +6,22 @@ published generation on the next query and switches to it without a restart.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from whoosh.index import EmptyIndexError
+
 from . import analysis, indexer, query, schema, scoring
 from .config import Settings
-from .errors import QueryError
+from .errors import IndexMissing, QueryError
 from .highlight import Matcher, mark, snippet
 from .ranking import Filters, completions, extras, rank
 from .snapshot import Snapshot
+
+log = logging.getLogger(__name__)
 
 SORTS = ("relevance", "date")
 FACETS = ("category", "tags", "year")
@@ -86,12 +91,28 @@ class Searcher:
             return live
         with self._lock:
             if self._live is None or gen is None or self._live.name != gen.name:
-                gen, manifest, ix = indexer.open_live(self.settings.index_dir)
-                fresh = Snapshot(gen, manifest, ix, self.settings)
+                fresh = self._open()
+                if fresh is None:   # could not open the new generation: keep serving the old one
+                    return self._live
                 if self._previous is not None:
                     self._previous.close()
                 self._previous, self._live = self._live, fresh
             return self._live
+
+    def _open(self) -> Snapshot | None:
+        """Open the live generation; a reindex may publish (and clean up) while we read, so retry."""
+        for attempt in range(3):
+            try:
+                gen, manifest, ix = indexer.open_live(self.settings.index_dir)
+                return Snapshot(gen, manifest, ix, self.settings)
+            except (OSError, ValueError, EmptyIndexError):
+                if attempt == 2:
+                    if self._live is None:
+                        raise IndexMissing(f"cannot open the index in '{self.settings.index_dir}': "
+                                           "run `casesearch reindex --full`") from None
+                    log.exception("cannot open the new index generation; still serving %s", self._live.name)
+                time.sleep(0.05)
+        return None
 
     def close(self) -> None:
         for snap in (self._live, self._previous):
