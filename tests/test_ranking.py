@@ -108,8 +108,17 @@ def test_typo_is_corrected_below_exact_matches(searcher_for):
     s = searcher_for({"juste": ("Page A", "La biodiversité du littoral." + FILLER),
                       "autre": ("Page B", "Le littoral breton." + FILLER)})
     result = s.search("biodivresite", prefix=False)
-    assert result.suggestion == "biodiversite"
+    assert result.suggestion == "biodiversité"   # shown as the pages write it
     assert [h.source for h in result.hits] == ["juste.md"]
+
+
+def test_unknown_word_in_a_longer_query_is_corrected(searcher_for):
+    s = searcher_for({"juste": ("Page A", "La biodiversité du littoral breton." + FILLER),
+                      "autre": ("Page B", "Le littoral normand." + FILLER)})
+    result = s.search("biodivresite littoral", prefix=False)
+    # without the fix, pages with "littoral" alone would do; with it, the page with both comes first
+    assert result.suggestion == "biodiversité littoral"
+    assert [h.source for h in result.hits] == ["juste.md", "autre.md"]
 
 
 @pytest.mark.parametrize("word, edits", [("abcd", 0), ("abcde", 1), ("abcdefgh", 1), ("abcdefghi", 2)])

@@ -34,20 +34,19 @@ class Filters:
 
 
 def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters
-          ) -> tuple[list[tuple[int, float]], str | None, tuple[str, ...]]:
-    """(docnum, score) best first: pages with every word, then with some, then typo fixes."""
+         ) -> tuple[list[tuple[int, float]], str | None, tuple[str, ...]]:
+    """(docnum, score) best first, in tiers: pages with every word as typed; then, when a
+    word is unknown to the index or too little is found, pages with every word of the
+    typo-corrected query; then, when still too little, pages with some of the words."""
     if parsed.is_empty:
         return [], None, ()
     prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
     ranked = _score(snap, parsed, filters, prefixes, all_words=True)
-    clauses = len(parsed.words) + len(parsed.phrases)
-    if len(ranked) < FALLBACK_BELOW and clauses > 1:
-        seen = {d for d, _ in ranked}
-        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False) if h[0] not in seen]
-        ranked += _below(ranked, partial)
     suggestion = None
-    if len(ranked) < TYPO_BELOW:
-        fixes = snap.vocabulary.corrections(parsed.positive)
+    typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
+    unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
+    if unknown or len(ranked) < TYPO_BELOW:
+        fixes = snap.vocabulary.corrections(typed)
         if fixes:
             corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False)
             fixed = _score(snap, corrected, filters, (), all_words=True)
@@ -55,6 +54,11 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters
                 suggestion = corrected.text
                 seen = {d for d, _ in ranked}
                 ranked += _below(ranked, [h for h in fixed if h[0] not in seen])
+                parsed = corrected
+    if len(ranked) < FALLBACK_BELOW and len(parsed.words) + len(parsed.phrases) > 1:
+        seen = {d for d, _ in ranked}
+        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False) if h[0] not in seen]
+        ranked += _below(ranked, partial)
     return ranked, suggestion, prefixes
 
 

@@ -58,6 +58,7 @@ class Vocabulary:
         self._field = fieldname
         self._df: dict[str, int] | None = None
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self._accented: dict[str, tuple[int, str]] = {}
 
     def _load(self) -> dict[str, int]:
         if self._df is None:
@@ -67,6 +68,10 @@ class Vocabulary:
                 if word.isascii():
                     df[word] = info.doc_frequency()
                     self._buckets[(word[0], len(word))].append(word)
+                else:   # the accented form pages write, to show corrections as they are written
+                    folded = analysis.fold(word)
+                    if info.doc_frequency() > self._accented.get(folded, (0, ""))[0]:
+                        self._accented[folded] = (info.doc_frequency(), word)
             self._df = df
         return self._df
 
@@ -88,13 +93,19 @@ class Vocabulary:
                         found.append((d, -df[candidate], candidate))
         return min(found)[2] if found else None
 
+    def written(self, word: str) -> str:
+        """The form pages mostly write a folded word in: donnees -> données."""
+        self._load()
+        count, accented = self._accented.get(word, (0, word))
+        return accented if count * 2 > self._df.get(word, 0) else word
+
     def corrections(self, words) -> dict[str, str]:  # noqa: ANN001 - QueryWord, kept import-free
-        """raw typed word -> corrected folded word, for the words that need one."""
+        """raw typed word -> corrected word as pages write it, for the words that need one."""
         fixes = {}
         for w in words:
             if w.raw.isupper() or any(c.isdigit() for c in w.raw):
                 continue
             fixed = self.correct(w.folded)
-            if fixed and analysis.fold(fixed) != w.folded:
-                fixes[w.raw] = fixed
+            if fixed and fixed != w.folded:
+                fixes[w.raw] = self.written(fixed)
         return fixes
