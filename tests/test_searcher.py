@@ -131,6 +131,20 @@ def test_typo_gets_a_suggestion_and_results(small):
     assert result.hits and result.hits[0].source == "_posts/2021-06-10-logiciel-libre.md"
 
 
+def test_pages_found_by_the_correction_mark_the_corrected_word(small):
+    hit = small.search("logicel").hits[0]
+    assert "<mark>" in hit.title_html + hit.snippet_html
+    assert "logiciel</mark>" in (hit.title_html + hit.snippet_html).lower()
+
+
+def test_result_body_has_every_field_of_the_dataclasses(small):
+    from dataclasses import asdict
+
+    result = small.search("logiciel libre")
+    assert result.hits and result.hits[0].sections
+    assert result.to_dict() == {"ok": True, **asdict(result)}
+
+
 def test_no_typo_correction_for_short_words_or_acronyms(small):
     assert small.search("ABCDEF").suggestion is None
     assert small.search("libe").suggestion is None

@@ -33,13 +33,26 @@ class Filters:
         return any((self.category, self.tag, self.year, self.lang))
 
 
-def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters
-         ) -> tuple[list[tuple[int, float]], str | None, tuple[str, ...]]:
-    """(docnum, score) best first, in tiers: pages with every word as typed; then, when a
-    word is unknown to the index or too little is found, pages with every word of the
+@dataclass(frozen=True)
+class Ranking:
+    hits: list[tuple[int, float]]         # (docnum, score), best first
+    suggestion: str | None                # the typo-corrected query, when it found more
+    prefixes: tuple[str, ...]             # completions of the word being typed
+    queries: tuple[ParsedQuery, ...]      # what was searched: as typed, then the correction
+
+    @property
+    def words(self) -> tuple[QueryWord, ...]:
+        """Every word searched for, as typed or corrected: what highlighting marks."""
+        return tuple(w for q in self.queries for w in q.positive)
+
+
+def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters) -> Ranking:
+    """Pages best first, in tiers: pages with every word as typed; then, when a word is
+    unknown to the index or too little is found, pages with every word of the
     typo-corrected query; then, when still too little, pages with some of the words."""
     if parsed.is_empty:
-        return [], None, ()
+        return Ranking([], None, (), ())
+    typed_query = parsed
     prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
     ranked = _score(snap, parsed, filters, prefixes, all_words=True)
     suggestion = None
@@ -59,7 +72,8 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters
         seen = {d for d, _ in ranked}
         partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False) if h[0] not in seen]
         ranked += _below(ranked, partial)
-    return ranked, suggestion, prefixes
+    queries = (typed_query,) if parsed is typed_query else (typed_query, parsed)
+    return Ranking(ranked, suggestion, prefixes, queries)
 
 
 def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],

@@ -54,6 +54,13 @@ class Hit:
     score: float
     sections: list[Section] = field(default_factory=list)
 
+    def to_dict(self) -> dict:
+        return {"url": self.url, "source": self.source, "title": self.title, "title_html": self.title_html,
+                "summary": self.summary, "snippet_html": self.snippet_html, "date": self.date,
+                "category": self.category, "tags": list(self.tags), "lang": self.lang, "score": self.score,
+                "sections": [{"heading": s.heading, "anchor": s.anchor, "url": s.url,
+                              "snippet_html": s.snippet_html} for s in self.sections]}
+
 
 @dataclass
 class SearchResult:
@@ -67,8 +74,10 @@ class SearchResult:
     suggestion: str | None
 
     def to_dict(self) -> dict:
-        body = asdict(self)
-        return {"ok": True, **body}
+        """The JSON body of the API and of `search --json` (built by hand: asdict deep-copies)."""
+        return {"ok": True, "query": self.query, "total": self.total, "page": self.page,
+                "per_page": self.per_page, "took_ms": self.took_ms,
+                "hits": [h.to_dict() for h in self.hits], "facets": self.facets, "suggestion": self.suggestion}
 
 
 class Searcher:
@@ -165,7 +174,8 @@ class Searcher:
                              max_terms=self.settings.max_query_terms, prefix=False)
         snap = self.snapshot()
         with snap.lock:
-            ranked, suggestion, _ = rank(snap, parsed, Filters())
+            ranking = rank(snap, parsed, Filters())
+            ranked, suggestion = ranking.hits, ranking.suggestion
             p = snap.postings
             spans = snap.synonyms.find(parsed.words)
             words = [{"typed": w.raw, "french": [list(a) for a in w.alternatives],
@@ -175,7 +185,7 @@ class Searcher:
             hits = []
             for docnum, score in ranked[:top]:
                 parts = []
-                for w in parsed.positive:
+                for w in ranking.words:
                     parts += [asdict(x) for x in scoring.explain_word(p, w, docnum, extras(p, w))]
                 hits.append({"source": snap.display[docnum]["source"], "title": snap.display[docnum]["title"],
                              "score": round(score, 4), "prior": round(snap.priors[docnum], 3),
@@ -196,19 +206,25 @@ class Searcher:
                              max_terms=self.settings.max_query_terms, prefix=prefix)
         snap = self.snapshot()
         with snap.lock:
-            ranked, suggestion, prefixes = rank(snap, parsed, filters)
+            ranking = rank(snap, parsed, filters)
+        ranked = ranking.hits
         if sort == "date":
             ranked.sort(key=lambda item: snap.display[item[0]]["date"] or "", reverse=True)
         window = ranked[(page - 1) * per_page: page * per_page]
-        shown = parsed.positive + tuple(w for span in snap.synonyms.find(parsed.words)
-                                        for variant in span.variants for w in variant)
+        shown = ranking.words + tuple(w for q in ranking.queries for span in snap.synonyms.find(q.words)
+                                      for variant in span.variants for w in variant)
         matcher = Matcher(stems=frozenset(s for w in shown for s in w.stems),
-                          forms=frozenset(e for w in shown for e in w.exact), prefixes=prefixes)
+                          forms=frozenset(e for w in shown for e in w.exact), prefixes=ranking.prefixes)
         hits = [_hit(snap.display[docnum], score, matcher) for docnum, score in window]
         facets = _facets(snap, [docnum for docnum, _ in ranked])
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query=parsed.text, total=len(ranked), page=page, per_page=per_page,
-                            took_ms=round(took, 2), hits=hits, facets=facets, suggestion=suggestion)
+                            took_ms=round(took, 2), hits=hits, facets=facets, suggestion=ranking.suggestion)
+
+
+def check_query(settings: Settings, text: str) -> None:
+    """Raise QueryError where `search` would refuse this text (too long, too many words)."""
+    query.parse(text, max_chars=settings.max_query_chars, max_terms=settings.max_query_terms)
 
 
 def check_window(page: int, per_page: int, sort: str) -> None:
