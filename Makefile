@@ -1,12 +1,14 @@
 # Two entry points for a fresh machine (see README's quick start):
-#   make serve   install, build the index from content/ and serve it
+#   make serve   install, build the index from content/ if there is none, and serve it
 #   make test    install with test tools and run the whole test suite
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: install demo test
+.PHONY: install demo serve browser test
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,6 +22,14 @@ demo: $(STAMP)
 	$(BIN)/casesearch reindex
 	$(BIN)/casesearch search "open data"
 
+# gunicorn on http://$(HOST):$(PORT)/ ; `casesearch serve` builds the index first when there is none.
+serve: $(STAMP)
+	$(BIN)/casesearch serve --host $(HOST) --port $(PORT)
+
+# The browser test drives Debian's chromium (CI runs as root on a fresh machine); a browser is never downloaded.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 # pytest exits 5 when it collects no test: not a failure of the suite itself.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc

@@ -175,5 +175,52 @@ def _terminal(marked: str) -> str:
                    for i, p in enumerate(parts))
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Worker processes (each holds its own searcher).")
+@click.option("--timeout", type=click.IntRange(1, 3600), default=30, show_default=True,
+              help="Seconds before a stuck worker is killed and replaced.")
+@with_settings
+def serve(settings: Settings, host: str, port: int, workers: int, timeout: int) -> None:
+    """Serve the search API and page with gunicorn, building the index first if there is none."""
+    import os
+
+    from gunicorn.app.base import BaseApplication
+
+    from .indexer import current_generation, reindex as build
+
+    if current_generation(settings.index_dir) is None:
+        click.echo(f"no index in '{settings.index_dir}': building it from '{settings.content_dir}'", err=True)
+        report = build(settings)
+        for error in report.errors:
+            click.echo(_message(error), err=True)
+        click.echo(report.summary(), err=True)
+    # Workers build their app as `wsgi:app` does, from the environment.
+    os.environ["CASESEARCH_CONTENT"] = str(settings.content_dir)
+    os.environ["CASESEARCH_INDEX"] = str(settings.index_dir)
+    if settings.config_file:
+        os.environ["CASESEARCH_CONFIG"] = str(settings.config_file)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            options = {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
+                       "timeout": timeout, "accesslog": "-", "proc_name": "casesearch"}
+            if "control_socket_disable" in self.cfg.settings:   # gunicorn 27+: one socket per user otherwise
+                options["control_socket_disable"] = True
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from .web import create_app
+
+            return create_app()
+
+    click.echo(f"casesearch: serving on http://{host}:{port}/ (try /api/search?q=open+data); Ctrl-C stops",
+               err=True)
+    Server().run()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,361 @@
+/* casesearch: a search box for your site, with no dependency.
+ *
+ * Add one element and one script tag:
+ *
+ *   <div data-casesearch></div>
+ *   <script src="https://search.example.org/static/casesearch.js" defer></script>
+ *
+ * Options, as data- attributes of the element:
+ *   data-api        address of the service (default: where this script comes from)
+ *   data-per-page   results per request, 1 to 50 (default 8)
+ *   data-layout     "dropdown" (default: results float under the box) or "inline"
+ *   data-query      text to search at once
+ *   data-sync-url   keep ?q= of the page's address in step with the box
+ *   data-css="none" do not add casesearch.css (bring your own styles)
+ *   data-placeholder, data-label   texts of the box
+ *
+ * The service must list the site's origin in its `cors_origins` setting. Text from the
+ * API is never parsed as HTML: only the <mark> tags of the *_html fields are rebuilt.
+ */
+(function () {
+  "use strict";
+
+  var here = document.currentScript || document.querySelector('script[src*="casesearch.js"]');
+  var scriptUrl = here && here.src ? here.src : new URL("/static/casesearch.js", location.href).href;
+  var DEBOUNCE_MS = 150;
+  var MIN_CHARS = 2;
+  var instances = 0;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  var ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+  function unescapeHtml(text) {
+    return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, function (all, name) {
+      if (name[0] === "#") {
+        var code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : all;
+      }
+      return Object.prototype.hasOwnProperty.call(ENTITIES, name) ? ENTITIES[name] : all;
+    });
+  }
+
+  // "escaped text with <mark>" -> DOM nodes, without an HTML parser: anything else stays text.
+  function marked(html) {
+    var fragment = document.createDocumentFragment();
+    var parts = String(html || "").split(/(<mark>|<\/mark>)/);
+    var open = false;
+    parts.forEach(function (part) {
+      if (part === "<mark>") { open = true; return; }
+      if (part === "</mark>") { open = false; return; }
+      if (!part) return;
+      var text = document.createTextNode(unescapeHtml(part));
+      if (open) {
+        var mark = el("mark");
+        mark.appendChild(text);
+        fragment.appendChild(mark);
+      } else {
+        fragment.appendChild(text);
+      }
+    });
+    return fragment;
+  }
+
+  function safeHref(url) {
+    try {
+      var parsed = new URL(url, location.href);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? url : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  var dateFormat = typeof Intl !== "undefined" ? new Intl.DateTimeFormat("fr-FR", { dateStyle: "long" }) : null;
+
+  function formatDate(iso) {
+    if (!iso) return "";
+    var d = new Date(iso.slice(0, 10) + "T12:00:00");
+    return isNaN(d) || !dateFormat ? iso.slice(0, 10) : dateFormat.format(d);
+  }
+
+  function plural(n, one, many) {
+    return n.toLocaleString("fr-FR") + " " + (n > 1 ? many : one);
+  }
+
+  function addStylesheet() {
+    if (document.querySelector('link[href*="casesearch.css"]')) return;
+    var link = el("link");
+    link.rel = "stylesheet";
+    link.href = new URL("casesearch.css", scriptUrl).href;
+    document.head.appendChild(link);
+  }
+
+  function mount(root) {
+    if (root.casesearch) return root.casesearch;
+    var n = ++instances;
+    var data = root.dataset;
+    var apiBase = new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl);
+    var perPage = Math.min(50, Math.max(1, parseInt(data.perPage, 10) || 8));
+    if (data.css !== "none") addStylesheet();
+
+    var box = el("div", "cs-box" + (data.layout === "inline" ? " cs-inline" : ""));
+    var label = el("label", "cs-label", data.label || "Rechercher sur le site");
+    var input = el("input", "cs-input");
+    var listId = "cs-list-" + n;
+    label.htmlFor = input.id = "cs-input-" + n;
+    input.type = "search";
+    input.name = "q";
+    input.maxLength = 200;
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    input.placeholder = data.placeholder || "Par exemple : formation, données publiques…";
+    input.setAttribute("enterkeyhint", "search");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", listId);
+    var notice = el("p", "cs-notice");
+    notice.setAttribute("role", "status");
+    notice.setAttribute("aria-live", "polite");
+    var panel = el("div", "cs-panel");
+    panel.hidden = true;
+    var list = el("ul", "cs-list");
+    list.id = listId;
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Résultats de la recherche");
+    var more = el("button", "cs-more", "Plus de résultats");
+    more.type = "button";
+    more.hidden = true;
+    panel.append(list, more);
+    box.append(label, input, notice, panel);
+    root.replaceChildren(box);
+
+    var state = { text: "", page: 1, hits: 0, total: 0, options: [], active: -1, timer: 0, controller: null, seq: 0 };
+
+    function setExpanded(open) {
+      panel.hidden = !open;
+      input.setAttribute("aria-expanded", open ? "true" : "false");
+      if (!open) setActive(-1);
+    }
+
+    function setActive(index) {
+      if (state.active >= 0 && state.options[state.active]) {
+        state.options[state.active].classList.remove("cs-active");
+        state.options[state.active].setAttribute("aria-selected", "false");
+      }
+      state.active = index;
+      var option = state.options[index];
+      if (option) {
+        option.classList.add("cs-active");
+        option.setAttribute("aria-selected", "true");
+        input.setAttribute("aria-activedescendant", option.id);
+        option.scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function option(kind, href, build) {
+      var li = el("li", "cs-option cs-" + kind);
+      li.id = "cs-opt-" + n + "-" + state.options.length;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      var link = el("a", "cs-link");
+      link.tabIndex = -1;
+      var safe = safeHref(href);
+      if (safe) link.setAttribute("href", safe);
+      build(link, li);
+      li.prepend(link);
+      li.addEventListener("mousemove", function () {
+        var index = state.options.indexOf(li);
+        if (index !== state.active) setActive(index);
+      });
+      state.options.push(li);
+      list.appendChild(li);
+    }
+
+    function snippet(html) {
+      var p = el("p", "cs-snippet");
+      p.appendChild(marked(html));
+      return p;
+    }
+
+    function renderHit(hit) {
+      option("hit", hit.url, function (link, li) {
+        var title = el("span", "cs-title");
+        title.appendChild(marked(hit.title_html));
+        link.appendChild(title);
+        var meta = [formatDate(hit.date), hit.category].filter(Boolean).join(" · ");
+        if (meta) li.appendChild(el("span", "cs-meta", meta));
+        if (hit.snippet_html) li.appendChild(snippet(hit.snippet_html));
+      });
+      (hit.sections || []).forEach(function (section) {
+        option("section", section.url, function (link, li) {
+          link.append(el("span", "cs-in", "dans la section "), el("span", "cs-heading", section.heading));
+          if (section.snippet_html && section.snippet_html !== hit.snippet_html) li.appendChild(snippet(section.snippet_html));
+        });
+      });
+    }
+
+    function tryInstead(word, before, after) {
+      var button = el("button", "cs-suggestion", word);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        input.value = word;
+        input.focus();
+        search(true);
+      });
+      notice.append(before, button, after);
+    }
+
+    function showNotice(body) {
+      notice.replaceChildren();
+      notice.classList.remove("cs-error");
+      var query = "« " + body.query + " »";
+      if (!body.total) {
+        notice.append("Aucun résultat pour " + query + ".");
+        if (body.suggestion) tryInstead(body.suggestion, " Essayez ", " ?");
+      } else {
+        notice.append(plural(body.total, "résultat", "résultats") + " pour " + query);
+        if (body.suggestion) tryInstead(body.suggestion, " — vouliez-vous dire ", " ?");
+      }
+    }
+
+    function showError(status) {
+      notice.replaceChildren(status === 400 ? "Cette recherche n'est pas acceptée : 200 caractères et 12 mots au plus."
+        : status === 429 ? "Trop de recherches d'affilée : réessayez dans un instant."
+        : "La recherche est indisponible pour le moment.");
+      notice.classList.add("cs-error");
+      setExpanded(false);
+    }
+
+    function render(body, append) {
+      if (!append) {
+        list.replaceChildren();
+        state.options = [];
+        state.active = -1;
+        state.hits = 0;
+      }
+      body.hits.forEach(renderHit);
+      state.hits += body.hits.length;
+      state.total = body.total;
+      state.page = body.page;
+      more.hidden = !(state.hits < body.total && body.page * body.per_page < 1000);
+      showNotice(body);
+      setExpanded(state.options.length > 0);
+    }
+
+    function fetchPage(text, page, append) {
+      if (state.controller) state.controller.abort();
+      var controller = typeof AbortController !== "undefined" ? new AbortController() : null;
+      state.controller = controller;
+      var seq = ++state.seq;
+      var url = new URL("api/search", apiBase);
+      url.searchParams.set("q", text);
+      url.searchParams.set("per_page", String(perPage));
+      if (page > 1) url.searchParams.set("page", String(page));
+      box.classList.add("cs-busy");
+      list.setAttribute("aria-busy", "true");
+      fetch(url.href, { headers: { Accept: "application/json" }, credentials: "omit",
+                        signal: controller ? controller.signal : undefined })
+        .then(function (response) {
+          return response.json().catch(function () { return null; }).then(function (body) {
+            if (seq !== state.seq) return;
+            if (!response.ok || !body || !body.ok) return showError(response.status);
+            render(body, append);
+          });
+        })
+        .catch(function (error) {
+          if (seq === state.seq && error.name !== "AbortError") showError(0);
+        })
+        .then(function () {
+          if (seq === state.seq) {
+            box.classList.remove("cs-busy");
+            list.removeAttribute("aria-busy");
+          }
+        });
+    }
+
+    function syncUrl(text) {
+      if (!("syncUrl" in data) || !history.replaceState) return;
+      var url = new URL(location.href);
+      if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
+      history.replaceState(history.state, "", url.href);
+    }
+
+    function search(now) {
+      clearTimeout(state.timer);
+      var text = input.value.trim();
+      if (text === state.text && !now) return;
+      var run = function () {
+        state.text = text;
+        syncUrl(text);
+        if (text.length < MIN_CHARS) {
+          state.seq++;
+          if (state.controller) state.controller.abort();
+          list.replaceChildren();
+          state.options = [];
+          notice.replaceChildren();
+          more.hidden = true;
+          setExpanded(false);
+          return;
+        }
+        fetchPage(input.value.replace(/^\s+/, ""), 1, false);
+      };
+      if (now) run(); else state.timer = setTimeout(run, DEBOUNCE_MS);
+    }
+
+    function move(step) {
+      if (!state.options.length) return;
+      if (panel.hidden) setExpanded(true);
+      var count = state.options.length;
+      var next = state.active < 0 ? (step > 0 ? 0 : count - 1) : (state.active + step + count) % count;
+      setActive(next);
+    }
+
+    input.addEventListener("input", function () { search(false); });
+    input.addEventListener("keydown", function (event) {
+      if (event.isComposing) return;
+      switch (event.key) {
+        case "ArrowDown": event.preventDefault(); move(1); break;
+        case "ArrowUp": event.preventDefault(); move(-1); break;
+        case "Enter":
+          event.preventDefault();
+          var current = state.options[state.active];
+          var link = current && current.querySelector("a[href]");
+          if (link && !panel.hidden) link.click(); else search(true);
+          break;
+        case "Escape":
+          if (!panel.hidden) { event.preventDefault(); setExpanded(false); }
+          else if (input.value) { event.preventDefault(); input.value = ""; search(true); }
+          break;
+      }
+    });
+    input.addEventListener("focus", function () {
+      if (state.options.length && data.layout !== "inline") setExpanded(true);
+    });
+    box.addEventListener("focusout", function (event) {
+      if (data.layout !== "inline" && !box.contains(event.relatedTarget)) setExpanded(false);
+    });
+    more.addEventListener("click", function () { fetchPage(state.text, state.page + 1, true); });
+
+    var api = { input: input, search: function (text) { input.value = text; search(true); } };
+    root.casesearch = api;
+    var initial = data.query || "";
+    if (initial) api.search(initial);
+    return api;
+  }
+
+  function mountAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-casesearch]"), mount);
+  }
+
+  window.casesearch = { mount: mount };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
+  else mountAll();
+})();

@@ -1,0 +1,210 @@
+"""The search page and the widget in a real browser: Debian's chromium driven headless by
+Playwright (the system browser; a browser is never downloaded). `make test` installs it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from casesearch.config import load_settings, replace
+from casesearch.indexer import reindex
+from casesearch.searcher import Searcher
+from casesearch.web import create_app
+from conftest import ROOT, write_pages
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags chromium reaches for the network, which is closed here.
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+EVIL = "&lt;img src=x onerror=window.pwned=1&gt; &lt;script&gt;window.pwned=2&lt;/script&gt;"
+
+
+def serve(app) -> tuple[str, object, threading.Thread]:
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{httpd.server_port}", httpd, thread
+
+
+def stop(httpd, thread: threading.Thread) -> None:
+    httpd.shutdown()
+    thread.join(timeout=5)
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    """Another origin where a site embeds the widget; a real server (a page answered by
+    page.route would count as public, and chromium keeps public pages off loopback)."""
+    holder: dict[str, str] = {}
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [holder["html"].encode()]
+
+    origin, httpd, thread = serve(app)
+    try:
+        yield origin, holder
+    finally:
+        stop(httpd, thread)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, site):
+    """The app on a free port of 127.0.0.1: the project's content plus a page showing tags as
+    text; the `site` fixture's origin is allowed by CORS."""
+    base = tmp_path_factory.mktemp("browser")
+    content = base / "content"
+    shutil.copytree(ROOT / "content", content)
+    write_pages(content, {"piege.md": f"---\ntitle: 'Piège {EVIL}'\n---\nUn texte piège {EVIL} pour voir.\n"})
+    settings = load_settings({"content_dir": content, "index_dir": base / "index"}, environ={})
+    reindex(settings)
+    settings = replace(settings, cors_origins=(site[0],))
+    base, httpd, thread = serve(create_app(settings))
+    try:
+        yield base, settings
+    finally:
+        stop(httpd, thread)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`, "
+                    "which `make test` does); the browser test never downloads a browser")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    # Section links point at the site's own pages, which this service does not serve: a stub answers.
+    page.route(re.compile(r".*/blogging/.*"), lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<!doctype html><title>page du site</title><h1 id=ambition>ok</h1>"))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def first_section_url(settings, text: str) -> str:
+    searcher = Searcher(settings)
+    try:
+        return searcher.search(text, per_page=8).hits[0].sections[0].url
+    finally:
+        searcher.close()
+
+
+def test_typing_formation_shows_marked_results_and_a_section_link_navigates(server, page):
+    base, settings = server
+    expected = first_section_url(settings, "formation")
+    assert re.fullmatch(r"/blogging/2015/05/29/le-gouvernement-et-numa\.html#\w+", expected)
+    page.goto(base + "/")
+    box = page.get_by_role("combobox", name="Votre recherche")
+    box.press_sequentially("formation", delay=30)
+    listbox = page.get_by_role("listbox")
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(listbox.locator("mark").first).to_have_text(re.compile("formation", re.I))
+    expect(page.get_by_role("status")).to_contain_text("résultat")
+    section = listbox.locator(".cs-section a").first
+    expect(section).to_have_attribute("href", expected)
+    expect(section).to_contain_text("dans la section")
+    section.click()
+    page.wait_for_url(f"**{expected}")
+    assert page.url == base + expected
+
+
+def test_keyboard_moves_through_options_and_enter_opens_one(server, page):
+    base, settings = server
+    page.goto(base + "/?q=formation")   # the page starts with ?q=
+    box = page.get_by_role("combobox")
+    expect(box).to_have_value("formation")
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    box.press("ArrowDown")
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(0).get_attribute("id"))
+    box.press("ArrowDown")
+    expect(options.nth(0)).to_have_attribute("aria-selected", "false")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    box.press("ArrowUp")
+    box.press("ArrowUp")   # wraps to the last option
+    expect(options.last).to_have_attribute("aria-selected", "true")
+    box.press("ArrowDown")   # wraps to the first
+    box.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    target = options.nth(1).locator("a").get_attribute("href")
+    box.press("Enter")
+    page.wait_for_url(f"**{target}")
+
+
+def test_no_result_offers_the_suggestion(server, page):
+    base, _ = server
+    page.goto(base + "/")
+    box = page.get_by_role("combobox")
+    box.fill("xqzwvk")
+    expect(page.get_by_role("status")).to_have_text("Aucun résultat pour « xqzwvk ».")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    box.fill("gouvernemnt")   # a typo: the correction is offered and one click searches it
+    suggestion = page.get_by_role("button", name="gouvernement")
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    expect(box).to_have_value("gouvernement")
+    expect(page.get_by_role("listbox").locator("mark").first).to_be_visible()
+
+
+def test_content_stays_text_in_the_widget(server, page):
+    base, _ = server
+    page.goto(base + "/")
+    page.get_by_role("combobox").fill("piège")
+    title = page.locator(".cs-hit .cs-title").first
+    expect(title).to_contain_text("<img src=x onerror=window.pwned=1>")
+    expect(title).to_contain_text("<script>window.pwned=2</script>")
+    assert page.locator(".cs-box img, .cs-box script").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_phone_width_has_no_sideways_scroll(server, browser):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(base + "/")
+        page.get_by_role("combobox").fill("formation numérique")
+        expect(page.get_by_role("option").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        box = page.get_by_role("combobox").bounding_box()
+        assert box is not None and box["width"] > 300
+    finally:
+        context.close()
+
+
+def test_one_script_tag_and_one_element_embed_it_on_another_site(server, site, page):
+    """A site on another origin (allowed by cors_origins) adds the widget with two lines."""
+    base, _ = server
+    origin, holder = site
+    holder["html"] = (f'<!doctype html><html lang="fr"><title>site</title><body><h1>Mon site</h1>'
+                      f'<div data-casesearch></div><script src="{base}/static/casesearch.js" defer></script>')
+    page.goto(f"{origin}/")
+    box = page.get_by_role("combobox")
+    box.press_sequentially("open data", delay=20)
+    expect(page.get_by_role("option").first).to_be_visible()   # the API answered across origins
+    expect(page.locator("link[href$='casesearch.css']")).to_have_count(1)   # styles came along
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")

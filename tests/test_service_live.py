@@ -1,0 +1,161 @@
+"""The service under a real gunicorn: `gunicorn wsgi:app` from the project root, a
+reindex while clients query, and `casesearch serve` on a machine with no index yet."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from gunicorn.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+CASESEARCH = Path(sys.executable).with_name("casesearch")
+# gunicorn 27+ opens one control socket per user by default: servers side by side would share it.
+NO_CONTROL_SOCKET = ["--no-control-socket"] if "control_socket_disable" in Config().settings else []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def wait_ready(proc: subprocess.Popen, port: int, log: Path, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if get(port, "/api/health", timeout=1.0)[0] == 200:
+                return
+        except (OSError, http.client.HTTPException, ValueError):
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not answer within {seconds} s:\n{log.read_text()}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def server_env(settings=None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASESEARCH_")}
+    if settings is not None:
+        env.update(CASESEARCH_CONTENT=str(settings.content_dir), CASESEARCH_INDEX=str(settings.index_dir))
+    return env
+
+
+@pytest.fixture
+def gunicorn(built, tmp_path):
+    """`gunicorn wsgi:app` run from the project root, as README tells operators."""
+    port, log = free_port(), tmp_path / "gunicorn.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--timeout", "30",
+                                 "--bind", f"127.0.0.1:{port}", *NO_CONTROL_SOCKET, "wsgi:app"],
+                                cwd=ROOT, env=server_env(built), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(proc, port, log)
+        yield port
+    finally:
+        stop(proc)
+
+
+def test_gunicorn_serves_wsgi_app(gunicorn):
+    status, body = get(gunicorn, "/api/search?q=logiciel+libre")
+    assert status == 200 and body["ok"] is True and body["total"] >= 1
+    assert "<mark>" in body["hits"][0]["title_html"]
+    status, body = get(gunicorn, "/api/nope")
+    assert status == 404 and body == {"ok": False, "status": 404,
+                                      "error": {"code": "not_found", "message": body["error"]["message"]}}
+
+
+def test_reindex_under_load_fails_no_request_and_shows_new_content_within_a_second(gunicorn, built, site):
+    stop_at = [time.monotonic() + 20]          # a bound whatever happens
+    reindex_started = published = stop_at[0]
+    failures: list[str] = []
+    seen: list[tuple[float, bool]] = []        # (request start, found the new word)
+    counts = {"stable": 0}
+
+    def client(n: int) -> None:
+        while time.monotonic() < stop_at[0]:
+            started = time.monotonic()
+            try:
+                status, body = get(gunicorn, "/api/search?q=logiciel+libre")
+                if status != 200 or not body.get("ok") or body["total"] < 1:
+                    failures.append(f"stable query: {status} {body}")
+                counts["stable"] += 1
+                status, body = get(gunicorn, "/api/search?q=zythologie")
+                if status != 200 or not body.get("ok"):
+                    failures.append(f"new word: {status} {body}")
+                else:
+                    seen.append((started, body["total"] == 1))
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                failures.append(f"client {n}: {exc!r}")
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        page = site / "_posts/2021-06-10-logiciel-libre.md"
+        page.write_text(page.read_text(encoding="utf-8") + "\nUn mot nouveau : zythologie.\n", encoding="utf-8")
+        reindex_started = time.monotonic()
+        done = subprocess.run([str(CASESEARCH), "reindex", "--content", str(built.content_dir),
+                               "--index", str(built.index_dir)], capture_output=True, text=True, timeout=60,
+                              env=server_env(built))
+        published = time.monotonic()
+        assert done.returncode == 0 and "1 updated" in done.stdout, done.stdout + done.stderr
+        stop_at[0] = published + 2.0
+    finally:
+        for thread in threads:
+            thread.join(timeout=25)
+    assert not failures, failures[:5]
+    before = [found for started, found in seen if started < reindex_started]
+    after = [found for started, found in seen if started > published + 1.0]
+    assert before and not any(before), "the new word was found before the reindex"
+    assert len(after) >= 10 and all(after), f"{after.count(False)} of {len(after)} answers a second later were old"
+    assert counts["stable"] > 20
+
+
+def test_casesearch_serve_builds_the_index_when_there_is_none(site, tmp_path):
+    port, log, index = free_port(), tmp_path / "serve.log", tmp_path / "fresh-index"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(CASESEARCH), "serve", "--content", str(site), "--index", str(index),
+                                 "--port", str(port), "--workers", "1"],
+                                cwd=tmp_path, env=server_env(),   # serve hands its options to the workers
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(proc, port, log)
+        status, body = get(port, "/api/health")
+        assert status == 200 and body["pages"] == 3
+        status, body = get(port, "/api/search?q=open+data")
+        assert status == 200 and body["ok"] is True
+        assert "Booting worker" in log.read_text() and "no index in" in log.read_text()
+    finally:
+        stop(proc)
+    assert proc.returncode == 0, log.read_text()

@@ -1,0 +1,387 @@
+"""The web service through Flask's test client: every endpoint, the one error body,
+limits, escaping, CORS, caching and security headers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from casesearch.config import replace
+from casesearch.indexer import reindex
+from casesearch.searcher import Searcher
+from casesearch.web import create_app
+from conftest import write_pages
+
+
+@pytest.fixture
+def app(built):
+    return create_app(built)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def get_json(client, url, status=200, **kwargs):
+    response = client.get(url, **kwargs)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def assert_error_body(response, status, code=None):
+    """The one error shape: nothing more, nothing less, never HTML or a traceback."""
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"ok", "error", "status"}
+    assert body["ok"] is False and body["status"] == status
+    assert set(body["error"]) == {"code", "message"}
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "<html" not in text.lower()
+    return body
+
+
+# -- /api/search -----------------------------------------------------------------------
+
+def test_search_body_is_the_cli_json_body(client, built):
+    body = get_json(client, "/api/search?q=logiciel+libre")
+    expected = Searcher(built).search("logiciel libre").to_dict()
+    body.pop("took_ms"), expected.pop("took_ms")
+    assert body == json.loads(json.dumps(expected))
+    assert list(get_json(client, "/api/search?q=logiciel+libre")) == [
+        "ok", "query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion"]
+
+
+def test_search_hits_have_marks_and_section_deep_links(client):
+    body = get_json(client, "/api/search?q=donn%C3%A9es+publiques")
+    hit = body["hits"][0]
+    assert hit["url"] == "/blogging/2020/03/02/donnees-de-sante.html"
+    assert "<mark>" in hit["title_html"] and "<mark>" in hit["snippet_html"]
+    section = hit["sections"][0]
+    assert section["url"] == hit["url"] + "#contexte"
+    assert "<mark>" in section["snippet_html"]
+
+
+def test_search_facets_count_category_tags_and_year(client):
+    facets = get_json(client, "/api/search?q=publique")["facets"]
+    assert set(facets) == {"category", "tags", "year"}
+    assert {"value": "blogging", "count": 2} in facets["category"]
+    assert {"value": "2020", "count": 1} in facets["year"] and {"value": "2021", "count": 1} in facets["year"]
+    assert {"value": "santé", "count": 1} in facets["tags"]
+
+
+def test_search_suggests_a_correction_for_a_typo(client):
+    body = get_json(client, "/api/search?q=adminstration")
+    assert body["suggestion"] == "administration" and body["total"] == 1
+
+
+def test_search_filters_and_paging(client):
+    assert get_json(client, "/api/search?q=publique&year=2021")["total"] == 1
+    assert get_json(client, "/api/search?q=publique&category=blogging")["total"] == 2
+    assert get_json(client, "/api/search?q=publique&tag=Sant%C3%A9")["total"] == 1
+    assert get_json(client, "/api/search?q=publique&lang=en")["total"] == 0
+    paged = get_json(client, "/api/search?q=publique&per_page=1&page=2")
+    assert paged["page"] == 2 and paged["per_page"] == 1 and len(paged["hits"]) == 1
+    dated = get_json(client, "/api/search?q=publique&sort=date")["hits"]
+    assert [h["date"][:4] for h in dated if h["date"]] == ["2021", "2020"]
+
+
+def test_search_without_query_is_empty_not_an_error(client):
+    body = get_json(client, "/api/search")
+    assert body["total"] == 0 and body["hits"] == []
+
+
+# -- /api/suggest, /api/health, /api/openapi.json ----------------------------------------
+
+def test_suggest_completes_titles_and_terms(client):
+    body = get_json(client, "/api/suggest?q=lo")
+    assert body["ok"] is True and body["query"] == "lo"
+    kinds = {s["kind"] for s in body["suggestions"]}
+    assert kinds == {"title", "term"}
+    title = next(s for s in body["suggestions"] if s["kind"] == "title")
+    assert title == {"text": "Le logiciel libre dans l'administration", "kind": "title",
+                     "url": "/blogging/2021/06/10/logiciel-libre.html"}
+    assert len(body["suggestions"]) <= 10
+
+
+def test_suggest_stays_within_ten(client, site, built):
+    write_pages(site, {f"p{i}.md": f"---\ntitle: Formation numéro {i}\n---\nformation{i} formateur{i}\n"
+                       for i in range(20)})
+    reindex(built)
+    time.sleep(0.3)
+    assert len(get_json(client, "/api/suggest?q=form")["suggestions"]) == 10
+
+
+def test_health_reports_pages_generation_and_build_time(client):
+    body = get_json(client, "/api/health")
+    assert body["ok"] is True and body["pages"] == 3 and body["generation"] == 1
+    assert body["built_at"].startswith("20") and body["stale"] == []
+
+
+def test_openapi_describes_every_api_route(client, app):
+    document = get_json(client, "/api/openapi.json")
+    assert document["openapi"].startswith("3.1")
+    routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
+    assert routes == set(document["paths"])
+
+
+# -- errors and limits ---------------------------------------------------------------------
+
+BAD_PARAMETERS = [
+    ("q=" + "a" * 201, "the limit is 200"),
+    ("q=" + "+".join(["mot"] * 13), "the limit is 12"),
+    ("q=x&page=0", "positive whole number"),
+    ("q=x&page=-1", "positive whole number"),
+    ("q=x&page=abc", "positive whole number"),
+    ("q=x&page=1.5", "positive whole number"),
+    ("q=x&page=", "positive whole number"),
+    ("q=x&page=%EF%BC%92", "positive whole number"),   # a full-width digit
+    ("q=x&per_page=0", "positive whole number"),
+    ("q=x&per_page=51", "the most is 50"),
+    ("q=x&per_page=99999999999999999999", "positive whole number"),
+    ("q=x&page=101&per_page=10", "results stop at 1000"),
+    ("q=x&sort=popular", "relevance, date"),
+    ("q=x&year=20", "four digits"),
+    ("q=x&category=" + "c" * 101, "at most 100"),
+]
+
+
+@pytest.mark.parametrize("query, says", BAD_PARAMETERS)
+def test_bad_parameters_get_400_saying_what_is_allowed(client, query, says):
+    body = assert_error_body(client.get(f"/api/search?{query}"), 400, "invalid_parameter")
+    assert says in body["error"]["message"]
+
+
+def test_suggest_limits_too(client):
+    assert_error_body(client.get("/api/suggest?q=" + "a" * 201), 400, "invalid_parameter")
+
+
+def test_unknown_path_is_a_json_404(client):
+    assert_error_body(client.get("/api/nope"), 404, "not_found")
+    assert_error_body(client.get("/nope.html"), 404, "not_found")
+
+
+def test_wrong_method_is_a_json_405_with_allow(client):
+    response = client.post("/api/search?q=x")
+    assert_error_body(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_large_body_is_a_json_413(client):
+    assert_error_body(client.get("/api/search?q=x", data="x" * 100_000), 413, "payload_too_large")
+
+
+def test_unexpected_error_is_a_json_500_without_details(client, app, monkeypatch, caplog):
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(app.extensions["casesearch"]["searcher"], "search", boom)
+    response = client.get("/api/search?q=x")
+    body = assert_error_body(response, 500, "internal_error")
+    assert "secret" not in response.get_data(as_text=True) and "passwd" not in body["error"]["message"]
+    assert "secret internals" in caplog.text   # logged for the operator
+
+
+def test_missing_index_is_a_json_503(settings):
+    client = create_app(settings).test_client()
+    assert_error_body(client.get("/api/search?q=x"), 503, "index_missing")
+    assert_error_body(client.get("/api/health"), 503, "index_missing")
+
+
+def test_rate_limit_answers_429_in_the_error_shape(built):
+    client = create_app(replace(built, rate_limit="2/minute")).test_client()
+    assert client.get("/api/search?q=a").status_code == 200
+    assert client.get("/api/suggest?q=a").status_code == 200
+    response = client.get("/api/search?q=b")
+    body = assert_error_body(response, 429, "too_many_requests")
+    assert "2 per 1 minute" in body["error"]["message"]
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.get("/api/health").status_code == 200   # monitoring is not counted
+
+
+def test_bad_rate_limit_setting_is_a_config_error(built):
+    from casesearch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="rate_limit"):
+        create_app(replace(built, rate_limit="lots"))
+
+
+def test_debug_is_always_off(built, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(built)
+    assert app.debug is False
+
+
+ABUSIVE = [
+    "*a*", "NOT NOT", "AND OR NOT", "title:*", "body:admin OR 1=1", "a~2", "[a TO z]", "{a TO z}",
+    "(((((((((((((((((((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))))))))))))))))))",
+    "(" * 2000 + "a" + ")" * 2000, " ".join(["mot"] * 2000), "é" * 10_000, "é" * 200,
+    "données" * 28, "\x00\x01\x02\x1b[31m données \x7f\x85\u2028", "\u202e\u200b\u00ad\ufeff",
+    '"' * 199, "'" * 199, "-" * 199, "*" * 199, "?" * 199, "\\" * 199, "%" * 199,
+    "a b c d e f g h i j k l", "de la le les du des", "l' d' qu' jusqu'", "-a -b -c -d",
+    '"a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l"',
+    "administrationn gouvernementall numeriquess transformationn accessibilitee interministerielles",
+    "e", "z" * 199, "😀" * 50, "' OR '1'='1'; DROP TABLE pages; --", "<script>alert(1)</script>",
+]
+
+
+def test_abusive_queries_answer_200_or_400_fast(repo_settings):
+    client = create_app(repo_settings).test_client()
+    client.get("/api/search?q=warm")   # opening the index is not a query's cost
+    timings = {}
+    for text in ABUSIVE:
+        for endpoint in ("search", "suggest"):
+            started = time.perf_counter()
+            response = client.get(f"/api/{endpoint}", query_string={"q": text})
+            took = (time.perf_counter() - started) * 1000
+            timings[(endpoint, text[:30])] = took
+            assert response.status_code in (200, 400), (endpoint, text[:50], response.get_data(as_text=True))
+            assert response.get_json()["ok"] is (response.status_code == 200)
+    slowest = max(timings, key=timings.get)
+    assert timings[slowest] < 100, f"slowest: {slowest} took {timings[slowest]:.1f} ms"
+
+
+def test_undecodable_query_string_is_not_an_error(client):
+    assert client.get("/api/search?q=%ff%fe%00%ED%A0%80").status_code == 200
+
+
+# -- escaping --------------------------------------------------------------------------------
+
+XSS = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
+# Raw tags are markup to the content reader (dropped); entities are how a page shows them as text.
+XSS_AS_TEXT = "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;"
+
+
+def unmarked(fragment: str) -> str:
+    return fragment.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_content_comes_back_escaped(tmp_path):
+    from casesearch.config import load_settings
+
+    content = tmp_path / "evil"
+    write_pages(content, {"piege.md": f"---\ntitle: 'Piège {XSS_AS_TEXT} {XSS}'\n---\n"
+                                      f"## Alerte\n\nTexte piège {XSS_AS_TEXT} fin {XSS}.\n"})
+    settings = load_settings({"content_dir": content, "index_dir": tmp_path / "evil-index"}, environ={})
+    reindex(settings)
+    client = create_app(settings).test_client()
+    for q in ("piège", "alert", "script", "onerror", "img"):
+        body = get_json(client, f"/api/search?q={q}")
+        assert body["total"] == 1, q
+        hit = body["hits"][0]
+        assert XSS in hit["title"]   # plain-text fields hold the text; the JSON is no HTML
+        fragments = [hit["title_html"], hit["snippet_html"]] + [s["snippet_html"] for s in hit["sections"]]
+        for fragment in fragments:
+            assert "<" not in unmarked(fragment) and ">" not in unmarked(fragment), fragment
+        assert XSS_AS_TEXT in unmarked(hit["title_html"])
+        assert XSS_AS_TEXT in unmarked(hit["snippet_html"])
+
+
+def test_page_escapes_the_query_it_echoes(client):
+    response = client.get("/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<script>alert(1)" not in html
+    assert "&#34;&gt;&lt;script&gt;" in html or "&quot;&gt;&lt;script&gt;" in html
+
+
+# -- CORS ------------------------------------------------------------------------------------
+
+def test_no_cors_by_default(client):
+    response = client.get("/api/search?q=x", headers={"Origin": "https://other.example"})
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_allow_list(built):
+    client = create_app(replace(built, cors_origins=("https://site.example",))).test_client()
+    allowed = client.get("/api/search?q=x", headers={"Origin": "https://site.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://site.example"
+    assert "Origin" in allowed.headers["Vary"] and "ETag" in allowed.headers["Access-Control-Expose-Headers"]
+    other = client.get("/api/search?q=x", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers and "Origin" in other.headers["Vary"]
+    error = client.get("/api/search?page=0", headers={"Origin": "https://site.example"})
+    assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == "https://site.example"
+    preflight = client.options("/api/search", headers={"Origin": "https://site.example",
+                                                       "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://site.example"
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_cors_wildcard(built):
+    client = create_app(replace(built, cors_origins=("*",))).test_client()
+    response = client.get("/api/suggest?q=lo", headers={"Origin": "https://any.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+# -- caching -----------------------------------------------------------------------------------
+
+def test_etag_follows_generation_and_request(client, app, site, built, monkeypatch):
+    first = client.get("/api/search?q=publique")
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"gen-000001-') and first.headers["Cache-Control"] == "public, no-cache"
+    assert client.get("/api/search?q=publique&page=1").headers["ETag"] == etag   # same request, spelled out
+    assert client.get("/api/search?q=publique&page=2&per_page=1").headers["ETag"] != etag
+    assert client.get("/api/suggest?q=publique").headers["ETag"] != etag
+
+    searcher = app.extensions["casesearch"]["searcher"]
+    calls = []
+    monkeypatch.setattr(searcher, "search", lambda *a, **k: calls.append(a))
+    cached = client.get("/api/search?q=publique", headers={"If-None-Match": etag})
+    assert cached.status_code == 304 and cached.data == b"" and calls == []   # no search for a 304
+    assert cached.headers["ETag"] == etag and cached.headers["Cache-Control"] == "public, no-cache"
+    assert "Content-Type" not in cached.headers
+    monkeypatch.undo()
+
+    write_pages(site, {"nouvelle.md": "---\ntitle: Nouvelle page publique\n---\nUne page publique de plus.\n"})
+    reindex(built)
+    time.sleep(0.3)   # the searcher looks for a new generation every 0.25 s
+    fresh = client.get("/api/search?q=publique", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.get_json()["total"] == first.get_json()["total"] + 1
+    assert fresh.headers["ETag"].startswith('W/"gen-000002-')
+
+
+def test_health_and_errors_are_not_cached(client):
+    assert client.get("/api/health").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/search?page=0").headers["Cache-Control"] == "no-store"
+
+
+# -- security headers, the page and the widget -----------------------------------------------
+
+@pytest.mark.parametrize("url", ["/", "/api/search?q=x", "/api/health", "/api/nope", "/static/casesearch.js"])
+def test_security_headers_everywhere(client, url):
+    with client.get(url) as response:   # static files are streamed: close them
+        headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_page_is_french_with_a_strict_policy(client):
+    response = client.get("/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert '<html lang="fr">' in html and "data-casesearch" in html
+    assert '<script src="/static/casesearch.js" defer></script>' in html
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "<script>" not in html and "style=" not in html   # nothing inline for the policy to allow
+
+
+def test_api_forbids_rendering_as_a_document(client):
+    assert client.get("/api/search?q=x").headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_widget_and_styles_are_served(client):
+    with client.get("/static/casesearch.js") as js:
+        assert js.status_code == 200 and js.mimetype in ("text/javascript", "application/javascript")
+        assert '"combobox"' in js.get_data(as_text=True)
+    with client.get("/static/casesearch.css") as css:
+        assert css.status_code == 200 and css.mimetype == "text/css"

@@ -1,0 +1,2 @@
+from casesearch.web import create_app
+app = create_app()
