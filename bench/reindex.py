@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "src"))
 
+from timing import percentile, query_timings  # noqa: E402 - bench/timing.py, beside this script
+
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -60,7 +62,6 @@ def whoosh_baseline(content: str, out: str) -> dict:
 def casesearch_run(content: str, index_dir: str, queries: list[str], repeat: int) -> dict:
     from casesearch.config import load_settings
     from casesearch.indexer import reindex
-    from casesearch.searcher import Searcher
 
     settings = load_settings({"content_dir": content, "index_dir": index_dir}, environ={})
     full = reindex(settings, full=True)
@@ -72,22 +73,11 @@ def casesearch_run(content: str, index_dir: str, queries: list[str], repeat: int
     one = reindex(settings)
     assert one.updated, "the changed page was not re-indexed"
 
-    searcher = Searcher(settings)
-    timings = []
-    for q in queries:              # warm-up: first open, caches
-        searcher.search(q)
-    for _ in range(repeat):
-        for q in queries:
-            t = time.perf_counter()
-            searcher.search(q)
-            timings.append((time.perf_counter() - t) * 1000)
-    searcher.close()
-    timings.sort()
-    pct = (lambda p: timings[min(len(timings) - 1, int(p * len(timings)))]) if timings else (lambda p: None)
+    timings = query_timings(settings, queries, repeat)
     return {
         "pages": full.indexed, "failed": len(full.errors), "seconds": full.took_s, "peak_mb": peak_after_build,
         "nochange_seconds": same.took_s, "onechange_seconds": one.took_s,
-        "query_runs": len(timings), "query_p50_ms": pct(0.50), "query_p99_ms": pct(0.99),
+        "query_runs": len(timings), "query_p50_ms": percentile(timings, 50), "query_p99_ms": percentile(timings, 99),
         "query_mean_ms": statistics.fmean(timings) if timings else None,
     }
 

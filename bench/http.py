@@ -1,0 +1,244 @@
+"""Throughput and latency of GET /api/search under gunicorn, beside in-process search time.
+
+    .venv/bin/python bench/http.py [--clients 16] [--duration 10] [--workers 2]
+                                   [--worker-class sync|gthread] [--threads 1] [--json]
+
+For each site named by the dev queries (../shared/corpus/beta.gouv.fr, site-eig): a full
+build into a temporary index, a gunicorn on a free port of 127.0.0.1 serving it, then
+`--clients` threads, each with its own HTTP connection, asking the site's queries in turn
+for `--duration` seconds. Reported per site: requests/s, p50/p99/max latency and failures
+under that load; the latency of one client alone (no queueing); and the same queries timed
+in-process with `Searcher.search`: one client's median over the in-process median is the
+cost of HTTP, WSGI and JSON. The load generator runs on the same machine and
+shares its cores with the server: the figures are a floor of what the service can do.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "http":
+    # This file's name shadows the standard library's `http` for anything run from bench/ (the
+    # script's folder comes first on sys.path), this script included: put the real one in its place.
+    _here = os.path.dirname(os.path.abspath(__file__))
+    _saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+    del sys.modules["http"]
+    try:
+        import http as _stdlib_http
+    finally:
+        sys.path[:] = _saved
+    sys.modules["http"] = _stdlib_http
+
+import argparse
+import http.client
+import json
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+from timing import percentile, query_timings  # noqa: E402 - bench/timing.py, beside this script
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(content: Path, index: Path, args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen, int]:
+    from gunicorn.config import Config
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASESEARCH_")}
+    env.update(CASESEARCH_CONTENT=str(content), CASESEARCH_INDEX=str(index))
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--worker-class", args.worker_class,
+           "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--timeout", "30",
+           "--log-level", "warning", "wsgi:app"]
+    if "control_socket_disable" in Config().settings:
+        cmd.insert(-1, "--no-control-socket")
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/health")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"gunicorn did not answer:\n{log.read_text()}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def cpu_times() -> list[int]:
+    """The machine's CPU counters (user ... steal), to see how much of the run the host took away."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(x) for x in stat.readline().split()[1:9]]
+    except OSError:
+        return []
+
+
+def server_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's workers, the master's children."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def load(port: int, paths: list[str], clients: int, duration: float, master: int = 0) -> dict:
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    failures: list[str] = []
+    start = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine = latencies[n]
+        i = n
+        start.wait()
+        while time.perf_counter() < stop_at[0]:
+            path = paths[i % len(paths)]
+            i += 1
+            began = time.perf_counter()
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                body = response.read()
+                if response.status != 200 or not body.startswith(b'{"ok":true'):
+                    failures.append(f"{response.status} {path}")
+                if response.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException) as exc:
+                failures.append(f"{exc!r} {path}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                continue
+            mine.append((time.perf_counter() - began) * 1000)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    began, cpu = time.perf_counter(), cpu_times()
+    server_began, client_began = server_cpu(master), os.times()
+    stop_at[0] = began + duration
+    start.wait()
+    for thread in threads:
+        thread.join(timeout=duration + 30)
+    elapsed = time.perf_counter() - began
+    server_used, client_now = server_cpu(master) - server_began, os.times()
+    client_used = client_now.user + client_now.system - client_began.user - client_began.system
+    used = [b - a for a, b in zip(cpu, cpu_times())]
+    steal = round(100 * used[7] / sum(used), 1) if used and sum(used) else None
+    every = [x for per in latencies for x in per]
+    count = max(1, len(every))
+    return {"requests": len(every), "seconds": round(elapsed, 2), "rps": round(len(every) / elapsed, 1),
+            "p50_ms": round(percentile(every, 50), 2), "p99_ms": round(percentile(every, 99), 2),
+            "max_ms": round(max(every, default=float("nan")), 2), "failures": len(failures), "steal_pct": steal,
+            "server_cpu_ms": round(1000 * server_used / count, 2), "client_cpu_ms": round(1000 * client_used / count, 2),
+            "failure_examples": failures[:5]}
+
+
+def in_process(settings, queries: list[str], repeat: int) -> dict:  # noqa: ANN001 - casesearch Settings
+    timings = query_timings(settings, queries, repeat)
+    return {"p50_ms": round(statistics.median(timings), 2), "p99_ms": round(percentile(timings, 99), 2),
+            "mean_ms": round(statistics.fmean(timings), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--queries", type=Path, default=SHARED / "eval" / "dev-queries.json")
+    parser.add_argument("--corpus-root", type=Path, default=None, help="default: ../corpus beside the queries")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per site")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument("--repeat", type=int, default=30, help="in-process rounds over the queries")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    from casesearch.config import load_settings
+    from casesearch.indexer import reindex
+
+    corpus_root = args.corpus_root or args.queries.resolve().parent.parent / "corpus"
+    queries: dict[str, list[str]] = {}
+    for entry in json.loads(args.queries.read_text(encoding="utf-8"))["queries"]:
+        queries.setdefault(entry["corpus"], []).append(entry["query"])
+
+    report = {"clients": args.clients, "duration_s": args.duration, "workers": args.workers,
+              "worker_class": args.worker_class, "threads": args.threads, "cores": os.cpu_count(), "sites": {}}
+    work = Path(tempfile.mkdtemp(prefix="casesearch-http-"))
+    try:
+        for corpus, texts in queries.items():
+            content, index = corpus_root / corpus, work / corpus / "index"
+            settings = load_settings({"content_dir": content, "index_dir": index}, environ={})
+            built = reindex(settings, full=True)
+            site = {"pages": built.indexed, "queries": len(texts), "in_process": in_process(settings, texts, args.repeat)}
+            proc, port = start_gunicorn(content, index, args, work / f"{corpus}.log")
+            try:
+                paths = [f"/api/search?{urlencode({'q': q})}" for q in texts]
+                load(port, paths, args.clients, min(2.0, args.duration))   # warm every worker
+                site["http"] = load(port, paths, args.clients, args.duration, proc.pid)
+                site["unloaded"] = load(port, paths, 1, min(3.0, args.duration))   # one client: no queueing
+            finally:
+                stop(proc)
+            site["overhead_p50"] = round(site["unloaded"]["p50_ms"] / site["in_process"]["p50_ms"], 2)
+            report["sites"][corpus] = site
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"gunicorn {args.workers} x {args.worker_class}" + (f" ({args.threads} threads)" if args.threads > 1 else "")
+          + f", {args.clients} clients for {args.duration:g} s per site, on {os.cpu_count()} cores shared with the clients")
+    print("| site | pages | requests/s | p50 ms | p99 ms | max ms | failures | CPU stolen by the host | "
+          "CPU ms per request: workers / clients | one client p50 / p99 ms | in-process p50 / p99 ms "
+          "| ratio (one client / in-process p50) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for corpus, site in report["sites"].items():
+        h, u, p = site["http"], site["unloaded"], site["in_process"]
+        print(f"| {corpus} | {site['pages']} | {h['rps']} | {h['p50_ms']} | {h['p99_ms']} | {h['max_ms']} | "
+              f"{h['failures'] + u['failures']} | {h['steal_pct']}% | {h['server_cpu_ms']} / {h['client_cpu_ms']} | {u['p50_ms']} / {u['p99_ms']} | {p['p50_ms']} / {p['p99_ms']} | "
+              f"{site['overhead_p50']} |")
+    print("p50/p99 under load include queueing: 16 clients wait for the workers in turn.")
+
+
+if __name__ == "__main__":
+    main()
