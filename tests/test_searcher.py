@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from conftest import write_pages
 
 from casesearch.errors import QueryError
+from casesearch.indexer import reindex
 from casesearch.searcher import Filters, Searcher
 
 SEED = "_posts/2015-05-29-le-gouvernement-et-numa.md"
@@ -159,7 +163,6 @@ def test_html_in_content_comes_back_escaped(settings, site):
     (site / "xss.md").write_text(
         "---\ntitle: Piège <img src=x onerror=alert(1)> tomate\n---\n"
         "Du texte &lt;script&gt;alert(1)&lt;/script&gt; sur la tomate.\n", encoding="utf-8")
-    from casesearch.indexer import reindex
     reindex(settings)
     s = Searcher(settings)
     try:
@@ -174,7 +177,6 @@ def test_html_in_content_comes_back_escaped(settings, site):
 def test_synonym_acronym_finds_its_expansion(settings, site):
     (site / "cpf.md").write_text("---\ntitle: Mon compte\n---\nUtiliser son compte personnel de formation.\n",
                                  encoding="utf-8")
-    from casesearch.indexer import reindex
     reindex(settings)
     s = Searcher(settings)
     try:
@@ -192,7 +194,6 @@ def test_site_synonyms_file_is_applied(tmp_path, site):
     extra = tmp_path / "synonymes.txt"
     extra.write_text("# nos mots\nvélo = petite reine\n", encoding="utf-8")
     from casesearch.config import load_settings
-    from casesearch.indexer import reindex
     settings = load_settings({"content_dir": site, "index_dir": tmp_path / "ix", "synonyms_file": extra}, environ={})
     reindex(settings)
     s = Searcher(settings)
@@ -223,3 +224,30 @@ def test_english_page_is_matched_with_english_analysis(repo):
     # "town shares" meets "towns" and "sharing" only through English stemming
     hits = repo.search("town shares").hits
     assert [h.lang for h in hits] == ["en"]
+
+
+def test_background_searcher_answers_from_the_old_generation_while_the_new_one_opens(built, site, monkeypatch):
+    searcher = Searcher(built, background=True)
+    assert searcher.search("zythologie").total == 0
+    release = threading.Event()
+    original = Searcher._open
+    monkeypatch.setattr(Searcher, "_open", lambda self: release.wait(10) and original(self))
+    write_pages(site, {"nouvelle.md": "---\ntitle: Zythologie\n---\nLa zythologie, science de la bière.\n"})
+    reindex(built)
+    searcher._checked = 0.0                                 # as if the recheck interval had passed
+    assert searcher.search("zythologie").total == 0         # answered at once, from the old generation
+    assert searcher._opening is not None and searcher._opening.is_alive()
+    release.set()
+    searcher._opening.join(10)
+    assert searcher.search("zythologie").total == 1         # the next query sees the new one
+    searcher.close()
+
+
+def test_searcher_in_a_script_sees_a_new_generation_on_the_next_query(built, site):
+    searcher = Searcher(built)
+    assert searcher.search("zythologie").total == 0
+    write_pages(site, {"nouvelle.md": "---\ntitle: Zythologie\n---\nLa zythologie.\n"})
+    reindex(built)
+    searcher._checked = 0.0
+    assert searcher.search("zythologie").total == 1
+    searcher.close()

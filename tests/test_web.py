@@ -32,6 +32,16 @@ def get_json(client, url, status=200, **kwargs):
     return response.get_json()
 
 
+def wait_for_generation(client, generation: int, seconds: float = 1.0) -> float:
+    """Poll /api/health until the service answers from `generation`; the seconds it took."""
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        if get_json(client, "/api/health")["generation"] == generation:
+            return time.monotonic() - began
+        time.sleep(0.02)
+    raise AssertionError(f"generation {generation} not served within {seconds} s")
+
+
 def assert_error_body(response, status, code=None):
     """The one error shape: nothing more, nothing less, never HTML or a traceback."""
     assert response.status_code == status
@@ -115,7 +125,7 @@ def test_suggest_stays_within_ten(client, site, built):
     write_pages(site, {f"p{i}.md": f"---\ntitle: Formation numéro {i}\n---\nformation{i} formateur{i}\n"
                        for i in range(20)})
     reindex(built)
-    time.sleep(0.3)
+    wait_for_generation(client, 2)
     assert len(get_json(client, "/api/suggest?q=form")["suggestions"]) == 10
 
 
@@ -342,7 +352,7 @@ def test_etag_follows_generation_and_request(client, app, site, built, monkeypat
 
     write_pages(site, {"nouvelle.md": "---\ntitle: Nouvelle page publique\n---\nUne page publique de plus.\n"})
     reindex(built)
-    time.sleep(0.3)   # the searcher looks for a new generation every 0.25 s
+    wait_for_generation(client, 2)   # opened in the background, answering from the old one meanwhile
     fresh = client.get("/api/search?q=publique", headers={"If-None-Match": etag})
     assert fresh.status_code == 200 and fresh.get_json()["total"] == first.get_json()["total"] + 1
     assert fresh.headers["ETag"].startswith('W/"gen-000002-')

@@ -81,12 +81,18 @@ class SearchResult:
 
 
 class Searcher:
-    def __init__(self, settings: Settings) -> None:
+    """Searches the live generation. With `background=True` (the web service), a newly
+    published generation is opened in a thread while queries are still answered from
+    the previous one, so no visitor waits for the opening (~0.3 s on 943 pages)."""
+
+    def __init__(self, settings: Settings, *, background: bool = False) -> None:
         self.settings = settings
+        self.background = background
         self._lock = threading.Lock()
         self._live: Snapshot | None = None
         self._previous: Snapshot | None = None
         self._checked = 0.0
+        self._opening: threading.Thread | None = None
 
     # -- the live generation ------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -98,15 +104,39 @@ class Searcher:
         gen = indexer.current_generation(self.settings.index_dir)
         if live is not None and gen is not None and live.name == gen.name:
             return live
+        if live is not None and self.background:
+            self._switch_in_background()
+            return live
         with self._lock:
-            if self._live is None or gen is None or self._live.name != gen.name:
-                fresh = self._open()
-                if fresh is None:   # could not open the new generation: keep serving the old one
-                    return self._live
-                if self._previous is not None:
-                    self._previous.close()
-                self._previous, self._live = self._live, fresh
+            self._switch()
             return self._live
+
+    def _switch(self) -> None:
+        """Open the published generation if it is not the live one (the caller holds the lock)."""
+        gen = indexer.current_generation(self.settings.index_dir)
+        if self._live is not None and gen is not None and self._live.name == gen.name:
+            return
+        fresh = self._open()
+        if fresh is None:   # could not open the new generation: keep serving the old one
+            return
+        if self._previous is not None:
+            self._previous.close()
+        self._previous, self._live = self._live, fresh
+
+    def _switch_in_background(self) -> None:
+        opening = self._opening
+        if opening is not None and opening.is_alive():
+            return
+
+        def switch() -> None:
+            try:
+                with self._lock:
+                    self._switch()
+            except Exception:   # noqa: BLE001 - a thread's error would vanish: log it, keep serving
+                log.exception("cannot open the new index generation")
+
+        self._opening = threading.Thread(target=switch, name="casesearch-open", daemon=True)
+        self._opening.start()
 
     def _open(self) -> Snapshot | None:
         """Open the live generation; a reindex may publish (and clean up) while we read, so retry."""
@@ -124,6 +154,8 @@ class Searcher:
         return None
 
     def close(self) -> None:
+        if self._opening is not None:
+            self._opening.join()
         for snap in (self._live, self._previous):
             if snap is not None:
                 snap.close()

@@ -60,7 +60,7 @@ class Vocabulary:
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         self._accented: dict[str, tuple[int, str]] = {}
 
-    def _load(self) -> dict[str, int]:
+    def load(self) -> dict[str, int]:
         if self._df is None:
             df: dict[str, int] = {}
             for btext, info in self._reader.iter_field(self._field):
@@ -76,14 +76,14 @@ class Vocabulary:
         return self._df
 
     def frequency(self, word: str) -> int:
-        return self._load().get(word, 0)
+        return self.load().get(word, 0)
 
     def correct(self, word: str) -> str | None:
         """The most frequent known word within the allowed edits, or None."""
         edits = max_edits(word)
         if not edits or not word.isalpha() or self.frequency(word):
             return None
-        df = self._load()
+        df = self.load()
         found = [(1, -df[w], w) for w in _edits1(word) if w in df]
         if not found and edits == 2:
             for length in range(len(word) - 2, len(word) + 3):
@@ -95,7 +95,7 @@ class Vocabulary:
 
     def written(self, word: str) -> str:
         """The form pages mostly write a folded word in: donnees -> données."""
-        self._load()
+        self.load()
         count, accented = self._accented.get(word, (0, word))
         return accented if count * 2 > self._df.get(word, 0) else word
 

@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False      # type: ignore[attr-defined]  # the searcher's field order, as the CLI prints
     app.extensions["casesearch"] = {
         "settings": settings,
-        "searcher": Searcher(settings),
+        "searcher": Searcher(settings, background=True),
         "openapi": openapi.spec(settings),
     }
     app.register_blueprint(api)
