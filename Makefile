@@ -28,7 +28,8 @@ serve: $(STAMP)
 
 # The browser test drives Debian's chromium (CI runs as root on a fresh machine); a browser is never downloaded.
 browser:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v chromium >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 # pytest exits 5 when it collects no test: not a failure of the suite itself.
 test: $(STAMP) browser
