@@ -1,11 +1,12 @@
 """Build speed, memory and query latency, beside whoosh out of the box, in one run.
 
-    .venv/bin/python bench/reindex.py [--corpus ../shared/corpus/site-eig ...] [--json]
+    .venv/bin/python bench/reindex.py [--corpus ../shared/corpus/site-eig ...] [--rounds 3] [--json]
 
-For each corpus: a full build by casesearch and by whoosh out of the box
-(`LanguageAnalyzer("fr")` on title and body, one writer, pages read with
-python-frontmatter), each in a fresh process so that its peak memory is its own;
-then, in casesearch's process, a reindex with nothing changed and one with one
+For each corpus: full builds by whoosh out of the box (`LanguageAnalyzer("fr")` on
+title and body, one writer, pages read with python-frontmatter) and by casesearch,
+each in a fresh process so that its peak memory is its own, taken in turns for
+`--rounds` rounds: the build ratio is the median of the rounds' ratios, so that a
+slow spell of the shared host lands on both sides rather than on one; then, in casesearch's process, a reindex with nothing changed and one with one
 page changed, as ratios of the full build; then the dev queries of that corpus,
 timed in-process (p50 and p99 over repeated runs).
 """
@@ -82,27 +83,43 @@ def casesearch_run(content: str, index_dir: str, queries: list[str], repeat: int
     }
 
 
+def casesearch_build(content: str, index_dir: str) -> dict:
+    from casesearch.config import load_settings
+    from casesearch.indexer import reindex
+
+    settings = load_settings({"content_dir": content, "index_dir": index_dir}, environ={})
+    full = reindex(settings, full=True)
+    return {"pages": full.indexed, "seconds": full.took_s, "peak_mb": _peak_mb()}
+
+
 def in_child(func, *args):
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:
         return pool.apply(func, args)
 
 
-def bench(corpus: Path, queries: list[str], repeat: int) -> dict:
+def bench(corpus: Path, queries: list[str], repeat: int, rounds: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         content = Path(tmp) / "content"
         shutil.copytree(corpus, content, symlinks=True)
-        base_dir = Path(tmp) / "whoosh"
-        base_dir.mkdir()
-        base = in_child(whoosh_baseline, str(content), str(base_dir))
+        bases, builds = [], []
+        for n in range(rounds):
+            out = Path(tmp) / f"whoosh-{n}"
+            out.mkdir()
+            bases.append(in_child(whoosh_baseline, str(content), str(out)))
+            builds.append(in_child(casesearch_build, str(content), str(Path(tmp) / f"build-{n}")))
         ours = in_child(casesearch_run, str(content), str(Path(tmp) / "index"), queries, repeat)
+    ratios = [c["seconds"] / b["seconds"] for b, c in zip(bases, builds)]
+    base_s = statistics.median(b["seconds"] for b in bases)
+    ours_s = statistics.median(c["seconds"] for c in builds)
     return {
         "corpus": corpus.name,
-        "whoosh": {**base, "pages_per_s": base["pages"] / base["seconds"]},
-        "casesearch": {**ours, "pages_per_s": ours["pages"] / ours["seconds"]},
-        "build_time_ratio": ours["seconds"] / base["seconds"],
-        "nochange_ratio": ours["nochange_seconds"] / ours["seconds"],
-        "onechange_ratio": ours["onechange_seconds"] / ours["seconds"],
+        "whoosh": {**bases[0], "seconds": base_s, "pages_per_s": bases[0]["pages"] / base_s},
+        "casesearch": {**ours, "build_seconds": ours_s, "pages_per_s": ours["pages"] / ours_s},
+        "build_time_ratio": statistics.median(ratios),
+        "build_time_ratios": ratios,
+        "nochange_ratio": ours["nochange_seconds"] / ours_s,
+        "onechange_ratio": ours["onechange_seconds"] / ours_s,
     }
 
 
@@ -112,6 +129,7 @@ def main() -> None:
                         help="corpus folder (default: both sites of ../shared/corpus)")
     parser.add_argument("--queries", type=Path, default=SHARED / "eval" / "dev-queries.json")
     parser.add_argument("--repeat", type=int, default=30, help="timed runs of each query")
+    parser.add_argument("--rounds", type=int, default=3, help="full builds of each system, taken in turns")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     corpora = args.corpus or [SHARED / "corpus" / "site-eig", SHARED / "corpus" / "beta.gouv.fr"]
@@ -119,17 +137,18 @@ def main() -> None:
     results = []
     for corpus in corpora:
         qs = [q["query"] for q in judged if q["corpus"] == corpus.name]
-        results.append(bench(corpus, qs, args.repeat))
+        results.append(bench(corpus, qs, args.repeat, args.rounds))
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print("| corpus | pages | whoosh OOB s (pages/s, peak MB) | casesearch s (pages/s, peak MB) | build ratio "
-          "| no-change / full | one-page / full | query p50 / p99 ms |")
+    print("| corpus | pages | whoosh OOB s (pages/s, peak MB) | casesearch s (pages/s, peak MB) "
+          "| build ratio: median (rounds) | no-change / full | one-page / full | query p50 / p99 ms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         w, c = r["whoosh"], r["casesearch"]
         print(f"| {r['corpus']} | {c['pages']} | {w['seconds']:.2f} ({w['pages_per_s']:.0f}/s, {w['peak_mb']:.0f}) "
-              f"| {c['seconds']:.2f} ({c['pages_per_s']:.0f}/s, {c['peak_mb']:.0f}) | {r['build_time_ratio']:.2f}x "
+              f"| {c['build_seconds']:.2f} ({c['pages_per_s']:.0f}/s, {c['peak_mb']:.0f}) "
+              f"| {r['build_time_ratio']:.2f}x ({', '.join(f'{x:.2f}' for x in r['build_time_ratios'])}) "
               f"| {r['nochange_ratio']:.1%} | {r['onechange_ratio']:.1%} "
               f"| {c['query_p50_ms']:.2f} / {c['query_p99_ms']:.2f} ({c['query_runs']} runs) |")
 

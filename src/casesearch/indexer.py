@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
 
 from . import analysis, schema
 from .config import Settings
@@ -246,13 +247,13 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         if report.full:
             gen_dir.mkdir()
             ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
-            writer = ix.writer(limitmb=256)
+            writer = _Writer(ix, limitmb=256)
             for doc in [*to_write.values(), *_stale_documents(live, report.stale)]:
                 writer.add_document(**_fields(doc))
         else:
             _copy_generation(live, gen_dir)
             ix = whoosh_index.open_dir(str(gen_dir))
-            writer = ix.writer(limitmb=128)
+            writer = _Writer(ix, limitmb=128)
             for source in report.removed:
                 writer.delete_by_term("source", source)
             for doc in to_write.values():
@@ -273,6 +274,39 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         report.published = True
         report.generation = generation
         return _finish(report, started)
+
+
+class _Lengths:
+    """A segment's field lengths, each field's column read once."""
+
+    def __init__(self, reader) -> None:  # noqa: ANN001 - whoosh's per-document reader
+        self._reader = reader
+        self._columns: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        column = self._columns.get(fieldname)
+        if column is None:
+            r = self._reader
+            column = self._columns[fieldname] = [r.doc_field_length(d, fieldname, default)
+                                                 for d in range(r.doc_count_all())]
+        return column[docnum]
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+class _Writer(SegmentWriter):
+    """whoosh's writer, except that writing the postings reads each page's field length
+    from a list instead of whoosh's column reader once per posting (6% of the
+    instructions of a full build of site-eig, counted with callgrind)."""
+
+    def _flush_segment(self) -> None:   # whoosh 2.7.5's, with _Lengths
+        self.perdocwriter.close()
+        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
 
 
 def _stale_documents(live: Path | None, sources: list[str]) -> list[Document]:
