@@ -180,6 +180,28 @@ def in_process(settings, queries: list[str], repeat: int) -> dict:  # noqa: ANN0
             "mean_ms": round(statistics.fmean(timings), 2)}
 
 
+def abuse(port: int, texts: list[str]) -> dict:
+    """Each abusive input once to search and suggest, after one warm-up round: slowest answer and statuses."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    timings, statuses = [], set()
+    for round_ in range(2):
+        for text in texts:
+            for endpoint in ("search", "suggest"):
+                began = time.perf_counter()
+                conn.request("GET", f"/api/{endpoint}?{urlencode({'q': text})}")
+                response = conn.getresponse()
+                response.read()
+                if round_:
+                    timings.append((time.perf_counter() - began) * 1000)
+                    statuses.add(response.status)
+                if response.will_close:
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.close()
+    return {"requests": len(timings), "max_ms": round(max(timings), 2), "p50_ms": round(percentile(timings, 50), 2),
+            "statuses": sorted(statuses)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--queries", type=Path, default=SHARED / "eval" / "dev-queries.json")
@@ -197,6 +219,7 @@ def main() -> None:
     from casesearch.indexer import reindex
 
     corpus_root = args.corpus_root or args.queries.resolve().parent.parent / "corpus"
+    abusive = json.loads((ROOT / "tests" / "data" / "abusive-queries.json").read_text(encoding="utf-8"))["queries"]
     queries: dict[str, list[str]] = {}
     for entry in json.loads(args.queries.read_text(encoding="utf-8"))["queries"]:
         queries.setdefault(entry["corpus"], []).append(entry["query"])
@@ -216,6 +239,7 @@ def main() -> None:
                 load(port, paths, args.clients, min(2.0, args.duration))   # warm every worker
                 site["http"] = load(port, paths, args.clients, args.duration, proc.pid)
                 site["unloaded"] = load(port, paths, 1, min(3.0, args.duration))   # one client: no queueing
+                site["abusive"] = abuse(port, abusive)
             finally:
                 stop(proc)
             site["overhead_p50"] = round(site["unloaded"]["p50_ms"] / site["in_process"]["p50_ms"], 2)
@@ -238,6 +262,13 @@ def main() -> None:
               f"{h['failures'] + u['failures']} | {h['steal_pct']}% | {h['server_cpu_ms']} / {h['client_cpu_ms']} | {u['p50_ms']} / {u['p99_ms']} | {p['p50_ms']} / {p['p99_ms']} | "
               f"{site['overhead_p50']} |")
     print("p50/p99 under load include queueing: 16 clients wait for the workers in turn.")
+    print()
+    print(f"Abusive inputs (tests/data/abusive-queries.json, {len(abusive)} texts), one client, each to search and suggest:")
+    print("| site | requests | p50 ms | max ms | statuses |")
+    print("| --- | --- | --- | --- | --- |")
+    for corpus, site in report["sites"].items():
+        a = site["abusive"]
+        print(f"| {corpus} | {a['requests']} | {a['p50_ms']} | {a['max_ms']} | {', '.join(map(str, a['statuses']))} |")
 
 
 if __name__ == "__main__":

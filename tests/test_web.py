@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -229,33 +230,18 @@ def test_debug_is_always_off(built, monkeypatch):
     assert app.debug is False
 
 
-ABUSIVE = [
-    "*a*", "NOT NOT", "AND OR NOT", "title:*", "body:admin OR 1=1", "a~2", "[a TO z]", "{a TO z}",
-    "(((((((((((((((((((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))))))))))))))))))",
-    "(" * 2000 + "a" + ")" * 2000, " ".join(["mot"] * 2000), "é" * 10_000, "é" * 200,
-    "données" * 28, "\x00\x01\x02\x1b[31m données \x7f\x85\u2028", "\u202e\u200b\u00ad\ufeff",
-    '"' * 199, "'" * 199, "-" * 199, "*" * 199, "?" * 199, "\\" * 199, "%" * 199,
-    "a b c d e f g h i j k l", "de la le les du des", "l' d' qu' jusqu'", "-a -b -c -d",
-    '"a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l"',
-    "administrationn gouvernementall numeriquess transformationn accessibilitee interministerielles",
-    "e", "z" * 199, "😀" * 50, "' OR '1'='1'; DROP TABLE pages; --", "<script>alert(1)</script>",
-]
+ABUSIVE = json.loads((Path(__file__).parent / "data" / "abusive-queries.json").read_text(encoding="utf-8"))["queries"]
 
 
-def test_abusive_queries_answer_200_or_400_fast(repo_settings):
+def test_abusive_queries_answer_200_or_400_never_500(repo_settings):
+    # how fast they answer is measured by bench/http.py (under gunicorn), not here
     client = create_app(repo_settings).test_client()
-    client.get("/api/search?q=warm")   # opening the index is not a query's cost
-    timings = {}
+    assert len(ABUSIVE) > 30
     for text in ABUSIVE:
         for endpoint in ("search", "suggest"):
-            started = time.perf_counter()
             response = client.get(f"/api/{endpoint}", query_string={"q": text})
-            took = (time.perf_counter() - started) * 1000
-            timings[(endpoint, text[:30])] = took
             assert response.status_code in (200, 400), (endpoint, text[:50], response.get_data(as_text=True))
             assert response.get_json()["ok"] is (response.status_code == 200)
-    slowest = max(timings, key=timings.get)
-    assert timings[slowest] < 100, f"slowest: {slowest} took {timings[slowest]:.1f} ms"
 
 
 def test_undecodable_query_string_is_not_an_error(client):
