@@ -266,7 +266,7 @@ def test_unclosed_front_matter_is_an_error(tmp_path: Path) -> None:
 def test_front_matter_handler_works_through_python_frontmatter() -> None:
     import frontmatter
 
-    from casesearch.content import JekyllFrontMatter
+    from casesearch.front_matter import JekyllFrontMatter
 
     text = "---\ntitle: no\npromotion: 012\n\ndate: 2019-02-30\n...\n# Titre\n\nTexte\n"
     post = frontmatter.loads(text, handler=JekyllFrontMatter())
@@ -456,13 +456,13 @@ def test_front_matter_date_wins_over_file_name(tmp_path: Path) -> None:
 
 
 def test_paris_offset_without_a_tz_database_follows_eu_summer_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    from casesearch import content
+    from casesearch import dates
 
-    monkeypatch.setattr(content, "_PARIS", None)
-    assert content.parse_date("2019-03-31 01:59").isoformat() == "2019-03-31T01:59:00+01:00"
-    assert content.parse_date("2019-03-31 03:00").isoformat() == "2019-03-31T03:00:00+02:00"
-    assert content.parse_date("2019-10-27 01:00").isoformat() == "2019-10-27T01:00:00+02:00"
-    assert content.parse_date("2019-10-27 03:00").isoformat() == "2019-10-27T03:00:00+01:00"
+    monkeypatch.setattr(dates, "_PARIS", None)
+    assert dates.parse_date("2019-03-31 01:59").isoformat() == "2019-03-31T01:59:00+01:00"
+    assert dates.parse_date("2019-03-31 03:00").isoformat() == "2019-03-31T03:00:00+02:00"
+    assert dates.parse_date("2019-10-27 01:00").isoformat() == "2019-10-27T01:00:00+02:00"
+    assert dates.parse_date("2019-10-27 03:00").isoformat() == "2019-10-27T03:00:00+01:00"
 
 
 def test_page_without_any_date_has_none(tmp_path: Path) -> None:

@@ -11,20 +11,18 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
-
+from . import front_matter
 from .config import Settings
+from .dates import FILE_DATE, in_paris, parse_date
 from .errors import ContentError
 from .markdown import Section, clean_inline, normalize_text, to_sections
 
-__all__ = ["FRONT_MATTER", "Document", "JekyllFrontMatter", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang", "parse_date"]
+__all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
 
 
 @dataclass(frozen=True)
@@ -221,179 +219,6 @@ def _decode(source: str, data: bytes) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loader that keeps booleans, numbers and timestamps as written.
-
-    YAML 1.1 turns `title: no` into False, `0123` into 83 and rejects `2019-02-30` with a
-    bare ValueError; Jekyll shows such values as text, so only null and merge keys are
-    recognised and we interpret the few fields that need it (published, date) ourselves.
-    Fewer implicit resolvers also make composing faster.
-    """
-
-    yaml_implicit_resolvers: dict[str, list[Any]] = {}
-
-
-class _ExplainingLoader(yaml.SafeLoader):
-    """The same rules in pure Python: only run on an error, for PyYAML's clearer messages
-    ("found character '@' that cannot start any token" where libyaml omits the '@')."""
-
-    yaml_implicit_resolvers: dict[str, list[Any]] = {}
-
-
-def _as_written(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> str:
-    return loader.construct_scalar(node)
-
-
-for _loader in (_FrontMatterLoader, _ExplainingLoader):
-    _loader.add_implicit_resolver(
-        "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-    _loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
-    for _tag in ("bool", "int", "float", "timestamp"):  # explicit tags such as `!!int 12`
-        _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_written)
-
-_CORE = "tag:yaml.org,2002:"
-
-
-class _Unusual(Exception):
-    """A node the fast path leaves to PyYAML's own constructor."""
-
-
-def _plain(node: yaml.Node, memo: dict[int, Any], depth: int = 0) -> Any:
-    """Python data of a composed node, scalars as written; aliases share one object."""
-    tag = node.tag
-    if not tag.startswith(_CORE) or depth > 30:
-        raise _Unusual
-    if isinstance(node, yaml.ScalarNode):
-        return None if tag == _CORE + "null" else node.value
-    if id(node) in memo:  # an alias: constructing it again could grow exponentially
-        return memo[id(node)]
-    if tag == _CORE + "seq":
-        value: Any = [_plain(item, memo, depth + 1) for item in node.value]
-    elif tag == _CORE + "map":
-        value = {}
-        for key, item in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.tag == _CORE + "merge":
-                raise _Unusual
-            value[_plain(key, memo, depth + 1)] = _plain(item, memo, depth + 1)
-    else:
-        raise _Unusual
-    memo[id(node)] = value
-    return value
-
-
-def _load_yaml(text: str) -> Any:
-    # PyYAML's composer is C (libyaml); its Python constructor took a quarter of the
-    # build, so plain mappings, lists and scalars are built here and the rest (merge
-    # keys, !!set, other tags) is left to the safe constructor.
-    loader = _FrontMatterLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        try:
-            return _plain(node, {})
-        except _Unusual:
-            return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-_YAML_HINTS = (
-    ("mapping values are not allowed", "quote the value if it contains ': '"),
-    ("'@' that cannot start", "quote a value that starts with '@'"),
-    ("'`' that cannot start", "quote a value that starts with '`'"),
-    ("'\\t' that cannot start", "indent with spaces, not tabs"),
-    ("unknown escape character", "inside double quotes write ' without a backslash, or use single quotes"),
-    ("but found '<scalar>'", "quote the whole value if it starts with a quote, '[' or '{'"),
-    ("expected <block end>", "check the indentation: the items of one list or mapping must line up"),
-    ("could not find expected ':'", "write 'key: value' with a space after ':', or quote the value"),
-    ("found undefined alias", "quote a value that starts with '*'"),
-    ("found duplicate anchor", "quote a value that starts with '&'"),
-)
-
-
-def _parse_front_matter(source: str, yaml_text: str, last_line: int) -> dict[str, Any]:
-    try:
-        try:
-            data = FRONT_MATTER.load(yaml_text)
-        except yaml.MarkedYAMLError:
-            yaml.load(yaml_text, Loader=_ExplainingLoader)  # noqa: S506 - raises the clearer error
-            raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        hint = next((h for key, h in _YAML_HINTS if key in problem), "check the quoting and indentation")
-        # the YAML block starts on line 2 of the file, after the opening '---'
-        line = min(mark.line + 2, last_line) if mark else 2
-        raise ContentError(source, f"YAML error: {problem} ({hint})", line) from None
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        raise ContentError(source, f"YAML error: {exc} (check the front matter)", 2) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ContentError(source, f"front matter is not a mapping (found {type(data).__name__}): "
-                                   "write one 'key: value' per line", 2)
-    return {str(k): v for k, v in data.items()}
-
-
-_FM_OPEN = re.compile(r"---[ \t]*(?:\n|\Z)")
-_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-
-
-class JekyllFrontMatter(YAMLHandler):
-    """python-frontmatter's YAML handler with Jekyll's rules and YAML read as Jekyll shows it.
-
-    The default `YAMLHandler` differs from Jekyll where real sites notice: it opens and
-    closes on `-{3,}\\s*` (eating the blank lines that follow, so YAML error lines drift;
-    no `...` close) and its SafeLoader applies YAML 1.1. On ../shared/corpus it turned 687
-    values into booleans and 25 into integers (`new-fast: true`, `promotion: 12`; `title: no`
-    would be False), raised a bare
-    ValueError on 8 pages (a date in a list of events: "month must be in 1..12") and found
-    no front matter in 16 (CR-only line ends, which `_decode` turns into "\\n"). Here:
-    the first line is exactly `---`, the next `---` or `...` line closes, and only null and
-    merge keys are recognised; `published` and `date` are interpreted by this module.
-    Usable wherever python-frontmatter takes a handler:
-    `frontmatter.load(path, handler=JekyllFrontMatter())`.
-    """
-
-    FM_BOUNDARY = _FM_OPEN
-
-    def split(self, text: str) -> tuple[str, str]:
-        """(YAML text, body) of `text` with "\\n" newlines; ValueError when it is not closed."""
-        opening = _FM_OPEN.match(text)
-        closing = _FM_CLOSE.search(text, opening.end()) if opening else None
-        if not closing:
-            raise ValueError("front matter is not closed")
-        return text[opening.end():closing.start()], text[closing.end() + 1:]
-
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return _load_yaml(fm)
-
-
-FRONT_MATTER = JekyllFrontMatter()
-
-
-def _split(source: str, text: str) -> tuple[str, str, int] | None:
-    """(YAML text, body, line of the closing '---'), or None when there is no front matter."""
-    if not FRONT_MATTER.detect(text):
-        return None
-    try:
-        yaml_text, body = FRONT_MATTER.split(text)
-    except ValueError:
-        raise ContentError(source, "front matter is not closed: add a line '---' after the front matter", 1) from None
-    return yaml_text, body, yaml_text.count("\n") + 2
-
-
-def _missing_front_matter(source: str, text: str) -> ContentError:
-    lines = text.split("\n", 6)[:6]
-    late = next((i for i, line in enumerate(lines) if line.strip() == "---"), None)
-    if late:
-        return ContentError(source, f"front matter must start on the first line, found '---' on line {late + 1}: "
-                                    "remove what comes before it", 1)
-    return ContentError(source, "missing front matter: start the file with a line '---', the YAML, "
-                                "and a closing '---'", 1)
-
-
 def _texts(value: Any, budget: int = 1000) -> list[str]:
     """Non-empty scalar texts in a front-matter value, nested lists flattened, in order.
 
@@ -440,20 +265,20 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> 
     text = _decode(source, data)  # the body is normalised by to_sections, the YAML below
     *folders, name = source.split("/")
     suffix = _suffix(name)
-    split = _split(source, text)
+    split = front_matter.split(source, text)
     if split is None:
         if suffix in _MARKDOWN_SUFFIXES:
-            raise _missing_front_matter(source, text)
+            raise front_matter.missing(source, text)
         return Skipped(source, "no front matter (static file)")
     yaml_text, body, close_line = split
     yaml_text = normalize_text(yaml_text)
-    fm = _parse_front_matter(source, yaml_text, close_line)
+    fm = front_matter.parse(source, yaml_text, close_line)
     if reason := _skip_reason(fm):
         return Skipped(source, reason)
 
     sections = tuple(to_sections(body, markdown=suffix != ".html"))
     stem = name[: -len(suffix)] if suffix in PAGE_SUFFIXES else name
-    file_date = _FILE_DATE.match(stem)
+    file_date = FILE_DATE.match(stem)
     slug = file_date.group(4) if file_date else stem
     when = _page_date(source, fm, yaml_text, file_date)
     title = (next((t for key in settings.title_keys if (t := _first_text(fm.get(key)))), "")
@@ -507,48 +332,7 @@ def normalize_lang(value: str, default: str = "fr") -> str:
     return match.group(1) if match else default
 
 
-# --- dates -------------------------------------------------------------------------------
-
-_FILE_DATE = re.compile(r"(\d{4}|\d{2})-(\d{1,2})-(\d{1,2})-(.+)")
-_DATE = re.compile(
-    r"(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))"
-    r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
-    r"[ \t]*(Z|[A-Za-z]{2,5}|[+-]\d{2}(?::?\d{2})?)?")
-_ZONES = {"Z": 0, "UTC": 0, "UT": 0, "GMT": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180}
-try:
-    _PARIS: Any = ZoneInfo("Europe/Paris")
-except ZoneInfoNotFoundError:  # no tz database on the machine: the EU summer-time rule
-    _PARIS = None
-
-
-def _paris(local: datetime) -> datetime:
-    if _PARIS is not None:
-        return local.replace(tzinfo=_PARIS)
-
-    def last_sunday(month: int) -> datetime:
-        day = datetime(local.year, month, 31)
-        return day - timedelta(days=(day.weekday() + 1) % 7)
-    summer = last_sunday(3) + timedelta(hours=2) <= local < last_sunday(10) + timedelta(hours=3)
-    return local.replace(tzinfo=timezone(timedelta(hours=2 if summer else 1)))
-
-
-def parse_date(text: str) -> datetime:
-    """A front-matter date as an aware datetime; ValueError with the reason when invalid."""
-    m = _DATE.fullmatch(text.strip())
-    if not m:
-        raise ValueError("not a date")
-    y, mo, d, d2, mo2, y2, hh, mi, ss, zone = m.groups()
-    local = datetime(int(y or y2), int(mo or mo2), int(d or d2), int(hh or 0), int(mi or 0), int(ss or 0))
-    if zone is None:
-        return _paris(local)
-    if zone[0] in "+-":
-        digits = zone[1:].replace(":", "")
-        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
-        return local.replace(tzinfo=timezone(timedelta(minutes=minutes if zone[0] == "+" else -minutes)))
-    if zone.upper() not in _ZONES:
-        raise ValueError(f"unknown time zone '{zone}'")
-    return local.replace(tzinfo=timezone(timedelta(minutes=_ZONES[zone.upper()])))
-
+# --- the page's date -------------------------------------------------------------------
 
 def _key_line(yaml_text: str, key: str) -> int | None:
     match = re.search(rf"^{re.escape(key)}[ \t]*:", yaml_text, re.M)
@@ -568,7 +352,7 @@ def _page_date(source: str, fm: dict[str, Any], yaml_text: str, file_date: re.Ma
         return None
     year, month, day = (int(g) for g in file_date.groups()[:3])
     try:
-        return _paris(datetime(year + 2000 if year < 100 else year, month, day))
+        return in_paris(datetime(year + 2000 if year < 100 else year, month, day))
     except ValueError as exc:
         raise ContentError(source, f"invalid date in the file name ({exc}): rename the file "
                                    "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter") from None

@@ -1,0 +1,52 @@
+"""Dates as Jekyll pages write them: front-matter dates with or without a time and zone,
+and the date in a post's file name; local times are Paris time."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["FILE_DATE", "in_paris", "parse_date"]
+
+FILE_DATE = re.compile(r"(\d{4}|\d{2})-(\d{1,2})-(\d{1,2})-(.+)")
+_DATE = re.compile(
+    r"(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))"
+    r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"[ \t]*(Z|[A-Za-z]{2,5}|[+-]\d{2}(?::?\d{2})?)?")
+_ZONES = {"Z": 0, "UTC": 0, "UT": 0, "GMT": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180}
+try:
+    _PARIS: Any = ZoneInfo("Europe/Paris")
+except ZoneInfoNotFoundError:  # no tz database on the machine: the EU summer-time rule
+    _PARIS = None
+
+
+def in_paris(local: datetime) -> datetime:
+    """A local time of the site (Jekyll's default zone here) made aware."""
+    if _PARIS is not None:
+        return local.replace(tzinfo=_PARIS)
+
+    def last_sunday(month: int) -> datetime:
+        day = datetime(local.year, month, 31)
+        return day - timedelta(days=(day.weekday() + 1) % 7)
+    summer = last_sunday(3) + timedelta(hours=2) <= local < last_sunday(10) + timedelta(hours=3)
+    return local.replace(tzinfo=timezone(timedelta(hours=2 if summer else 1)))
+
+
+def parse_date(text: str) -> datetime:
+    """A front-matter date as an aware datetime; ValueError with the reason when invalid."""
+    m = _DATE.fullmatch(text.strip())
+    if not m:
+        raise ValueError("not a date")
+    y, mo, d, d2, mo2, y2, hh, mi, ss, zone = m.groups()
+    local = datetime(int(y or y2), int(mo or mo2), int(d or d2), int(hh or 0), int(mi or 0), int(ss or 0))
+    if zone is None:
+        return in_paris(local)
+    if zone[0] in "+-":
+        digits = zone[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+        return local.replace(tzinfo=timezone(timedelta(minutes=minutes if zone[0] == "+" else -minutes)))
+    if zone.upper() not in _ZONES:
+        raise ValueError(f"unknown time zone '{zone}'")
+    return local.replace(tzinfo=timezone(timedelta(minutes=_ZONES[zone.upper()])))
