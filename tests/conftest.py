@@ -72,6 +72,14 @@ def settings(tmp_path: Path, site: Path):
     return load_settings({"content_dir": site, "index_dir": tmp_path / "index"}, environ={})
 
 
+def build_site(base: Path, pages: dict[str, str]):
+    """Write `pages` under base/content and index them into base/index: the settings."""
+    write_pages(base / "content", pages)
+    settings = load_settings({"content_dir": base / "content", "index_dir": base / "index"}, environ={})
+    assert reindex(settings).published
+    return settings
+
+
 @pytest.fixture
 def built(settings):
     report = reindex(settings)

@@ -13,19 +13,14 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from casesearch import openapi, query
 from casesearch.config import load_settings
 from casesearch.errors import QueryError
-from casesearch.indexer import reindex
 from casesearch.searcher import check_window
 from casesearch.web import create_app
-from conftest import PAGES, write_pages
+from conftest import PAGES, build_site
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    base = tmp_path_factory.mktemp("openapi")
-    write_pages(base / "content", PAGES)
-    built = load_settings({"content_dir": base / "content", "index_dir": base / "index"}, environ={})
-    reindex(built)
-    return create_app(built)
+    return create_app(build_site(tmp_path_factory.mktemp("openapi"), PAGES))
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,13 @@ from dataclasses import asdict, dataclass, field
 
 from whoosh.index import EmptyIndexError
 
-from . import analysis, indexer, query, schema, scoring
+from . import indexer, query, schema, scoring
 from .config import Settings
 from .errors import IndexMissing, QueryError
 from .highlight import Matcher, mark, snippet
-from .ranking import Filters, completions, extras, rank
+from .ranking import Filters, extras, rank
 from .snapshot import Snapshot
+from .suggest import suggestions
 
 log = logging.getLogger(__name__)
 
@@ -167,38 +168,12 @@ class Searcher:
                 "built_at": snap.manifest["built_at"], "stale": snap.manifest.get("stale", [])}
 
     def suggest(self, text: str, limit: int = 10) -> list[dict]:
-        """Completions for as-you-type: page titles containing the typed words (the last one
-        as a prefix), then frequent words extending the last one. [{"text", "kind", "url"?}]"""
+        """Completions for as-you-type: page titles holding the typed words, then the words
+        pages write after them, then frequent words extending the last one.
+        [{"text", "kind", "url"?}]"""
         parsed = query.parse(text, max_chars=self.settings.max_query_chars,
                              max_terms=self.settings.max_query_terms)
-        typed = [analysis.fold(w) for w in text.split()]
-        typed = [w for w in typed if w]
-        if not typed:
-            return []
-        snap = self.snapshot()
-        out: list[dict] = []
-        head, last = typed[:-1], typed[-1]
-        for d, folded_title in zip(snap.display, snap.folded_titles):
-            if d is None:
-                continue
-            words = folded_title.split()
-            if all(h in words for h in head) and any(w.startswith(last) for w in words):
-                out.append({"text": d["title"], "kind": "title", "url": d["url"]})
-                if len(out) >= limit // 2:
-                    break
-        if parsed.prefix or (parsed.words and not text[-1:].isspace()):
-            with snap.lock:
-                words = completions(snap.reader, last)
-                if len(parsed.words) > 1:   # only completions found beside the words before them
-                    clauses = [scoring.word_scores(snap.postings, w) for w in parsed.words[:-1]]
-                    pages = set(clauses[0]).intersection(*clauses[1:])
-                    words = tuple(w for w in words if pages & snap.postings.term_scores(schema.WORDS, w).keys())
-            stem_of_head = " ".join(text.split()[:-1])
-            for word in words:
-                if len(out) >= limit:
-                    break
-                out.append({"text": f"{stem_of_head} {word}".strip(), "kind": "term"})
-        return out[:limit]
+        return suggestions(self.snapshot(), parsed, text, limit)
 
     def explain(self, text: str, top: int = 5) -> dict:
         """The analysed query and, for the top pages, what each word and field contributed."""
