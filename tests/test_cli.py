@@ -90,3 +90,31 @@ def test_search_limits_are_usage_errors(runner, built):
     result = run(runner, "search", "x" * 300, "--content", str(built.content_dir), "--index", str(built.index_dir))
     assert result.exit_code == 2
     assert "200" in result.output
+
+
+def test_search_query_may_start_with_an_excluded_word(runner, built):
+    args = ["--content", str(built.content_dir), "--index", str(built.index_dir), "--json"]
+    kept = json.loads(run(runner, "search", "logiciel", *args).output)
+    without = run(runner, "search", "-logiciel publiques", *args)
+    assert without.exit_code == 0, without.output
+    body = json.loads(without.output)
+    assert kept["total"] >= 1 and body["query"] == "-logiciel publiques"
+    assert not {h["source"] for h in body["hits"]} & {h["source"] for h in kept["hits"]}
+
+
+def test_search_refuses_a_bad_year_as_the_api_does(runner, built):
+    result = runner.invoke(main, ["search", "logiciel", "--year", "18", "--content", str(built.content_dir),
+                                  "--index", str(built.index_dir)])
+    assert result.exit_code == 2
+    assert "year must be four digits" in result.output
+
+
+def test_search_category_filter_ignores_case(runner, built):
+    args = ["--content", str(built.content_dir), "--index", str(built.index_dir), "--json"]
+    assert json.loads(run(runner, "search", "logiciel", "--category", "Blogging", *args).output)["total"] == 1
+
+
+def test_search_page_past_the_end_says_so(runner, built):
+    result = run(runner, "search", "logiciel", "--limit", "1", "--page", "5",
+                 "--content", str(built.content_dir), "--index", str(built.index_dir))
+    assert result.exit_code == 0 and "Page 5 is past the last result" in result.output

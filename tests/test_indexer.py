@@ -181,3 +181,15 @@ def test_searcher_keeps_serving_when_a_new_generation_cannot_be_opened(built, si
         assert searcher.search("logiciel").total == 1      # the last good one still answers
     finally:
         searcher.close()
+
+
+def test_publishing_removes_old_generations_but_nothing_else_in_the_index_folder(built, site):
+    mine = built.index_dir / "gen-old"          # a folder someone put there, not a generation
+    mine.mkdir()
+    (built.index_dir / "notes.txt").write_text("à garder")
+    for n in range(3):
+        (site / f"p{n}.md").write_text(f"---\ntitle: Page {n}\n---\nTexte {n}.\n", encoding="utf-8")
+        assert reindex(built).published
+    generations = sorted(p.name for p in built.index_dir.glob("gen-0*"))
+    assert generations == ["gen-000003", "gen-000004"]       # the live one and the one before
+    assert mine.is_dir() and (built.index_dir / "notes.txt").is_file()

@@ -97,8 +97,9 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
         sys.exit(EXIT_STRICT)
 
 
-@main.command()
-@click.argument("query")
+# A query may start with -excluded: words click does not know as options are the query's
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON body the API returns.")
 @click.option("--limit", "per_page", type=int, default=10, show_default=True, help="Results per page (at most 50).")
 @click.option("--page", type=int, default=1, show_default=True, help="Page of results.")
@@ -108,15 +109,16 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
 @click.option("--lang", help="Only pages in this language (fr, en).")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @with_settings
-def search(settings: Settings, query: str, as_json: bool, per_page: int, page: int, category: str | None,
-           tag: str | None, year: str | None, lang: str | None, sort: str) -> None:
-    """Search the index and print ranked pages."""
+def search(settings: Settings, words: tuple[str, ...], as_json: bool, per_page: int, page: int,
+           category: str | None, tag: str | None, year: str | None, lang: str | None, sort: str) -> None:
+    """Search the index for WORDS (one quoted query or several words) and print ranked pages."""
     from .searcher import Filters, Searcher
 
+    query = " ".join(words)
     searcher = Searcher(settings)
     try:
         result = searcher.search(query, page=page, per_page=per_page, sort=sort,
-                                 filters=Filters(category=category, tag=tag, year=year, lang=lang))
+                                 filters=Filters(category=category, tag=tag, year=year, lang=lang).check())
     finally:
         searcher.close()
     if as_json:
@@ -126,6 +128,9 @@ def search(settings: Settings, query: str, as_json: bool, per_page: int, page: i
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}?")
     first = (page - 1) * per_page
+    if result.total and not result.hits:
+        click.echo(f"Page {page} is past the last result: results stop at page "
+                   f"{(result.total - 1) // per_page + 1} with --limit {per_page}.")
     for rank, hit in enumerate(result.hits, first + 1):
         click.echo(f"\n{rank}. {_terminal(hit.title_html)}  [{hit.score}]")
         click.echo(f"   {hit.url}")
@@ -136,7 +141,7 @@ def search(settings: Settings, query: str, as_json: bool, per_page: int, page: i
 
 @main.command()
 @click.argument("query")
-@click.option("--top", type=int, default=5, show_default=True, help="Pages to explain.")
+@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Pages to explain.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @with_settings
 def explain(settings: Settings, query: str, top: int, as_json: bool) -> None:

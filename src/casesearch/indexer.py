@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -167,7 +168,7 @@ def _publish(index_dir: Path, gen_dir: Path) -> None:
 def _cleanup(index_dir: Path, keep: set[str]) -> None:
     """Remove generations other than the live one and the one before it (readers may hold it)."""
     for item in index_dir.glob("gen-*"):
-        if item.name not in keep:
+        if item.name not in keep and re.fullmatch(r"gen-\d{6}", item.name):   # ours only
             shutil.rmtree(item, ignore_errors=True)
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from . import __version__
 from .config import Settings
+from .ranking import FILTER_CHARS
 from .searcher import MAX_PER_PAGE, MAX_WINDOW, SORTS
 
-FILTER_CHARS = 100   # longest category / tag / lang value accepted
 
 
 def _string_or_null() -> dict:

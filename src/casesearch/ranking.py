@@ -3,9 +3,11 @@ then typo corrections; synonyms, word families, completions, proximity and prior
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import analysis, query, schema, scoring
+from .errors import QueryError
 from .query import ParsedQuery, QueryWord
 from .snapshot import Snapshot, signature
 
@@ -14,6 +16,7 @@ TYPO_BELOW = 3             # fewer hits than this: try typo corrections
 PREFIX_EXPANSIONS = 12     # search as you type: most frequent completions of the last word
 PROXIMITY_DEPTH = 100     # best pages checked for the proximity bonus
 TITLE_MATCH_FACTOR = 3.0  # a title equal to the query
+FILTER_CHARS = 100        # longest category / tag / lang value accepted
 
 
 @dataclass(frozen=True)
@@ -23,8 +26,18 @@ class Filters:
     year: str | None = None
     lang: str | None = None
 
+    def check(self) -> Filters:
+        """Itself, or QueryError saying what is allowed (the API and the CLI alike)."""
+        for name in ("category", "tag", "lang"):
+            value = getattr(self, name)
+            if value is not None and len(value) > FILTER_CHARS:
+                raise QueryError(f"{name} is at most {FILTER_CHARS} characters long")
+        if self.year is not None and not re.fullmatch(r"[0-9]{4}", self.year):
+            raise QueryError(f"year must be four digits such as 2021, not {self.year[:20]!r}")
+        return self
+
     def accepts(self, d: dict) -> bool:
-        return ((not self.category or d["category"] == self.category)
+        return ((not self.category or d["category"].casefold() == self.category.casefold())
                 and (not self.tag or self.tag.casefold() in (t.casefold() for t in d["tags"]))
                 and (not self.year or (d["date"] or "")[:4] == self.year)
                 and (not self.lang or d["lang"] == self.lang))
