@@ -7,7 +7,9 @@ project root); `--clients` threads query the site's dev queries continuously whi
 `casesearch reindex` publishes `--publishes` new generations, one changed page each,
 4 s apart. Reported: latency of the requests that started within 1.5 s after a publish
 (when each worker opens the new generation) beside those of the same run away from any
-reindex, and the count of answers other than 200 (there must be none).
+reindex, the count of answers other than 200 (there must be none), and how long after
+each publish a query first found the word it added (both workers must have switched:
+the probe asks twice in a row).
 """
 
 from __future__ import annotations
@@ -31,6 +33,21 @@ from timing import percentile
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 AFTER = 1.5     # seconds after a publish counted as "around" it
+NEW_WORDS = ("quorblex", "zythologie", "brindezingue", "farfadouille", "gloubiboulga",
+             "tartempion", "saperlipopette", "galimatias", "billevesee", "coquecigrue")
+
+
+def probe(port: int, word: str, since: float) -> float:
+    """Seconds from `since` until two answers in a row (so, likely, both workers) find `word`."""
+    conn, streak = http.client.HTTPConnection("127.0.0.1", port, timeout=10), 0
+    while time.monotonic() - since < 10:
+        conn.request("GET", f"/api/search?q={word}")
+        body = json.loads(conn.getresponse().read())
+        streak = streak + 1 if body.get("total") else 0
+        if streak == 2:
+            return time.monotonic() - since
+        time.sleep(0.02)
+    return float("inf")
 
 
 def main() -> None:
@@ -89,13 +106,15 @@ def main() -> None:
         time.sleep(3)                               # every worker has opened the first generation
         warm = time.monotonic()
         page = next(p for p in sorted(content.rglob("*.md")) if p.read_bytes().startswith(b"---"))
-        reindexing, published = [], []
+        reindexing, published, fresh = [], [], []
         for k in range(args.publishes):
-            page.write_text(page.read_text(encoding="utf-8") + f"\n\nModification {k}.\n", encoding="utf-8")
+            word = NEW_WORDS[k % len(NEW_WORDS)]
+            page.write_text(page.read_text(encoding="utf-8") + f"\n\nUn mot nouveau : {word}.\n", encoding="utf-8")
             reindexing.append(time.monotonic())
             subprocess.run([casesearch, "reindex", "-q"], env=env, check=True, capture_output=True)
             published.append(time.monotonic())
-            time.sleep(4)
+            fresh.append(probe(port, word, published[-1]))
+            time.sleep(max(0.0, published[-1] + 4 - time.monotonic()))
         stop_at[0] = time.monotonic()
         for thread in threads:
             thread.join(15)
@@ -104,6 +123,7 @@ def main() -> None:
         server.wait(15)
         shutil.rmtree(work, ignore_errors=True)
 
+    print(f"new content found by every worker {', '.join(f'{x:.2f}' for x in fresh)} s after each publish")
     around = [ms for t, ms, _ in seen if any(0 <= t - p < AFTER for p in published)]
     away = [ms for t, ms, _ in seen if t > warm and not any(r - 0.5 <= t < p + AFTER + 0.5 for r, p in zip(reindexing, published))]
     errors = sum(status != 200 for *_, status in seen)

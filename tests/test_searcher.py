@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from conftest import write_pages
 
 from casesearch.errors import QueryError
 from casesearch.indexer import reindex
-from casesearch.searcher import Filters, Searcher
+from casesearch.searcher import RECHECK_SECONDS, Filters, Searcher
 
 SEED = "_posts/2015-05-29-le-gouvernement-et-numa.md"
 
@@ -229,17 +230,36 @@ def test_english_page_is_matched_with_english_analysis(repo):
 def test_background_searcher_answers_from_the_old_generation_while_the_new_one_opens(built, site, monkeypatch):
     searcher = Searcher(built, background=True)
     assert searcher.search("zythologie").total == 0
-    release = threading.Event()
+    opening, release = threading.Event(), threading.Event()
     original = Searcher._open
-    monkeypatch.setattr(Searcher, "_open", lambda self: release.wait(10) and original(self))
+
+    def slow_open(self):
+        opening.set()
+        release.wait(10)
+        return original(self)
+
+    monkeypatch.setattr(Searcher, "_open", slow_open)
     write_pages(site, {"nouvelle.md": "---\ntitle: Zythologie\n---\nLa zythologie, science de la bière.\n"})
     reindex(built)
-    searcher._checked = 0.0                                 # as if the recheck interval had passed
+    assert opening.wait(5), "the watcher did not start opening the new generation"
     assert searcher.search("zythologie").total == 0         # answered at once, from the old generation
-    assert searcher._opening is not None and searcher._opening.is_alive()
     release.set()
-    searcher._opening.join(10)
-    assert searcher.search("zythologie").total == 1         # the next query sees the new one
+    deadline = time.monotonic() + 5
+    while searcher.search("zythologie").total == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert searcher.search("zythologie").total == 1         # then from the new one, with no query asking
+    searcher.close()
+
+
+def test_a_generation_that_cannot_be_opened_is_tried_once_and_the_old_one_serves(built, site, caplog):
+    searcher = Searcher(built, background=True)
+    assert searcher.search("logiciel").total == 1
+    broken = built.index_dir / "gen-000099"
+    broken.mkdir()
+    (built.index_dir / "CURRENT").write_text("gen-000099\n")
+    time.sleep(4 * RECHECK_SECONDS)
+    assert searcher.search("logiciel").total == 1
+    assert sum("cannot open" in r.getMessage() for r in caplog.records) == 1
     searcher.close()
 
 

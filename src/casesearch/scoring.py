@@ -28,6 +28,7 @@ PREFIX_FACTOR = 0.3       # completions of the word being typed
 FAMILY_FACTOR = 0.4       # same word family (recruter ~ recrutement), by the aggressive stemmer
 FAMILY_SIZE = 8           # most related stems added per word
 FAMILY_MIN = 5            # shortest stem taking part in a family
+_FAMILY_FIELDS = ("title", "summary", "body")
 # Words standing together weigh like Meilisearch's proximity rule, but as factors:
 # (extra positions allowed between neighbours, factor), strongest first.
 PROXIMITY = ((0, 2.0), (3, 1.3))
@@ -80,26 +81,33 @@ class Postings:
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
         Snowball stem shared), most frequent first: recrutement -> recrut (recruter, recrute)."""
-        families = self.families()
         key = analysis.family_key(term) if term.isalpha() and len(term) >= FAMILY_MIN else None
+        group = self.families().get(key) if key else None
+        if not group:
+            return []
         # only members that extend the term or that it extends: recrut ~ recrutement,
         # not publiqu ~ publication (Snowball's -ication rule), nor short stems like donn
-        return [t for t in families.get(key, ())
-                if t != term and min(len(t), len(term)) >= FAMILY_MIN and (t.startswith(term) or term.startswith(t))
-                ][:FAMILY_SIZE] if key else []
+        members = [t for t in group
+                   if t != term and min(len(t), len(term)) >= FAMILY_MIN and (t.startswith(term) or term.startswith(t))]
+        return sorted(members, key=lambda t: (-self._family_df(t), t))[:FAMILY_SIZE]
+
+    def _family_df(self, stem: str) -> int:
+        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS)
 
     def families(self) -> dict[str, list[str]]:
-        """family key -> the index's stems sharing it, most frequent first (read once: ~0.2 s)."""
+        """family key -> the index's stems sharing it. Read once, when a generation is
+        opened: the term lists only (frequencies are read for the few members used)."""
         if self._families is None:
-            families: dict[str, dict[str, int]] = {}
-            for name in ("title", "summary", "body"):
-                for btext, info in self.reader.iter_field(name):
+            stems = set()
+            for name in _FAMILY_FIELDS:
+                for btext in self.reader.lexicon(name):
                     stem = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                    if stem.isalpha() and len(stem) > 3:
-                        group = families.setdefault(analysis.family_key(stem), {})
-                        group[stem] = group.get(stem, 0) + info.doc_frequency()
-            self._families = {key: sorted(group, key=lambda t: -group[t])
-                              for key, group in families.items() if len(group) > 1}
+                    if len(stem) > 3 and stem.isalpha():
+                        stems.add(stem)
+            families: dict[str, list[str]] = {}
+            for stem in stems:
+                families.setdefault(analysis.family_key(stem), []).append(stem)
+            self._families = {key: group for key, group in families.items() if len(group) > 1}
         return self._families
 
     def field_tf(self, field: str, term: str) -> dict[int, float]:

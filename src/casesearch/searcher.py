@@ -29,7 +29,7 @@ FACETS = ("category", "tags", "year")
 MAX_PER_PAGE = 50
 MAX_WINDOW = 1000          # page * per_page
 SECTIONS_PER_HIT = 3
-RECHECK_SECONDS = 0.25     # how often a searcher looks for a newly published generation
+RECHECK_SECONDS = 0.1      # how often a searcher looks for a newly published generation
 
 
 @dataclass
@@ -82,9 +82,11 @@ class SearchResult:
 
 
 class Searcher:
-    """Searches the live generation. With `background=True` (the web service), a newly
-    published generation is opened in a thread while queries are still answered from
-    the previous one, so no visitor waits for the opening (~0.3 s on 943 pages)."""
+    """Searches the live generation. In a script the next query after a publish opens the
+    new generation. With `background=True` (the web service) a watcher thread looks for a
+    new generation every RECHECK_SECONDS and opens it while queries are still answered
+    from the previous one: no visitor waits for the opening (~0.15 s on 943 pages), and
+    an idle worker is up to date before its next request."""
 
     def __init__(self, settings: Settings, *, background: bool = False) -> None:
         self.settings = settings
@@ -93,11 +95,15 @@ class Searcher:
         self._live: Snapshot | None = None
         self._previous: Snapshot | None = None
         self._checked = 0.0
-        self._opening: threading.Thread | None = None
+        self._failed: str | None = None          # a generation that could not be opened
+        self._watcher: threading.Thread | None = None
+        self._closing = threading.Event()
 
     # -- the live generation ------------------------------------------------
     def snapshot(self) -> Snapshot:
         live = self._live
+        if live is not None and self.background:
+            return live
         now = time.monotonic()
         if live is not None and now - self._checked < RECHECK_SECONDS:
             return live
@@ -105,39 +111,37 @@ class Searcher:
         gen = indexer.current_generation(self.settings.index_dir)
         if live is not None and gen is not None and live.name == gen.name:
             return live
-        if live is not None and self.background:
-            self._switch_in_background()
-            return live
         with self._lock:
             self._switch()
+            if self.background and self._watcher is None:
+                # started here, in the process that serves (after gunicorn's fork)
+                self._watcher = threading.Thread(target=self._watch, name="casesearch-watch", daemon=True)
+                self._watcher.start()
             return self._live
 
     def _switch(self) -> None:
         """Open the published generation if it is not the live one (the caller holds the lock)."""
         gen = indexer.current_generation(self.settings.index_dir)
-        if self._live is not None and gen is not None and self._live.name == gen.name:
+        if self._live is not None and (gen is None or gen.name in (self._live.name, self._failed)):
             return
         fresh = self._open()
         if fresh is None:   # could not open the new generation: keep serving the old one
+            self._failed = gen.name if gen is not None else None
             return
         if self._previous is not None:
             self._previous.close()
         self._previous, self._live = self._live, fresh
 
-    def _switch_in_background(self) -> None:
-        opening = self._opening
-        if opening is not None and opening.is_alive():
-            return
-
-        def switch() -> None:
+    def _watch(self) -> None:
+        while not self._closing.wait(RECHECK_SECONDS):
             try:
-                with self._lock:
-                    self._switch()
+                gen = indexer.current_generation(self.settings.index_dir)
+                live = self._live
+                if gen is not None and live is not None and gen.name not in (live.name, self._failed):
+                    with self._lock:
+                        self._switch()
             except Exception:   # noqa: BLE001 - a thread's error would vanish: log it, keep serving
                 log.exception("cannot open the new index generation")
-
-        self._opening = threading.Thread(target=switch, name="casesearch-open", daemon=True)
-        self._opening.start()
 
     def _open(self) -> Snapshot | None:
         """Open the live generation; a reindex may publish (and clean up) while we read, so retry."""
@@ -155,8 +159,9 @@ class Searcher:
         return None
 
     def close(self) -> None:
-        if self._opening is not None:
-            self._opening.join()
+        self._closing.set()
+        if self._watcher is not None:
+            self._watcher.join()
         for snap in (self._live, self._previous):
             if snap is not None:
                 snap.close()

@@ -49,8 +49,8 @@ class Snapshot:
             english[docnum] = d["lang"] == "en"
         self.postings = scoring.Postings(self.reader, english)
         self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS)
-        # read now what the first queries would otherwise read (~0.2 s on 943 pages), so
-        # that opening a generation, not a visitor's query, pays for it
+        # read now what the first queries would otherwise read, so that opening a
+        # generation, not a visitor's query, pays for it
         self.postings.families()
         self.vocabulary.load()
 

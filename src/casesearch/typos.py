@@ -51,53 +51,62 @@ def _edits1(word: str) -> set[str]:
 
 
 class Vocabulary:
-    """Document frequencies of the folded words of one index generation, built on first use."""
+    """The folded words of one index generation. The word list is read once (when a
+    generation is opened); frequencies only for the words a query looks at."""
 
     def __init__(self, reader, fieldname: str) -> None:
         self._reader = reader
         self._field = fieldname
-        self._df: dict[str, int] | None = None
+        self._known: set[str] | None = None
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        self._accented: dict[str, tuple[int, str]] = {}
+        self._accented: dict[str, list[str]] = defaultdict(list)   # folded -> accented forms
+        self._df: dict[str, int] = {}
 
-    def load(self) -> dict[str, int]:
-        if self._df is None:
-            df: dict[str, int] = {}
-            for btext, info in self._reader.iter_field(self._field):
+    def load(self) -> set[str]:
+        if self._known is None:
+            known = set()
+            for btext in self._reader.lexicon(self._field):
                 word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
                 if word.isascii():
-                    df[word] = info.doc_frequency()
+                    known.add(word)
                     self._buckets[(word[0], len(word))].append(word)
-                else:   # the accented form pages write, to show corrections as they are written
-                    folded = analysis.fold(word)
-                    if info.doc_frequency() > self._accented.get(folded, (0, ""))[0]:
-                        self._accented[folded] = (info.doc_frequency(), word)
-            self._df = df
-        return self._df
+                else:   # the accented forms pages write, to show corrections as they are written
+                    self._accented[analysis.fold(word)].append(word)
+            self._known = known
+        return self._known
+
+    def _doc_frequency(self, word: str) -> int:
+        df = self._df.get(word)
+        if df is None:
+            df = self._df[word] = self._reader.doc_frequency(self._field, word)
+        return df
 
     def frequency(self, word: str) -> int:
-        return self.load().get(word, 0)
+        return self._doc_frequency(word) if word in self.load() else 0
 
     def correct(self, word: str) -> str | None:
         """The most frequent known word within the allowed edits, or None."""
         edits = max_edits(word)
         if not edits or not word.isalpha() or self.frequency(word):
             return None
-        df = self.load()
-        found = [(1, -df[w], w) for w in _edits1(word) if w in df]
+        known = self.load()
+        found = [(1, -self._doc_frequency(w), w) for w in _edits1(word) if w in known]
         if not found and edits == 2:
             for length in range(len(word) - 2, len(word) + 3):
                 for candidate in self._buckets.get((word[0], length), ()):
                     d = distance(word, candidate, 2)
                     if d <= 2:
-                        found.append((d, -df[candidate], candidate))
+                        found.append((d, -self._doc_frequency(candidate), candidate))
         return min(found)[2] if found else None
 
     def written(self, word: str) -> str:
         """The form pages mostly write a folded word in: donnees -> données."""
         self.load()
-        count, accented = self._accented.get(word, (0, word))
-        return accented if count * 2 > self._df.get(word, 0) else word
+        forms = self._accented.get(word)
+        if not forms:
+            return word
+        count, accented = max((self._doc_frequency(f), f) for f in forms)
+        return accented if count * 2 > self.frequency(word) else word
 
     def corrections(self, words) -> dict[str, str]:  # noqa: ANN001 - QueryWord, kept import-free
         """raw typed word -> corrected word as pages write it, for the words that need one."""
