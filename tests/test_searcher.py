@@ -271,3 +271,14 @@ def test_searcher_in_a_script_sees_a_new_generation_on_the_next_query(built, sit
     searcher._checked = 0.0
     assert searcher.search("zythologie").total == 1
     searcher.close()
+
+
+def test_snippet_shows_a_passage_with_the_match_not_a_heading_only_section(settings, site):
+    write_pages(site, {"guide.md": "---\ntitle: Guide\n---\n## Accessibilité\nLes graphiques ont été exemptés.\n\n"
+                                   "## Mesures\nUn audit d'accessibilité complet est publié.\n"})
+    reindex(settings)
+    searcher = Searcher(settings)
+    hit = next(h for h in searcher.search("accessibilité").hits if h.source == "guide.md")
+    assert "<mark>accessibilité</mark>" in hit.snippet_html
+    assert [s.heading for s in hit.sections][:1] == ["Accessibilité"]   # the heading still links first
+    searcher.close()

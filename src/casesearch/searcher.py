@@ -265,13 +265,17 @@ def _hit(d: dict, score: float, matcher: Matcher) -> Hit:
     scored.sort(reverse=True)
     deep = [Section(heading=h, anchor=a, url=f"{d['url']}#{a}", snippet_html=snippet(t, sp))
             for _, _, h, a, t, sp in scored if a][:SECTIONS_PER_HIT]
-    if scored:
-        first = scored[0]
-        best = deep[0].snippet_html if first[3] else snippet(first[4], first[5])
-    elif summary_spans or not sections:
+    # the snippet shows matches whenever some text has them: a section matched only by its
+    # heading is a link above, not a passage without a mark
+    in_text = max(((len({t for *_, t in sp}), bool(h_sp), -order, t, sp)
+                   for order, ((_, _, _, t), h_sp, sp) in enumerate(zip(sections, spans[2::2], spans[3::2]))
+                   if sp), default=None)
+    if in_text is not None and len({t for *_, t in in_text[4]}) >= len({t for *_, t in summary_spans}):
+        best = snippet(in_text[3], in_text[4])
+    elif summary_spans or not sections or d["summary"].strip():
         best = snippet(d["summary"], summary_spans)
     else:
-        best = snippet(next((s[3] for s in sections if s[3].strip()), d["summary"]), [])
+        best = snippet(next((s[3] for s in sections if s[3].strip()), ""), [])
     return Hit(url=d["url"], source=d["source"], title=d["title"], title_html=mark(d["title"], title_spans),
                summary=d["summary"], snippet_html=best, date=d["date"], category=d["category"],
                tags=list(d["tags"]), lang=d["lang"], score=round(score, 4), sections=deep)
