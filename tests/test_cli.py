@@ -52,7 +52,8 @@ def test_reindex_safety_check_exits_3(runner, built, site):
 def test_missing_content_folder_is_a_clear_error(runner, tmp_path):
     result = run(runner, "reindex", "--content", str(tmp_path / "nope"), "--index", str(tmp_path / "i"))
     assert result.exit_code == 1
-    assert "content folder does not exist" in result.output
+    assert result.output.startswith("Error: content folder '") and "nope' does not exist" in result.output
+    assert "reading page" not in result.output    # a folder, not a page
 
 
 def test_search_json_has_the_api_body(runner, built):
@@ -118,3 +119,11 @@ def test_search_page_past_the_end_says_so(runner, built):
     result = run(runner, "search", "logiciel", "--limit", "1", "--page", "5",
                  "--content", str(built.content_dir), "--index", str(built.index_dir))
     assert result.exit_code == 0 and "Page 5 is past the last result" in result.output
+
+
+def test_reindex_warns_of_a_synonyms_file_searches_cannot_use(runner, settings, tmp_path):
+    (settings.content_dir / "casesearch.toml").write_text('synonyms_file = "absent.txt"\n', encoding="utf-8")
+    result = runner.invoke(main, ["reindex", "--content", str(settings.content_dir),
+                                  "--index", str(settings.index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Warning: cannot read synonyms file" in result.output and "built-in synonyms only" in result.output

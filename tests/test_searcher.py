@@ -100,6 +100,13 @@ def test_query_over_200_characters_is_refused(small):
         small.search("a" * 201)
 
 
+def test_query_length_counts_characters_as_typed_in_either_unicode_form(small):
+    decomposed = "e\u0301" * 150                     # 150 é typed as e + combining accent
+    assert small.search(decomposed).query == "é" * 150
+    with pytest.raises(QueryError, match="201 characters"):
+        small.search("é" * 201)
+
+
 def test_query_over_12_words_is_refused(small):
     with pytest.raises(QueryError, match="12"):
         small.search(" ".join(["mot"] * 13))
@@ -282,3 +289,21 @@ def test_snippet_shows_a_passage_with_the_match_not_a_heading_only_section(setti
     assert "<mark>accessibilité</mark>" in hit.snippet_html
     assert [s.heading for s in hit.sections][:1] == ["Accessibilité"]   # the heading still links first
     searcher.close()
+
+
+@pytest.mark.parametrize("content", [None, "vélo\n"])   # missing file; a group of one word
+def test_broken_synonyms_file_leaves_search_working_with_the_built_in_ones(tmp_path, site, content, caplog):
+    from casesearch.config import load_settings
+
+    broken = tmp_path / "synonymes.txt"
+    if content is not None:
+        broken.write_text(content, encoding="utf-8")
+    settings = load_settings({"content_dir": site, "index_dir": tmp_path / "ix", "synonyms_file": broken},
+                             environ={})
+    reindex(settings)
+    s = Searcher(settings)
+    try:
+        assert s.search("logiciel").total == 1
+        assert any("synonymes.txt" in r.getMessage() and "built-in" in r.getMessage() for r in caplog.records)
+    finally:
+        s.close()

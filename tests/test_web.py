@@ -156,7 +156,7 @@ BAD_PARAMETERS = [
     ("q=x&page=%EF%BC%92", "positive whole number"),   # a full-width digit
     ("q=x&per_page=0", "positive whole number"),
     ("q=x&per_page=51", "the most is 50"),
-    ("q=x&per_page=99999999999999999999", "positive whole number"),
+    ("q=x&per_page=99999999999999999999", "too large: results stop at page * per_page = 1000"),
     ("q=x&page=101&per_page=10", "results stop at 1000"),
     ("q=x&sort=popular", "relevance, date"),
     ("q=x&year=20", "four digits"),
@@ -189,6 +189,11 @@ def test_large_body_is_a_json_413(client):
     assert_error_body(client.get("/api/search?q=x", data="x" * 100_000), 413, "payload_too_large")
 
 
+def test_chunked_body_is_a_json_413_too(client):
+    response = client.get("/api/search?q=x", headers={"Transfer-Encoding": "chunked"}, data="x" * 10_000)
+    assert_error_body(response, 413, "payload_too_large")
+
+
 def test_unexpected_error_is_a_json_500_without_details(client, app, monkeypatch, caplog):
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals /etc/passwd")
@@ -215,6 +220,15 @@ def test_rate_limit_answers_429_in_the_error_shape(built):
     assert "2 per 1 minute" in body["error"]["message"]
     assert int(response.headers["Retry-After"]) > 0
     assert client.get("/api/health").status_code == 200   # monitoring is not counted
+
+
+def test_cors_preflight_does_not_spend_the_rate_limit(built):
+    client = create_app(replace(built, rate_limit="2/minute", cors_origins=("https://site.example",))).test_client()
+    origin = {"Origin": "https://site.example", "Access-Control-Request-Method": "GET"}
+    for _ in range(3):
+        assert client.options("/api/search?q=a", headers=origin).status_code == 200
+    assert client.get("/api/search?q=a").status_code == 200
+    assert client.get("/api/search?q=b").status_code == 200
 
 
 def test_bad_rate_limit_setting_is_a_config_error(built):

@@ -93,11 +93,22 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
         if report.reason and not quiet:
             click.echo(report.reason, err=True)
         click.echo(report.summary())
+    _check_synonyms(settings)
     if strict and report.errors:
         sys.exit(EXIT_STRICT)
 
 
 # A query may start with -excluded: words click does not know as options are the query's
+def _check_synonyms(settings: Settings) -> None:
+    """Editors run reindex after a change: tell them now of a synonyms file searches cannot use."""
+    from . import synonyms
+
+    try:
+        synonyms.load(settings.synonyms_file)
+    except CasesearchError as exc:
+        click.echo(f"Warning: {exc}; searches use the built-in synonyms only until it is fixed", err=True)
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("words", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON body the API returns.")

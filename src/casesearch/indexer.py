@@ -33,7 +33,7 @@ from whoosh.writing import SegmentWriter
 from . import analysis, schema
 from .config import Settings
 from .content import Document, PageFile, Section, Skipped, discover, load_page
-from .errors import ContentError, IndexBusy, IndexMissing, SafetyCheckFailed
+from .errors import CasesearchError, ContentError, IndexBusy, IndexMissing, SafetyCheckFailed
 
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
@@ -191,8 +191,8 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
     started = time.perf_counter()
     index_dir = settings.index_dir
     if not settings.content_dir.is_dir():
-        raise ContentError(str(settings.content_dir), "content folder does not exist: check the path "
-                           "(option --content or CASESEARCH_CONTENT)")
+        raise CasesearchError(f"content folder '{settings.content_dir}' does not exist: check the path "
+                              "(option --content or CASESEARCH_CONTENT)")
     with _exclusive(index_dir):
         live = current_generation(index_dir)
         try:
@@ -229,7 +229,7 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         report.generation = old["generation"] if old else None
 
         if strict and report.errors:
-            report.reason = "content errors and --strict: nothing published"
+            report.reason = "content errors and --strict: nothing published (the summary below is what would have been)"
             return _finish(report, started)
         if old and len(old_pages) > 1 and len(pages) < len(old_pages) / 2 and not force:
             raise SafetyCheckFailed(

@@ -107,9 +107,11 @@ def clean(text: str) -> str:
 
 def parse(text: str, *, max_chars: int = 200, max_terms: int = 12, prefix: bool = True) -> ParsedQuery:
     """Parse a visitor's query; raise QueryError when it is over the limits."""
+    if len(text) > 4 * max_chars:   # before any work on it
+        raise QueryError(f"query is {len(text)} characters long; the limit is {max_chars}")
+    text = clean(text)              # NFC first: an é typed as e + accent is one character
     if len(text) > max_chars:
         raise QueryError(f"query is {len(text)} characters long; the limit is {max_chars}")
-    text = clean(text)
     words: list[QueryWord] = []
     phrases: list[tuple[QueryWord, ...]] = []
     excluded: list[QueryWord] = []

@@ -3,12 +3,16 @@ scoring, facets and highlighting read on every query."""
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from pathlib import Path
 
 from . import analysis, schema, scoring, synonyms, typos
 from .config import Settings
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def prior(words: int, lang: str, default_lang: str) -> float:
@@ -28,7 +32,11 @@ class Snapshot:
 
     def __init__(self, gen: Path, manifest: dict, ix, settings: Settings) -> None:  # noqa: ANN001
         default_lang = settings.default_lang
-        self.synonyms = synonyms.load(settings.synonyms_file)
+        try:
+            self.synonyms = synonyms.load(settings.synonyms_file)
+        except ConfigError as exc:   # a typo in the site's file must not break the search
+            log.error("%s; searching with the built-in synonyms only", exc)
+            self.synonyms = synonyms.load()
         self.name = gen.name
         self.manifest = manifest
         self.ix = ix

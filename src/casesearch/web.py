@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from . import __version__, openapi
 from .config import Settings, load_settings
 from .errors import CasesearchError, ConfigError, IndexMissing, QueryError
-from .searcher import Filters, Searcher, check_query, check_window
+from .searcher import MAX_WINDOW, Filters, Searcher, check_query, check_window
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,8 @@ def _whole(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
+    if raw.isascii() and raw.isdigit() and not _WHOLE.fullmatch(raw):
+        raise QueryError(f"{name} is too large: results stop at page * per_page = {MAX_WINDOW}")
     if not _WHOLE.fullmatch(raw) or int(raw) < 1:
         raise QueryError(f"{name} must be a positive whole number (1, 2, 3...), not {raw[:20]!r}")
     return int(raw)
@@ -166,7 +168,8 @@ def _cached(response: Response) -> Response:
 # -- every response ---------------------------------------------------------------------
 
 def _refuse_bodies() -> None:
-    if (request.content_length or 0) > MAX_BODY:
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()   # no length to check
+    if chunked or (request.content_length or 0) > MAX_BODY:
         raise RequestEntityTooLarge(f"request bodies are limited to {MAX_BODY} bytes; the API takes none")
 
 
@@ -215,7 +218,7 @@ def _rate_limit(app: Flask, limit: str) -> None:
     # One budget per client across search and suggest. In memory: each worker counts on its
     # own (README: put a shared limit at the reverse proxy).
     Limiter(get_remote_address, app=app, application_limits=[limit], storage_uri="memory://",
-            headers_enabled=True, application_limits_exempt_when=lambda: request.endpoint not in RATE_LIMITED)
+            headers_enabled=True, application_limits_exempt_when=lambda: request.endpoint not in RATE_LIMITED or request.method == "OPTIONS")
 
 
 # -- errors ------------------------------------------------------------------------------
