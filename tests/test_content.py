@@ -533,6 +533,13 @@ def test_kramdown_heading_without_space_starts_section() -> None:
         Section("", "", 0, "Intro"), Section("Prochaines étapes", "prochaines-tapes", 2, "Suite")]
 
 
+def test_html_heading_line_starts_a_section_linked_by_its_own_id() -> None:
+    sections = body_sections('Intro\n\n<h3 id="bilan-2024">Bilan <em>2024</em></h3>\nTexte 2024.\n\n'
+                             "<h2>Sans id</h2>\nAutre.\n")
+    assert sections[1:] == [Section("Bilan 2024", "bilan-2024", 3, "Texte 2024."),
+                            Section("Sans id", "", 2, "Autre.")]   # raw HTML gets no auto id
+
+
 def test_setext_headings_and_dash_line_under_paragraph() -> None:
     sections = body_sections("Titre\n=====\nCorps\n\nSous-titre\n---\nTexte\n\n---\n\nFin\n")
     assert [(s.heading, s.level, s.text) for s in sections] == [

@@ -61,7 +61,11 @@ _REF_DEF = re.compile(r" {0,3}\[[^\]^][^\]]*\]:[ \t]*\S")
 _FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]]+\]:[ \t]*")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
 _QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")
-_BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789")  # first characters of non-prose lines
+_BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789<")  # first characters of non-prose lines
+# an HTML heading on its own line: a section too, linked by its own id (kramdown gives raw
+# HTML no auto id)
+_HTML_HEADING = re.compile(r" {0,3}<h([1-6])\b([^>\x00]*)>(.*?)</h\1>[ \t]*$", re.I)
+_HTML_ID = re.compile(r"""\bid[ \t]*=[ \t]*["']([^"'\x00]+)["']""", re.I)
 _TABLE_SEP = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
 
 # Applied to each section's text, in this order.
@@ -155,18 +159,20 @@ class _Builder:
     def __init__(self) -> None:
         self.done: list[tuple[str, str, int, list[str]]] = []
         self.heading, self.anchor, self.level = "", "", 0
+        self.auto = True
         self.lines: list[str] = []
         self.used: dict[str, int] = {}
 
-    def start(self, raw: str, level: int, explicit_id: str | None) -> None:
+    def start(self, raw: str, level: int, explicit_id: str | None, auto: bool = True) -> None:
         self._close()
         self.heading, self.level, self.lines = raw, level, []
         self.anchor = explicit_id or ""
+        self.auto = auto
 
     def _close(self) -> None:
         # the auto id is made only now: a block IAL under the heading ({: #id}) may have
         # named it, and kramdown then does not count the auto id as used
-        anchor = self.anchor or (self._auto_id(self.heading) if self.level else "")
+        anchor = self.anchor or (self._auto_id(self.heading) if self.level and self.auto else "")
         self.done.append((self.heading, anchor, self.level, self.lines))
 
     def _auto_id(self, raw: str) -> str:
@@ -236,6 +242,14 @@ def to_sections(body: str, *, markdown: bool = True) -> list[Section]:
                 lines = out.lines
                 heading_before = True
             continue
+        if first == "<" and (m := _HTML_HEADING.match(line)):
+            text = clean_inline(m.group(3))
+            if text:
+                hid = _HTML_ID.search(m.group(2))
+                out.start(text, int(m.group(1)), hid.group(1) if hid else None, auto=False)
+                lines = out.lines
+                heading_before = True
+                continue
         if first in "=-" and was_prose and _SETEXT.match(line):
             raw = lines.pop()
             explicit = None

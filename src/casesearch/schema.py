@@ -14,7 +14,7 @@ from . import analysis
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
