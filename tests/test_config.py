@@ -51,6 +51,7 @@ def test_config_file_from_environment(tmp_path, monkeypatch):
     ('title_keys = "x" \ntitle_keys2 = 1\n', "unknown setting"),
     ('title_keys = [1, 2]\n', "list of strings"),
     ('base_url = [\n', "cannot read configuration"),
+    ('heading_ids = "github"\n', "must be one of kramdown, gfm"),
 ])
 def test_bad_configuration_is_a_clear_error(tmp_path, monkeypatch, text, message):
     monkeypatch.chdir(tmp_path)

@@ -540,6 +540,16 @@ def test_html_heading_line_starts_a_section_linked_by_its_own_id() -> None:
                             Section("Sans id", "", 2, "Autre.")]   # raw HTML gets no auto id
 
 
+def test_gfm_heading_ids_keep_accented_letters_as_jekylls_default_input_does() -> None:
+    from casesearch.markdown import to_sections
+
+    text = "# Arrêt de la startup d'état !\nx\n# 📅 Prochaines étapes\ny\n# Impact\na\n# Impact\nb\n"
+    assert [s.anchor for s in to_sections(text, ids="gfm")] == [
+        "arrêt-de-la-startup-détat-", "-prochaines-étapes", "impact", "impact-1"]
+    assert [s.anchor for s in to_sections(text)] == [
+        "arrt-de-la-startup-dtat-", "prochaines-tapes", "impact", "impact-1"]
+
+
 def test_setext_headings_and_dash_line_under_paragraph() -> None:
     sections = body_sections("Titre\n=====\nCorps\n\nSous-titre\n---\nTexte\n\n---\n\nFin\n")
     assert [(s.heading, s.level, s.text) for s in sections] == [

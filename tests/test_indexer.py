@@ -193,3 +193,10 @@ def test_publishing_removes_old_generations_but_nothing_else_in_the_index_folder
     generations = sorted(p.name for p in built.index_dir.glob("gen-0*"))
     assert generations == ["gen-000003", "gen-000004"]       # the live one and the one before
     assert mine.is_dir() and (built.index_dir / "notes.txt").is_file()
+
+
+def test_changing_the_heading_id_style_rebuilds_every_page(built):
+    from casesearch.config import replace
+
+    report = reindex(replace(built, heading_ids="gfm"))
+    assert report.full and report.reason == "index format or settings changed: full rebuild"

@@ -44,6 +44,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lang_key", "lang", "Front-matter key of the language."),
     Setting("default_lang", "fr", "Language of pages that do not say."),
     Setting("max_page_bytes", 2_000_000, "Pages larger than this are refused."),
+    Setting("heading_ids", "kramdown",
+            "Anchor ids of headings, as the site's generator makes them: `kramdown` (kramdown's own "
+            "parser: ASCII letters only) or `gfm` (Jekyll's GFM input: accented letters kept)."),
     Setting("synonyms_file", "", "Extra synonyms (one group per line, `a = b = c`), applied at query time."),
     Setting("max_query_chars", 200, "Longest query accepted."),
     Setting("max_query_terms", 12, "Most words in one query."),
@@ -54,6 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 _PATHS = ("content_dir", "index_dir", "synonyms_file")
 _ENV = {"CASESEARCH_CONTENT": "content_dir", "CASESEARCH_INDEX": "index_dir"}
+_CHOICES = {"heading_ids": ("kramdown", "gfm")}
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Settings:
     lang_key: str
     default_lang: str
     max_page_bytes: int
+    heading_ids: str
     synonyms_file: Path | None
     max_query_chars: int
     max_query_terms: int
@@ -80,7 +85,7 @@ class Settings:
     def fingerprint(self) -> str:
         """Hash of what changes the built documents; a change means a full rebuild."""
         keys = ("base_url", "post_permalink", "collection_permalink", "title_keys", "summary_keys",
-                "topics_keys", "category_key", "lang_key", "default_lang", "max_page_bytes")
+                "topics_keys", "category_key", "lang_key", "default_lang", "max_page_bytes", "heading_ids")
         data = json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True, default=str)
         return hashlib.sha1(data.encode()).hexdigest()[:12]
 
@@ -110,6 +115,8 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
         return number
     if not isinstance(value, str):
         raise ConfigError(f"setting {name!r} must be text, got {value!r}")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(f"setting {name!r} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
     return value
 
 

@@ -276,7 +276,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> 
     if reason := _skip_reason(fm):
         return Skipped(source, reason)
 
-    sections = tuple(to_sections(body, markdown=suffix != ".html"))
+    sections = tuple(to_sections(body, markdown=suffix != ".html", ids=settings.heading_ids))
     stem = name[: -len(suffix)] if suffix in PAGE_SUFFIXES else name
     file_date = FILE_DATE.match(stem)
     slug = file_date.group(4) if file_date else stem

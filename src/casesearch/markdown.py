@@ -100,6 +100,15 @@ _ID_LEAD = re.compile(r"^[^a-zA-Z]+")
 _ID_DROP = re.compile(r"[^a-zA-Z0-9 -]+")
 
 
+_GFM_DROP = re.compile(r"[^\w\- \t]+")
+
+
+def gfm_id(raw: str) -> str:
+    """kramdown-parser-gfm's auto id (generate_gfm_header_id) of a heading's raw text:
+    lowercase, word characters (accented letters too), hyphens and spaces kept."""
+    return _GFM_DROP.sub("", raw.lower()).replace(" ", "-").replace("\t", "-")
+
+
 def kramdown_id(raw: str) -> str:
     """kramdown's auto id (basic_generate_id) of a heading's raw markdown text."""
     return _ID_DROP.sub("", _ID_LEAD.sub("", raw)).replace(" ", "-").lower()
@@ -156,7 +165,8 @@ def _paragraphs(text: str) -> str:
 class _Builder:
     """Collects sections while the line pass runs; ids are de-duplicated like kramdown."""
 
-    def __init__(self) -> None:
+    def __init__(self, ids: str = "kramdown") -> None:
+        self.ids = ids
         self.done: list[tuple[str, str, int, list[str]]] = []
         self.heading, self.anchor, self.level = "", "", 0
         self.auto = True
@@ -176,7 +186,7 @@ class _Builder:
         self.done.append((self.heading, anchor, self.level, self.lines))
 
     def _auto_id(self, raw: str) -> str:
-        gen = kramdown_id(raw) or "section"
+        gen = gfm_id(raw) if self.ids == "gfm" else (kramdown_id(raw) or "section")
         if gen in self.used:
             self.used[gen] += 1
             return f"{gen}-{self.used[gen]}"
@@ -200,13 +210,14 @@ class _Builder:
         return out
 
 
-def to_sections(body: str, *, markdown: bool = True) -> list[Section]:
-    """Plain-text sections of a page body; `markdown=False` for .html pages (one section)."""
+def to_sections(body: str, *, markdown: bool = True, ids: str = "kramdown") -> list[Section]:
+    """Plain-text sections of a page body; `markdown=False` for .html pages (one section);
+    `ids`: "kramdown" or "gfm", the auto ids of the site's markdown parser."""
     body = _DROP.sub("", normalize_text(body).replace("\x00", ""))
     if not markdown:
         text = _paragraphs(_clean(body))
         return [Section("", "", 0, text)] if text else []
-    out = _Builder()
+    out = _Builder(ids)
     lines = out.lines
     prose_before = False  # the previous line is a paragraph line: '---' under it makes a heading
     heading_before = False  # the previous line is a heading: a block IAL under it may name it
