@@ -127,3 +127,12 @@ def test_reindex_warns_of_a_synonyms_file_searches_cannot_use(runner, settings, 
                                   "--index", str(settings.index_dir)])
     assert result.exit_code == 0, result.output
     assert "Warning: cannot read synonyms file" in result.output and "built-in synonyms only" in result.output
+
+
+def test_reindex_json_says_why_nothing_was_published(runner, tmp_path):
+    result = runner.invoke(main, ["reindex", "--json", "--content", str(tmp_path / "nope"),
+                                  "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1
+    body = json.loads(result.stdout)
+    assert body == {"published": False, "error": body["error"], "exit_code": 1}
+    assert "content folder" in body["error"]

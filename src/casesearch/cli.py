@@ -82,6 +82,11 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
         progress = advance
     try:
         report = run(settings, full=full, strict=strict, force=force, progress=progress)
+    except CasesearchError as exc:
+        if as_json:   # scripts reading stdout learn why nothing was published
+            click.echo(json.dumps({"published": False, "error": str(exc), "exit_code": exc.exit_code},
+                                  ensure_ascii=False, indent=2))
+        raise
     finally:
         if bar is not None:
             bar.render_finish()
