@@ -53,6 +53,18 @@ REAL_REQUESTS = [
 ]
 
 
+def test_errors_the_document_does_not_list_one_by_one_match_its_default(app, document):
+    client = app.test_client()
+    for path, response, status in [("/api/search", client.get("/api/search?q=x", data="x" * 10_000), "413"),
+                                   ("/api/search", client.post("/api/search?q=x"), "default"),
+                                   ("/api/health", client.delete("/api/health"), "default")]:
+        operation = document["paths"][path]["get"]
+        assert response.status_code >= 400 and status in operation["responses"]
+        schema = operation["responses"][status]["content"]["application/json"]["schema"]
+        jsonschema.Draft202012Validator({"components": document["components"], **schema}).validate(
+            response.get_json())
+
+
 @pytest.mark.parametrize("path, url, status", REAL_REQUESTS)
 def test_real_responses_validate_against_the_document(app, document, path, url, status):
     response = app.test_client().get(url)

@@ -131,10 +131,14 @@ def _ok(description: str, schema: str, cached: bool = True) -> dict:
 
 def _errors(*statuses: int) -> dict:
     text = {400: "A parameter is out of bounds; the message says what is allowed.",
+            413: "The request has a body: the API takes none.",
             429: "Too many requests from this client (when a rate limit is configured).",
             500: "Unexpected error (logged; no details in the body).",
             503: "No index has been built yet."}
-    return {str(status): _error(text[status]) for status in statuses}
+    answers = {str(status): _error(text[status]) for status in statuses}
+    # 404 (unknown path), 405 (a method other than GET, HEAD, OPTIONS): the same body
+    answers["default"] = _error("Any other error, in the same JSON body.")
+    return answers
 
 
 _NOT_MODIFIED = {"304": {"description": "Not modified: the If-None-Match ETag is still current."}}
@@ -179,13 +183,13 @@ def spec(settings: Settings) -> dict[str, Any]:
                 "operationId": "search", "summary": "Ranked pages with highlighted snippets, section links and facets",
                 "parameters": search_params,
                 "responses": {"200": _ok("Results, the same body as `casesearch search --json`.", "SearchResult"),
-                              **_NOT_MODIFIED, **_errors(400, 429, 500, 503)},
+                              **_NOT_MODIFIED, **_errors(400, 413, 429, 500, 503)},
             }},
             "/api/suggest": {"get": {
-                "operationId": "suggest", "summary": "Up to 10 completions of what is being typed (titles, then words)",
+                "operationId": "suggest", "summary": "Up to 10 completions of what is being typed (titles, the words pages write next, then frequent words)",
                 "parameters": [q, _IF_NONE_MATCH],
                 "responses": {"200": _ok("Completions.", "Suggestions"), **_NOT_MODIFIED,
-                              **_errors(400, 429, 500, 503)},
+                              **_errors(400, 413, 429, 500, 503)},
             }},
             "/api/health": {"get": {
                 "operationId": "health", "summary": "Page count, index generation and build time",
@@ -194,7 +198,8 @@ def spec(settings: Settings) -> dict[str, Any]:
             "/api/openapi.json": {"get": {
                 "operationId": "openapi", "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 document.",
-                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                      "content": {"application/json": {"schema": {"type": "object"}}}},
+                              **_errors(500)},
             }},
         },
         "components": {"schemas": SCHEMAS},
