@@ -35,10 +35,7 @@ import argparse
 import http.client
 import json
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -48,51 +45,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
+from serving import start_gunicorn, stop  # noqa: E402 - bench/serving.py, beside this script
 from timing import percentile, query_timings  # noqa: E402 - bench/timing.py, beside this script
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(content: Path, index: Path, args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen, int]:
-    from gunicorn.config import Config
-
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASESEARCH_")}
-    env.update(CASESEARCH_CONTENT=str(content), CASESEARCH_INDEX=str(index))
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--worker-class", args.worker_class,
-           "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--timeout", "30",
-           "--log-level", "warning", "wsgi:app"]
-    if "control_socket_disable" in Config().settings:
-        cmd.insert(-1, "--no-control-socket")
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/health")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc, port
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"gunicorn did not answer:\n{log.read_text()}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def cpu_times() -> list[int]:
@@ -233,7 +187,9 @@ def main() -> None:
             settings = load_settings({"content_dir": content, "index_dir": index}, environ={})
             built = reindex(settings, full=True)
             site = {"pages": built.indexed, "queries": len(texts), "in_process": in_process(settings, texts, args.repeat)}
-            proc, port = start_gunicorn(content, index, args, work / f"{corpus}.log")
+            options = ["--workers", str(args.workers), "--worker-class", args.worker_class,
+                       "--threads", str(args.threads), "--timeout", "30", "--log-level", "warning"]
+            proc, port = start_gunicorn(content, index, options, work / f"{corpus}.log")
             try:
                 paths = [f"/api/search?{urlencode({'q': q})}" for q in texts]
                 load(port, paths, args.clients, min(2.0, args.duration))   # warm every worker

@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +26,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote_plus
 
+from serving import server_env, start_gunicorn, stop
 from timing import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,16 +60,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="casesearch-swap-"))
     content, index = work / "content", work / "index"
     shutil.copytree(args.corpus, content)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CASESEARCH_")}
-    env.update(CASESEARCH_CONTENT=str(content), CASESEARCH_INDEX=str(index))
+    env = server_env(content, index)
     casesearch = str(Path(sys.executable).parent / "casesearch")
     subprocess.run([casesearch, "reindex", "-q"], env=env, check=True, capture_output=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                               "--access-logfile", "/dev/null", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_gunicorn(content, index, ["--workers", "2", "--access-logfile", "/dev/null"],
+                                  work / "gunicorn.log")
     name = args.corpus.name
     paths = ["/api/search?q=" + quote_plus(q["query"])
              for q in json.loads(args.queries.read_text(encoding="utf-8"))["queries"] if q["corpus"] == name]
@@ -93,13 +87,6 @@ def main() -> None:
             i += 1
 
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(args.clients)]
         for thread in threads:
             thread.start()
@@ -119,8 +106,7 @@ def main() -> None:
         for thread in threads:
             thread.join(15)
     finally:
-        server.terminate()
-        server.wait(15)
+        stop(server)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"new content found by every worker {', '.join(f'{x:.2f}' for x in fresh)} s after each publish")
