@@ -176,14 +176,12 @@ class Searcher:
         """Completions for as-you-type: page titles holding the typed words, then the words
         pages write after them, then frequent words extending the last one.
         [{"text", "kind", "url"?}]"""
-        parsed = query.parse(text, max_chars=self.settings.max_query_chars,
-                             max_terms=self.settings.max_query_terms)
+        parsed = parse_query(self.settings, text)
         return suggestions(self.snapshot(), parsed, text, limit)
 
     def explain(self, text: str, top: int = 5) -> dict:
         """The analysed query and, for the top pages, what each word and field contributed."""
-        parsed = query.parse(text, max_chars=self.settings.max_query_chars,
-                             max_terms=self.settings.max_query_terms, prefix=False)
+        parsed = parse_query(self.settings, text, prefix=False)
         snap = self.snapshot()
         with snap.lock:
             ranking = rank(snap, parsed, Filters())
@@ -214,8 +212,7 @@ class Searcher:
                sort: str = "relevance", prefix: bool = True) -> SearchResult:
         started = time.perf_counter()
         check_window(page, per_page, sort)
-        parsed = query.parse(text, max_chars=self.settings.max_query_chars,
-                             max_terms=self.settings.max_query_terms, prefix=prefix)
+        parsed = parse_query(self.settings, text, prefix=prefix)
         snap = self.snapshot()
         with snap.lock:
             ranking = rank(snap, parsed, filters)
@@ -234,9 +231,9 @@ class Searcher:
                             took_ms=round(took, 2), hits=hits, facets=facets, suggestion=ranking.suggestion)
 
 
-def check_query(settings: Settings, text: str) -> None:
-    """Raise QueryError where `search` would refuse this text (too long, too many words)."""
-    query.parse(text, max_chars=settings.max_query_chars, max_terms=settings.max_query_terms)
+def parse_query(settings: Settings, text: str, prefix: bool = True) -> query.ParsedQuery:
+    """A visitor's text under the settings' limits; QueryError where it is over them."""
+    return query.parse(text, max_chars=settings.max_query_chars, max_terms=settings.max_query_terms, prefix=prefix)
 
 
 def check_window(page: int, per_page: int, sort: str) -> None:
@@ -257,20 +254,21 @@ def _hit(d: dict, score: float, matcher: Matcher) -> Hit:
     spans = matcher.matches_many(schema.display_texts(d), d.get("folded"))
     title_spans, summary_spans = spans[0], spans[1]
     scored = []
+    in_text = None   # the section whose text holds the most matched words: the snippet's passage
     for order, (heading, anchor, _level, text) in enumerate(sections):
         head_spans, text_spans = spans[2 + 2 * order], spans[3 + 2 * order]
         terms = {t for *_, t in head_spans + text_spans}
         if terms:
             scored.append((len(terms) + 0.5 * bool(head_spans), -order, heading, anchor, text, text_spans))
+        if text_spans:
+            candidate = (len({t for *_, t in text_spans}), bool(head_spans), -order, text, text_spans)
+            in_text = max(in_text or candidate, candidate)
     scored.sort(reverse=True)
     deep = [Section(heading=h, anchor=a, url=f"{d['url']}#{a}", snippet_html=snippet(t, sp))
             for _, _, h, a, t, sp in scored if a][:SECTIONS_PER_HIT]
     # the snippet shows matches whenever some text has them: a section matched only by its
     # heading is a link above, not a passage without a mark
-    in_text = max(((len({t for *_, t in sp}), bool(h_sp), -order, t, sp)
-                   for order, ((_, _, _, t), h_sp, sp) in enumerate(zip(sections, spans[2::2], spans[3::2]))
-                   if sp), default=None)
-    if in_text is not None and len({t for *_, t in in_text[4]}) >= len({t for *_, t in summary_spans}):
+    if in_text is not None and in_text[0] >= len({t for *_, t in summary_spans}):
         best = snippet(in_text[3], in_text[4])
     elif summary_spans or not sections or d["summary"].strip():
         best = snippet(d["summary"], summary_spans)

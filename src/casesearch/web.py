@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from . import __version__, openapi
 from .config import Settings, load_settings
 from .errors import CasesearchError, ConfigError, IndexMissing, QueryError
-from .searcher import MAX_WINDOW, Filters, Searcher, check_query, check_window
+from .searcher import MAX_WINDOW, Filters, Searcher, check_window, parse_query
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _not_modified(q: str, *key: Any) -> Response | None:
     tag = f"{generation}-{digest}"
     request.environ["casesearch.etag"] = tag
     if request.if_none_match.contains_weak(tag):
-        check_query(_settings(), q)   # a 304 only where the searcher would have answered 200
+        parse_query(_settings(), q)   # a 304 only where the searcher would have answered 200
         response = Response(status=304)
         del response.headers["Content-Type"]   # a 304 has no body to describe
         return _cached(response)
