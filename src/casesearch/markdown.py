@@ -6,10 +6,14 @@ and the index only needs the words, the headings and the ids kramdown gives them
 
 from __future__ import annotations
 
+import functools
 import html
+import html.entities
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import unidecode
 
 
 @dataclass(frozen=True)
@@ -49,19 +53,14 @@ _DROP = re.compile(
     re.S | re.I,
 )
 
-_ATX = re.compile(r" {0,3}(#{1,6})(.*)")
-_HEADER_ID = re.compile(r"(.*?)[ \t]*\{#([A-Za-z][\w:.-]*)\}[ \t]*$")
-_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _IAL_LINE = re.compile(r" {0,3}\{:(.*)\}[ \t]*$")  # block IAL, ALD, {::options /}, {:/}
 _IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:.-]*)|\bid=[\"']([^\"']+)[\"']")
 _REF_DEF = re.compile(r" {0,3}\[[^\]^][^\]]*\]:[ \t]*\S")
 _FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]]+\]:[ \t]*")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
 _QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")
-_BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789<")  # first characters of non-prose lines
+_BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789<^")  # first characters of non-prose lines
 # an HTML heading on its own line: a section too, linked by its own id (kramdown gives raw
 # HTML no auto id)
 _HTML_HEADING = re.compile(r" {0,3}<h([1-6])\b([^>\x00]*)>(.*?)</h\1>[ \t]*$", re.I)
@@ -96,22 +95,281 @@ def _underscore(m: re.Match[str]) -> str:
     return m.group() if inside else ""
 
 
+
+
+# --- heading ids --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadingIds:
+    """How the site's kramdown makes heading ids (the `kramdown:` options of _config.yml)."""
+
+    input: str = "kramdown"  # "kramdown" (kramdown's own parser) or "gfm" (kramdown-parser-gfm, Jekyll's default input)
+    auto_ids: bool = True  # auto_ids: False -> headings get no auto id (explicit {#id} still count)
+    prefix: str = ""  # auto_id_prefix
+    stripping: bool = False  # auto_id_stripping: ids from the heading's text nodes, not its raw markdown
+    transliterate: bool = False  # transliterated_header_ids (kramdown input only: the GFM parser ignores it)
+
+
 _ID_LEAD = re.compile(r"^[^a-zA-Z]+")
 _ID_DROP = re.compile(r"[^a-zA-Z0-9 -]+")
 
 
-_GFM_DROP = re.compile(r"[^\w\- \t]+")
-
-
-def gfm_id(raw: str) -> str:
-    """kramdown-parser-gfm's auto id (generate_gfm_header_id) of a heading's raw text:
-    lowercase, word characters (accented letters too), hyphens and spaces kept."""
-    return _GFM_DROP.sub("", raw.lower()).replace(" ", "-").replace("\t", "-")
-
-
 def kramdown_id(raw: str) -> str:
-    """kramdown's auto id (basic_generate_id) of a heading's raw markdown text."""
+    """kramdown's basic_generate_id: ASCII letters, digits, spaces and hyphens of `raw`,
+    without what comes before the first letter; no "section" fallback, no suffix."""
     return _ID_DROP.sub("", _ID_LEAD.sub("", raw)).replace(" ", "-").lower()
+
+
+# Ruby's \p{Word} (Onigmo, Unicode 13): letters, marks, decimal digits, connector
+# punctuation, letter numbers (Ⅻ) and the alphabetic symbols below (Ⓐ, 🄰); so the
+# variation selector U+FE0F of "⚠️" stays in a GFM id while "⚠", "½" and U+00A0 go.
+_WORD_SYMBOLS = ((0x24B6, 0x24E9), (0x1F130, 0x1F149), (0x1F150, 0x1F169), (0x1F170, 0x1F189))
+_GFM_DROP_ASCII = re.compile(r"[^\w\- \t]+", re.A)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ruby_word(char: str) -> bool:
+    category = unicodedata.category(char)
+    if category[0] in "LM" or category in ("Nd", "Pc", "Nl"):
+        return True
+    code = ord(char)
+    return any(low <= code <= high for low, high in _WORD_SYMBOLS)
+
+
+def gfm_id(text: str) -> str:
+    """kramdown-parser-gfm's generate_gfm_header_id before its counter: lowercase, word
+    characters (accented letters too), hyphens, spaces and tabs kept, the last two as '-'."""
+    text = text.lower()  # Ruby's downcase is Unicode's full lowercasing too ("İ" -> "i̇")
+    if text.isascii():
+        text = _GFM_DROP_ASCII.sub("", text)
+    else:
+        text = "".join(c for c in text if c in " \t-" or (c.isascii() and (c.isalnum() or c == "_"))
+                       or (not c.isascii() and _ruby_word(c)))
+    return text.replace(" ", "-").replace("\t", "-")
+
+
+# kramdown's Unidecoder reads stringex's tables; python's unidecode descends from the same
+# Perl tables and differs on these (only ASCII letters, digits, spaces and '-' matter here)
+_STRINGEX = str.maketrans({"–": "--", "—": "---", "€": "EU", "¼": "1/4", "½": "1/2", "¾": "3/4",
+                           "¡": "", "¿": "", "\u200b": "", "ĳ": "", "Ŋ": "ng", "ŋ": "NG", "ǲ": "D",
+                           "™": "", "№": "", "℃": "", "℉": "", "Ω": "", "Å": "", "ℓ": "", "ℹ": ""})
+
+
+def _transliterate(text: str) -> str:
+    return text if text.isascii() else unidecode.unidecode(text.translate(_STRINGEX))
+
+
+# The heading's text as kramdown's span parser leaves it, as tagged pieces: the GFM parser
+# builds its raw_text from text, code, math, entities and typographic symbols; kramdown's
+# own parser under auto_id_stripping from text nodes only.
+_TEXT, _OTHER = 0, 1
+_SPAN_ESCAPES = frozenset("\\.*_+`<>()[]{}#!:|\"'$=-~")  # the GFM set; kramdown's lacks '~'
+_AUTOLINK_AT = re.compile(r"<((?:mailto|https?|ftps?):.+?|[\w.\-]+?@[\w.\-]+?)>")
+_HTML_SPAN_AT = re.compile(r"<!--.*?-->|</?[A-Za-z_:][\w:.\-]*(?:\s[^>]*)?/?>", re.S)
+_ENTITY_AT = re.compile(r"&([\w:][\-\w.:]*);|&#(\d+);|&#x([0-9a-fA-F]+);")
+_MATH_AT = re.compile(r"\$\$(.*?)\$\$", re.S)
+_SPAN_EXT_AT = re.compile(r"\{::(\w+)[^}]*?/\}|\{::(\w+)[^}]*\}.*?\{:/(?:\2)?\}|\{:[^}]+\}", re.S)
+_FOOTNOTE_AT = re.compile(r"\[\^([\w-]+)\]")
+_LINK_TAIL = re.compile(r"\((?:[^()\s]|\([^()]*\))*?(?:\s+(['\"]).*?\1)?\s*\)|\s?\[([^\]]*)\]")
+_TYPO = (("---", "—"), ("--", "–"), ("...", "…"), ("<< ", "«\u00a0"), (" >>", "\u00a0»"), ("<<", "«"), (">>", "»"))
+_SPAN_CHARS = re.compile(r"[\\`*_<\[!&${]|--|\.\.\.|>>")
+
+
+class _Spans:
+    """A small port of kramdown's span parser (parser/kramdown.rb parse_spans and the span
+    parsers it calls), enough to know which characters of a heading reach its id."""
+
+    def __init__(self, text: str, gfm: bool, refs: frozenset[str], notes: frozenset[str]) -> None:
+        self.s, self.gfm, self.refs, self.notes = text, gfm, refs, notes
+        self.out: list[tuple[int, str]] = []
+
+    def text(self, value: str) -> None:
+        self.out.append((_TEXT, value))
+
+    def parse(self, pos: int, end: int, stop: str = "", elem: str = "", open_: tuple[str, ...] = ()) -> tuple[bool, int]:
+        """Pieces of s[pos:end]; with `stop`, until an emphasis closes: (found, position)."""
+        s = self.s
+        start_len = len(self.out)
+        while pos < end:
+            if stop and s.startswith(stop, pos) and self._closes(pos, stop, elem, start_len):
+                return True, pos
+            c = s[pos]
+            if c in "*_":
+                pos = self._emphasis(pos, end, open_)
+            elif c == "\\" and pos + 1 < end and s[pos + 1] in _SPAN_ESCAPES and (self.gfm or s[pos + 1] != "~"):
+                self.text(s[pos + 1])
+                pos += 2
+            elif c == "`":
+                pos = self._code(pos, end)
+            elif c == "<" and (m := _AUTOLINK_AT.match(s, pos, end)):
+                self.text(m.group(1)[7:] if m.group(1).startswith("mailto:") else m.group(1))
+                pos = m.end()
+            elif c == "<" and (m := _HTML_SPAN_AT.match(s, pos, end)):
+                pos = m.end()  # the tag goes, the text between tags stays
+            elif c == "[" and (m := _FOOTNOTE_AT.match(s, pos, end)) and m.group(1) in self.notes:
+                pos = m.end()
+            elif c == "[" or (c == "!" and s.startswith("[", pos + 1)):
+                pos = self._link(pos, end, open_)
+            elif c == "&" and (m := _ENTITY_AT.match(s, pos, end)):
+                pos = self._entity(m)
+            elif c == "$" and (m := _MATH_AT.match(s, pos, end)):
+                self.out.append((_OTHER, m.group(1)))
+                pos = m.end()
+            elif c == "{" and (m := _SPAN_EXT_AT.match(s, pos, end)):
+                if s.startswith("{::", pos) or (self.out and self.out[-1][0] != _TEXT):
+                    pos = m.end()  # extension or span IAL: no text
+                else:  # kramdown: "Found span IAL after text - ignoring it", the '{' stays
+                    self.text("{")
+                    pos += 1
+            else:
+                for sym, char in _TYPO:
+                    if s.startswith(sym, pos) and pos + len(sym) <= end:
+                        self.out.append((_OTHER, char))
+                        pos += len(sym)
+                        break
+                else:
+                    self.text(c)
+                    pos += 1
+        return False, pos
+
+    def _closes(self, pos: int, delim: str, elem: str, start_len: int) -> bool:
+        # parse_emphasis's sub_parse condition for a closing delimiter
+        s = self.s
+        after = s[pos + len(delim):pos + len(delim) + 1]
+        return (pos > 0 and not s[pos - 1].isspace()
+                and (elem != "em" or not (s.startswith(delim * 2, pos) and s[pos + 2:pos + 3] != delim))
+                and (delim[0] != "_" or not after.isalnum())
+                and len(self.out) > start_len)
+
+    def _emphasis(self, pos: int, end: int, open_: tuple[str, ...]) -> int:
+        s = self.s
+        c = s[pos]
+        run = c * 2 if s.startswith(c * 2, pos) else c
+        elem = "strong" if len(run) == 2 else "em"
+        after = pos + len(run)
+        if ((c == "_" and re.search(r"[^\W\d_]-?[^\W\d_]*\Z", s[:pos]))
+                or (after < len(s) and s[after].isspace()) or elem in open_):
+            self.text(run)
+            return after
+        mark = len(self.out)
+        found, stop = self.parse(after, end, run, elem, open_ + (elem,))
+        if not found and elem == "strong" and (not open_ or open_[-1] != "em"):
+            del self.out[mark:]
+            found, stop = self.parse(pos + 1, end, c, "em", open_ + ("em",))
+            run = c
+        if found:
+            return stop + len(run)
+        del self.out[mark:]
+        self.text(run)
+        return after
+
+    def _code(self, pos: int, end: int) -> int:
+        s = self.s
+        n = pos
+        while n < end and s[n] == "`":
+            n += 1
+        run = s[pos:n]
+        if len(run) == 1 and (pos == 0 or s[pos - 1].isspace()) and n < end and s[n].isspace():
+            self.text(run)
+            return n
+        close = s.find(run, n, end)
+        if close < 0:
+            self.text(run)
+            return n
+        value = s[n:close]
+        if len(run) > 1:
+            value = value[1:] if value.startswith(" ") else value
+            value = value[:-1] if value.endswith(" ") else value
+        self.out.append((_OTHER, value))
+        return close + len(run)
+
+    def _link(self, pos: int, end: int, open_: tuple[str, ...]) -> int:
+        s = self.s
+        image = s[pos] == "!"
+        start = pos + 2 if image else pos + 1
+        depth, i = 1, start
+        while i < end and depth:  # brackets nest in link texts
+            if s[i] == "\\":
+                i += 1
+            elif s[i] == "[":
+                depth += 1
+            elif s[i] == "]":
+                depth -= 1
+            i += 1
+        if depth:
+            self.text(s[pos:start])
+            return start
+        label = s[start:i - 1]
+        tail = _LINK_TAIL.match(s, i, end)
+        if tail and tail.group(0).lstrip().startswith("["):
+            ref = tail.group(2) or label
+            linked = " ".join(ref.lower().split()) in self.refs
+        else:
+            linked = bool(tail) or " ".join(label.lower().split()) in self.refs
+        if not linked:
+            self.text(s[pos:start])  # no such link: the '[' is text, the label parsed on
+            return start
+        if not image:  # an image has no text child: its alt text is not in the id
+            self.parse(start, i - 1, open_=open_)
+        return tail.end() if tail else i
+
+    def _entity(self, m: re.Match[str]) -> int:
+        name, dec, hexa = m.groups()
+        if name is not None:
+            char = html.entities.html5.get(name + ";") if name in html.entities.name2codepoint or name == "apos" else None
+            if char is None:  # unknown name: an '&' entity, then the rest as text
+                self.out.append((_OTHER, "&"))
+                self.text(m.group(0)[1:])
+                return m.end()
+        else:
+            code = int(dec) if dec is not None else int(hexa, 16)
+            char = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+        self.out.append((_OTHER, char))
+        return m.end()
+
+
+def _span_text(raw: str, gfm: bool, refs: frozenset[str], notes: frozenset[str]) -> str:
+    spans = _Spans(raw, gfm, refs, notes)
+    spans.parse(0, len(raw))
+    return "".join(value for kind, value in spans.out if gfm or kind == _TEXT)
+
+
+class _IdMaker:
+    """The auto ids of one page, in document order, with each parser's own de-duplication."""
+
+    def __init__(self, ids: HeadingIds) -> None:
+        self.ids = ids
+        self.gfm = ids.input == "gfm"
+        self.used: dict[str, int] = {}
+        self.refs: frozenset[str] = frozenset()
+        self.notes: frozenset[str] = frozenset()
+
+    def __call__(self, raw: str) -> str:
+        ids = self.ids
+        if self.gfm:
+            # the GFM parser always builds raw_text from the parsed text (it forces
+            # auto_id_stripping) and numbers repeats from 1; an empty id stays empty
+            gen = gfm_id(self._plain(raw, True))
+            count = self.used.get(gen, -1) + 1
+            self.used[gen] = count
+            return ids.prefix + (f"{gen}-{count}" if count else gen)
+        text = self._plain(raw, False) if ids.stripping else raw
+        if ids.transliterate:
+            text = _transliterate(text)
+        gen = kramdown_id(text) or "section"
+        if gen in self.used:
+            self.used[gen] += 1
+            gen = f"{gen}-{self.used[gen]}"
+        else:
+            self.used[gen] = 0
+        return ids.prefix + gen
+
+    def _plain(self, raw: str, gfm: bool) -> str:
+        if not _SPAN_CHARS.search(raw):
+            return raw  # nothing kramdown's span parser would turn into markup (quotes
+            # become smart quotes, which no id keeps either way)
+        return _span_text(raw, gfm, self.refs, self.notes)
 
 
 def _clean(text: str) -> str:
@@ -163,97 +421,152 @@ def _paragraphs(text: str) -> str:
 
 
 class _Builder:
-    """Collects sections while the line pass runs; ids are de-duplicated like kramdown."""
+    """Collects sections while the line pass runs; the ids are made at the end, in document
+    order, once the page's link and footnote definitions (which change a heading's text) are known."""
 
-    def __init__(self, ids: str = "kramdown") -> None:
-        self.ids = ids
-        self.done: list[tuple[str, str, int, list[str]]] = []
-        self.heading, self.anchor, self.level = "", "", 0
-        self.auto = True
+    def __init__(self) -> None:
+        # (raw heading, level, explicit id or None, auto id allowed, body lines)
+        self.done: list[tuple[str, int, str | None, bool, list[str]]] = []
+        self.heading, self.level, self.anchor, self.auto = "", 0, None, False
         self.lines: list[str] = []
-        self.used: dict[str, int] = {}
+        self.refs: set[str] = set()
+        self.notes: set[str] = set()
 
     def start(self, raw: str, level: int, explicit_id: str | None, auto: bool = True) -> None:
         self._close()
-        self.heading, self.level, self.lines = raw, level, []
-        self.anchor = explicit_id or ""
-        self.auto = auto
+        self.heading, self.level, self.anchor, self.auto, self.lines = raw, level, explicit_id, auto, []
 
     def _close(self) -> None:
-        # the auto id is made only now: a block IAL under the heading ({: #id}) may have
-        # named it, and kramdown then does not count the auto id as used
-        anchor = self.anchor or (self._auto_id(self.heading) if self.level and self.auto else "")
-        self.done.append((self.heading, anchor, self.level, self.lines))
+        self.done.append((self.heading, self.level, self.anchor, self.auto, self.lines))
 
-    def _auto_id(self, raw: str) -> str:
-        gen = gfm_id(raw) if self.ids == "gfm" else (kramdown_id(raw) or "section")
-        if gen in self.used:
-            self.used[gen] += 1
-            return f"{gen}-{self.used[gen]}"
-        self.used[gen] = 0
-        return gen
-
-    def sections(self) -> list[Section]:
+    def sections(self, ids: HeadingIds) -> list[Section]:
         self._close()
+        make = _IdMaker(ids)
+        make.refs, make.notes = frozenset(self.refs), frozenset(self.notes)
+        anchors = []
+        for raw, level, explicit, auto, _ in self.done:
+            # an explicit id ({#id}, {: #id}) is not counted: kramdown numbers auto ids only
+            anchors.append(explicit if explicit is not None else make(raw) if level and auto and ids.auto_ids else "")
         # one _clean call for the whole page, pieces kept apart by NUL, which no markup
         # pattern crosses: a few regex calls per page instead of a few per section
-        parts = [piece for raw, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
-        cleaned = _clean("\x00".join(parts)).split("\x00")
+        parts = [piece for raw, _, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
+        cleaned = _clean(normalize_text("\x00".join(parts))).split("\x00")
         if len(cleaned) != len(parts):  # never expected; stay correct anyway
-            cleaned = [_clean(part) for part in parts]
+            cleaned = [_clean(normalize_text(part)) for part in parts]
         out = []
-        for i, (_, anchor, level, _) in enumerate(self.done):
+        for i, (_, level, _, _, _) in enumerate(self.done):
             text = _paragraphs(cleaned[2 * i + 1])
             if level == 0 and not text:
                 continue
-            out.append(Section(" ".join(cleaned[2 * i].split()) if level else "", anchor, level, text))
+            out.append(Section(" ".join(cleaned[2 * i].split()) if level else "", anchors[i], level, text))
         return out
 
 
-def to_sections(body: str, *, markdown: bool = True, ids: str = "kramdown") -> list[Section]:
-    """Plain-text sections of a page body; `markdown=False` for .html pages (one section);
-    `ids`: "kramdown" or "gfm", the auto ids of the site's markdown parser."""
-    body = _DROP.sub("", normalize_text(body).replace("\x00", ""))
+# Block-level rules of kramdown 2.4 (parser/kramdown/*.rb) and kramdown-parser-gfm 1.1 with
+# Jekyll's default gfm_quirks (paragraph_end): no indentation before an ATX '#'; kramdown's
+# own parser wants a block boundary before it (blank line, start, block IAL, '^') and no space
+# after the hashes, GFM wants the space and lets a heading interrupt a paragraph.
+_ATX_KRAMDOWN = re.compile(r"(#{1,6})[\t ]*([^ \t].*)")
+_ATX_GFM = re.compile(r"(#{1,6})[\t ]+(.*)")
+_HEADER_ID = re.compile(r"(.*?)[\t ]\{#((?:[^\W\d]|:)[\w:.\-\u00b7]*)\}\Z")
+_CLOSING_KRAMDOWN = re.compile(r"(?<!\\)#+\Z")
+_CLOSING_GFM = re.compile(r"[\t ]#+\Z")
+_SETEXT = re.compile(r"[-=][-=]*[ \t\r\f\v]*\Z")  # at column 0; the first character gives the level
+_SETEXT_TEXT = re.compile(r" {0,3}([^ \t].*)")
+_FENCE_GFM = re.compile(r" {0,3}(([~`])\2{2,})\s*?(?:\S+?)?\s*\Z")  # one info word, else no fence
+_FENCE_KRAMDOWN = re.compile(r"(~{3,})")  # kramdown's own parser: tildes at column 0 only
+# raw HTML blocks: any tag but kramdown's span elements opens one (headings inside are not
+# parsed) unless it carries markdown="1"/"block"; void elements hold nothing
+_HTML_BLOCK = re.compile(r" {0,3}<([A-Za-z][\w:-]*)(?=[\s/>]|\Z)([^>]*)", re.I)
+_HTML_SPAN_ELEMENTS = frozenset(
+    "a abbr acronym b big bdo br button cite code del dfn em i img input ins kbd label mark option q rb "
+    "rbc rp rt rtc ruby samp select small span strong sub sup textarea tt var".split())
+_HTML_VOID = frozenset("area base col embed hr link meta param source track wbr".split())
+_MARKDOWN_ATTR = re.compile(r"""\bmarkdown\s*=\s*["']?(?:1|block)\b""", re.I)
+_REF_LABEL = re.compile(r" {0,3}\[([^\]\n]+)\]:")
+_FOOTNOTE_NAME = re.compile(r" {0,3}\[\^([\w-]+)\]:")
+
+
+def _html_depth(line: str, tag: str) -> int:
+    """Opening minus closing `tag` tags in a line of a raw HTML block."""
+    low = line.lower()
+    return len(re.findall(rf"<{tag}(?=[\s/>]|$)", low)) - len(re.findall(rf"</{tag}\s*>", low))
+
+
+def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = HeadingIds()) -> list[Section]:
+    """Plain-text sections of a page body; `markdown=False` for .html pages (one section).
+    `ids`: how the site's kramdown makes heading ids (a string is HeadingIds(input=it))."""
+    if isinstance(ids, str):
+        ids = HeadingIds(input=ids)
+    if ids.input.lower() != ids.input:
+        ids = replace(ids, input=ids.input.lower())  # "GFM", as _config.yml spells it
+    # ids come from the text as written (a no-break space is not a space to kramdown, NFD
+    # accents stay NFD in a GFM id): the body is normalised only when its pieces are cleaned
+    body = _DROP.sub("", body.replace("\x00", ""))
     if not markdown:
-        text = _paragraphs(_clean(body))
+        text = _paragraphs(_clean(normalize_text(body)))
         return [Section("", "", 0, text)] if text else []
-    out = _Builder(ids)
+    out = _line_pass(body, ids.input == "gfm", frozenset())
+    return out.sections(ids)
+
+
+def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
+    out = _Builder()
     lines = out.lines
-    prose_before = False  # the previous line is a paragraph line: '---' under it makes a heading
+    boundary = True  # kramdown's after_block_boundary?: start, blank line, block IAL, '^'
+    in_para = False  # the previous line is paragraph text: kramdown's '~~~' does not open there
+    para_start = False  # ... and began its paragraph at a boundary: '---' under it makes a heading
     heading_before = False  # the previous line is a heading: a block IAL under it may name it
-    fence = ""
+    pending_id: str | None = None  # from a block IAL line at a boundary: names the next block
+    fence, fences = "", 0
+    html_tag, html_depth = "", 0
     for line in body.split("\n"):
         if fence:
-            if line.lstrip().startswith(fence) and not line.strip(fence[0] + " \t"):
+            if gfm:
+                closed = line.lstrip(" ").startswith(fence) and len(line) - len(line.lstrip(" ")) < 4 \
+                    and not line.strip().strip(fence[0])
+            else:
+                closed = line.startswith(fence) and not line.strip().strip("~")
+            if closed:
                 fence = ""
                 lines.append("")
             else:
                 lines.append(line)
             continue
+        if html_tag:
+            html_depth += _html_depth(line, html_tag)
+            if html_depth <= 0:
+                html_tag = ""
+            lines.append(line)
+            continue
         stripped = line.strip()
         if not stripped:
             lines.append("")
-            prose_before = heading_before = False
+            boundary, in_para, para_start, heading_before, pending_id = True, False, False, False, None
             continue
         first = stripped[0]
         if first not in _BLOCK_STARTS and "|" not in stripped:  # most lines: plain prose
             lines.append(line)
-            prose_before, heading_before = True, False
+            para_start, boundary, in_para, heading_before, pending_id = boundary and not in_para, False, True, False, None
             continue
         was_heading, heading_before = heading_before, False
-        was_prose, prose_before = prose_before, False
-        if first == "#" and (m := _ATX.match(line)):
-            text = m.group(2).strip()
-            explicit = None
-            if "{#" in text and (hid := _HEADER_ID.match(text)):
-                text, explicit = hid.group(1), hid.group(2)
-            text = _CLOSING_HASHES.sub("", text).strip()
-            if text:
-                out.start(text, len(m.group(1)), explicit)
-                lines = out.lines
-                heading_before = True
-            continue
-        if first == "<" and (m := _HTML_HEADING.match(line)):
+        was_para_start, para_start = para_start, False
+        at_boundary, boundary = boundary, False
+        was_para, in_para = in_para, False
+        ial_id, pending_id = pending_id, None
+        if first == "#" and line[0] == "#":
+            m = (_ATX_GFM if gfm else _ATX_KRAMDOWN).match(line)
+            if m and (gfm or at_boundary):
+                text, explicit = m.group(2).rstrip(), None
+                if "{#" in text and (hid := _HEADER_ID.match(text)):
+                    text, explicit = hid.group(1).rstrip(), hid.group(2)
+                text = (_CLOSING_GFM if gfm else _CLOSING_KRAMDOWN).sub("", text).rstrip()
+                if text:
+                    out.start(text, len(m.group(1)), explicit or ial_id)
+                    lines = out.lines
+                    heading_before = True
+                    continue
+        elif first == "<" and (m := _HTML_HEADING.match(line)):
             text = clean_inline(m.group(3))
             if text:
                 hid = _HTML_ID.search(m.group(2))
@@ -261,32 +574,63 @@ def to_sections(body: str, *, markdown: bool = True, ids: str = "kramdown") -> l
                 lines = out.lines
                 heading_before = True
                 continue
-        if first in "=-" and was_prose and _SETEXT.match(line):
-            raw = lines.pop()
+        elif first in "=-" and was_para_start and line[0] in "=-" and _SETEXT.match(line):
+            raw = _SETEXT_TEXT.match(lines.pop()).group(1).rstrip()
             explicit = None
             if "{#" in raw and (hid := _HEADER_ID.match(raw)):
-                raw, explicit = hid.group(1), hid.group(2)
-            out.start(raw.strip(), 1 if first == "=" else 2, explicit)
+                raw, explicit = hid.group(1).rstrip(), hid.group(2)
+            out.start(raw, 1 if first == "=" else 2, explicit or ial_id)
             lines = out.lines
             heading_before = True
             continue
-        if first in "-*_" and _HR.match(line):
+        if first == "`" and not gfm and _FENCE_GFM.match(line):
+            # no fence to kramdown's own parser but paragraph text (a code span): only the
+            # fence line itself is left out of the text, the lines under it are read as usual
+            lines.append("")
+            in_para = True
+            continue
+        if first in "`~" and (gfm or not was_para):
+            m = (_FENCE_GFM if gfm else _FENCE_KRAMDOWN).match(line)
+            if m:
+                fences += 1
+                if fences not in not_fences:
+                    fence = m.group(1)
+                    lines.append("")
+                    continue
+        if first == "<" and (m := _HTML_BLOCK.match(line)):
+            tag = m.group(1).lower()
+            if tag not in _HTML_SPAN_ELEMENTS:
+                if _MARKDOWN_ATTR.search(m.group(2)):
+                    boundary = True  # its content is parsed as blocks from here
+                elif tag not in _HTML_VOID and (depth := _html_depth(line, tag)) > 0:
+                    html_tag, html_depth = tag, depth
+                lines.append(line)
+                continue
+        if first == "^" and stripped == "^" and line[0] == "^":  # kramdown's end-of-block marker
+            boundary = True
             lines.append("")
             continue
-        if first in "`~" and (m := _FENCE.match(line)):
-            fence = m.group(1)
+        if first in "-*_" and not was_para and _HR.match(line):
             lines.append("")
             continue
         if first == "{" and (m := _IAL_LINE.match(line)):
-            if was_heading and (ial := _IAL_ID.search(m.group(1))):
-                out.anchor = ial.group(1) or ial.group(2)
-            heading_before = was_heading
+            ial = _IAL_ID.search(m.group(1))
+            if was_heading:  # right under a heading: it names that heading
+                if ial:
+                    out.anchor = ial.group(1) or ial.group(2)
+                heading_before = True
+            elif at_boundary:  # after a blank line: it names the next block
+                pending_id = (ial.group(1) or ial.group(2)) if ial else None
+                boundary = True
             lines.append("")
             continue
         if first == "[":
-            if _REF_DEF.match(line):
-                continue
+            if m := _REF_LABEL.match(line):
+                if _REF_DEF.match(line):
+                    out.refs.add(" ".join(m.group(1).lower().split()))
+                    continue
             if m := _FOOTNOTE_DEF.match(line):
+                out.notes.update(_FOOTNOTE_NAME.match(line).groups())
                 lines.extend(("", line[m.end():]))
                 continue
         if first == "|" or ("|" in stripped and "-" in stripped):
@@ -296,11 +640,27 @@ def to_sections(body: str, *, markdown: bool = True, ids: str = "kramdown") -> l
                 lines.extend(("", line))
                 continue
         if first == ">":
-            lines.append(line[_QUOTE.match(line).end():])
+            quoted = line[m.end():] if (m := _QUOTE.match(line)) else stripped[1:]
+            # a heading inside a blockquote gets an id too, counted in document order
+            if quoted.startswith("#") and (gfm or not was_para):
+                if (hm := (_ATX_GFM if gfm else _ATX_KRAMDOWN).match(quoted)) and (
+                        text := (_CLOSING_GFM if gfm else _CLOSING_KRAMDOWN).sub("", hm.group(2).rstrip()).rstrip()):
+                    explicit = None
+                    if "{#" in text and (hid := _HEADER_ID.match(text)):
+                        text, explicit = hid.group(1).rstrip(), hid.group(2)
+                    out.start(text, len(hm.group(1)), explicit)
+                    lines = out.lines
+                    continue
+            lines.append(quoted)
+            in_para = True
             continue
         if first in "-*+0123456789" and (m := _LIST_ITEM.match(line)):
             lines.extend(("", line[m.end():]))
+            in_para = True
             continue
         lines.append(line)
-        prose_before = True
-    return out.sections()
+        in_para = True
+        para_start = at_boundary and not was_para
+    if fence:  # an unclosed fence is no code block: its lines are read as markdown
+        return _line_pass(body, gfm, not_fences | {fences})
+    return out
