@@ -35,6 +35,9 @@ def _fail(exc: CasesearchError) -> None:
 def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --content/--index/--config and pass `settings`; turn our errors into exit codes."""
 
+    @click.option("--jekyll-config", "jekyll_config",
+                  help="Jekyll configuration files, comma-separated, later ones winning "
+                       "(default: _config.yml of the content folder; env CASESEARCH_JEKYLL_CONFIG).")
     @click.option("--config", "config_file", type=click.Path(dir_okay=False),
                   help="Configuration file (default: casesearch.toml near the content; env CASESEARCH_CONFIG).")
     @click.option("--index", "index_dir", type=click.Path(file_okay=False),
@@ -42,10 +45,11 @@ def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--content", "content_dir", type=click.Path(file_okay=False),
                   help="Content folder (default: content; env CASESEARCH_CONTENT).")
     @functools.wraps(command)
-    def wrapper(content_dir: str | None, index_dir: str | None, config_file: str | None, **kwargs: Any) -> Any:
+    def wrapper(content_dir: str | None, index_dir: str | None, config_file: str | None,
+                jekyll_config: str | None, **kwargs: Any) -> Any:
         try:
             settings = load_settings({"content_dir": content_dir, "index_dir": index_dir,
-                                      "config_file": config_file})
+                                      "config_file": config_file, "jekyll_config": jekyll_config})
             return command(settings, **kwargs)
         except CasesearchError as exc:
             _fail(exc)
@@ -156,6 +160,30 @@ def search(settings: Settings, words: tuple[str, ...], as_json: bool, per_page: 
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print pages, skipped files and errors as JSON.")
+@with_settings
+def pages(settings: Settings, as_json: bool) -> None:
+    """List every page the index would hold (source, URL, language, title, section anchors)
+    and every file left out, with the reason."""
+    from .content import survey
+
+    found = survey(settings)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=1))
+        return
+    for doc in found.documents:
+        click.echo(f"{doc.source}\t{doc.url}\t{doc.lang}\t{doc.title}")
+        for section in doc.sections:
+            if section.anchor:
+                click.echo(f"\t#{section.anchor}\t{section.heading}")
+    for skipped in found.skipped:
+        click.echo(f"skipped\t{skipped.source}\t{skipped.reason}")
+    for error in found.errors:
+        click.echo(_message(error), err=True)
+    click.echo(f"{len(found.documents)} pages, {len(found.skipped)} skipped, {len(found.errors)} failed")
+
+
+@main.command()
 @click.argument("query")
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Pages to explain.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
@@ -223,6 +251,8 @@ def serve(settings: Settings, host: str, port: int, workers: int, timeout: int) 
     os.environ["CASESEARCH_INDEX"] = str(settings.index_dir)
     if settings.config_file:
         os.environ["CASESEARCH_CONFIG"] = str(settings.config_file)
+    if settings.jekyll_config:
+        os.environ["CASESEARCH_JEKYLL_CONFIG"] = ",".join(map(str, settings.jekyll_config))
 
     class Server(BaseApplication):
         def load_config(self) -> None:

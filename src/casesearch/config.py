@@ -30,7 +30,10 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("content_dir", "content", "Folder holding the site's pages."),
     Setting("index_dir", "index", "Folder where the built index lives."),
-    Setting("base_url", "", "Prefix of every page URL, e.g. https://example.org."),
+    Setting("base_url", "", "Prefix of every page URL, e.g. https://example.org (default: `url` and "
+            "`baseurl` of the site's _config.yml)."),
+    Setting("jekyll_config", [], "Jekyll configuration files, later ones winning, as `jekyll build --config` "
+            "(default: _config.yml of the content folder)."),
     Setting("post_permalink", "/:categories/:year/:month/:day/:title.html",
             "Permalink pattern of posts (Jekyll's `date` style by default)."),
     Setting("collection_permalink", "/:collection/:path/",
@@ -56,7 +59,9 @@ SETTINGS: tuple[Setting, ...] = (
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 _PATHS = ("content_dir", "index_dir", "synonyms_file")
-_ENV = {"CASESEARCH_CONTENT": "content_dir", "CASESEARCH_INDEX": "index_dir"}
+_PATH_LISTS = ("jekyll_config",)
+_ENV = {"CASESEARCH_CONTENT": "content_dir", "CASESEARCH_INDEX": "index_dir",
+        "CASESEARCH_JEKYLL_CONFIG": "jekyll_config"}
 _CHOICES = {"heading_ids": ("kramdown", "gfm")}
 
 
@@ -65,6 +70,7 @@ class Settings:
     content_dir: Path
     index_dir: Path
     base_url: str
+    jekyll_config: tuple[Path, ...]
     post_permalink: str
     collection_permalink: str
     title_keys: tuple[str, ...]
@@ -81,6 +87,7 @@ class Settings:
     cors_origins: tuple[str, ...]
     rate_limit: str
     config_file: Path | None = None
+    explicit: frozenset[str] = frozenset()  # settings given by a file, the environment or an option
 
     def fingerprint(self) -> str:
         """Hash of what changes the built documents; a change means a full rebuild."""
@@ -92,6 +99,12 @@ class Settings:
 
 def _coerce(name: str, value: Any, base: Path) -> Any:
     default = _DEFAULTS[name]
+    if name in _PATH_LISTS:
+        items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(v, (str, os.PathLike)) for v in items):
+            raise ConfigError(f"setting {name!r} must be a list of paths, got {value!r}")
+        paths = tuple(Path(v).expanduser() for v in items)
+        return tuple(p if p.is_absolute() else base / p for p in paths)
     if name in _PATHS:
         if value in ("", None):
             return None
@@ -174,7 +187,7 @@ def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str,
 
     final = {name: _coerce(name, values[name][0], values[name][1]) if name in values
              else _coerce(name, default, cwd) for name, default in _DEFAULTS.items()}
-    return Settings(**final, config_file=config_file)
+    return Settings(**final, config_file=config_file, explicit=frozenset(values))
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:

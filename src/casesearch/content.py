@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from . import front_matter
 from .config import Settings
-from .dates import FILE_DATE, in_paris, parse_date
+from .dates import FILE_DATE, in_paris, parse_date, parse_jekyll_date
 from .errors import ContentError
 from .markdown import Section, clean_inline, normalize_text, to_sections
+from .site import PageFile, Site, Skipped, file_date, file_kind, load_site, read_files
 
 __all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
 
@@ -47,29 +48,9 @@ class Document:
         return "\n".join(s.heading for s in self.sections if s.heading)
 
 
-@dataclass(frozen=True)
-class PageFile:
-    source: str  # posix path relative to the content folder
-    path: Path  # absolute path
-
-
-@dataclass(frozen=True)
-class Skipped:
-    source: str
-    reason: str  # short human reason: "draft", "published: false", ...
-
-
-PAGE_SUFFIXES = frozenset({".md", ".markdown", ".html"})
-_MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
-# Jekyll never renders these folders; vendor and node_modules hold dependencies
+# Jekyll never renders these folders (used when a file is read on its own, with no _config.yml)
 _SPECIAL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_plugins",
                            "node_modules", "vendor", ".git"})
-# files with these suffixes are assets or data, never pages, even with front matter
-_STATIC_SUFFIXES = frozenset(
-    ".png .jpg .jpeg .gif .webp .avif .svg .ico .bmp .tif .tiff .css .scss .sass .js .mjs .map "
-    ".json .yml .yaml .toml .xml .rss .atom .txt .csv .tsv .pdf .zip .gz .woff .woff2 .ttf .otf "
-    ".eot .mp3 .mp4 .webm .ogg .rb .py .sh .lock .gemspec .odt .ods .docx .xlsx .pptx .ics "
-    ".webmanifest .htaccess".split())
 
 
 def _suffix(name: str) -> str:
@@ -96,76 +77,10 @@ def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _starts_with_front_matter(path: str) -> bool:
-    with open(path, "rb") as f:
-        head = f.read(8)
-    return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
-
-
-def discover(settings: Settings) -> tuple[list[PageFile], list[ContentError]]:
-    """Candidate page files sorted by source, and errors for entries that cannot be pages."""
-    root = Path(os.path.abspath(settings.content_dir))
-    if not root.is_dir():
-        return [], [ContentError(".", f"content folder '{root}' does not exist or is not a folder: create it or set content_dir")]
-    real_root = root.resolve()
-    pages: list[PageFile] = []
-    errors: list[ContentError] = []
-    seen = {real_root}  # symlinked folders may loop
-    stack = [(root, "")]
-    while stack:
-        folder, rel = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except OSError as exc:
-            errors.append(ContentError(rel or ".", f"cannot read folder ({exc.strerror}): check its permissions"))
-            continue
-        for entry in entries:
-            name, source = entry.name, f"{rel}/{entry.name}" if rel else entry.name
-            if name.startswith(".") or name in _SPECIAL_DIRS or name == "_drafts":
-                continue
-            suffix = _suffix(name)
-            try:
-                st = entry.stat(follow_symlinks=False)
-                if stat.S_ISLNK(st.st_mode):
-                    target = Path(entry.path).resolve()
-                    if not target.exists():
-                        if suffix not in _STATIC_SUFFIXES:
-                            errors.append(ContentError(source, "broken symlink: point it to an existing file or remove it"))
-                        continue
-                    if not _within(target, real_root):
-                        if target.is_dir() or suffix not in _STATIC_SUFFIXES:
-                            errors.append(ContentError(source, f"symlink leads outside the content folder (to '{target}'): "
-                                                               "copy the file into the content folder instead"))
-                        continue
-                    st = os.stat(entry.path)
-                if stat.S_ISDIR(st.st_mode):
-                    real = Path(entry.path).resolve()
-                    if real not in seen:
-                        seen.add(real)
-                        stack.append((Path(entry.path), source))
-                elif not stat.S_ISREG(st.st_mode):
-                    errors.append(ContentError(source, f"not a regular file ({_file_kind(st.st_mode)}): "
-                                                       "remove it from the content folder"))
-                elif name.startswith("_") or suffix in _STATIC_SUFFIXES:
-                    continue
-                elif suffix in PAGE_SUFFIXES or _starts_with_front_matter(entry.path):
-                    pages.append(PageFile(source, Path(entry.path)))
-            except OSError as exc:
-                errors.append(ContentError(source, f"cannot read ({exc.strerror}): check its permissions"))
-    pages.sort(key=lambda p: p.source)
-    errors.sort(key=lambda e: e.source)
-    return pages, errors
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFile], list[ContentError]]:
+    """Page files sorted by source, and errors for entries that cannot be pages."""
+    found = read_files(settings, site)
+    return found.pages, found.errors
 
 
 def _read(page: PageFile, settings: Settings) -> bytes:
@@ -180,7 +95,7 @@ def _read(page: PageFile, settings: Settings) -> bytes:
                                                 "copy the file into the content folder instead")
             st = os.stat(page.path)
         if not stat.S_ISREG(st.st_mode):
-            raise ContentError(page.source, f"not a regular file ({_file_kind(st.st_mode)}): remove it")
+            raise ContentError(page.source, f"not a regular file ({file_kind(st.st_mode)}): remove it")
         _check_size(page.source, st.st_size, settings)
         with open(page.path, "rb") as f:
             return f.read(settings.max_page_bytes + 1)
@@ -251,13 +166,33 @@ def _skip_reason(fm: dict[str, Any]) -> str | None:
         return "robots: noindex"
     if _texts(fm.get("redirect_to")) or str(fm.get("layout") or "").strip().lower() == "redirect":
         return "redirect"
+    sitemap = fm.get("sitemap")
+    if sitemap is False or str(sitemap).strip().lower() in ("false", "no", "off"):
+        return "sitemap: false"
     return None
 
 
-def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> Document | Skipped:
+_SITES: dict[tuple[Any, ...], Site] = {}
+
+
+def site_of(settings: Settings) -> Site:
+    """The settings' site, read once per configuration state (tests call load_page alone)."""
+    files = settings.jekyll_config or tuple(p for p in (Path(settings.content_dir) / n for n in
+                                                         ("_config.yml", "_config.yaml", "_config.toml")) if p.is_file())
+    key = (settings, tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in files))
+    if key not in _SITES:
+        _SITES.clear()
+        _SITES[key] = load_site(settings)
+    return _SITES[key]
+
+
+def load_page(page: PageFile, settings: Settings, data: bytes | None = None, site: Site | None = None) -> Document | Skipped:
     """Parse one page; `data` are its bytes when the caller already read them."""
+    site = site or site_of(settings)
     source = page.source
-    if reason := _path_skip_reason(source):
+    if page.kind == "page":
+        page = site.page_file(source, page.path)
+    if page.kind == "page" and not site.jekyll and (reason := _path_skip_reason(source)):
         return Skipped(source, reason)
     if data is None:
         data = _read(page, settings)
@@ -267,32 +202,41 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> 
     suffix = _suffix(name)
     split = front_matter.split(source, text)
     if split is None:
-        if suffix in _MARKDOWN_SUFFIXES:
+        if page.collection == "posts" and site.jekyll:
+            split = ("", text, 0)  # Jekyll publishes a post without front matter
+        elif site.is_markdown(name):
             raise front_matter.missing(source, text)
-        return Skipped(source, "no front matter (static file)")
+        else:
+            return Skipped(source, "no front matter (static file)")
     yaml_text, body, close_line = split
     yaml_text = normalize_text(yaml_text)
-    fm = front_matter.parse(source, yaml_text, close_line)
+    fm = front_matter.parse(source, yaml_text, close_line) if yaml_text.strip() else {}
+    fm = _with_defaults(site, page, fm)
+    if site.unpublished:
+        fm.pop("published", None)
     if reason := _skip_reason(fm):
         return Skipped(source, reason)
 
-    sections = tuple(to_sections(body, markdown=suffix != ".html", ids=settings.heading_ids))
-    stem = name[: -len(suffix)] if suffix in PAGE_SUFFIXES else name
-    file_date = FILE_DATE.match(stem)
-    slug = file_date.group(4) if file_date else stem
-    when = _page_date(source, fm, yaml_text, file_date)
+    sections = tuple(to_sections(body, markdown=site.is_markdown(name), ids=site.heading_ids))
+    stem = name[: -len(suffix)] if suffix else name
+    file_match = FILE_DATE.match(stem)
+    slug = file_match.group(4) if file_match else stem
+    when = _page_date(source, fm, yaml_text, file_match)
+    url_path = _url_path(site, page, fm, yaml_text)
+    if isinstance(url_path, Skipped):
+        return url_path
     title = (next((t for key in settings.title_keys if (t := _first_text(fm.get(key)))), "")
              or next((s.heading for s in sections if s.heading), "")
              or " ".join(slug.replace("_", " ").replace("-", " ").split()))
     summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := _texts(fm.get(key)))), "")
-    lang_value = _first_text(fm.get(settings.lang_key)) or _first_text(fm.get("language"))
+    lang_value = next((t for key in (settings.lang_key, "language", "locale") if (t := _first_text(fm.get(key)))), "")
     if lang_value:
         lang = normalize_lang(lang_value, settings.default_lang)
     else:
         lang = "en" if "en" in folders else settings.default_lang
     return Document(
         source=source,
-        url=_url(tuple(folders), stem, suffix, slug, fm, when, settings),
+        url=site.base_url + quote(unquote(url_path), safe="/:@!$&'()*+,;=~"),
         title=title,
         summary=" ".join(summary.split()),
         tags=_topics(fm, settings.topics_keys),
@@ -301,6 +245,92 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None) -> 
         lang=lang,
         sections=sections,
     )
+
+
+@dataclass
+class Survey:
+    """What a build would index: documents, skipped files and their reasons, errors."""
+    documents: list[Document]
+    skipped: list[Skipped]
+    errors: list[ContentError]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pages": [{"source": d.source, "url": d.url, "path": urlsplit(d.url).path, "lang": d.lang,
+                       "title": d.title, "anchors": [s.anchor for s in d.sections if s.anchor]}
+                      for d in self.documents],
+            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+            "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in self.errors],
+        }
+
+
+def survey(settings: Settings) -> Survey:
+    """Read every page of the site as a build would, without building."""
+    site = load_site(settings)
+    found = read_files(settings, site)
+    out = Survey([], list(found.skipped), list(found.errors))
+    for page in found.pages:
+        try:
+            loaded = load_page(page, settings, site=site)
+        except ContentError as exc:
+            out.errors.append(exc)
+            continue
+        (out.documents if isinstance(loaded, Document) else out.skipped).append(loaded)
+    out.skipped.sort(key=lambda s: s.source)
+    return out
+
+
+def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, Any]:
+    """Front matter over the site's `defaults`, as Jekyll merges them."""
+    if not site.defaults and page.kind == "page":
+        return fm
+    if page.kind == "page":
+        defaults = site.defaults_for(page.source, "pages")
+        defaults.pop("published", None)   # Page: data.fetch("published") never sees defaults
+    else:
+        relative = site.collection_relative(page)
+        defaults = site.defaults_for(relative, page.collection)
+        path_categories = _path_categories(relative, page.collection)
+        merged = dict(defaults)
+        categories = list(path_categories)
+        for layer in (defaults, fm):
+            value = layer.get("categories")
+            if value is not None:
+                categories += value.split() if isinstance(value, str) else [str(v) for v in _texts(value)]
+        out = {**merged, **{k: v for k, v in fm.items() if v is not None or k not in merged}}
+        out["categories"] = list(dict.fromkeys(categories))
+        return out
+    return {**defaults, **{k: v for k, v in fm.items() if v is not None or k not in defaults}}
+
+
+def _path_categories(relative: str, label: str) -> list[str]:
+    """document.rb's categories_from_path: the folders above `_posts` (`en/_posts` -> en)."""
+    special = "_" + label
+    if relative.startswith(special):
+        return []
+    before = relative[: relative.find(special)] if special in relative else relative
+    name = relative.rsplit("/", 1)[-1]
+    return [c for c in before.split("/") if c and c != special and c != name]
+
+
+def _url_path(site: Site, page: PageFile, fm: dict[str, Any], yaml_text: str) -> str | Skipped:
+    """The page's URL path as Jekyll makes it, or why Jekyll does not publish it."""
+    if page.kind == "page":
+        return site.page_url(page, fm)
+    relative = site.collection_relative(page)
+    slug, when, bad = file_date(site, relative, site.localize)
+    texts = _texts(fm.get("date"))
+    if texts:
+        try:
+            when = parse_jekyll_date(texts[0], site.localize)
+        except ValueError:
+            pass  # _page_date has reported it
+    elif bad:
+        raise ContentError(page.source, f"invalid date in the file name ({bad}): rename the file "
+                                        "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter")
+    if site.hidden_in_future(when):
+        return Skipped(page.source, "future date (future: false in _config.yml)")
+    return site.document_url(page, fm, slug, when or site.now)
 
 
 def _topics(fm: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -356,54 +386,3 @@ def _page_date(source: str, fm: dict[str, Any], yaml_text: str, file_date: re.Ma
     except ValueError as exc:
         raise ContentError(source, f"invalid date in the file name ({exc}): rename the file "
                                    "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter") from None
-
-
-# --- URLs ----------------------------------------------------------------------------------
-
-_PRETTY_SLUG = re.compile(r"(?:[^\w.~!$&'()+,;=@]|_)+")
-_DEFAULT_SLUG = re.compile(r"(?:\W|_)+")
-_PLACEHOLDER = re.compile(r":([a-z_]+)")
-_EMPTY_SEGMENTS = re.compile(r"/(?:\.?/)+")
-
-
-def _slugify(text: str, pretty: bool = True) -> str:
-    """Jekyll's slugify: 'pretty' (case kept, for :title) or 'default' (lowercase, :slug :name)."""
-    if pretty:
-        return _PRETTY_SLUG.sub("-", text).strip("-")
-    return _DEFAULT_SLUG.sub("-", text).strip("-").lower()
-
-
-def _url(folders: tuple[str, ...], stem: str, suffix: str, slug: str, fm: dict[str, Any],
-         when: datetime | None, settings: Settings) -> str:
-    """Jekyll's URL: front-matter permalink, else the post, collection or page default."""
-    collection = next((i for i, f in enumerate(folders) if f.startswith("_")), None)
-    is_post = "_posts" in folders
-    categories = list(folders[: folders.index("_posts")]) if is_post else []  # Jekyll: en/_posts -> 'en'
-    categories += _texts(fm.get(settings.category_key)) or [c for t in _texts(fm.get("categories")) for c in t.split()]
-    own_slug = next(iter(_texts(fm.get("slug"))), "")
-    values = {
-        "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
-        "title": _slugify(own_slug or slug),
-        "slug": _slugify(own_slug or slug, pretty=False),
-        "name": _slugify(stem, pretty=False),
-        "basename": stem,
-        "output_ext": ".html",
-        "collection": folders[collection][1:] if collection is not None else "",
-        "path": "/".join((*folders[collection + 1:], stem)) if collection is not None else "/".join(folders),
-    }
-    if when:
-        values |= {"year": f"{when.year}", "month": f"{when.month:02}", "day": f"{when.day:02}",
-                   "i_month": str(when.month), "i_day": str(when.day), "short_year": f"{when.year % 100:02}",
-                   "hour": f"{when.hour:02}", "minute": f"{when.minute:02}", "second": f"{when.second:02}"}
-    pattern = next(iter(_texts(fm.get("permalink"))), "")
-    if not pattern:
-        if is_post:
-            pattern = settings.post_permalink
-        elif collection is not None:
-            pattern = settings.collection_permalink
-        else:
-            page = "" if stem == "index" and suffix in PAGE_SUFFIXES else stem + (".html" if suffix in PAGE_SUFFIXES else "")
-            pattern = "/".join(("", *folders, page))
-    path = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), pattern)
-    path = _EMPTY_SEGMENTS.sub("/", "/" + path)
-    return settings.base_url.rstrip("/") + quote(path, safe="/:#")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["FILE_DATE", "in_paris", "parse_date"]
+__all__ = ["FILE_DATE", "in_paris", "parse_date", "parse_jekyll_date"]
 
 FILE_DATE = re.compile(r"(\d{4}|\d{2})-(\d{1,2})-(\d{1,2})-(.+)")
 _DATE = re.compile(
@@ -50,3 +50,24 @@ def parse_date(text: str) -> datetime:
     if zone.upper() not in _ZONES:
         raise ValueError(f"unknown time zone '{zone}'")
     return local.replace(tzinfo=timezone(timedelta(minutes=_ZONES[zone.upper()])))
+
+
+# Ruby's Time.parse knows only these zone names (Time::ZoneOffset); any other name, such
+# as CEST, is ignored and the time read in the local zone: Jekyll's URLs follow that
+_RUBY_ZONES = {"UTC": 0, "Z": 0, "UT": 0, "GMT": 0, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
+               "MST": -420, "MDT": -360, "PST": -480, "PDT": -420}
+
+
+def parse_jekyll_date(text: str, local: Callable[[datetime], datetime]) -> datetime:
+    """A date as Jekyll's Time.parse reads it for URLs: `local` makes a zone-less time aware."""
+    m = _DATE.fullmatch(text.strip())
+    if not m:
+        raise ValueError("not a date")
+    y, mo, d, d2, mo2, y2, hh, mi, ss, zone = m.groups()
+    naive = datetime(int(y or y2), int(mo or mo2), int(d or d2), int(hh or 0), int(mi or 0), int(ss or 0))
+    if zone and zone[0] in "+-":
+        return parse_date(text)
+    minutes = _RUBY_ZONES.get((zone or "").upper())
+    if minutes is None:
+        return local(naive)
+    return naive.replace(tzinfo=timezone(timedelta(minutes=minutes)))

@@ -32,7 +32,8 @@ from whoosh.writing import SegmentWriter
 
 from . import analysis, schema
 from .config import Settings
-from .content import Document, PageFile, Section, Skipped, discover, load_page
+from .content import Document, PageFile, Section, Skipped, load_page
+from .site import Site, load_site, read_files
 from .errors import CasesearchError, ContentError, IndexBusy, IndexMissing, SafetyCheckFailed
 
 MANIFEST = "manifest.json"
@@ -72,6 +73,7 @@ class ReindexReport:
             "generation": self.generation, "indexed": self.indexed,
             "added": len(self.added), "updated": len(self.updated), "removed": len(self.removed),
             "skipped": len(self.skipped), "failed": len(self.errors), "stale": self.stale,
+            "skipped_files": [{"source": s.source, "reason": s.reason} for s in self.skipped],
             "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in self.errors],
             "took_s": round(self.took_s, 3), "summary": self.summary(), "reason": self.reason,
         }
@@ -193,27 +195,31 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
     if not settings.content_dir.is_dir():
         raise CasesearchError(f"content folder '{settings.content_dir}' does not exist: check the path "
                               "(option --content or CASESEARCH_CONTENT)")
+    site = load_site(settings)   # a broken _config.yml stops here: nothing is published
+    fingerprint = f"{settings.fingerprint()}-{site.fingerprint}"
     with _exclusive(index_dir):
         live = current_generation(index_dir)
         try:
             old = read_manifest(live) if live else None
         except (OSError, ValueError):
             old, live = None, None   # unreadable manifest: rebuild from scratch
-        compatible = bool(old) and old.get("format") == FORMAT and old.get("settings") == settings.fingerprint()
+        compatible = bool(old) and old.get("format") == FORMAT and old.get("settings") == fingerprint
         report = ReindexReport(full=full or not compatible)
         if not compatible and old:
             report.reason = "index format or settings changed: full rebuild"
         old_pages: dict[str, dict] = old["pages"] if old else {}
         base = {} if report.full else old_pages
 
-        files, errors = discover(settings)
-        report.errors.extend(errors)
+        found = read_files(settings, site)
+        files = found.pages
+        report.errors.extend(found.errors)
+        report.skipped.extend(found.skipped)
         pages: dict[str, dict] = {}          # what the new generation will hold
         to_write: dict[str, Document] = {}
         for done, page in enumerate(files, 1):
             if progress:
                 progress(done, len(files))
-            _load_one(page, settings, base, old_pages, pages, to_write, report)
+            _load_one(page, settings, site, base, old_pages, pages, to_write, report)
 
         for source, other in _duplicate_urls(pages).items():
             report.errors.append(ContentError(
@@ -263,7 +269,7 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         ix.close()
 
         manifest = {
-            "format": FORMAT, "settings": settings.fingerprint(), "generation": generation,
+            "format": FORMAT, "settings": fingerprint, "generation": generation,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "pages": pages, "stale": sorted(report.stale),
         }
@@ -344,7 +350,7 @@ def _keep_stale(source: str, old_pages: dict, pages: dict, report: ReindexReport
         pages.pop(source, None)
 
 
-def _load_one(page: PageFile, settings: Settings, base: dict, old_pages: dict,
+def _load_one(page: PageFile, settings: Settings, site: Site, base: dict, old_pages: dict,
               pages: dict, to_write: dict, report: ReindexReport) -> None:
     try:
         data = _read(page, settings)
@@ -353,7 +359,7 @@ def _load_one(page: PageFile, settings: Settings, base: dict, old_pages: dict,
         if known and known["hash"] == digest and not known.get("stale"):
             pages[page.source] = known
             return
-        loaded = load_page(page, settings, data)
+        loaded = load_page(page, settings, data, site)
     except ContentError as exc:
         report.errors.append(exc)
         _keep_stale(page.source, old_pages, pages, report)

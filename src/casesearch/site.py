@@ -1,0 +1,828 @@
+"""The site as Jekyll 4 reads it: `_config.yml`, which files are pages, and their URLs.
+
+Follows Jekyll 4.3's own code (reader.rb, entry_filter.rb, collection.rb, document.rb,
+page.rb, url.rb, drops/url_drop.rb, frontmatter_defaults.rb, utils.rb), quirks included:
+`exclude: [lib]` also leaves out `library.md` (a prefix match), a page's `published`
+never comes from `defaults` (Jekyll reads it with Hash#fetch), posts are read from every
+`_posts` folder inside `collections_dir`. With no `_config.yml`, a site keeps
+casesearch's earlier reading: every `_folder` is a published collection, and the
+permalinks come from the settings.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+import stat
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .config import Settings
+from .errors import ConfigError, ContentError
+from .markdown import HeadingIds
+
+__all__ = ["Collection", "PageFile", "Site", "SiteFiles", "Skipped", "load_site", "read_files"]
+
+
+@dataclass(frozen=True)
+class PageFile:
+    source: str  # posix path relative to the content folder (the site's source)
+    path: Path  # absolute path
+    kind: str = "page"  # "page", or "document" (posts and collection documents)
+    collection: str = ""  # label of the document's collection ("posts" for posts)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str  # short human reason: "draft", "published: false", "excluded", ...
+
+
+@dataclass(frozen=True)
+class Collection:
+    label: str
+    output: bool
+    permalink: str  # "" when the collection has none of its own
+
+
+# Jekyll's own folders: never pages, never reported
+JEKYLL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_plugins", ".jekyll-cache",
+                         ".sass-cache", ".git"})
+DEFAULT_EXCLUDES = (".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
+                    "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/")
+HTML_EXTS = frozenset({".html", ".xhtml", ".htm"})
+_STYLES = {
+    "none": "/:categories/:title:output_ext",
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+}
+# Jekyll's kramdown defaults (configuration.rb); a site's `kramdown:` table is merged over them
+_KRAMDOWN = {"input": "GFM", "auto_ids": True, "auto_id_prefix": "", "auto_id_stripping": False,
+             "transliterated_header_ids": False}
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path  # the content folder: Jekyll's source
+    jekyll: bool  # a `_config.yml` was read
+    config_files: tuple[Path, ...]
+    collections: dict[str, Collection]
+    collections_dir: str
+    permalink: str  # the global style or template as written ("date" by default)
+    base_url: str  # what precedes a page's URL path: url + baseurl, or the setting
+    baseurl: str
+    exclude: tuple[str, ...]
+    include: tuple[str, ...]
+    future: bool
+    unpublished: bool
+    markdown_exts: frozenset[str]
+    defaults: tuple[dict[str, Any], ...]
+    heading_ids: HeadingIds
+    tz: tzinfo | None  # the `timezone` setting; None: the machine's, as Jekyll
+    fingerprint: str  # changes when anything above changes
+    auto_collections: str = ""  # no _config.yml: every `_folder` is a collection with this permalink
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    # --- what a file is ---------------------------------------------------------------
+
+    def output_ext(self, name: str) -> str:
+        ext = _extname(name)
+        return ".html" if ext[1:].lower() in self.markdown_exts else ext
+
+    def is_markdown(self, name: str) -> bool:
+        return _extname(name)[1:].lower() in self.markdown_exts
+
+    def collection_of(self, label: str) -> Collection:
+        if label in self.collections:
+            return self.collections[label]
+        return Collection(label, bool(self.auto_collections), self.auto_collections)
+
+    def page_file(self, source: str, path: Path) -> PageFile:
+        """What a file at `source` is by its folders: a page, a post or a collection document."""
+        folders = source.split("/")[:-1]
+        if "_posts" in folders:
+            return PageFile(source, path, "document", "posts")
+        prefix = self.collections_dir.split("/") if self.collections_dir else []
+        rest = folders[len(prefix):] if folders[:len(prefix)] == prefix else []
+        if rest and rest[0].startswith("_") and rest[0] not in JEKYLL_DIRS and rest[0] != "_drafts" \
+                and (not self.jekyll or rest[0][1:] in self.collections):
+            return PageFile(source, path, "document", rest[0][1:])
+        return PageFile(source, path)
+
+    # --- Jekyll's EntryFilter ------------------------------------------------------------
+
+    def _glob_include(self, patterns: tuple[str, ...], entry: str, is_dir: bool) -> bool:
+        entry_path = _join("/", entry)
+        for pattern in patterns:
+            pattern_path = _join("/", pattern)
+            if fnmatch.fnmatchcase(entry_path, pattern_path) or entry_path.startswith(pattern_path) \
+                    or (is_dir and pattern_path == entry_path + "/"):
+                return True
+        return False
+
+    def filter_reason(self, entry: str, from_source: str, is_dir: bool) -> str | None:
+        """Why Jekyll's EntryFilter drops `entry` (relative to the folder being read;
+        `from_source` is what `exclude` is matched against), or None to keep it."""
+        if entry.endswith("."):
+            return "special"
+        name = entry.rsplit("/", 1)[-1]
+        included = self._glob_include(self.include, entry, is_dir) or self._glob_include(self.include, name, is_dir)
+        excludes = tuple(p for p in self.exclude if p not in self.include)
+        if not included and self._glob_include(excludes, from_source, is_dir):
+            return "excluded"
+        if included:
+            return None
+        if entry[:1] in "._#~" or name[:1] in "._#~" or entry.endswith("~"):
+            return "special"
+        return None
+
+    # --- defaults ------------------------------------------------------------------------
+
+    def defaults_for(self, path: str, kind_type: str) -> dict[str, Any]:
+        """frontmatter_defaults.rb's `all(path, type)`: merged values of every matching set."""
+        out: dict[str, Any] = {}
+        old_scope: dict[str, Any] | None = None
+        for entry in self.defaults:
+            scope = entry.get("scope") or {}
+            if entry.get("scope") is not None and not self._applies(scope, path, kind_type):
+                continue
+            if _has_precedence(old_scope, scope):
+                out = _deep_merge(out, entry["values"])
+                old_scope = scope
+            else:
+                out = _deep_merge(entry["values"], out)
+        return out
+
+    def _applies(self, scope: dict[str, Any], path: str, kind_type: str) -> bool:
+        wanted = scope.get("type")
+        if wanted is not None and str(wanted) != kind_type:
+            return False
+        scope_path = scope.get("path")
+        if not isinstance(scope_path, str) or not scope_path:
+            return True
+        path = _sanitize_scope(path)
+        if "*" in scope_path:
+            return any(path.startswith(self._strip_collections_dir(p)) for p in _glob(self.root, scope_path))
+        return path.startswith(self._strip_collections_dir(scope_path))
+
+    def _strip_collections_dir(self, path: str) -> str:
+        prefix = self.collections_dir + "/"
+        return path[len(prefix):] if self.collections_dir and path.startswith(prefix) else path
+
+    # --- URLs ----------------------------------------------------------------------------
+
+    def page_url(self, page: PageFile, data: dict[str, Any]) -> str:
+        """Jekyll's Page#url: the URL path of a page outside collections."""
+        folder, _, name = page.source.rpartition("/")
+        ext = _extname(name)
+        basename = name[: len(name) - len(ext)].rstrip(".") if ext else name.rstrip(".")
+        output_ext = self.output_ext(name)
+        if output_ext not in HTML_EXTS:
+            template = "/:path/:basename:output_ext"
+        elif basename == "index":
+            template = "/:path/"
+        else:
+            template = _add_permalink_suffix("/:path/:basename", self.permalink)
+        values = {"path": "/" + folder if folder else "", "basename": basename, "output_ext": output_ext}
+        permalink = _text(data.get("permalink"))
+        result = permalink or template
+        for key, value in values.items():  # url.rb's generate_url_from_hash, in its order
+            if ":" not in result:
+                break
+            result = result.replace(":" + key, value)
+        return _sanitize_url(result)
+
+    def document_url(self, page: PageFile, data: dict[str, Any], slug: str, when: datetime) -> str:
+        """Jekyll's Document#url (posts and collection documents)."""
+        permalink = _text(data.get("permalink"))
+        template = permalink or self.collection_template(page.collection)
+        relative = self.collection_relative(page)
+        name = relative.rsplit("/", 1)[-1]
+        ext = _extname(name)
+        stem = name[: len(name) - len(ext)] if ext else name
+        cleaned = (relative[: len(relative) - len(ext)] if ext else relative).replace(
+            "_" + page.collection, "", 1).rstrip(".")
+        own_slug = _text(data.get("slug")) or slug
+        categories = _categories(data)
+        when = self.local(when)
+        values = {
+            "collection": page.collection, "path": cleaned, "output_ext": self.output_ext(name),
+            "name": slugify(stem), "title": slugify(own_slug, "pretty", cased=True),
+            "slug": slugify(own_slug), "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
+            "slugified_categories": "/".join(dict.fromkeys(slugify(c) for c in categories)),
+            "year": f"{when.year:04}", "month": f"{when.month:02}", "day": f"{when.day:02}",
+            "hour": f"{when.hour:02}", "minute": f"{when.minute:02}", "second": f"{when.second:02}",
+            "i_day": str(when.day), "i_month": str(when.month), "short_year": f"{when.year % 100:02}",
+            "short_month": when.strftime("%b"), "long_month": when.strftime("%B"),
+            "w_year": str(when.isocalendar()[0]), "week": f"{when.isocalendar()[1]:02}",
+            "w_day": str(when.isoweekday()), "short_day": when.strftime("%a"), "long_day": when.strftime("%A"),
+            "y_day": f"{when.timetuple().tm_yday:03}",
+        }
+
+        def fill(match: re.Match[str]) -> str:
+            key = match.group(1)
+            pool = [key, key[:-1]] if key.endswith("_") else [key]
+            winner = next((k for k in pool if k in values), None)
+            if winner is None:
+                where = "its front matter" if permalink else f"the permalink of collection '{page.collection}'"
+                raise ContentError(page.source, f"unknown permalink placeholder ':{pool[-1]}' in {where} "
+                                                f"('{template}'): use one of :{', :'.join(sorted(values))}")
+            return match.group(0).replace(":" + winner, values[winner], 1)
+
+        return _sanitize_url(_PLACEHOLDER.sub(fill, template))
+
+    def collection_template(self, label: str) -> str:
+        own = self.collection_of(label).permalink
+        if own:
+            return own
+        if label == "posts":
+            return _STYLES.get(self.permalink, self.permalink)
+        return _add_permalink_suffix("/:collection/:path", self.permalink)
+
+    def collection_relative(self, page: PageFile) -> str:
+        """A document's path relative to `collections_dir` (Jekyll's relative_path)."""
+        prefix = self.collections_dir + "/" if self.collections_dir else ""
+        return page.source[len(prefix):] if prefix and page.source.startswith(prefix) else page.source
+
+    def local(self, when: datetime) -> datetime:
+        """A date in the zone Jekyll builds in: `timezone`, else the machine's."""
+        return when.astimezone(self.tz) if self.tz else when.astimezone()
+
+    def localize(self, naive: datetime) -> datetime:
+        """A date written without a zone, read in the zone Jekyll builds in."""
+        return naive.replace(tzinfo=self.tz) if self.tz else naive.astimezone()
+
+    def hidden_in_future(self, when: datetime | None) -> bool:
+        return not self.future and when is not None and when > self.now
+
+
+_PLACEHOLDER = re.compile(r":([a-z_]+)")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return "" if value is None or isinstance(value, (dict, bool)) else str(value)
+
+
+def _categories(data: dict[str, Any]) -> list[str]:
+    """document.rb: path categories, front-matter `categories`, then `category` (or `categories`)."""
+    out = [str(c) for c in _as_list(data.get("categories"), split=True)]
+    single = data.get("category")
+    out += [str(c) for c in (_as_list(single) if single is not None else _as_list(data.get("categories"), split=True))]
+    return list(dict.fromkeys(out))
+
+
+def _as_list(value: Any, split: bool = False) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split() if split else [value]
+    if isinstance(value, list):
+        flat: list[Any] = []
+        for item in value:
+            flat.extend(_as_list(item) if isinstance(item, list) else ([] if item is None else [item]))
+        return flat
+    return [value]
+
+
+def _extname(name: str) -> str:
+    """Ruby's File.extname: '.md' of 'a.md', '' of '.htaccess' and of 'a.'."""
+    base = name.rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    return "" if dot <= 0 or dot == len(base) - 1 else base[dot:]
+
+
+def _join(base: str, item: str) -> str:
+    return re.sub(r"/+", "/", f"{base}/{item}")
+
+
+def _sanitize_url(url: str) -> str:
+    """url.rb's sanitize_url: no '..', no './', no '//', one leading '/'."""
+    url = ("/" + url).replace("..", "/").replace("./", "")
+    return re.sub(r"/{2,}", "/", url)
+
+
+def _add_permalink_suffix(template: str, style: str) -> str:
+    if style == "pretty":
+        return template + "/"
+    if style in ("date", "ordinal", "none"):
+        return template + ":output_ext"
+    if style.endswith("/"):
+        template += "/"
+    if style.endswith(":output_ext"):
+        template += ":output_ext"
+    return template
+
+
+_SLUG_DROP = {
+    "default": lambda c: not _is_word(c),
+    "pretty": lambda c: not _is_word(c) and c not in "._~!$&'()+,;=@",
+    "ascii": lambda c: not (c.isascii() and c.isalnum()),
+}
+
+
+def _is_word(c: str) -> bool:
+    return unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
+
+
+def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
+    """Jekyll's Utils.slugify (modes default, pretty, ascii, latin, raw): every run of
+    characters outside the mode's set becomes one '-', then one '-' is cut at each end."""
+    if mode == "raw":
+        slug = re.sub(r"\s+", "-", text)
+    else:
+        if mode == "latin":
+            from unidecode import unidecode
+            text, mode = unidecode(text), "default"
+        drop = _SLUG_DROP.get(mode)
+        if drop is None:
+            return text if cased else text.lower()
+        out: list[str] = []
+        dropping = False
+        for c in text:
+            if drop(c):
+                if not dropping:
+                    out.append("-")
+                dropping = True
+            else:
+                out.append(c)
+                dropping = False
+        slug = "".join(out)
+    slug = slug[1:] if slug.startswith("-") else slug
+    slug = slug[:-1] if slug.endswith("-") else slug
+    return slug if cased else slug.lower()
+
+
+def _sanitize_scope(path: str) -> str:
+    if not path:
+        return ""
+    return path.lstrip("/") if path.startswith("/") else path
+
+
+def _has_precedence(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    if old is None:
+        return True
+    new_path, old_path = _sanitize_scope(str(new.get("path") or "")), _sanitize_scope(str(old.get("path") or ""))
+    if len(new_path) != len(old_path):
+        return len(new_path) >= len(old_path)
+    return True if "type" in new else "type" not in old
+
+
+def _deep_merge(target: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    out = dict(target)
+    for key, value in other.items():
+        if value is None and key in out:
+            continue
+        if isinstance(out.get(key), dict) and isinstance(value, dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+_GLOBS: dict[tuple[str, str], list[str]] = {}
+
+
+def _glob(root: Path, pattern: str) -> list[str]:
+    key = (str(root), pattern)
+    if key not in _GLOBS:
+        _GLOBS[key] = sorted(p.relative_to(root).as_posix() for p in root.glob(pattern))
+    return _GLOBS[key]
+
+
+# --- reading _config.yml ------------------------------------------------------------------
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the Jekyll configuration '{path}': {exc}") from None
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f", line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"Error reading Jekyll configuration '{path}'{line}: {exc.problem or exc.context}: "
+                          "fix the YAML (jekyll build fails on it too); nothing was published") from None
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Error reading Jekyll configuration '{path}': {exc}: fix it; nothing was published") \
+            from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"Error reading Jekyll configuration '{path}': it must be a mapping of settings, "
+                          f"not {type(data).__name__}; nothing was published")
+    return data
+
+
+def find_config(root: Path) -> list[Path]:
+    """Jekyll's default: `_config.yml`, else `_config.yaml`, else `_config.toml`."""
+    for name in ("_config.yml", "_config.yaml", "_config.toml"):
+        if (root / name).is_file():
+            return [root / name]
+    return []
+
+
+def _str_list(config: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
+    value = config.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"Error in Jekyll configuration {path}: '{key}' should be a list, but was {value!r}")
+    return tuple(str(v) for v in value if v is not None)
+
+
+def _collections(config: dict[str, Any], where: str) -> dict[str, Collection]:
+    raw = config.get("collections") or {}
+    if isinstance(raw, list):
+        raw = {str(label): {} for label in raw}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Error in Jekyll configuration {where}: 'collections' should be a list or a map")
+    out = {}
+    for label, meta in raw.items():
+        meta = meta if isinstance(meta, dict) else {}
+        out[str(label)] = Collection(str(label), meta.get("output") is True, str(meta.get("permalink") or ""))
+    posts = raw.get("posts") if isinstance(raw.get("posts"), dict) else {}
+    out["posts"] = Collection("posts", True, str((posts or {}).get("permalink") or ""))
+    return out
+
+
+def _timezone(name: Any) -> tzinfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"Jekyll configuration: unknown timezone {name!r}: use a tz database name such as "
+                          "Europe/Paris") from None
+
+
+def load_site(settings: Settings, config_files: list[Path] | None = None) -> Site:
+    """The site of `settings.content_dir`, read as Jekyll reads it."""
+    root = Path(os.path.abspath(settings.content_dir))
+    files = list(config_files) if config_files else list(settings.jekyll_config) or find_config(root)
+    config: dict[str, Any] = {}
+    digest = hashlib.sha1()
+    for path in files:
+        config = _deep_merge(config, _read_config(path))
+        digest.update(path.read_bytes())
+    where = ", ".join(f"'{p}'" for p in files)
+    explicit = settings.explicit
+    if not files:  # casesearch's earlier reading of a folder of pages
+        return _legacy_site(settings, root)
+    permalink = str(config.get("permalink") or "date")
+    kramdown = dict(_KRAMDOWN)
+    if isinstance(config.get("kramdown"), dict):
+        kramdown.update(config["kramdown"])
+    ids = HeadingIds(input="gfm" if str(kramdown.get("input") or "GFM").lower() == "gfm" else "kramdown",
+                     auto_ids=kramdown.get("auto_ids") is not False,
+                     prefix=str(kramdown.get("auto_id_prefix") or ""),
+                     stripping=bool(kramdown.get("auto_id_stripping")),
+                     transliterate=bool(kramdown.get("transliterated_header_ids")))
+    if "heading_ids" in explicit:
+        ids = HeadingIds(input=settings.heading_ids)
+    baseurl = str(config.get("baseurl") or "").rstrip("/")
+    base_url = settings.base_url if "base_url" in explicit else str(config.get("url") or "").rstrip("/") + baseurl
+    exclude = _str_list(config, "exclude", where)
+    exclude = tuple(dict.fromkeys((*exclude, *DEFAULT_EXCLUDES))) if "exclude" in config else ()
+    include = _str_list(config, "include", where) if "include" in config else (".htaccess",)
+    collections = _collections(config, where)
+    if "post_permalink" in explicit:
+        collections["posts"] = Collection("posts", True, settings.post_permalink)
+    if "collection_permalink" in explicit:
+        collections = {k: (Collection(k, c.output, settings.collection_permalink) if k != "posts" else c)
+                       for k, c in collections.items()}
+    defaults = tuple(_default_set(d, where) for d in (config.get("defaults") or []) if _valid_default(d))
+    exts = config.get("markdown_ext", "markdown,mkdown,mkdn,mkd,md")
+    digest.update(repr(sorted(settings.explicit)).encode())
+    return Site(
+        root=root, jekyll=True, config_files=tuple(files), collections=collections,
+        collections_dir=str(config.get("collections_dir") or "").strip("/"), permalink=permalink,
+        base_url=base_url, baseurl=baseurl, exclude=exclude, include=include,
+        future=config.get("future") is True, unpublished=config.get("unpublished") is True,
+        markdown_exts=frozenset(e.strip().lower() for e in str(exts).split(",") if e.strip()),
+        defaults=defaults, heading_ids=ids, tz=_timezone(config.get("timezone")),
+        fingerprint=digest.hexdigest()[:12])
+
+
+def _valid_default(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("values"), dict)
+
+
+_DEPRECATED_TYPES = {"page": "pages", "post": "posts", "draft": "drafts"}
+
+
+def _default_set(entry: dict[str, Any], where: str) -> dict[str, Any]:
+    scope = entry.get("scope")
+    if isinstance(scope, dict) and "type" in scope:
+        scope = dict(scope, type=_DEPRECATED_TYPES.get(str(scope["type"]), str(scope["type"])))
+    return {"scope": scope if isinstance(scope, dict) else None, "values": entry["values"]}
+
+
+def _legacy_site(settings: Settings, root: Path) -> Site:
+    """No `_config.yml`: every `_folder` is a collection with output, permalinks from the settings."""
+    return Site(
+        root=root, jekyll=False, config_files=(), collections={"posts": Collection("posts", True, settings.post_permalink)},
+        collections_dir="", permalink="date", base_url=settings.base_url.rstrip("/"), baseurl="",
+        exclude=DEFAULT_EXCLUDES + ("vendor",), include=(".htaccess",), future=True, unpublished=False,
+        markdown_exts=frozenset({"markdown", "mkdown", "mkdn", "mkd", "md"}), defaults=(),
+        heading_ids=HeadingIds(input=settings.heading_ids), tz=None, fingerprint="",
+        auto_collections=settings.collection_permalink)
+
+
+# --- the reader -------------------------------------------------------------------------------
+
+@dataclass
+class SiteFiles:
+    site: Site
+    pages: list[PageFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+
+
+_PAGE_LIKE = frozenset({".md", ".markdown", ".html", ".htm"})
+
+
+def _starts_with_front_matter(path: str) -> bool:
+    """utils.rb's has_yaml_header?: a first line of '---' and spaces."""
+    try:
+        with open(path, "rb") as f:
+            head = f.readline(256)
+    except OSError:
+        return False
+    return re.match(rb"---[ \t\x0b\x0c]*\r?\n", head.removeprefix(b"\xef\xbb\xbf")) is not None
+
+
+def file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+class _Walker:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.root = site.root
+        self.real_root = site.root.resolve()
+        self.out = SiteFiles(site)
+        self.seen_dirs = {self.real_root}
+        self.seen_files: set[str] = set()
+
+    def entries(self, folder: Path, rel: str) -> list[tuple[str, Path, bool]]:
+        """(name, path, is_dir) of a folder's regular files and folders; odd entries reported."""
+        try:
+            with os.scandir(folder) as it:
+                raw = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.out.errors.append(ContentError(rel or ".", f"cannot read folder ({exc.strerror}): check its permissions"))
+            return []
+        out = []
+        for entry in raw:
+            source = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode):
+                    target = Path(entry.path).resolve()
+                    if not target.exists():
+                        if _extname(entry.name).lower() in _PAGE_LIKE:
+                            self.out.errors.append(ContentError(source, "broken symlink: point it to an existing "
+                                                                        "file or remove it"))
+                        continue
+                    if not (target == self.real_root or self.real_root in target.parents):
+                        if target.is_dir() or _extname(entry.name).lower() in _PAGE_LIKE:
+                            self.out.errors.append(ContentError(
+                                source, f"symlink leads outside the content folder (to '{target}'): "
+                                        "copy the file into the content folder instead"))
+                        continue
+                    st = os.stat(entry.path)
+                if stat.S_ISDIR(st.st_mode):
+                    out.append((entry.name, Path(entry.path), True))
+                elif stat.S_ISREG(st.st_mode):
+                    out.append((entry.name, Path(entry.path), False))
+                elif not entry.name.startswith("."):
+                    self.out.errors.append(ContentError(source, f"not a regular file ({file_kind(st.st_mode)}): "
+                                                                "remove it from the content folder"))
+            except OSError as exc:
+                self.out.errors.append(ContentError(source, f"cannot read ({exc.strerror}): check its permissions"))
+        return out
+
+    def enter(self, path: Path) -> bool:
+        real = path.resolve()
+        if real in self.seen_dirs:
+            return False
+        self.seen_dirs.add(real)
+        return True
+
+    def skip(self, source: str, reason: str, path: Path | None = None, is_dir: bool = False) -> None:
+        """Report a skipped page-like file, or every page-like file of a skipped folder."""
+        if is_dir and path is not None:
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in JEKYLL_DIRS)
+                rel = Path(dirpath).relative_to(self.root).as_posix()
+                for name in sorted(filenames):
+                    if _extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name):
+                        self.out.skipped.append(Skipped(f"{rel}/{name}", reason))
+            return
+        name = source.rsplit("/", 1)[-1]
+        if _extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name):
+            self.out.skipped.append(Skipped(source, reason))
+
+    def read_directory(self, folder: Path, rel: str) -> None:
+        """reader.rb's read_directories: posts, folders, pages."""
+        entries = self.entries(folder, rel)
+        if self._posts_allowed(rel):
+            posts = next((p for n, p, d in entries if n == "_posts" and d), None)
+            if posts is not None:
+                self.read_documents(posts, f"{rel}/_posts" if rel else "_posts", "posts")
+        for name, path, is_dir in entries:
+            source = f"{rel}/{name}" if rel else name
+            reason = self.site.filter_reason(name, source, is_dir)
+            if reason:
+                self._report_filtered(name, source, path, is_dir, reason, rel)
+                continue
+            if is_dir:
+                if self.enter(path):
+                    self.read_directory(path, source)
+            else:
+                self.add_page(source, path)
+
+    def _posts_allowed(self, rel: str) -> bool:
+        cdir = self.site.collections_dir
+        return not cdir or ("/" + rel).startswith("/" + cdir)
+
+    def _report_filtered(self, name: str, source: str, path: Path, is_dir: bool, reason: str, rel: str) -> None:
+        if name in JEKYLL_DIRS or name.startswith(".") or name.startswith("#") or name.endswith("~"):
+            return
+        if reason == "excluded":
+            self.skip(source, "excluded (exclude in _config.yml)", path, is_dir)
+        elif name == "_drafts":
+            self.skip(source, "draft", path, is_dir)
+        elif name == "_posts":
+            return  # read above, when allowed
+        elif is_dir:
+            label = name[1:]
+            if self.site.jekyll:
+                if label in self.site.collections and self._in_collections_dir(rel):
+                    return  # read as a collection
+                self.skip(source, "not a collection (declare it under collections: in _config.yml)", path, True)
+            elif not rel:
+                return  # read as a collection (legacy)
+            else:
+                self.skip(source, "inside a folder starting with '_' (not rendered by Jekyll)", path, True)
+        else:
+            self.skip(source, "draft (file name starts with '_')")
+
+    def _in_collections_dir(self, rel: str) -> bool:
+        return rel == self.site.collections_dir
+
+    def add_page(self, source: str, path: Path) -> None:
+        if source in self.seen_files:
+            return
+        self.seen_files.add(source)
+        name = source.rsplit("/", 1)[-1]
+        if not _starts_with_front_matter(str(path)):
+            if self.site.is_markdown(name) and not self.site.jekyll:
+                self.out.pages.append(PageFile(source, path))  # reported as an error when read
+            elif self.site.is_markdown(name) or _extname(name).lower() in HTML_EXTS:
+                self.skip(source, "no front matter (static file)")
+            return
+        if self.site.output_ext(name) not in HTML_EXTS:
+            self.out.skipped.append(Skipped(source, f"not an HTML page (Jekyll writes it as "
+                                                    f"'{self.site.output_ext(name) or 'a file without extension'}')"))
+            return
+        self.out.pages.append(PageFile(source, path))
+
+    def read_documents(self, folder: Path, rel: str, label: str) -> None:
+        """collection.rb / post_reader.rb: every file under the collection folder."""
+        posts = label == "posts"
+        collection = self.site.collection_of(label)
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+            dirnames.sort()
+            sub = Path(dirpath).relative_to(folder).as_posix()
+            sub = "" if sub == "." else sub
+            if posts:  # Dir["**/*"] skips dot folders
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            if sub and not self.enter(Path(dirpath)):
+                dirnames[:] = []
+                continue
+            for name in sorted(filenames):
+                entry = f"{sub}/{name}" if sub else name
+                source = f"{rel}/{entry}"
+                path = Path(dirpath) / name
+                base = rel.rsplit("/", 1)[-1] if posts else "_" + label
+                reason = self.site.filter_reason(entry, f"{base}/{entry}" if not posts else f"{rel}/{entry}", False)
+                if reason:
+                    if reason == "excluded":
+                        self.skip(source, "excluded (exclude in _config.yml)")
+                    elif not name.startswith("."):
+                        self.skip(source, "draft (file name starts with '_')")
+                    continue
+                self.add_document(source, path, entry, label, collection)
+
+    def add_document(self, source: str, path: Path, entry: str, label: str, collection: Collection) -> None:
+        name = source.rsplit("/", 1)[-1]
+        if label == "posts":
+            if not _POST_NAME.match(entry):
+                self.skip(source, "post without a date in its file name (YYYY-MM-DD-title)")
+                return
+        else:
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                self.out.errors.append(ContentError(source, f"cannot read ({exc.strerror}): check its permissions"))
+                return
+            if not stat.S_ISREG(st.st_mode):
+                self.out.errors.append(ContentError(source, f"not a regular file ({file_kind(st.st_mode)}): remove it"))
+                return
+            if not _starts_with_front_matter(str(path)):
+                if self.site.is_markdown(name) and not self.site.jekyll:
+                    self.out.pages.append(PageFile(source, path, "document", label))
+                elif self.site.is_markdown(name) or _extname(name).lower() in HTML_EXTS:
+                    self.skip(source, "no front matter (static file)")
+                return
+        if not collection.output:
+            self.skip(source, f"collection without output ('{label}' has no output: true in _config.yml)")
+            return
+        if self.site.output_ext(name) not in HTML_EXTS:
+            self.out.skipped.append(Skipped(source, f"not an HTML page (Jekyll writes it as "
+                                                    f"'{self.site.output_ext(name) or 'a file without extension'}')"))
+            return
+        self.out.pages.append(PageFile(source, path, "document", label))
+
+    def run(self) -> SiteFiles:
+        site = self.site
+        if not site.root.is_dir():
+            self.out.errors.append(ContentError(".", f"content folder '{site.root}' does not exist or is not a "
+                                                     "folder: create it or set content_dir"))
+            return self.out
+        self.read_directory(site.root, "")
+        self.read_included_files()
+        cdir = site.root / site.collections_dir if site.collections_dir else site.root
+        prefix = site.collections_dir + "/" if site.collections_dir else ""
+        if site.jekyll:
+            labels = [label for label in site.collections if label != "posts"]
+        else:
+            with os.scandir(cdir) as it:
+                labels = sorted(e.name[1:] for e in it if e.name.startswith("_") and e.is_dir()
+                                and e.name not in JEKYLL_DIRS and e.name not in ("_posts", "_drafts"))
+        for label in labels:
+            folder = cdir / f"_{label}"
+            if folder.is_dir() and not folder.is_symlink() or (folder.is_dir() and self.enter(folder)):
+                self.read_documents(folder, f"{prefix}_{label}", label)
+        self.out.pages.sort(key=lambda p: p.source)
+        self.out.skipped.sort(key=lambda s: s.source)
+        self.out.errors.sort(key=lambda e: e.source)
+        return self.out
+
+    def read_included_files(self) -> None:
+        """reader.rb's read_included_excludes: included files outside what was read."""
+        for entry in self.site.include:
+            path = self.root / entry
+            if path.is_file() and entry not in self.seen_files and "/" in entry.strip("/"):
+                self.add_page(entry.strip("/"), path)
+
+
+# post_reader.rb's DATE_FILENAME_MATCHER, on the path inside _posts
+_POST_NAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
+DATE_FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
+
+
+def read_files(settings: Settings, site: Site | None = None) -> SiteFiles:
+    """Every file of the site: pages to read, skipped files with their reason, errors."""
+    site = site or load_site(settings)
+    return _Walker(site).run()
+
+
+def file_date(site: Site, relative: str, fallback_zone: Any) -> tuple[str, datetime | None, str | None]:
+    """(slug, date from the file name, error) of a document's path, as document.rb reads it."""
+    m = DATE_FILENAME.match(relative)
+    name = relative.rsplit("/", 1)[-1]
+    if not m:
+        ext = _extname(name)
+        return (name[: len(name) - len(ext)] if ext else name).rstrip("."), None, None
+    date_text, slug = m.group(1), m.group(2).rstrip(".")
+    year, month, day = (int(x) for x in date_text.split("-"))
+    if year < 100:
+        year += 2000 if year < 69 else 1900
+    try:
+        naive = datetime(year, month, day)
+    except ValueError as exc:
+        return slug, None, str(exc)
+    return slug, fallback_zone(naive), None
+
