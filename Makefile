@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve browser test
+.PHONY: install demo serve browser jekyll test
 
 # the service alone; the test tools (playwright, schemathesis...) only for `make test`
 $(STAMP): pyproject.toml
@@ -37,6 +37,13 @@ browser:
 	command -v chromium >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# tests/test_jekyll_oracle.py and test_heading_ids.py compare casesearch with Debian's jekyll
+# (never a gem download); ruby-stringex is what kramdown's transliterated_header_ids needs.
+jekyll:
+	{ command -v jekyll && ruby -e 'require "stringex"'; } >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends jekyll ruby-stringex; }
+
 # pytest exits 5 when it collects no test: not a failure of the suite itself.
-test: $(TEST_STAMP) browser
-	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+# CASESEARCH_REQUIRE_JEKYLL: the tests that compare with jekyll fail instead of skipping
+test: $(TEST_STAMP) browser jekyll
+	CASESEARCH_REQUIRE_JEKYLL=1 $(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
