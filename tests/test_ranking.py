@@ -136,3 +136,30 @@ def test_no_typo_correction_on_numbers_or_capitals(searcher_for):
     s = searcher_for({"page": ("Page", "Le plan 20250 et la DREAL locale." + FILLER)})
     assert s.search("20251", prefix=False).suggestion is None
     assert s.search("DREALS", prefix=False).suggestion is None
+
+
+# --- hub pages: a title and a URL, their text in the layout ---------------------------------
+
+LONG = " ".join(["Les incubateurs accompagnent les équipes de l'administration au quotidien."] * 8)
+
+
+def test_near_empty_page_whose_title_is_the_query_is_not_buried(searcher_for):
+    # a hub page (a list the layout fills in) against long pages that use the word
+    s = searcher_for({"reseau": ("Réseau d'incubateurs", ""),
+                      "guide": ("Guide de l'accompagnement", LONG),
+                      "bilan": ("Bilan annuel", LONG)})
+    assert order(s, "incubateurs")[0] == "reseau"
+
+
+def test_near_empty_page_the_query_does_not_name_stays_behind(searcher_for):
+    s = searcher_for({"note": ("Note brève", "incubateurs"), "guide": ("Guide", LONG)})
+    assert order(s, "incubateurs") == ["guide", "note"]
+
+
+def test_the_url_names_a_page_whose_title_does_not(searcher_for):
+    # `/startups/` titled "Nos services numériques": the URL's last part is the query
+    s = searcher_for({"startups": ("Nos services numériques", ""),
+                      "a": ("Fabrique numérique", "Les startups d'État. " + LONG),
+                      "b": ("Documents utiles", "Une startup, des startups. " + LONG)})
+    assert order(s, "startups")[0] == "startups"
+    assert order(s, "services numériques")[0] == "startups"

@@ -44,6 +44,11 @@ class Document:
         return "\n\n".join(part for s in self.sections for part in (s.heading, s.text) if part)
 
     @property
+    def url_words(self) -> str:
+        """The words naming the page in its URL: '/fast/lauréats/06_fast.html' -> 'fast'."""
+        return url_words(self.url)
+
+    @property
     def headings(self) -> str:
         return "\n".join(s.heading for s in self.sections if s.heading)
 
@@ -245,6 +250,18 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
         lang=lang,
         sections=sections,
     )
+
+
+_URL_SPLIT = re.compile(r"[/\-_.~+,;=!@$&'()*%:]+")
+
+
+def url_words(url: str) -> str:
+    """Words of the last part of a URL's path, which names the page ('/startups/' -> startups,
+    '/fast/lauréats/06_fast.html' -> fast); the folders above name a whole section."""
+    last = unquote(urlsplit(url).path).rstrip("/").rsplit("/", 1)[-1]
+    if "." in last:
+        last = last.rsplit(".", 1)[0]
+    return " ".join(w for w in _URL_SPLIT.split(last) if w and not w.isdigit() and w != "index")
 
 
 @dataclass

@@ -136,6 +136,7 @@ def _fields(doc: Document) -> dict:
         "headings": mark + doc.headings,
         "tags": mark + tags_text,
         "summary": mark + doc.summary,
+        "url": mark + (doc.url_words if display["words"] < schema.HUB_WORDS else ""),
         "body": mark + body,
         "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, body)),
         "category": doc.category,

@@ -15,7 +15,7 @@ FALLBACK_BELOW = 5         # fewer hits with every word: add pages matching some
 TYPO_BELOW = 3             # fewer hits than this: try typo corrections
 PREFIX_EXPANSIONS = 12     # search as you type: most frequent completions of the last word
 PROXIMITY_DEPTH = 100     # best pages checked for the proximity bonus
-TITLE_MATCH_FACTOR = 3.0  # a title equal to the query
+TITLE_MATCH_FACTOR = 3.0  # a title, or the URL's last part, equal to the query
 FILTER_CHARS = 100        # longest category / tag / lang value accepted
 
 
@@ -105,9 +105,14 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
         docs = {d for d in docs if filters.accepts(snap.display[d])}
     count = len(clauses)
     scores = {}
+    wanted = signature(" ".join(w.raw for w in parsed.positive))
+    named = frozenset(wanted)
     for d in docs:
         matched = [c[d] for c in clauses if d in c]
-        scores[d] = sum(matched) * (len(matched) / count) * snap.priors[d]
+        prior = snap.priors[d]
+        if named and named <= snap.names[d]:   # a near-empty page whose title or URL is the query
+            prior = snap.full_priors[d]
+        scores[d] = sum(matched) * (len(matched) / count) * prior
     if all_words and len(parsed.words) > 1:
         best = sorted(scores, key=scores.__getitem__, reverse=True)[:PROXIMITY_DEPTH]
         for slop, factor in scoring.PROXIMITY:
@@ -115,9 +120,8 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
             for d in close:
                 scores[d] *= factor
             best = [d for d in best if d not in close]
-    wanted = signature(" ".join(w.raw for w in parsed.positive))
     for d in scores:
-        if snap.titles[d] == wanted:
+        if wanted and (snap.titles[d] == wanted or snap.url_names[d] == wanted):   # the page's own name
             scores[d] *= TITLE_MATCH_FACTOR
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 

@@ -14,7 +14,7 @@ from . import analysis
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,16 @@ FIELDS: tuple[SearchField, ...] = (
     SearchField("headings", 3.0, "section headings"),
     SearchField("tags", 2.5, "topics: tags, thematiques, categories, keywords"),
     SearchField("summary", 2.0, "front-matter summary (apercu, description, ...)"),
+    # hub pages (a list of incubators) get their text from the layout: their URL names them
+    SearchField("url", 2.0, "near-empty pages only: words naming the page in its URL (/incubateurs/ -> incubateurs)"),
     SearchField("body", 1.0, "page text"),
 )
 BOOSTS: dict[str, float] = {f.name: f.boost for f in FIELDS}
+
+# Pages under this many words are near-empty (bios, stubs, hub pages whose list the layout
+# makes): held back by ranking unless their title or URL names the query, and only they
+# are searched by the words of their URL
+HUB_WORDS = 50
 
 # Fields indexed with positions, for quoted phrases and the proximity bonus.
 PHRASE_FIELDS = ("title", "headings", "summary", "body")
@@ -65,6 +72,7 @@ def build_schema() -> fields.Schema:
         headings=fields.TEXT(analyzer=stem, phrase=True),
         tags=fields.TEXT(analyzer=stem, phrase=False),
         summary=fields.TEXT(analyzer=stem, phrase=True),
+        url=fields.TEXT(analyzer=stem, phrase=False),
         body=fields.TEXT(analyzer=stem, phrase=True),
         words=ExactWords(analysis.WordAnalyzer()),
         # filters and facets

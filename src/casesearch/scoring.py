@@ -22,7 +22,7 @@ K1 = 1.2
 SHORT_FLOOR = {"body": 0.5, "summary": 0.5}
 K1F = 3.0   # BM25F saturation over the boosted sum of fields
 # Length normalisation per field: short fields (titles, tags) are barely normalised.
-B = {"title": 0.4, "headings": 0.5, "tags": 0.3, "summary": 0.6, "body": 0.75, schema.WORDS: 0.5}
+B = {"title": 0.4, "headings": 0.5, "tags": 0.3, "summary": 0.6, "url": 0.3, "body": 0.75, schema.WORDS: 0.5}
 COMPOUND_FACTOR = 0.8     # start-up matched as "start" + "up" rather than "startup"
 PREFIX_FACTOR = 0.3       # completions of the word being typed
 FAMILY_FACTOR = 0.4       # same word family (recruter ~ recrutement), by the aggressive stemmer

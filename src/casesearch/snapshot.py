@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import analysis, schema, scoring, synonyms, typos
 from .config import Settings
+from .content import url_words
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def prior(words: int, lang: str, default_lang: str) -> float:
     """Near-empty pages (bios, tag indexes, stubs) rank below substantive ones; other languages after."""
     # Only near-empty pages are held back: 0 words scores 0.2 of a full page, 3 words ~0.5,
     # and from 50 words on (a short but real page) there is no penalty.
-    length = 0.2 + 0.8 * min(1.0, math.log1p(words) / math.log1p(50))
+    length = 0.2 + 0.8 * min(1.0, math.log1p(words) / math.log1p(schema.HUB_WORDS))
     return length * (1.0 if lang == default_lang else 0.8)
 
 
@@ -45,6 +46,11 @@ class Snapshot:
         size = self.reader.doc_count_all()
         self.display: list[dict | None] = [None] * size
         self.priors = [0.0] * size
+        # what a near-empty page is lifted to when its title or URL names the query: hub
+        # pages (a list of incubators) hold no text of their own, their layout does
+        self.full_priors = [0.0] * size
+        self.names: list[frozenset[str]] = [frozenset()] * size
+        self.url_names: list[tuple[str, ...]] = [()] * size
         self.titles: list[tuple[str, ...]] = [()] * size
         self.folded_titles: list[str] = [""] * size
         english = [False] * size
@@ -53,6 +59,10 @@ class Snapshot:
             self.display[docnum] = d
             self.priors[docnum] = prior(d["words"], d["lang"], default_lang)
             self.titles[docnum] = signature(d["title"])
+            self.full_priors[docnum] = prior(schema.HUB_WORDS, d["lang"], default_lang)
+            if self.priors[docnum] < self.full_priors[docnum]:
+                self.url_names[docnum] = signature(url_words(d["url"]))
+                self.names[docnum] = frozenset(self.titles[docnum]) | frozenset(self.url_names[docnum])
             self.folded_titles[docnum] = " ".join(analysis.fold(w) for w in d["title"].split())
             english[docnum] = d["lang"] == "en"
         self.postings = scoring.Postings(self.reader, english)
