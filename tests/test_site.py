@@ -17,7 +17,8 @@ from casesearch.cli import main
 from casesearch.config import load_settings
 from casesearch.content import Document, Skipped, load_page, survey
 from casesearch.errors import ConfigError, ContentError
-from casesearch.site import load_site, read_files, slugify
+from casesearch.reader import read_files
+from casesearch.site import load_site, slugify
 
 
 def make_site(root: Path, config: str, files: dict[str, str]) -> Path:

@@ -21,7 +21,8 @@ from .config import Settings
 from .dates import FILE_DATE, in_paris, parse_date, parse_jekyll_date
 from .errors import ContentError
 from .markdown import Section, clean_inline, normalize_text, to_sections
-from .site import PageFile, Site, Skipped, file_date, file_kind, load_site, read_files
+from .reader import file_kind, read_files
+from .site import PageFile, Site, Skipped, file_date, load_site
 
 __all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
 

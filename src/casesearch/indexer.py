@@ -33,7 +33,8 @@ from whoosh.writing import SegmentWriter
 from . import analysis, schema
 from .config import Settings
 from .content import Document, PageFile, Section, Skipped, load_page
-from .site import Site, load_site, read_files
+from .reader import read_files
+from .site import Site, load_site
 from .errors import CasesearchError, ContentError, IndexBusy, IndexMissing, SafetyCheckFailed
 
 MANIFEST = "manifest.json"

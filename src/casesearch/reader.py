@@ -1,0 +1,295 @@
+"""Which files of the site Jekyll reads, and what each is: Jekyll 4.3's reader.
+
+Walks the site as reader.rb, post_reader.rb and collection.rb do (folders, every
+`_posts` folder, each declared collection), filtered by `Site.filter_reason` (Jekyll's
+EntryFilter), and sorts what it finds into pages to read, files skipped with the reason
+(for `casesearch pages` and `reindex --json`), and errors for entries no page can come
+from (broken symlinks, symlinks leaving the site, FIFOs, unreadable folders).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .errors import ContentError
+from .site import (
+    DATE_FILENAME,
+    HTML_EXTS,
+    JEKYLL_DIRS,
+    Collection,
+    PageFile,
+    Site,
+    Skipped,
+    extname,
+    load_site,
+)
+
+__all__ = ["SiteFiles", "file_kind", "read_files"]
+
+
+@dataclass
+class SiteFiles:
+    site: Site
+    pages: list[PageFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+
+
+_PAGE_LIKE = frozenset({".md", ".markdown", ".html", ".htm"})
+
+
+def _starts_with_front_matter(path: str) -> bool:
+    """utils.rb's has_yaml_header?: a first line of '---' and spaces."""
+    try:
+        with open(path, "rb") as f:
+            head = f.readline(256)
+    except OSError:
+        return False
+    return re.match(rb"---[ \t\x0b\x0c]*\r?\n", head.removeprefix(b"\xef\xbb\xbf")) is not None
+
+
+def file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+class _Walker:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.root = site.root
+        self.real_root = site.root.resolve()
+        self.out = SiteFiles(site)
+        self.seen_dirs = {self.real_root}
+        self.seen_files: set[str] = set()
+
+    def entries(self, folder: Path, rel: str) -> list[tuple[str, Path, bool]]:
+        """(name, path, is_dir) of a folder's regular files and folders; odd entries reported."""
+        try:
+            with os.scandir(folder) as it:
+                raw = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.out.errors.append(ContentError(rel or ".", f"cannot read folder ({exc.strerror}): check its permissions"))
+            return []
+        out = []
+        for entry in raw:
+            source = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode):
+                    target = Path(entry.path).resolve()
+                    if not target.exists():
+                        if extname(entry.name).lower() in _PAGE_LIKE:
+                            self.out.errors.append(ContentError(source, "broken symlink: point it to an existing "
+                                                                        "file or remove it"))
+                        continue
+                    if not (target == self.real_root or self.real_root in target.parents):
+                        if target.is_dir() or extname(entry.name).lower() in _PAGE_LIKE:
+                            self.out.errors.append(ContentError(
+                                source, f"symlink leads outside the content folder (to '{target}'): "
+                                        "copy the file into the content folder instead"))
+                        continue
+                    st = os.stat(entry.path)
+                if stat.S_ISDIR(st.st_mode):
+                    out.append((entry.name, Path(entry.path), True))
+                elif stat.S_ISREG(st.st_mode):
+                    out.append((entry.name, Path(entry.path), False))
+                elif not entry.name.startswith("."):
+                    self.out.errors.append(ContentError(source, f"not a regular file ({file_kind(st.st_mode)}): "
+                                                                "remove it from the content folder"))
+            except OSError as exc:
+                self.out.errors.append(ContentError(source, f"cannot read ({exc.strerror}): check its permissions"))
+        return out
+
+    def enter(self, path: Path) -> bool:
+        real = path.resolve()
+        if real in self.seen_dirs:
+            return False
+        self.seen_dirs.add(real)
+        return True
+
+    def skip(self, source: str, reason: str, path: Path | None = None, is_dir: bool = False) -> None:
+        """Report a skipped page-like file, or every page-like file of a skipped folder."""
+        if is_dir and path is not None:
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in JEKYLL_DIRS)
+                rel = Path(dirpath).relative_to(self.root).as_posix()
+                for name in sorted(filenames):
+                    if extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name):
+                        self.out.skipped.append(Skipped(f"{rel}/{name}", reason))
+            return
+        name = source.rsplit("/", 1)[-1]
+        if extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name):
+            self.out.skipped.append(Skipped(source, reason))
+
+    def read_directory(self, folder: Path, rel: str) -> None:
+        """reader.rb's read_directories: posts, folders, pages."""
+        entries = self.entries(folder, rel)
+        if self._posts_allowed(rel):
+            posts = next((p for n, p, d in entries if n == "_posts" and d), None)
+            if posts is not None:
+                self.read_documents(posts, f"{rel}/_posts" if rel else "_posts", "posts")
+        for name, path, is_dir in entries:
+            source = f"{rel}/{name}" if rel else name
+            reason = self.site.filter_reason(name, source, is_dir)
+            if reason:
+                self._report_filtered(name, source, path, is_dir, reason, rel)
+                continue
+            if is_dir:
+                if self.enter(path):
+                    self.read_directory(path, source)
+            else:
+                self.add_page(source, path)
+
+    def _posts_allowed(self, rel: str) -> bool:
+        cdir = self.site.collections_dir
+        return not cdir or ("/" + rel).startswith("/" + cdir)
+
+    def _report_filtered(self, name: str, source: str, path: Path, is_dir: bool, reason: str, rel: str) -> None:
+        if name in JEKYLL_DIRS or name.startswith(".") or name.startswith("#") or name.endswith("~"):
+            return
+        if reason == "excluded":
+            self.skip(source, "excluded (exclude in _config.yml)", path, is_dir)
+        elif name == "_drafts":
+            self.skip(source, "draft", path, is_dir)
+        elif name == "_posts":
+            return  # read above, when allowed
+        elif is_dir:
+            label = name[1:]
+            if self.site.jekyll:
+                if label in self.site.collections and self._in_collections_dir(rel):
+                    return  # read as a collection
+                self.skip(source, "not a collection (declare it under collections: in _config.yml)", path, True)
+            elif not rel:
+                return  # read as a collection (legacy)
+            else:
+                self.skip(source, "inside a folder starting with '_' (not rendered by Jekyll)", path, True)
+        else:
+            self.skip(source, "draft (file name starts with '_')")
+
+    def _in_collections_dir(self, rel: str) -> bool:
+        return rel == self.site.collections_dir
+
+    def add_page(self, source: str, path: Path) -> None:
+        if source in self.seen_files:
+            return
+        self.seen_files.add(source)
+        name = source.rsplit("/", 1)[-1]
+        if not _starts_with_front_matter(str(path)):
+            if self.site.is_markdown(name) and not self.site.jekyll:
+                self.out.pages.append(PageFile(source, path))  # reported as an error when read
+            elif self.site.is_markdown(name) or extname(name).lower() in HTML_EXTS:
+                self.skip(source, "no front matter (static file)")
+            return
+        if self.site.output_ext(name) not in HTML_EXTS:
+            self.out.skipped.append(Skipped(source, f"not an HTML page (Jekyll writes it as "
+                                                    f"'{self.site.output_ext(name) or 'a file without extension'}')"))
+            return
+        self.out.pages.append(PageFile(source, path))
+
+    def read_documents(self, folder: Path, rel: str, label: str) -> None:
+        """collection.rb / post_reader.rb: every file under the collection folder."""
+        posts = label == "posts"
+        collection = self.site.collection_of(label)
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+            dirnames.sort()
+            sub = Path(dirpath).relative_to(folder).as_posix()
+            sub = "" if sub == "." else sub
+            if posts:  # Dir["**/*"] skips dot folders
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            if sub and not self.enter(Path(dirpath)):
+                dirnames[:] = []
+                continue
+            for name in sorted(filenames):
+                entry = f"{sub}/{name}" if sub else name
+                source = f"{rel}/{entry}"
+                path = Path(dirpath) / name
+                base = rel.rsplit("/", 1)[-1] if posts else "_" + label
+                reason = self.site.filter_reason(entry, f"{base}/{entry}" if not posts else f"{rel}/{entry}", False)
+                if reason:
+                    if reason == "excluded":
+                        self.skip(source, "excluded (exclude in _config.yml)")
+                    elif not name.startswith("."):
+                        self.skip(source, "draft (file name starts with '_')")
+                    continue
+                self.add_document(source, path, entry, label, collection)
+
+    def add_document(self, source: str, path: Path, entry: str, label: str, collection: Collection) -> None:
+        name = source.rsplit("/", 1)[-1]
+        if label == "posts":
+            if not DATE_FILENAME.match(entry):
+                self.skip(source, "post without a date in its file name (YYYY-MM-DD-title)")
+                return
+        else:
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                self.out.errors.append(ContentError(source, f"cannot read ({exc.strerror}): check its permissions"))
+                return
+            if not stat.S_ISREG(st.st_mode):
+                self.out.errors.append(ContentError(source, f"not a regular file ({file_kind(st.st_mode)}): remove it"))
+                return
+            if not _starts_with_front_matter(str(path)):
+                if self.site.is_markdown(name) and not self.site.jekyll:
+                    self.out.pages.append(PageFile(source, path, "document", label))
+                elif self.site.is_markdown(name) or extname(name).lower() in HTML_EXTS:
+                    self.skip(source, "no front matter (static file)")
+                return
+        if not collection.output:
+            self.skip(source, f"collection without output ('{label}' has no output: true in _config.yml)")
+            return
+        if self.site.output_ext(name) not in HTML_EXTS:
+            self.out.skipped.append(Skipped(source, f"not an HTML page (Jekyll writes it as "
+                                                    f"'{self.site.output_ext(name) or 'a file without extension'}')"))
+            return
+        self.out.pages.append(PageFile(source, path, "document", label))
+
+    def run(self) -> SiteFiles:
+        site = self.site
+        if not site.root.is_dir():
+            self.out.errors.append(ContentError(".", f"content folder '{site.root}' does not exist or is not a "
+                                                     "folder: create it or set content_dir"))
+            return self.out
+        self.read_directory(site.root, "")
+        self.read_included_files()
+        cdir = site.root / site.collections_dir if site.collections_dir else site.root
+        prefix = site.collections_dir + "/" if site.collections_dir else ""
+        if site.jekyll:
+            labels = [label for label in site.collections if label != "posts"]
+        else:
+            with os.scandir(cdir) as it:
+                labels = sorted(e.name[1:] for e in it if e.name.startswith("_") and e.is_dir()
+                                and e.name not in JEKYLL_DIRS and e.name not in ("_posts", "_drafts"))
+        for label in labels:
+            folder = cdir / f"_{label}"
+            if folder.is_dir() and not folder.is_symlink() or (folder.is_dir() and self.enter(folder)):
+                self.read_documents(folder, f"{prefix}_{label}", label)
+        self.out.pages.sort(key=lambda p: p.source)
+        self.out.skipped.sort(key=lambda s: s.source)
+        self.out.errors.sort(key=lambda e: e.source)
+        return self.out
+
+    def read_included_files(self) -> None:
+        """reader.rb's read_included_excludes: included files outside what was read."""
+        for entry in self.site.include:
+            path = self.root / entry
+            if path.is_file() and entry not in self.seen_files and "/" in entry.strip("/"):
+                self.add_page(entry.strip("/"), path)
+
+
+# post_reader.rb's DATE_FILENAME_MATCHER, on the path inside _posts
+def read_files(settings: Settings, site: Site | None = None) -> SiteFiles:
+    """Every file of the site: pages to read, skipped files with their reason, errors."""
+    site = site or load_site(settings)
+    return _Walker(site).run()
+
+
