@@ -109,6 +109,13 @@ def test_unknown_placeholder_is_named(tmp_path: Path) -> None:
     assert "unknown permalink placeholder ':annee'" in found.errors[0].message
 
 
+def test_unknown_placeholder_in_config_stops_the_build(tmp_path: Path) -> None:
+    root = make_site(tmp_path, "collections:\n  fiches: {output: true, permalink: '/f/:nom/'}\n", {"a.md": FM})
+    settings = load_settings({"content_dir": root, "index_dir": root / "_ix"}, environ={})
+    with pytest.raises(ConfigError, match=r"unknown permalink placeholder :nom in collections.fiches.permalink"):
+        load_site(settings)
+
+
 def test_exclude_is_a_prefix_match_and_include_wins(tmp_path: Path) -> None:
     root = make_site(tmp_path, "exclude: [lib, README.md]\ninclude: [_pages]\n", {
         "lib/x.md": FM, "library.md": FM, "README.md": FM, "node_modules/p/x.md": FM, "_pages/apropos.md": FM,

@@ -267,6 +267,20 @@ class Site:
 
 
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
+# drops/url_drop.rb: what a document's permalink may name
+DOCUMENT_PLACEHOLDERS = frozenset(
+    "collection path output_ext name title slug categories slugified_categories year month day hour minute second "
+    "i_day i_month short_year short_month long_month w_year week w_day short_day long_day y_day".split())
+
+
+def unknown_placeholders(template: str) -> list[str]:
+    """Placeholders of a document permalink that Jekyll does not know (url.rb fails on them)."""
+    out = []
+    for key in _PLACEHOLDER.findall(template):
+        pool = [key, key[:-1]] if key.endswith("_") else [key]
+        if not any(k in DOCUMENT_PLACEHOLDERS for k in pool):
+            out.append(":" + pool[-1])
+    return out
 
 
 def _text(value: Any) -> str:
@@ -506,6 +520,13 @@ def load_site(settings: Settings, config_files: list[Path] | None = None) -> Sit
     defaults = tuple(_default_set(d, where) for d in (config.get("defaults") or []) if _valid_default(d))
     exts = config.get("markdown_ext", "markdown,mkdown,mkdn,mkd,md")
     digest.update(repr(sorted(settings.explicit)).encode())
+    for label, collection in collections.items():
+        template = collection.permalink or (_STYLES.get(permalink, permalink) if label == "posts" else "")
+        if bad := unknown_placeholders(template):
+            key = "permalink" if label == "posts" and not collection.permalink else f"collections.{label}.permalink"
+            raise ConfigError(f"Error in Jekyll configuration {where}: unknown permalink placeholder "
+                              f"{', '.join(bad)} in {key} ('{template}'): use one of :"
+                              f"{', :'.join(sorted(DOCUMENT_PLACEHOLDERS))}; nothing was published")
     return Site(
         root=root, jekyll=True, config_files=tuple(files), collections=collections,
         collections_dir=str(config.get("collections_dir") or "").strip("/"), permalink=permalink,
