@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
-from casesearch.config import SETTINGS, load_settings
+from casesearch.config import SETTINGS, Settings, load_settings, markdown_table, replace
 from casesearch.errors import ConfigError
 
 
@@ -62,3 +65,17 @@ def test_bad_configuration_is_a_clear_error(tmp_path, monkeypatch, text, message
 
 def test_every_setting_has_help():
     assert all(s.help for s in SETTINGS)
+
+
+def test_readme_table_of_settings_is_the_table_in_the_code():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme
+
+
+def test_settings_fields_come_from_the_table():
+    fields = [f.name for f in dataclasses.fields(Settings)]
+    assert fields == [s.name for s in SETTINGS] + ["config_file", "explicit"]
+    # only settings that shape documents force a rebuild
+    settings = load_settings({"content_dir": "c", "index_dir": "i"}, environ={})
+    assert replace(settings, rate_limit="5/minute").fingerprint() == settings.fingerprint()
+    assert replace(settings, title_keys=("titre",)).fingerprint() != settings.fingerprint()

@@ -19,8 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = "_posts/2015-05-29-le-gouvernement-et-numa.md"
 DATA = Path(__file__).resolve().parent / "data" / "content"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-_CONTENT_KEYS = {"base_url", "post_permalink", "collection_permalink", "title_keys", "summary_keys",
-                 "topics_keys", "category_key", "lang_key", "default_lang", "max_page_bytes"}
+_CONTENT_KEYS = {s.name for s in SETTINGS if s.rebuild}   # what shapes the built documents
 
 
 def make_settings(content_dir: Path, **changes: object) -> Settings:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import click
 
 from . import __version__
-from .config import Settings, load_settings
+from .config import SETTINGS, Settings, load_settings
 from .errors import CasesearchError
 
 EXIT_STRICT = 1
@@ -32,18 +32,23 @@ def _fail(exc: CasesearchError) -> None:
     sys.exit(exc.exit_code)
 
 
+def _help(name: str, note: str = "") -> str:
+    """An option's help from the table of settings, with its default and variable."""
+    setting = next(s for s in SETTINGS if s.name == name)
+    extra = [note] if note else []
+    extra += [f"default: {setting.default}"] if setting.default not in ("", []) else []
+    extra += [f"env {setting.env}"] if setting.env else []
+    return setting.help[:1].upper() + setting.help[1:] + (f" ({'; '.join(extra)})" if extra else "") + "."
+
+
 def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add --content/--index/--config and pass `settings`; turn our errors into exit codes."""
 
-    @click.option("--jekyll-config", "jekyll_config",
-                  help="Jekyll configuration files, comma-separated, later ones winning "
-                       "(default: _config.yml of the content folder; env CASESEARCH_JEKYLL_CONFIG).")
+    @click.option("--jekyll-config", "jekyll_config", help=_help("jekyll_config", "comma-separated"))
     @click.option("--config", "config_file", type=click.Path(dir_okay=False),
                   help="Configuration file (default: casesearch.toml near the content; env CASESEARCH_CONFIG).")
-    @click.option("--index", "index_dir", type=click.Path(file_okay=False),
-                  help="Index folder (default: index; env CASESEARCH_INDEX).")
-    @click.option("--content", "content_dir", type=click.Path(file_okay=False),
-                  help="Content folder (default: content; env CASESEARCH_CONTENT).")
+    @click.option("--index", "index_dir", type=click.Path(file_okay=False), help=_help("index_dir"))
+    @click.option("--content", "content_dir", type=click.Path(file_okay=False), help=_help("content_dir"))
     @functools.wraps(command)
     def wrapper(content_dir: str | None, index_dir: str | None, config_file: str | None,
                 jekyll_config: str | None, **kwargs: Any) -> Any:
@@ -238,7 +243,8 @@ def serve(settings: Settings, host: str, port: int, workers: int, timeout: int) 
 
     from gunicorn.app.base import BaseApplication
 
-    from .indexer import current_generation, reindex as build
+    from .indexer import current_generation
+    from .indexer import reindex as build
 
     if current_generation(settings.index_dir) is None:
         click.echo(f"no index in '{settings.index_dir}': building it from '{settings.content_dir}'", err=True)

@@ -24,101 +24,118 @@ from .errors import ConfigError
 class Setting:
     name: str
     default: Any
-    help: str
+    help: str  # one line for --help, the README table and errors
+    kind: str = "text"  # text, int, list (of text), path, paths (a list of paths), choice
+    choices: tuple[str, ...] = ()
+    rebuild: bool = False  # a change alters the built documents: the next reindex rebuilds all
+    env: str = ""  # environment variable that sets it
+
+    @property
+    def type(self) -> Any:
+        return {"text": str, "int": int, "list": tuple[str, ...], "path": Path | None,
+                "paths": tuple[Path, ...], "choice": str}[self.kind]
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("content_dir", "content", "Folder holding the site's pages."),
-    Setting("index_dir", "index", "Folder where the built index lives."),
-    Setting("base_url", "", "Prefix of every page URL, e.g. https://example.org (default: `url` and "
-            "`baseurl` of the site's _config.yml)."),
-    Setting("jekyll_config", [], "Jekyll configuration files, later ones winning, as `jekyll build --config` "
-            "(default: _config.yml of the content folder)."),
+    Setting("content_dir", "content", "folder holding the site's pages (Jekyll's source)", "path",
+            env="CASESEARCH_CONTENT"),
+    Setting("index_dir", "index", "folder where the built index lives", "path", env="CASESEARCH_INDEX"),
+    Setting("base_url", "", "prefix of every page URL, e.g. `https://example.org`; default: `url` + `baseurl` "
+            "of `_config.yml`", rebuild=True),
+    Setting("jekyll_config", [], "the site's Jekyll configuration files, later ones winning; empty: "
+            "`_config.yml` of the content folder", "paths", env="CASESEARCH_JEKYLL_CONFIG"),
     Setting("post_permalink", "/:categories/:year/:month/:day/:title.html",
-            "Permalink pattern of posts (Jekyll's `date` style by default)."),
+            "URL pattern of posts when there is no `_config.yml` (with one, set only to override it)",
+            rebuild=True),
     Setting("collection_permalink", "/:collection/:path/",
-            "Permalink pattern of collection documents (_startups, _defis, ...)."),
-    Setting("title_keys", ["title", "name", "nom", "label"], "Front-matter keys tried for the title."),
+            "URL pattern of collection documents when there is no `_config.yml` (with one, set only to "
+            "override it)", rebuild=True),
+    Setting("title_keys", ["title", "name", "nom", "label"], "front-matter keys tried for the title", "list",
+            rebuild=True),
     Setting("summary_keys", ["apercu", "excerpt", "description", "summary", "mission", "short_description"],
-            "Front-matter keys tried for the summary."),
+            "front-matter keys tried for the summary", "list", rebuild=True),
     Setting("topics_keys", ["tags", "thematiques", "categories", "keywords"],
-            "Front-matter keys whose values become topics (tags)."),
-    Setting("category_key", "category", "Front-matter key of the category."),
-    Setting("lang_key", "lang", "Front-matter key of the language."),
-    Setting("default_lang", "fr", "Language of pages that do not say."),
-    Setting("max_page_bytes", 2_000_000, "Pages larger than this are refused."),
+            "front-matter keys whose values become topics", "list", rebuild=True),
+    Setting("category_key", "category", "front-matter key of the category", rebuild=True),
+    Setting("lang_key", "lang", "front-matter key of the language (`fr`, `french`, `en`, ...; then "
+            "`language`, `locale`; pages under `en/` are English)", rebuild=True),
+    Setting("default_lang", "fr", "language of pages that do not say", rebuild=True),
+    Setting("max_page_bytes", 2_000_000, "larger pages are refused", "int", rebuild=True),
     Setting("heading_ids", "kramdown",
-            "Anchor ids of headings, as the site's generator makes them: `kramdown` (kramdown's own "
-            "parser: ASCII letters only) or `gfm` (Jekyll's GFM input: accented letters kept)."),
-    Setting("synonyms_file", "", "Extra synonyms (one group per line, `a = b = c`), applied at query time."),
-    Setting("max_query_chars", 200, "Longest query accepted."),
-    Setting("max_query_terms", 12, "Most words in one query."),
-    Setting("cors_origins", [], "Origins allowed to call the API from a browser (empty: same origin only)."),
-    Setting("rate_limit", "", "Requests per client, flask-limiter syntax such as `60/minute`; empty: off."),
+            "anchor ids of headings when there is no `_config.yml` (with one, its `kramdown:` settings "
+            "decide): `kramdown` (kramdown's own parser: ASCII letters only, `## Arrêt` -> `#arrt`) or `gfm` "
+            "(Jekyll's default GFM input: `#arrêt`)", "choice", ("kramdown", "gfm"), rebuild=True),
+    Setting("max_query_chars", 200, "longest query accepted", "int"),
+    Setting("max_query_terms", 12, "most words in one query", "int"),
+    Setting("synonyms_file", "", "the site's own synonym groups (`a = b = c`, one group a line), used "
+            "besides the built-in ones at query time", "path"),
+    Setting("cors_origins", [], "origins whose pages may call the API (`\"*\"` for any); empty: same "
+            "origin only", "list"),
+    Setting("rate_limit", "", "requests per client to search and suggest, e.g. `60/minute` (flask-limiter "
+            "syntax); empty: off"),
 )
 
+_BY_NAME = {s.name: s for s in SETTINGS}
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
-_PATHS = ("content_dir", "index_dir", "synonyms_file")
-_PATH_LISTS = ("jekyll_config",)
-_ENV = {"CASESEARCH_CONTENT": "content_dir", "CASESEARCH_INDEX": "index_dir",
-        "CASESEARCH_JEKYLL_CONFIG": "jekyll_config"}
-_CHOICES = {"heading_ids": ("kramdown", "gfm")}
+_ENV = {s.env: s.name for s in SETTINGS if s.env}
 
 
-@dataclass(frozen=True)
-class Settings:
-    content_dir: Path
-    index_dir: Path
-    base_url: str
-    jekyll_config: tuple[Path, ...]
-    post_permalink: str
-    collection_permalink: str
-    title_keys: tuple[str, ...]
-    summary_keys: tuple[str, ...]
-    topics_keys: tuple[str, ...]
-    category_key: str
-    lang_key: str
-    default_lang: str
-    max_page_bytes: int
-    heading_ids: str
-    synonyms_file: Path | None
-    max_query_chars: int
-    max_query_terms: int
-    cors_origins: tuple[str, ...]
-    rate_limit: str
-    config_file: Path | None = None
-    explicit: frozenset[str] = frozenset()  # settings given by a file, the environment or an option
+class _SettingsBase:
+    config_file: Path | None
+    explicit: frozenset[str]
 
     def fingerprint(self) -> str:
-        """Hash of what changes the built documents; a change means a full rebuild."""
-        keys = ("base_url", "post_permalink", "collection_permalink", "title_keys", "summary_keys",
-                "topics_keys", "category_key", "lang_key", "default_lang", "max_page_bytes", "heading_ids")
-        data = json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True, default=str)
+        """Hash of the settings that change the built documents; a change means a full rebuild."""
+        data = json.dumps({s.name: getattr(self, s.name) for s in SETTINGS if s.rebuild}, sort_keys=True, default=str)
         return hashlib.sha1(data.encode()).hexdigest()[:12]
 
 
+# one field per setting, in the table's order, then where they came from
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [(s.name, s.type) for s in SETTINGS]
+    + [("config_file", Path | None, dataclasses.field(default=None)),
+       # settings given by a file, the environment or an option (not defaults)
+       ("explicit", frozenset[str], dataclasses.field(default=frozenset()))],
+    bases=(_SettingsBase,), frozen=True)
+Settings.__module__ = __name__
+Settings.__doc__ = "The settings in effect: one field per row of SETTINGS."
+
+
+def markdown_table() -> str:
+    """README's table of settings, made from SETTINGS (a test compares)."""
+    def shown(value: Any) -> str:
+        if isinstance(value, list):
+            return f"`{', '.join(value)}`" if value else "`[]`"
+        return f"`{value}`" if value != "" else '`""`'
+    rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{s.name}` | {shown(s.default)} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
+
+
 def _coerce(name: str, value: Any, base: Path) -> Any:
-    default = _DEFAULTS[name]
-    if name in _PATH_LISTS:
+    setting = _BY_NAME[name]
+    kind = setting.kind
+    if kind == "paths":
         items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not all(isinstance(v, (str, os.PathLike)) for v in items):
             raise ConfigError(f"setting {name!r} must be a list of paths, got {value!r}")
         paths = tuple(Path(v).expanduser() for v in items)
         return tuple(p if p.is_absolute() else base / p for p in paths)
-    if name in _PATHS:
+    if kind == "path":
         if value in ("", None):
             return None
         if not isinstance(value, (str, os.PathLike)):
             raise ConfigError(f"setting {name!r} must be a path, got {value!r}")
         path = Path(value).expanduser()
         return path if path.is_absolute() else (base / path)
-    if isinstance(default, list):
+    if kind == "list":
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"setting {name!r} must be a list of strings, got {value!r}")
         return tuple(value)
-    if isinstance(default, int):
+    if kind == "int":
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -128,8 +145,8 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
         return number
     if not isinstance(value, str):
         raise ConfigError(f"setting {name!r} must be text, got {value!r}")
-    if name in _CHOICES and value not in _CHOICES[name]:
-        raise ConfigError(f"setting {name!r} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
+    if kind == "choice" and value not in setting.choices:
+        raise ConfigError(f"setting {name!r} must be one of {', '.join(setting.choices)}, got {value!r}")
     return value
 
 
@@ -190,5 +207,5 @@ def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str,
     return Settings(**final, config_file=config_file, explicit=frozenset(values))
 
 
-def replace(settings: Settings, **changes: Any) -> Settings:
+def replace(settings: Settings, **changes: Any) -> Settings:  # type: ignore[valid-type]
     return dataclasses.replace(settings, **changes)
