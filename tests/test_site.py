@@ -17,8 +17,9 @@ from casesearch.cli import main
 from casesearch.config import load_settings
 from casesearch.content import Document, Skipped, load_page, survey
 from casesearch.errors import ConfigError, ContentError
+from casesearch.permalinks import slugify
 from casesearch.reader import read_files
-from casesearch.site import load_site, slugify
+from casesearch.site import load_site
 
 
 def make_site(root: Path, config: str, files: dict[str, str]) -> Path:

@@ -7,9 +7,7 @@ the file, the line and what to do.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,11 +16,19 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import front_matter
 from .config import Settings
-from .dates import FILE_DATE, in_paris, parse_date, parse_jekyll_date
+from .dates import FILE_DATE, in_paris, parse_date
 from .errors import ContentError
+from .files import check_size, decode, read_bytes
 from .markdown import Section, clean_inline, normalize_text, to_sections
-from .reader import file_kind, read_files
-from .site import PageFile, Site, Skipped, file_date, load_site
+from .permalinks import (
+    collection_relative,
+    document_date,
+    document_url,
+    page_url,
+    path_categories,
+)
+from .reader import read_files
+from .site import PageFile, Site, Skipped, load_site
 
 __all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
 
@@ -79,65 +85,10 @@ def _path_skip_reason(source: str) -> str | None:
     return None
 
 
-def _within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
 def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFile], list[ContentError]]:
     """Page files sorted by source, and errors for entries that cannot be pages."""
     found = read_files(settings, site)
     return found.pages, found.errors
-
-
-def _read(page: PageFile, settings: Settings) -> bytes:
-    """The file's bytes, checked with lstat/stat first: opening a FIFO would block forever."""
-    try:
-        st = os.lstat(page.path)
-        if stat.S_ISLNK(st.st_mode):
-            root = Path(os.path.abspath(settings.content_dir)).resolve()
-            target = page.path.resolve()
-            if not _within(target, root):
-                raise ContentError(page.source, f"symlink leads outside the content folder (to '{target}'): "
-                                                "copy the file into the content folder instead")
-            st = os.stat(page.path)
-        if not stat.S_ISREG(st.st_mode):
-            raise ContentError(page.source, f"not a regular file ({file_kind(st.st_mode)}): remove it")
-        _check_size(page.source, st.st_size, settings)
-        with open(page.path, "rb") as f:
-            return f.read(settings.max_page_bytes + 1)
-    except OSError as exc:
-        raise ContentError(page.source, f"cannot read the file ({exc.strerror}): check that it exists "
-                                        "and is readable") from None
-
-
-def _check_size(source: str, size: int, settings: Settings) -> None:
-    if size > settings.max_page_bytes:
-        raise ContentError(source, f"file is too large ({size} bytes, more than max_page_bytes = "
-                                   f"{settings.max_page_bytes}): split the page or raise max_page_bytes")
-
-
-_MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-          (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive (or office document)"))
-
-
-def _decode(source: str, data: bytes) -> str:
-    """UTF-8 text with newlines normalised; never guesses another encoding."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ContentError(source, "the file is UTF-16: re-save it as UTF-8", 1)
-    kind = next((k for magic, k in _MAGIC if data.startswith(magic)), None)
-    nul = data.find(b"\x00")
-    if kind or nul >= 0:
-        what = f"looks like {kind}" if kind else f"NUL byte at offset {nul}"
-        raise ContentError(source, f"binary content ({what}): this is not a text page; "
-                                   "give it its real extension or remove it")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + data[:exc.start].count(b"\r") - data[:exc.start].count(b"\r\n") + 1
-        raise ContentError(source, f"not valid UTF-8 (byte 0x{data[exc.start]:02X} at offset {exc.start}): "
-                                   "re-save the file as UTF-8", line) from None
-    # CR-only files exist in the corpus: one newline convention keeps line numbers right
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _texts(value: Any, budget: int = 1000) -> list[str]:
@@ -201,9 +152,9 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     if page.kind == "page" and not site.jekyll and (reason := _path_skip_reason(source)):
         return Skipped(source, reason)
     if data is None:
-        data = _read(page, settings)
-    _check_size(source, len(data), settings)
-    text = _decode(source, data)  # the body is normalised by to_sections, the YAML below
+        data = read_bytes(page, settings)
+    check_size(source, len(data), settings)
+    text = decode(source, data)  # the body is normalised by to_sections, the YAML below
     *folders, name = source.split("/")
     suffix = _suffix(name)
     split = front_matter.split(source, text)
@@ -228,9 +179,13 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     file_match = FILE_DATE.match(stem)
     slug = file_match.group(4) if file_match else stem
     when = _page_date(source, fm, yaml_text, file_match)
-    url_path = _url_path(site, page, fm, yaml_text)
-    if isinstance(url_path, Skipped):
-        return url_path
+    if page.kind == "page":
+        url_path = page_url(site, page, fm)
+    else:
+        doc_slug, doc_date = document_date(site, page, fm)
+        if site.hidden_in_future(doc_date):
+            return Skipped(source, "future date (future: false in _config.yml)")
+        url_path = document_url(site, page, fm, doc_slug, doc_date or site.now)
     title = (next((t for key in settings.title_keys if (t := _first_text(fm.get(key)))), "")
              or next((s.heading for s in sections if s.heading), "")
              or " ".join(slug.replace("_", " ").replace("-", " ").split()))
@@ -306,11 +261,10 @@ def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, 
         defaults = site.defaults_for(page.source, "pages")
         defaults.pop("published", None)   # Page: data.fetch("published") never sees defaults
     else:
-        relative = site.collection_relative(page)
+        relative = collection_relative(site, page)
         defaults = site.defaults_for(relative, page.collection)
-        path_categories = _path_categories(relative, page.collection)
         merged = dict(defaults)
-        categories = list(path_categories)
+        categories = path_categories(relative, page.collection)
         for layer in (defaults, fm):
             value = layer.get("categories")
             if value is not None:
@@ -319,36 +273,6 @@ def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, 
         out["categories"] = list(dict.fromkeys(categories))
         return out
     return {**defaults, **{k: v for k, v in fm.items() if v is not None or k not in defaults}}
-
-
-def _path_categories(relative: str, label: str) -> list[str]:
-    """document.rb's categories_from_path: the folders above `_posts` (`en/_posts` -> en)."""
-    special = "_" + label
-    if relative.startswith(special):
-        return []
-    before = relative[: relative.find(special)] if special in relative else relative
-    name = relative.rsplit("/", 1)[-1]
-    return [c for c in before.split("/") if c and c != special and c != name]
-
-
-def _url_path(site: Site, page: PageFile, fm: dict[str, Any], yaml_text: str) -> str | Skipped:
-    """The page's URL path as Jekyll makes it, or why Jekyll does not publish it."""
-    if page.kind == "page":
-        return site.page_url(page, fm)
-    relative = site.collection_relative(page)
-    slug, when, bad = file_date(site, relative, site.localize)
-    texts = _texts(fm.get("date"))
-    if texts:
-        try:
-            when = parse_jekyll_date(texts[0], site.localize)
-        except ValueError:
-            pass  # _page_date has reported it
-    elif bad:
-        raise ContentError(page.source, f"invalid date in the file name ({bad}): rename the file "
-                                        "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter")
-    if site.hidden_in_future(when):
-        return Skipped(page.source, "future date (future: false in _config.yml)")
-    return site.document_url(page, fm, slug, when or site.now)
 
 
 def _topics(fm: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:

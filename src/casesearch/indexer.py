@@ -32,10 +32,16 @@ from whoosh.writing import SegmentWriter
 
 from . import analysis, schema
 from .config import Settings
-from .content import Document, PageFile, Section, Skipped, load_page
+from .content import Document, PageFile, Section, Skipped, load_page, read_bytes
+from .errors import (
+    CasesearchError,
+    ContentError,
+    IndexBusy,
+    IndexMissing,
+    SafetyCheckFailed,
+)
 from .reader import read_files
 from .site import Site, load_site
-from .errors import CasesearchError, ContentError, IndexBusy, IndexMissing, SafetyCheckFailed
 
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
@@ -189,100 +195,163 @@ def _duplicate_urls(entries: dict[str, dict]) -> dict[str, str]:
     return clashes
 
 
+@dataclass
+class _Plan:
+    """What the new generation will hold: phase one of a build, nothing written yet."""
+    settings: Settings
+    site: Site
+    live: Path | None
+    old: dict | None
+    report: ReindexReport
+    pages: dict[str, dict] = field(default_factory=dict)      # source -> manifest entry
+    to_write: dict[str, Document] = field(default_factory=dict)  # pages to (re)write
+
+    @property
+    def old_pages(self) -> dict[str, dict]:
+        return self.old["pages"] if self.old else {}
+
+    def add(self, page: PageFile) -> None:
+        """Read one page, or keep its unchanged entry; a failing page keeps its last good version."""
+        known = None if self.report.full else self.old_pages.get(page.source)
+        try:
+            data = read_bytes(page, self.settings)
+            digest = hashlib.sha1(data).hexdigest()
+            if known and known["hash"] == digest and not known.get("stale"):
+                self.pages[page.source] = known
+                return
+            loaded = load_page(page, self.settings, data, self.site)
+        except ContentError as exc:
+            self.report.errors.append(exc)
+            self.keep_stale(page.source)
+            return
+        if isinstance(loaded, Skipped):
+            self.report.skipped.append(loaded)
+            return
+        self.pages[page.source] = {"hash": digest, "url": loaded.url, "title": loaded.title}
+        self.to_write[page.source] = loaded
+
+    def keep_stale(self, source: str) -> None:
+        """A page that fails now keeps its last good version, so visitors lose nothing."""
+        if source in self.old_pages:
+            self.pages[source] = dict(self.old_pages[source], stale=True)
+            self.report.stale.append(source)
+        else:
+            self.pages.pop(source, None)
+
+    def drop_duplicate_urls(self) -> None:
+        for source, other in _duplicate_urls(self.pages).items():
+            self.report.errors.append(ContentError(
+                source, f"duplicate URL '{self.pages[source]['url']}', already used by '{other}': "
+                        "give one of them another permalink"))
+            self.to_write.pop(source, None)
+            self.keep_stale(source)
+
+    def summarise(self) -> None:
+        report, old_pages = self.report, self.old_pages
+        report.removed = sorted(s for s in old_pages if s not in self.pages)
+        report.added = sorted(s for s in self.to_write if s not in old_pages)
+        report.updated = sorted(s for s in self.to_write if s in old_pages)
+        report.indexed = len(self.pages)
+        report.generation = self.old["generation"] if self.old else None
+
+    def changes_nothing(self) -> bool:
+        stale_changed = self.old is not None and sorted(self.report.stale) != sorted(self.old.get("stale", []))
+        return not self.report.full and not self.to_write and not self.report.removed and not stale_changed
+
+
 def reindex(settings: Settings, *, full: bool = False, strict: bool = False, force: bool = False,
             progress: Callable[[int, int], None] | None = None) -> ReindexReport:
-    """Bring the index up to date with the content folder, publishing atomically."""
+    """Bring the index up to date with the content folder, publishing atomically:
+    plan (read what changed), check (refuse what would hurt), write, publish."""
     started = time.perf_counter()
-    index_dir = settings.index_dir
     if not settings.content_dir.is_dir():
         raise CasesearchError(f"content folder '{settings.content_dir}' does not exist: check the path "
                               "(option --content or CASESEARCH_CONTENT)")
     site = load_site(settings)   # a broken _config.yml stops here: nothing is published
-    fingerprint = f"{settings.fingerprint()}-{site.fingerprint}"
-    with _exclusive(index_dir):
-        live = current_generation(index_dir)
-        try:
-            old = read_manifest(live) if live else None
-        except (OSError, ValueError):
-            old, live = None, None   # unreadable manifest: rebuild from scratch
-        compatible = bool(old) and old.get("format") == FORMAT and old.get("settings") == fingerprint
-        report = ReindexReport(full=full or not compatible)
-        if not compatible and old:
-            report.reason = "index format or settings changed: full rebuild"
-        old_pages: dict[str, dict] = old["pages"] if old else {}
-        base = {} if report.full else old_pages
+    with _exclusive(settings.index_dir):
+        plan = _plan(settings, site, full, progress)
+        if reason := _check(plan, strict, force):
+            plan.report.reason = plan.report.reason or reason
+            return _finish(plan.report, started)
+        gen_dir = _write(plan)
+        _publish(settings.index_dir, gen_dir)
+        _cleanup(settings.index_dir, {gen_dir.name} | ({plan.live.name} if plan.live else set()))
+        plan.report.published = True
+        plan.report.generation = int(gen_dir.name.removeprefix("gen-"))
+        return _finish(plan.report, started)
 
-        found = read_files(settings, site)
-        files = found.pages
-        report.errors.extend(found.errors)
-        report.skipped.extend(found.skipped)
-        pages: dict[str, dict] = {}          # what the new generation will hold
-        to_write: dict[str, Document] = {}
-        for done, page in enumerate(files, 1):
-            if progress:
-                progress(done, len(files))
-            _load_one(page, settings, site, base, old_pages, pages, to_write, report)
 
-        for source, other in _duplicate_urls(pages).items():
-            report.errors.append(ContentError(
-                source, f"duplicate URL '{pages[source]['url']}', already used by '{other}': "
-                        "give one of them another permalink"))
-            to_write.pop(source, None)
-            _keep_stale(source, old_pages, pages, report)
+def _fingerprint(settings: Settings, site: Site) -> str:
+    return f"{settings.fingerprint()}-{site.fingerprint}"
 
-        report.removed = sorted(s for s in old_pages if s not in pages)
-        report.added = sorted(s for s in to_write if s not in old_pages)
-        report.updated = sorted(s for s in to_write if s in old_pages)
-        report.indexed = len(pages)
-        report.generation = old["generation"] if old else None
 
-        if strict and report.errors:
-            report.reason = "content errors and --strict: nothing published (the summary below is what would have been)"
-            return _finish(report, started)
-        if old and len(old_pages) > 1 and len(pages) < len(old_pages) / 2 and not force:
-            raise SafetyCheckFailed(
-                f"refusing to publish: the new index would hold {len(pages)} pages, the live one "
-                f"{len(old_pages)}; is the content folder '{settings.content_dir}' the right one? "
-                "Use --force to publish anyway")
-        stale_changed = old is not None and sorted(report.stale) != sorted(old.get("stale", []))
-        if not report.full and not to_write and not report.removed and not stale_changed:
-            report.reason = report.reason or "nothing changed"
-            return _finish(report, started)
+def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None) -> _Plan:
+    live = current_generation(settings.index_dir)
+    try:
+        old = read_manifest(live) if live else None
+    except (OSError, ValueError):
+        old, live = None, None   # unreadable manifest: rebuild from scratch
+    compatible = bool(old) and old.get("format") == FORMAT and old.get("settings") == _fingerprint(settings, site)
+    plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible))
+    if not compatible and old:
+        plan.report.reason = "index format or settings changed: full rebuild"
+    found = read_files(settings, site)
+    plan.report.errors.extend(found.errors)
+    plan.report.skipped.extend(found.skipped)
+    for done, page in enumerate(found.pages, 1):
+        if progress:
+            progress(done, len(found.pages))
+        plan.add(page)
+    plan.drop_duplicate_urls()
+    plan.summarise()
+    return plan
 
-        generation = (old["generation"] + 1) if old else 1
-        gen_dir = index_dir / f"gen-{generation:06d}"
-        if gen_dir.exists():
-            shutil.rmtree(gen_dir)
-        if report.full:
-            gen_dir.mkdir()
-            ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
-            writer = _Writer(ix, limitmb=256)
-            for doc in [*to_write.values(), *_stale_documents(live, report.stale)]:
-                writer.add_document(**_fields(doc))
-        else:
-            _copy_generation(live, gen_dir)
-            ix = whoosh_index.open_dir(str(gen_dir))
-            writer = _Writer(ix, limitmb=128)
-            for source in report.removed:
-                writer.delete_by_term("source", source)
-            for doc in to_write.values():
-                writer.update_document(**_fields(doc))
-        writer.commit()
-        ix.close()
 
-        manifest = {
-            "format": FORMAT, "settings": fingerprint, "generation": generation,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "pages": pages, "stale": sorted(report.stale),
-        }
-        tmp = gen_dir / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, gen_dir / MANIFEST)
-        _publish(index_dir, gen_dir)
-        _cleanup(index_dir, {gen_dir.name} | ({live.name} if live else set()))
-        report.published = True
-        report.generation = generation
-        return _finish(report, started)
+def _check(plan: _Plan, strict: bool, force: bool) -> str:
+    """Why the plan must not be published ("" when it may); raises when it would lose pages."""
+    if strict and plan.report.errors:
+        return "content errors and --strict: nothing published (the summary below is what would have been)"
+    old_pages = plan.old_pages
+    if plan.old and len(old_pages) > 1 and len(plan.pages) < len(old_pages) / 2 and not force:
+        raise SafetyCheckFailed(
+            f"refusing to publish: the new index would hold {len(plan.pages)} pages, the live one "
+            f"{len(old_pages)}; is the content folder '{plan.settings.content_dir}' the right one? "
+            "Use --force to publish anyway")
+    return "nothing changed" if plan.changes_nothing() else ""
+
+
+def _write(plan: _Plan) -> Path:
+    """A new generation folder: the whole index, or the live one with the changes."""
+    index_dir, report, live = plan.settings.index_dir, plan.report, plan.live
+    generation = (plan.old["generation"] + 1) if plan.old else 1
+    gen_dir = index_dir / f"gen-{generation:06d}"
+    if gen_dir.exists():
+        shutil.rmtree(gen_dir)
+    if report.full:
+        gen_dir.mkdir()
+        ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
+        writer = _Writer(ix, limitmb=256)
+        for doc in [*plan.to_write.values(), *_stale_documents(live, report.stale)]:
+            writer.add_document(**_fields(doc))
+    else:
+        _copy_generation(live, gen_dir)
+        ix = whoosh_index.open_dir(str(gen_dir))
+        writer = _Writer(ix, limitmb=128)
+        for source in report.removed:
+            writer.delete_by_term("source", source)
+        for doc in plan.to_write.values():
+            writer.update_document(**_fields(doc))
+    writer.commit()
+    ix.close()
+    manifest = {
+        "format": FORMAT, "settings": _fingerprint(plan.settings, plan.site), "generation": generation,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "pages": plan.pages, "stale": sorted(report.stale),
+    }
+    tmp = gen_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, gen_dir / MANIFEST)
+    return gen_dir
 
 
 class _Lengths:
@@ -343,42 +412,3 @@ def _finish(report: ReindexReport, started: float) -> ReindexReport:
     return report
 
 
-def _keep_stale(source: str, old_pages: dict, pages: dict, report: ReindexReport) -> None:
-    """A page that fails now keeps its last good version, so visitors lose nothing."""
-    if source in old_pages:
-        pages[source] = dict(old_pages[source], stale=True)
-        report.stale.append(source)
-    else:
-        pages.pop(source, None)
-
-
-def _load_one(page: PageFile, settings: Settings, site: Site, base: dict, old_pages: dict,
-              pages: dict, to_write: dict, report: ReindexReport) -> None:
-    try:
-        data = _read(page, settings)
-        digest = hashlib.sha1(data).hexdigest()
-        known = base.get(page.source)
-        if known and known["hash"] == digest and not known.get("stale"):
-            pages[page.source] = known
-            return
-        loaded = load_page(page, settings, data, site)
-    except ContentError as exc:
-        report.errors.append(exc)
-        _keep_stale(page.source, old_pages, pages, report)
-        return
-    if isinstance(loaded, Skipped):
-        report.skipped.append(loaded)
-        return
-    pages[page.source] = {"hash": digest, "url": loaded.url, "title": loaded.title}
-    to_write[page.source] = loaded
-
-
-def _read(page: PageFile, settings: Settings) -> bytes:
-    try:
-        size = page.path.stat().st_size
-        if size > settings.max_page_bytes:
-            raise ContentError(page.source, f"file is {size} bytes, over the limit of {settings.max_page_bytes}: "
-                               "split the page or raise max_page_bytes")
-        return page.path.read_bytes()
-    except OSError as exc:
-        raise ContentError(page.source, f"cannot read file: {exc.strerror or exc}") from None

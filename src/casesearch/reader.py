@@ -17,19 +17,11 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ContentError
-from .site import (
-    DATE_FILENAME,
-    HTML_EXTS,
-    JEKYLL_DIRS,
-    Collection,
-    PageFile,
-    Site,
-    Skipped,
-    extname,
-    load_site,
-)
+from .files import file_kind
+from .permalinks import DATE_FILENAME, HTML_EXTS, extname
+from .site import JEKYLL_DIRS, Collection, PageFile, Site, Skipped, load_site
 
-__all__ = ["SiteFiles", "file_kind", "read_files"]
+__all__ = ["SiteFiles", "read_files"]
 
 
 @dataclass
@@ -51,16 +43,6 @@ def _starts_with_front_matter(path: str) -> bool:
     except OSError:
         return False
     return re.match(rb"---[ \t\x0b\x0c]*\r?\n", head.removeprefix(b"\xef\xbb\xbf")) is not None
-
-
-def file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 class _Walker:

@@ -16,7 +16,6 @@ import hashlib
 import os
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
@@ -26,10 +25,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .config import Settings
-from .errors import ConfigError, ContentError
+from .errors import ConfigError
 from .markdown import HeadingIds
+from .permalinks import (
+    DOCUMENT_PLACEHOLDERS,
+    STYLES,
+    extname,
+    unknown_placeholders,
+)
 
-__all__ = ["Collection", "DATE_FILENAME", "PageFile", "Site", "Skipped", "file_date", "load_site", "slugify"]
+__all__ = ["Collection", "PageFile", "Site", "Skipped", "extname", "load_site"]
 
 
 @dataclass(frozen=True)
@@ -58,14 +63,6 @@ JEKYLL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_p
                          ".sass-cache", ".git"})
 DEFAULT_EXCLUDES = (".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
                     "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/")
-HTML_EXTS = frozenset({".html", ".xhtml", ".htm"})
-_STYLES = {
-    "none": "/:categories/:title:output_ext",
-    "date": "/:categories/:year/:month/:day/:title:output_ext",
-    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
-    "pretty": "/:categories/:year/:month/:day/:title/",
-    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
-}
 # Jekyll's kramdown defaults (configuration.rb); a site's `kramdown:` table is merged over them
 _KRAMDOWN = {"input": "GFM", "auto_ids": True, "auto_id_prefix": "", "auto_id_stripping": False,
              "transliterated_header_ids": False}
@@ -179,81 +176,6 @@ class Site:
         prefix = self.collections_dir + "/"
         return path[len(prefix):] if self.collections_dir and path.startswith(prefix) else path
 
-    # --- URLs ----------------------------------------------------------------------------
-
-    def page_url(self, page: PageFile, data: dict[str, Any]) -> str:
-        """Jekyll's Page#url: the URL path of a page outside collections."""
-        folder, _, name = page.source.rpartition("/")
-        ext = extname(name)
-        basename = name[: len(name) - len(ext)].rstrip(".") if ext else name.rstrip(".")
-        output_ext = self.output_ext(name)
-        if output_ext not in HTML_EXTS:
-            template = "/:path/:basename:output_ext"
-        elif basename == "index":
-            template = "/:path/"
-        else:
-            template = _add_permalink_suffix("/:path/:basename", self.permalink)
-        values = {"path": "/" + folder if folder else "", "basename": basename, "output_ext": output_ext}
-        permalink = _text(data.get("permalink"))
-        result = permalink or template
-        for key, value in values.items():  # url.rb's generate_url_from_hash, in its order
-            if ":" not in result:
-                break
-            result = result.replace(":" + key, value)
-        return _sanitize_url(result)
-
-    def document_url(self, page: PageFile, data: dict[str, Any], slug: str, when: datetime) -> str:
-        """Jekyll's Document#url (posts and collection documents)."""
-        permalink = _text(data.get("permalink"))
-        template = permalink or self.collection_template(page.collection)
-        relative = self.collection_relative(page)
-        name = relative.rsplit("/", 1)[-1]
-        ext = extname(name)
-        stem = name[: len(name) - len(ext)] if ext else name
-        cleaned = (relative[: len(relative) - len(ext)] if ext else relative).replace(
-            "_" + page.collection, "", 1).rstrip(".")
-        own_slug = _text(data.get("slug")) or slug
-        categories = _categories(data)
-        when = self.local(when)
-        values = {
-            "collection": page.collection, "path": cleaned, "output_ext": self.output_ext(name),
-            "name": slugify(stem), "title": slugify(own_slug, "pretty", cased=True),
-            "slug": slugify(own_slug), "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
-            "slugified_categories": "/".join(dict.fromkeys(slugify(c) for c in categories)),
-            "year": f"{when.year:04}", "month": f"{when.month:02}", "day": f"{when.day:02}",
-            "hour": f"{when.hour:02}", "minute": f"{when.minute:02}", "second": f"{when.second:02}",
-            "i_day": str(when.day), "i_month": str(when.month), "short_year": f"{when.year % 100:02}",
-            "short_month": when.strftime("%b"), "long_month": when.strftime("%B"),
-            "w_year": str(when.isocalendar()[0]), "week": f"{when.isocalendar()[1]:02}",
-            "w_day": str(when.isoweekday()), "short_day": when.strftime("%a"), "long_day": when.strftime("%A"),
-            "y_day": f"{when.timetuple().tm_yday:03}",
-        }
-
-        def fill(match: re.Match[str]) -> str:
-            key = match.group(1)
-            pool = [key, key[:-1]] if key.endswith("_") else [key]
-            winner = next((k for k in pool if k in values), None)
-            if winner is None:
-                where = "its front matter" if permalink else f"the permalink of collection '{page.collection}'"
-                raise ContentError(page.source, f"unknown permalink placeholder ':{pool[-1]}' in {where} "
-                                                f"('{template}'): use one of :{', :'.join(sorted(values))}")
-            return match.group(0).replace(":" + winner, values[winner], 1)
-
-        return _sanitize_url(_PLACEHOLDER.sub(fill, template))
-
-    def collection_template(self, label: str) -> str:
-        own = self.collection_of(label).permalink
-        if own:
-            return own
-        if label == "posts":
-            return _STYLES.get(self.permalink, self.permalink)
-        return _add_permalink_suffix("/:collection/:path", self.permalink)
-
-    def collection_relative(self, page: PageFile) -> str:
-        """A document's path relative to `collections_dir` (Jekyll's relative_path)."""
-        prefix = self.collections_dir + "/" if self.collections_dir else ""
-        return page.source[len(prefix):] if prefix and page.source.startswith(prefix) else page.source
-
     def local(self, when: datetime) -> datetime:
         """A date in the zone Jekyll builds in: `timezone`, else the machine's."""
         return when.astimezone(self.tz) if self.tz else when.astimezone()
@@ -266,116 +188,8 @@ class Site:
         return not self.future and when is not None and when > self.now
 
 
-_PLACEHOLDER = re.compile(r":([a-z_]+)")
-# drops/url_drop.rb: what a document's permalink may name
-DOCUMENT_PLACEHOLDERS = frozenset(
-    "collection path output_ext name title slug categories slugified_categories year month day hour minute second "
-    "i_day i_month short_year short_month long_month w_year week w_day short_day long_day y_day".split())
-
-
-def unknown_placeholders(template: str) -> list[str]:
-    """Placeholders of a document permalink that Jekyll does not know (url.rb fails on them)."""
-    out = []
-    for key in _PLACEHOLDER.findall(template):
-        pool = [key, key[:-1]] if key.endswith("_") else [key]
-        if not any(k in DOCUMENT_PLACEHOLDERS for k in pool):
-            out.append(":" + pool[-1])
-    return out
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return "" if value is None or isinstance(value, (dict, bool)) else str(value)
-
-
-def _categories(data: dict[str, Any]) -> list[str]:
-    """document.rb: path categories, front-matter `categories`, then `category` (or `categories`)."""
-    out = [str(c) for c in _as_list(data.get("categories"), split=True)]
-    single = data.get("category")
-    out += [str(c) for c in (_as_list(single) if single is not None else _as_list(data.get("categories"), split=True))]
-    return list(dict.fromkeys(out))
-
-
-def _as_list(value: Any, split: bool = False) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return value.split() if split else [value]
-    if isinstance(value, list):
-        flat: list[Any] = []
-        for item in value:
-            flat.extend(_as_list(item) if isinstance(item, list) else ([] if item is None else [item]))
-        return flat
-    return [value]
-
-
-def extname(name: str) -> str:
-    """Ruby's File.extname: '.md' of 'a.md', '' of '.htaccess' and of 'a.'."""
-    base = name.rsplit("/", 1)[-1]
-    dot = base.rfind(".")
-    return "" if dot <= 0 or dot == len(base) - 1 else base[dot:]
-
-
 def _join(base: str, item: str) -> str:
     return re.sub(r"/+", "/", f"{base}/{item}")
-
-
-def _sanitize_url(url: str) -> str:
-    """url.rb's sanitize_url: no '..', no './', no '//', one leading '/'."""
-    url = ("/" + url).replace("..", "/").replace("./", "")
-    return re.sub(r"/{2,}", "/", url)
-
-
-def _add_permalink_suffix(template: str, style: str) -> str:
-    if style == "pretty":
-        return template + "/"
-    if style in ("date", "ordinal", "none"):
-        return template + ":output_ext"
-    if style.endswith("/"):
-        template += "/"
-    if style.endswith(":output_ext"):
-        template += ":output_ext"
-    return template
-
-
-_SLUG_DROP = {
-    "default": lambda c: not _is_word(c),
-    "pretty": lambda c: not _is_word(c) and c not in "._~!$&'()+,;=@",
-    "ascii": lambda c: not (c.isascii() and c.isalnum()),
-}
-
-
-def _is_word(c: str) -> bool:
-    return unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd"
-
-
-def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
-    """Jekyll's Utils.slugify (modes default, pretty, ascii, latin, raw): every run of
-    characters outside the mode's set becomes one '-', then one '-' is cut at each end."""
-    if mode == "raw":
-        slug = re.sub(r"\s+", "-", text)
-    else:
-        if mode == "latin":
-            from unidecode import unidecode
-            text, mode = unidecode(text), "default"
-        drop = _SLUG_DROP.get(mode)
-        if drop is None:
-            return text if cased else text.lower()
-        out: list[str] = []
-        dropping = False
-        for c in text:
-            if drop(c):
-                if not dropping:
-                    out.append("-")
-                dropping = True
-            else:
-                out.append(c)
-                dropping = False
-        slug = "".join(out)
-    slug = slug[1:] if slug.startswith("-") else slug
-    slug = slug[:-1] if slug.endswith("-") else slug
-    return slug if cased else slug.lower()
 
 
 def _sanitize_scope(path: str) -> str:
@@ -521,7 +335,7 @@ def load_site(settings: Settings, config_files: list[Path] | None = None) -> Sit
     exts = config.get("markdown_ext", "markdown,mkdown,mkdn,mkd,md")
     digest.update(repr(sorted(settings.explicit)).encode())
     for label, collection in collections.items():
-        template = collection.permalink or (_STYLES.get(permalink, permalink) if label == "posts" else "")
+        template = collection.permalink or (STYLES.get(permalink, permalink) if label == "posts" else "")
         if bad := unknown_placeholders(template):
             key = "permalink" if label == "posts" and not collection.permalink else f"collections.{label}.permalink"
             raise ConfigError(f"Error in Jekyll configuration {where}: unknown permalink placeholder "
@@ -560,26 +374,3 @@ def _legacy_site(settings: Settings, root: Path) -> Site:
         markdown_exts=frozenset({"markdown", "mkdown", "mkdn", "mkd", "md"}), defaults=(),
         heading_ids=HeadingIds(input=settings.heading_ids), tz=None, fingerprint="",
         auto_collections=settings.collection_permalink)
-
-
-# document.rb's DATE_FILENAME_MATCHER: posts need it; any document takes its date from it
-DATE_FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
-
-
-def file_date(site: Site, relative: str, fallback_zone: Any) -> tuple[str, datetime | None, str | None]:
-    """(slug, date from the file name, error) of a document's path, as document.rb reads it."""
-    m = DATE_FILENAME.match(relative)
-    name = relative.rsplit("/", 1)[-1]
-    if not m:
-        ext = extname(name)
-        return (name[: len(name) - len(ext)] if ext else name).rstrip("."), None, None
-    date_text, slug = m.group(1), m.group(2).rstrip(".")
-    year, month, day = (int(x) for x in date_text.split("-"))
-    if year < 100:
-        year += 2000 if year < 69 else 1900
-    try:
-        naive = datetime(year, month, day)
-    except ValueError as exc:
-        return slug, None, str(exc)
-    return slug, fallback_zone(naive), None
-
