@@ -66,11 +66,13 @@ def server(tmp_path_factory, site):
     settings = load_settings({"content_dir": content, "index_dir": base / "index"}, environ={})
     reindex(settings)
     settings = replace(settings, cors_origins=(site[0],))
-    base, httpd, thread = serve(create_app(settings))
+    app = create_app(settings)
+    base, httpd, thread = serve(app)
     try:
         yield base, settings
     finally:
         stop(httpd, thread)
+        app.extensions["casesearch"]["searcher"].close()
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,9 @@ from conftest import PAGES, build_site
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    return create_app(build_site(tmp_path_factory.mktemp("openapi"), PAGES))
+    app = create_app(build_site(tmp_path_factory.mktemp("openapi"), PAGES))
+    yield app
+    app.extensions["casesearch"]["searcher"].close()
 
 
 @pytest.fixture(scope="module")

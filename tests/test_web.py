@@ -17,8 +17,35 @@ from conftest import write_pages
 
 
 @pytest.fixture
-def app(built):
-    return create_app(built)
+def make_app():
+    """create_app, with every app's searcher (and its watcher thread) closed after the test."""
+    apps = []
+
+    def make(settings):
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["casesearch"]["searcher"].close()
+
+
+def test_closing_an_app_ends_its_watcher(built, make_app):
+    import threading
+
+    app = make_app(built)
+    app.test_client().get("/api/search?q=x")      # the first search starts the watcher
+    searcher = app.extensions["casesearch"]["searcher"]
+    before = {t for t in threading.enumerate() if t.name == "casesearch-watch" and t.is_alive()}
+    assert before
+    searcher.close()
+    assert not any(t.is_alive() for t in before)
+
+
+@pytest.fixture
+def app(built, make_app):
+    return make_app(built)
 
 
 @pytest.fixture
@@ -205,14 +232,14 @@ def test_unexpected_error_is_a_json_500_without_details(client, app, monkeypatch
     assert "secret internals" in caplog.text   # logged for the operator
 
 
-def test_missing_index_is_a_json_503(settings):
-    client = create_app(settings).test_client()
+def test_missing_index_is_a_json_503(settings, make_app):
+    client = make_app(settings).test_client()
     assert_error_body(client.get("/api/search?q=x"), 503, "index_missing")
     assert_error_body(client.get("/api/health"), 503, "index_missing")
 
 
-def test_rate_limit_answers_429_in_the_error_shape(built):
-    client = create_app(replace(built, rate_limit="2/minute")).test_client()
+def test_rate_limit_answers_429_in_the_error_shape(built, make_app):
+    client = make_app(replace(built, rate_limit="2/minute")).test_client()
     assert client.get("/api/search?q=a").status_code == 200
     assert client.get("/api/suggest?q=a").status_code == 200
     response = client.get("/api/search?q=b")
@@ -222,8 +249,8 @@ def test_rate_limit_answers_429_in_the_error_shape(built):
     assert client.get("/api/health").status_code == 200   # monitoring is not counted
 
 
-def test_cors_preflight_does_not_spend_the_rate_limit(built):
-    client = create_app(replace(built, rate_limit="2/minute", cors_origins=("https://site.example",))).test_client()
+def test_cors_preflight_does_not_spend_the_rate_limit(built, make_app):
+    client = make_app(replace(built, rate_limit="2/minute", cors_origins=("https://site.example",))).test_client()
     origin = {"Origin": "https://site.example", "Access-Control-Request-Method": "GET"}
     for _ in range(3):
         assert client.options("/api/search?q=a", headers=origin).status_code == 200
@@ -231,25 +258,25 @@ def test_cors_preflight_does_not_spend_the_rate_limit(built):
     assert client.get("/api/search?q=b").status_code == 200
 
 
-def test_bad_rate_limit_setting_is_a_config_error(built):
+def test_bad_rate_limit_setting_is_a_config_error(built, make_app):
     from casesearch.errors import ConfigError
 
     with pytest.raises(ConfigError, match="rate_limit"):
-        create_app(replace(built, rate_limit="lots"))
+        make_app(replace(built, rate_limit="lots"))
 
 
-def test_debug_is_always_off(built, monkeypatch):
+def test_debug_is_always_off(built, monkeypatch, make_app):
     monkeypatch.setenv("FLASK_DEBUG", "1")
-    app = create_app(built)
+    app = make_app(built)
     assert app.debug is False
 
 
 ABUSIVE = json.loads((Path(__file__).parent / "data" / "abusive-queries.json").read_text(encoding="utf-8"))["queries"]
 
 
-def test_abusive_queries_answer_200_or_400_never_500(repo_settings):
+def test_abusive_queries_answer_200_or_400_never_500(repo_settings, make_app):
     # how fast they answer is measured by bench/http.py (under gunicorn), not here
-    client = create_app(repo_settings).test_client()
+    client = make_app(repo_settings).test_client()
     assert len(ABUSIVE) > 30
     for text in ABUSIVE:
         for endpoint in ("search", "suggest"):
@@ -273,7 +300,7 @@ def unmarked(fragment: str) -> str:
     return fragment.replace("<mark>", "").replace("</mark>", "")
 
 
-def test_content_comes_back_escaped(tmp_path):
+def test_content_comes_back_escaped(tmp_path, make_app):
     from casesearch.config import load_settings
 
     content = tmp_path / "evil"
@@ -281,7 +308,7 @@ def test_content_comes_back_escaped(tmp_path):
                                       f"## Alerte\n\nTexte piège {XSS_AS_TEXT} fin {XSS}.\n"})
     settings = load_settings({"content_dir": content, "index_dir": tmp_path / "evil-index"}, environ={})
     reindex(settings)
-    client = create_app(settings).test_client()
+    client = make_app(settings).test_client()
     for q in ("piège", "alert", "script", "onerror", "img"):
         body = get_json(client, f"/api/search?q={q}")
         assert body["total"] == 1, q
@@ -309,8 +336,8 @@ def test_no_cors_by_default(client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_cors_allow_list(built):
-    client = create_app(replace(built, cors_origins=("https://site.example",))).test_client()
+def test_cors_allow_list(built, make_app):
+    client = make_app(replace(built, cors_origins=("https://site.example",))).test_client()
     allowed = client.get("/api/search?q=x", headers={"Origin": "https://site.example"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://site.example"
     assert "Origin" in allowed.headers["Vary"] and "ETag" in allowed.headers["Access-Control-Expose-Headers"]
@@ -325,8 +352,8 @@ def test_cors_allow_list(built):
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
 
 
-def test_cors_wildcard(built):
-    client = create_app(replace(built, cors_origins=("*",))).test_client()
+def test_cors_wildcard(built, make_app):
+    client = make_app(replace(built, cors_origins=("*",))).test_client()
     response = client.get("/api/suggest?q=lo", headers={"Origin": "https://any.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
