@@ -65,7 +65,8 @@ def server(tmp_path_factory, site):
     write_pages(content, {"piege.md": f"---\ntitle: 'Piège {EVIL}'\n---\nUn texte piège {EVIL} pour voir.\n"})
     settings = load_settings({"content_dir": content, "index_dir": base / "index"}, environ={})
     reindex(settings)
-    settings = replace(settings, cors_origins=(site[0],))
+    # a limit other than the default: the widget must read it from the API's description
+    settings = replace(settings, cors_origins=(site[0],), max_query_chars=150)
     app = create_app(settings)
     base, httpd, thread = serve(app)
     try:
@@ -199,12 +200,14 @@ def test_phone_width_has_no_sideways_scroll(server, browser):
 
 def test_one_script_tag_and_one_element_embed_it_on_another_site(server, site, page):
     """A site on another origin (allowed by cors_origins) adds the widget with two lines."""
-    base, _ = server
+    base, settings = server
     origin, holder = site
     holder["html"] = (f'<!doctype html><html lang="fr"><title>site</title><body><h1>Mon site</h1>'
                       f'<div data-casesearch></div><script src="{base}/static/casesearch.js" defer></script>')
     page.goto(f"{origin}/")
     box = page.get_by_role("combobox")
+    # its limits come from the service's /api/openapi.json, across origins
+    expect(box).to_have_attribute("maxlength", str(settings.max_query_chars))
     box.press_sequentially("open data", delay=20)
     expect(page.get_by_role("option").first).to_be_visible()   # the API answered across origins
     expect(page.locator("link[href$='casesearch.css']")).to_have_count(1)   # styles came along

@@ -152,11 +152,12 @@ def spec(settings: Settings) -> dict[str, Any]:
          "description": (f"The visitor's text: plain words, \"quoted phrases\", -excluded words; the last word is "
                          f"also a prefix. At most {settings.max_query_chars} characters and "
                          f"{settings.max_query_terms} words."),
-         "schema": {"type": "string", "maxLength": settings.max_query_chars}}
+         # x-max-words: the widget reads its limits here rather than repeating them
+         "schema": {"type": "string", "maxLength": settings.max_query_chars, "x-max-words": settings.max_query_terms}}
     whole = {"type": "integer", "minimum": 1}
     search_params = [
         q,
-        {"name": "page", "in": "query", "required": False, "schema": {**whole, "default": 1},
+        {"name": "page", "in": "query", "required": False, "schema": {**whole, "default": 1, "x-max-window": MAX_WINDOW},
          "description": f"Page of results, from 1; page * per_page is at most {MAX_WINDOW}."},
         {"name": "per_page", "in": "query", "required": False,
          "schema": {**whole, "maximum": MAX_PER_PAGE, "default": 10},

@@ -25,6 +25,39 @@
   var DEBOUNCE_MS = 150;
   var MIN_CHARS = 2;
   var instances = 0;
+  // the API's limits, read from its description (/api/openapi.json); these stand in until
+  // it answers and match the service's defaults
+  var DEFAULT_LIMITS = { chars: 200, words: 12, perPage: 50, window: 1000 };
+  var limitsByApi = {};
+
+  function loadLimits(apiBase) {
+    var key = apiBase.href;
+    if (!limitsByApi[key]) {
+      limitsByApi[key] = fetch(new URL("api/openapi.json", apiBase).href,
+                               { headers: { Accept: "application/json" }, credentials: "omit" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (spec) { return readLimits(spec); })
+        .catch(function () { return DEFAULT_LIMITS; });
+    }
+    return limitsByApi[key];
+  }
+
+  function readLimits(spec) {
+    var limits = Object.assign({}, DEFAULT_LIMITS);
+    var get = spec && spec.paths && spec.paths["/api/search"] && spec.paths["/api/search"].get;
+    (get && get.parameters || []).forEach(function (param) {
+      var schema = param.schema || {};
+      if (param.name === "q") {
+        if (schema.maxLength > 0) limits.chars = schema.maxLength;
+        if (schema["x-max-words"] > 0) limits.words = schema["x-max-words"];
+      } else if (param.name === "per_page" && schema.maximum > 0) {
+        limits.perPage = schema.maximum;
+      } else if (param.name === "page" && schema["x-max-window"] > 0) {
+        limits.window = schema["x-max-window"];
+      }
+    });
+    return limits;
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -95,14 +128,8 @@
     document.head.appendChild(link);
   }
 
-  function mount(root) {
-    if (root.casesearch) return root.casesearch;
-    var n = ++instances;
-    var data = root.dataset;
-    var apiBase = new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl);
-    var perPage = Math.min(50, Math.max(1, parseInt(data.perPage, 10) || 8));
-    if (data.css !== "none") addStylesheet();
-
+  // the box, its label, the live notice and the listbox panel, wired for ARIA
+  function buildBox(n, data) {
     var box = el("div", "cs-box" + (data.layout === "inline" ? " cs-inline" : ""));
     var label = el("label", "cs-label", data.label || "Rechercher sur le site");
     var input = el("input", "cs-input");
@@ -110,7 +137,7 @@
     label.htmlFor = input.id = "cs-input-" + n;
     input.type = "search";
     input.name = "q";
-    input.maxLength = 200;
+    input.maxLength = DEFAULT_LIMITS.chars;
     input.autocomplete = "off";
     input.spellcheck = false;
     input.placeholder = data.placeholder || "Par exemple : formation, données publiques…";
@@ -133,7 +160,26 @@
     more.hidden = true;
     panel.append(list, more);
     box.append(label, input, notice, panel);
+    return { box: box, input: input, notice: notice, panel: panel, list: list, more: more };
+  }
+
+  function mount(root) {
+    if (root.casesearch) return root.casesearch;
+    var n = ++instances;
+    var data = root.dataset;
+    var apiBase = new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl);
+    var perPage = Math.min(DEFAULT_LIMITS.perPage, Math.max(1, parseInt(data.perPage, 10) || 8));
+    if (data.css !== "none") addStylesheet();
+
+    var ui = buildBox(n, data);
+    var box = ui.box, input = ui.input, notice = ui.notice, panel = ui.panel, list = ui.list, more = ui.more;
     root.replaceChildren(box);
+    var limits = DEFAULT_LIMITS;
+    loadLimits(apiBase).then(function (found) {
+      limits = found;
+      input.maxLength = limits.chars;
+      perPage = Math.min(limits.perPage, perPage);
+    });
 
     var state = { text: "", page: 1, hits: 0, total: 0, options: [], active: -1, timer: 0, controller: null, seq: 0 };
 
@@ -227,7 +273,8 @@
     }
 
     function showError(status) {
-      notice.replaceChildren(status === 400 ? "Cette recherche n'est pas acceptée : 200 caractères et 12 mots au plus."
+      notice.replaceChildren(status === 400 ? "Cette recherche n'est pas acceptée : " + limits.chars +
+          " caractères et " + limits.words + " mots au plus."
         : status === 429 ? "Trop de recherches d'affilée : réessayez dans un instant."
         : "La recherche est indisponible pour le moment.");
       notice.classList.add("cs-error");
@@ -245,7 +292,7 @@
       state.hits += body.hits.length;
       state.total = body.total;
       state.page = body.page;
-      more.hidden = !(state.hits < body.total && body.page * body.per_page < 1000);
+      more.hidden = !(state.hits < body.total && body.page * body.per_page < limits.window);
       showNotice(body);
       setExpanded(state.options.length > 0);
     }
