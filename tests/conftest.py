@@ -53,6 +53,17 @@ PAGES = {
 }
 
 
+def titled_site(base: Path, pages: dict[str, tuple[str, str]]):
+    """Settings of a built site of `name.md` pages given as (title, body); ranking tests."""
+    content = base / "content"
+    content.mkdir()
+    for name, (title, body) in pages.items():
+        (content / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n", encoding="utf-8")
+    settings = load_settings({"content_dir": content, "index_dir": base / "index"}, environ={})
+    reindex(settings)
+    return settings
+
+
 def write_pages(content: Path, pages: dict[str, str]) -> None:
     for rel, text in pages.items():
         path = content / rel

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from conftest import titled_site
 
-from casesearch.config import load_settings
-from casesearch.indexer import reindex
 from casesearch.searcher import Searcher
 from casesearch.typos import distance, max_edits
 
 
 def make_site(tmp_path, pages: dict[str, tuple[str, str]]):
-    content = tmp_path / "content"
-    content.mkdir()
-    for name, (title, body) in pages.items():
-        (content / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n", encoding="utf-8")
-    settings = load_settings({"content_dir": content, "index_dir": tmp_path / "index"}, environ={})
-    reindex(settings)
-    searcher = Searcher(settings)
-    return searcher
+    return Searcher(titled_site(tmp_path, pages))
 
 
 FILLER = " Le projet accompagne les équipes de l'administration au quotidien."

@@ -218,7 +218,9 @@ def explain(settings: Settings, query: str, top: int, as_json: bool) -> None:
     for rank, hit in enumerate(report["hits"], 1):
         click.echo(f"\n{rank}. {hit['title']}  score {hit['score']} (page prior {hit['prior']})  {hit['source']}")
         for part in hit["parts"]:
-            click.echo(f"   {part['word']:<16} {part['field']:<9} {part['term']:<18} {part['score']:8.3f}")
+            click.echo(f"   {part['word']:<16} {part['field']:<9} {part['term']:<18} {part['score']:8.3f}  {part['kind']}")
+        for factor in hit["factors"]:
+            click.echo(f"   x {factor['factor']:.4f}  {factor['name']}")
 
 
 def _terminal(marked: str) -> str:

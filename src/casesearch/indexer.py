@@ -42,6 +42,7 @@ from .errors import (
 )
 from .reader import read_files
 from .site import Site, load_site
+from .weights import WEIGHTS
 
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
@@ -143,7 +144,8 @@ def _fields(doc: Document) -> dict:
         "headings": mark + doc.headings,
         "tags": mark + tags_text,
         "summary": mark + doc.summary,
-        "url": mark + (doc.url_words if display["words"] < schema.HUB_WORDS else ""),
+        # only near-empty pages are searched by their URL's words (changing hub_words: reindex --full)
+        "url": mark + (doc.url_words if display["words"] < WEIGHTS.hub_words else ""),
         "body": mark + body,
         "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, body)),
         "category": doc.category,

@@ -1,22 +1,24 @@
 """Ranking a parsed query on one generation: pages with every word, then with some,
-then typo corrections; synonyms, word families, completions, proximity and priors."""
+then typo corrections; synonyms, word families, completions, proximity and priors.
+
+The figures are `weights.WEIGHTS`. Asked to explain some pages, the same code collects
+their parts and factors as it scores them (`Ranking.explained`).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 from . import analysis, query, schema, scoring
 from .errors import QueryError
 from .query import ParsedQuery, QueryWord
+from .scoring import Explanation, Parts, collector
 from .snapshot import Snapshot, signature
+from .weights import WEIGHTS
 
-FALLBACK_BELOW = 5         # fewer hits with every word: add pages matching some words
-TYPO_BELOW = 3             # fewer hits than this: try typo corrections
-PREFIX_EXPANSIONS = 12     # search as you type: most frequent completions of the last word
-PROXIMITY_DEPTH = 100     # best pages checked for the proximity bonus
-TITLE_MATCH_FACTOR = 3.0  # a title, or the URL's last part, equal to the query
-FILTER_CHARS = 100        # longest category / tag / lang value accepted
+FILTER_CHARS = 100        # longest category / tag / lang value accepted (input checking, not ranking)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Ranking:
     suggestion: str | None                # the typo-corrected query, when it found more
     prefixes: tuple[str, ...]             # completions of the word being typed
     queries: tuple[ParsedQuery, ...]      # what was searched: as typed, then the correction
+    # for the pages asked to be explained (and ranked): their score's parts and factors
+    explained: dict[int, Explanation] = field(default_factory=dict)
 
     @property
     def words(self) -> tuple[QueryWord, ...]:
@@ -59,40 +63,70 @@ class Ranking:
         return tuple(w for q in self.queries for w in q.positive)
 
 
-def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters) -> Ranking:
+def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collection[int] = ()) -> Ranking:
     """Pages best first, in tiers: pages with every word as typed; then, when a word is
     unknown to the index or too little is found, pages with every word of the
-    typo-corrected query; then, when still too little, pages with some of the words."""
+    typo-corrected query; then, when still too little, pages with some of the words.
+
+    `explain`: pages (docnums) whose score to take apart, in `Ranking.explained`; the
+    ranking itself is the same with or without."""
     if parsed.is_empty:
         return Ranking([], None, (), ())
     typed_query = parsed
+    explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
     prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
-    ranked = _score(snap, parsed, filters, prefixes, all_words=True)
+    ranked = _score(snap, parsed, filters, prefixes, all_words=True, explained=explained)
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
-    if unknown or len(ranked) < TYPO_BELOW:
+    if unknown or len(ranked) < WEIGHTS.typo_below:
         fixes = snap.vocabulary.corrections(typed)
         if fixes:
             corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False)
-            fixed = _score(snap, corrected, filters, (), all_words=True)
+            tier = _tier(explained)
+            fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier)
             if len(fixed) > len(ranked):
                 suggestion = corrected.text
                 seen = {d for d, _ in ranked}
-                ranked += _below(ranked, [h for h in fixed if h[0] not in seen])
+                new = [h for h in fixed if h[0] not in seen]
+                _adopt(explained, tier, new, "typo-corrected query, below the query as typed", _scale(ranked, new))
+                ranked += _below(ranked, new)
                 parsed = corrected
-    if len(ranked) < FALLBACK_BELOW and len(parsed.words) + len(parsed.phrases) > 1:
+    if len(ranked) < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1:
         seen = {d for d, _ in ranked}
-        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False) if h[0] not in seen]
+        tier = _tier(explained)
+        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False, explained=tier)
+                   if h[0] not in seen]
+        _adopt(explained, tier, partial, "some of the words, below pages with all", _scale(ranked, partial))
         ranked += _below(ranked, partial)
     queries = (typed_query,) if parsed is typed_query else (typed_query, parsed)
-    return Ranking(ranked, suggestion, prefixes, queries)
+    done = {d: e for d, e in explained.items() if e is not None} if explained else {}
+    return Ranking(ranked, suggestion, prefixes, queries, done)
+
+
+def _tier(explained: dict[int, Explanation | None] | None) -> dict[int, Explanation | None] | None:
+    """A collector for a later tier: the pages to explain that no earlier tier ranked."""
+    return None if explained is None else {d: None for d, e in explained.items() if e is None}
+
+
+def _adopt(explained: dict | None, tier: dict | None, hits: list[tuple[int, float]], why: str, scale: float) -> None:
+    """Take a later tier's explanations for the pages it adds, with the scaling that ranks them below."""
+    if explained is None:
+        return
+    for d, _ in hits:
+        if tier.get(d) is not None:
+            explained[d] = tier[d]
+            if scale != 1.0:
+                explained[d].factors.append((why, scale))
 
 
 def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],
-           all_words: bool) -> list[tuple[int, float]]:
+           all_words: bool, explained: dict[int, Explanation | None] | None = None) -> list[tuple[int, float]]:
+    """Pages and their scores; `explained` ({docnum: None} for the pages to explain) gets
+    each of those pages' Explanation, when it is among the pages scored."""
     p = snap.postings
-    clauses = _clauses(snap, parsed, prefixes)
+    clauses, clause_parts = _clauses(snap, parsed, prefixes, 
+                                     None if explained is None else {d: [] for d in explained})
     if not clauses:
         return []
     if all_words:
@@ -113,43 +147,61 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
         if named and named <= snap.names[d]:   # a near-empty page whose title or URL is the query
             prior = snap.full_priors[d]
         scores[d] = sum(matched) * (len(matched) / count) * prior
+        if explained is not None and d in explained:
+            shown = [part for c in clause_parts for part in c.get(d, ())]
+            factors = [("words matched / words", len(matched) / count)] if len(matched) < count else []
+            factors.append(("prior" if prior == snap.priors[d] else "prior (title or URL names the query)", prior))
+            explained[d] = Explanation(shown, factors)
     if all_words and len(parsed.words) > 1:
-        best = sorted(scores, key=scores.__getitem__, reverse=True)[:PROXIMITY_DEPTH]
-        for slop, factor in scoring.PROXIMITY:
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:WEIGHTS.proximity_depth]
+        for slop, factor in WEIGHTS.proximity:
             close = scoring.together(p, parsed.words, best, slop)
             for d in close:
                 scores[d] *= factor
+                if explained is not None and d in explained:
+                    explained[d].factors.append((f"proximity (words within {slop} extra positions)", factor))
             best = [d for d in best if d not in close]
     for d in scores:
         if wanted and (snap.titles[d] == wanted or snap.url_names[d] == wanted):   # the page's own name
-            scores[d] *= TITLE_MATCH_FACTOR
+            scores[d] *= WEIGHTS.title_match_factor
+            if explained is not None and d in explained:
+                explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
 def extras(p: scoring.Postings, word: QueryWord, prefixes: tuple[str, ...] = ()
             ) -> list[tuple[str, float, bool]]:
     """Looser matches of a word: its family, and completions when it is being typed."""
-    extra = [(t, scoring.FAMILY_FACTOR, True) for alt in word.alternatives if len(alt) == 1
+    extra = [(t, WEIGHTS.family_factor, True) for alt in word.alternatives if len(alt) == 1
              for t in p.family(alt[0])]
     if prefixes:
-        extra += [(t, scoring.PREFIX_FACTOR, False)
+        extra += [(t, WEIGHTS.prefix_factor, False)
                   for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
     return extra
 
 
 def _all_of(p: scoring.Postings, words: tuple[QueryWord, ...], extras: list[list[tuple[str, float, bool]]],
-            slop: int | None = None) -> dict[int, float]:
-    """Pages holding every word (standing together within `slop` when given), scores summed."""
-    per_word = [scoring.word_scores(p, w, extra) for w, extra in zip(words, extras)]
+            slop: int | None = None, parts: Parts | None = None) -> dict[int, float]:
+    """Pages holding every word (standing together within `slop` when given), scores summed;
+    `parts` (a collector) gets the parts of its pages found."""
+    each = [collector(parts) for _ in words]
+    per_word = [scoring.word_scores(p, w, extra, got) for w, extra, got in zip(words, extras, each)]
     shared = set(per_word[0]).intersection(*per_word[1:])
     if slop is not None and len(words) > 1:
         shared = scoring.together(p, words, shared, slop)
+    if parts is not None:
+        for d in parts.keys() & shared:
+            parts[d] += [x for got in each for x in got[d]]
     return {d: sum(s[d] for s in per_word) for d in shared}
 
 
-def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...]) -> list[dict[int, float]]:
-    """One {docnum: score} per word, per synonym span, and per quoted phrase."""
+def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wanted: Parts | None = None
+             ) -> tuple[list[dict[int, float]], list[Parts] | None]:
+    """One {docnum: score} per word, per synonym span, and per quoted phrase; and, when
+    `wanted` (a collector, {docnum: []}) names pages to explain, one collector per clause
+    holding the parts of those pages that the clause scored."""
     p = snap.postings
+    clause_parts: list[Parts] | None = None if wanted is None else []
     words = parsed.words
     loose = [extras(p, w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
     spans = {span.start: span for span in snap.synonyms.find(words)}
@@ -157,24 +209,36 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...]) -> 
     i = 0
     while i < len(words):
         span = spans.get(i)
+        got = collector(wanted)
         if span is None:
-            clauses.append(scoring.word_scores(p, words[i], loose[i]))
+            clauses.append(scoring.word_scores(p, words[i], loose[i], got))
             i += 1
-            continue
-        # the words as typed, or any other member of their synonym group (as a phrase)
-        merged = _all_of(p, words[span.start:span.end], loose[span.start:span.end])
-        size = span.end - span.start
-        for variant in span.variants:
-            found = _all_of(p, variant, [extras(p, w) for w in variant], slop=scoring.SYNONYM_SLOP)
-            for d, score in found.items():
-                score *= scoring.SYNONYM_FACTOR * size / len(variant)
-                if score > merged.get(d, 0.0):
-                    merged[d] = score
-        clauses.append(merged)
-        i = span.end
+        else:
+            # the words as typed, or any other member of their synonym group (as a phrase)
+            merged = _all_of(p, words[span.start:span.end], loose[span.start:span.end], parts=got)
+            size = span.end - span.start
+            for variant in span.variants:
+                instead = collector(wanted)
+                found = _all_of(p, variant, [extras(p, w) for w in variant], slop=WEIGHTS.synonym_slop,
+                                parts=instead)
+                factor = WEIGHTS.synonym_factor * size / len(variant)
+                for d, score in found.items():
+                    score *= factor
+                    if score > merged.get(d, 0.0):
+                        merged[d] = score
+                        if got is not None and d in got:
+                            got[d] = [scoring.Part(x.word, x.field, x.term, x.score * factor, f"synonym {x.kind}")
+                                      for x in instead[d]]
+            clauses.append(merged)
+            i = span.end
+        if clause_parts is not None:
+            clause_parts.append(got)
     for phrase in parsed.phrases:
-        clauses.append(_all_of(p, phrase, [[] for _ in phrase], slop=scoring.PHRASE_SLOP))
-    return clauses
+        got = collector(wanted)
+        clauses.append(_all_of(p, phrase, [[] for _ in phrase], slop=WEIGHTS.phrase_slop, parts=got))
+        if clause_parts is not None:
+            clause_parts.append(got)
+    return clauses, clause_parts
 
 
 def completions(reader, prefix: str) -> tuple[str, ...]:  # noqa: ANN001 - a whoosh reader
@@ -184,18 +248,29 @@ def completions(reader, prefix: str) -> tuple[str, ...]:  # noqa: ANN001 - a who
         word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
         if word != prefix and word.isascii():
             found.append((reader.doc_frequency(schema.WORDS, word), word))
-        if len(found) > 500:
+        if len(found) > WEIGHTS.prefix_scan:
             break
     found.sort(key=lambda item: (-item[0], item[1]))
-    return tuple(w for _, w in found[:PREFIX_EXPANSIONS])
+    return tuple(w for _, w in found[:WEIGHTS.prefix_expansions])
+
+
+def _ceiling(first: list[tuple[int, float]], then: list[tuple[int, float]]) -> tuple[float, float]:
+    """(ceiling, top): `then`'s scores are scaled by ceiling / top to rank after all of `first`."""
+    if not first or not then:
+        return 1.0, 1.0
+    return min(s for _, s in first) * WEIGHTS.tier_ceiling, max(s for _, s in then) or 1.0
+
+
+def _scale(first: list[tuple[int, float]], then: list[tuple[int, float]]) -> float:
+    ceiling, top = _ceiling(first, then)
+    return ceiling / top
 
 
 def _below(first: list[tuple[int, float]], then: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Scale `then` so that all of it ranks after all of `first`, order kept."""
     if not first or not then:
         return then
-    ceiling = min(s for _, s in first) * 0.99
-    top = max(s for _, s in then) or 1.0
+    ceiling, top = _ceiling(first, then)
     return [(d, s * ceiling / top) for d, s in then]
 
 

@@ -1,7 +1,7 @@
-"""The whoosh schema and the one table of searchable fields and their boosts.
+"""The whoosh schema and the one table of searchable fields.
 
-Indexing, querying and the static export all read `FIELDS`; boosts are applied at
-query time, so retuning them needs no rebuild.
+Indexing, querying and the static export all read `FIELDS`; their boosts are numbers
+of `weights.RankingWeights` (applied at query time, so retuning them needs no rebuild).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from whoosh import fields, formats
 
 from . import analysis
+from .weights import WEIGHTS
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
@@ -20,33 +21,31 @@ SCHEMA_VERSION = 5
 @dataclass(frozen=True)
 class SearchField:
     name: str
-    boost: float
     help: str
 
+    @property
+    def boost(self) -> float:
+        """The field's boost in the default weights (`WEIGHTS.field_boosts`)."""
+        return WEIGHTS.field_boosts[self.name]
 
-# Title > section headings > topics > summary > body.
+
+# Title > section headings > topics > summary > body (boosts: weights.RankingWeights).
 FIELDS: tuple[SearchField, ...] = (
-    SearchField("title", 6.0, "page title"),
-    SearchField("headings", 3.0, "section headings"),
-    SearchField("tags", 2.5, "topics: tags, thematiques, categories, keywords"),
-    SearchField("summary", 2.0, "front-matter summary (apercu, description, ...)"),
+    SearchField("title", "page title"),
+    SearchField("headings", "section headings"),
+    SearchField("tags", "topics: tags, thematiques, categories, keywords"),
+    SearchField("summary", "front-matter summary (apercu, description, ...)"),
     # hub pages (a list of incubators) get their text from the layout: their URL names them
-    SearchField("url", 2.0, "near-empty pages only: words naming the page in its URL (/incubateurs/ -> incubateurs)"),
-    SearchField("body", 1.0, "page text"),
+    SearchField("url", "near-empty pages only: words naming the page in its URL (/incubateurs/ -> incubateurs)"),
+    SearchField("body", "page text"),
 )
 BOOSTS: dict[str, float] = {f.name: f.boost for f in FIELDS}
-
-# Pages under this many words are near-empty (bios, stubs, hub pages whose list the layout
-# makes): held back by ranking unless their title or URL names the query, and only they
-# are searched by the words of their URL
-HUB_WORDS = 50
 
 # Fields indexed with positions, for quoted phrases and the proximity bonus.
 PHRASE_FIELDS = ("title", "headings", "summary", "body")
 
 # The unstemmed word field: exact-form bonus, search-as-you-type prefixes, typo fixes.
 WORDS = "words"
-WORDS_BOOST = 0.6
 
 
 class ExactWords(fields.TEXT):

@@ -4,7 +4,10 @@ proximity bonuses, computed over posting lists read from the whoosh index.
 whoosh's matcher trees are general but slow in Python for our query shape (each word
 in five fields, language alternatives, bonuses): reading each posting list once per
 index generation into a dict and scoring with plain dict arithmetic is several times
-faster for a site of a few thousand pages, and lets `explain` show every part.
+faster for a site of a few thousand pages, and lets `explain` show every part: the
+scorer itself, given a collector, reports the parts of the pages asked about.
+
+Every figure is a field of `weights.RankingWeights`.
 """
 
 from __future__ import annotations
@@ -15,27 +18,10 @@ from dataclasses import dataclass
 
 from . import analysis, schema
 from .query import QueryWord
+from .weights import WEIGHTS
 
-K1 = 1.2
-# A field shorter than this share of the average is normalised as if it were that long:
-# a two-line stub must not get a huge boost for being short.
-SHORT_FLOOR = {"body": 0.5, "summary": 0.5}
-K1F = 3.0   # BM25F saturation over the boosted sum of fields
-# Length normalisation per field: short fields (titles, tags) are barely normalised.
-B = {"title": 0.4, "headings": 0.5, "tags": 0.3, "summary": 0.6, "url": 0.3, "body": 0.75, schema.WORDS: 0.5}
-COMPOUND_FACTOR = 0.8     # start-up matched as "start" + "up" rather than "startup"
-PREFIX_FACTOR = 0.3       # completions of the word being typed
-FAMILY_FACTOR = 0.4       # same word family (recruter ~ recrutement), by the aggressive stemmer
-FAMILY_SIZE = 8           # most related stems added per word
-FAMILY_MIN = 5            # shortest stem taking part in a family
-_FAMILY_FIELDS = ("title", "summary", "body")
-# Words standing together weigh like Meilisearch's proximity rule, but as factors:
-# (extra positions allowed between neighbours, factor), strongest first.
-PROXIMITY = ((0, 2.0), (3, 1.3))
-SYNONYM_FACTOR = 0.8      # a synonym of what was typed
-SYNONYM_SLOP = 1          # a multi-word synonym is matched as a phrase
-PHRASE_SLOP = 0           # a quoted phrase: words in order, only stop words between
-_CACHE_LIMIT = 20_000     # posting lists kept per generation
+_FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
+_CACHE_LIMIT = 20_000     # posting lists kept per generation (memory, not ranking)
 
 
 class Postings:
@@ -81,15 +67,16 @@ class Postings:
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
         Snowball stem shared), most frequent first: recrutement -> recrut (recruter, recrute)."""
-        key = analysis.family_key(term) if term.isalpha() and len(term) >= FAMILY_MIN else None
+        least = WEIGHTS.family_min
+        key = analysis.family_key(term) if term.isalpha() and len(term) >= least else None
         group = self.families().get(key) if key else None
         if not group:
             return []
         # only members that extend the term or that it extends: recrut ~ recrutement,
         # not publiqu ~ publication (Snowball's -ication rule), nor short stems like donn
         members = [t for t in group
-                   if t != term and min(len(t), len(term)) >= FAMILY_MIN and (t.startswith(term) or term.startswith(t))]
-        return sorted(members, key=lambda t: (-self._family_df(t), t))[:FAMILY_SIZE]
+                   if t != term and min(len(t), len(term)) >= least and (t.startswith(term) or term.startswith(t))]
+        return sorted(members, key=lambda t: (-self._family_df(t), t))[:WEIGHTS.family_size]
 
     def _family_df(self, stem: str) -> int:
         return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS)
@@ -115,8 +102,8 @@ class Postings:
         key = ("tf", field, term)
         found = self._scores.get(key)
         if found is None:
-            b, avg, lengths = B[field], self.avg[field], self.lengths[field]
-            floor = SHORT_FLOOR.get(field, 0.0) * avg
+            b, avg, lengths = WEIGHTS.b[field], self.avg[field], self.lengths[field]
+            floor = WEIGHTS.short_floor.get(field, 0.0) * avg
             found = {d: tf / (1 - b + b * max(lengths[d], floor) / avg) for d, tf in self.weights(field, term).items()}
             self._keep(key, found)
         return found
@@ -129,11 +116,14 @@ class Postings:
         found = self._scores.get(key)
         if found is None:
             pseudo: dict[int, float] = {}
+            boosts = WEIGHTS.field_boosts
             for f in schema.FIELDS:
+                boost = boosts[f.name]
                 for d, x in self.field_tf(f.name, term).items():
-                    pseudo[d] = pseudo.get(d, 0.0) + f.boost * x
+                    pseudo[d] = pseudo.get(d, 0.0) + boost * x
             idf = math.log(1 + (self.n - len(pseudo) + 0.5) / (len(pseudo) + 0.5))
-            found = {d: idf * x * (K1F + 1) / (x + K1F) for d, x in pseudo.items()}
+            k1f = WEIGHTS.k1f
+            found = {d: idf * x * (k1f + 1) / (x + k1f) for d, x in pseudo.items()}
             self._keep(key, found)
         return found
 
@@ -151,10 +141,10 @@ class Postings:
             found = {}
             if posting:
                 idf = math.log(1 + (self.n - len(posting) + 0.5) / (len(posting) + 0.5))
-                b, avg, lengths = B[field], self.avg[field], self.lengths[field]
-                norm = K1 * (1 - b)
-                scale = K1 * b / avg
-                found = {d: idf * tf * (K1 + 1) / (tf + norm + scale * lengths[d]) for d, tf in posting.items()}
+                k1, b, avg, lengths = WEIGHTS.k1, WEIGHTS.b[field], self.avg[field], self.lengths[field]
+                norm = k1 * (1 - b)
+                scale = k1 * b / avg
+                found = {d: idf * tf * (k1 + 1) / (tf + norm + scale * lengths[d]) for d, tf in posting.items()}
             if len(self._scores) > _CACHE_LIMIT:
                 self._scores.clear()
             self._scores[key] = found
@@ -163,12 +153,35 @@ class Postings:
 
 @dataclass(frozen=True)
 class Part:
-    """One contribution to a page's score, for `explain`."""
+    """One addend of a page's score for a query: what one term of one word gave in one
+    field, all weights of its kind applied (family, completion, compound, synonym)."""
 
     word: str
     field: str
     term: str
     score: float
+    kind: str = "word"   # word, english, compound, prefix, family, exact, and "synonym ..." prefixes
+
+
+@dataclass
+class Explanation:
+    """How one page's score is made: the sum of `parts` times the product of `factors`."""
+
+    parts: list[Part]
+    factors: list[tuple[str, float]]   # (why, factor)
+
+    @property
+    def score(self) -> float:
+        return sum(x.score for x in self.parts) * math.prod(f for _, f in self.factors)
+
+
+# Collector of parts: {docnum: []} for the pages to explain, filled by the scorer
+Parts = dict[int, list[Part]]
+
+
+def collector(like: Parts | None) -> Parts | None:
+    """An empty collector for the same pages as `like` (None when not explaining)."""
+    return None if like is None else {d: [] for d in like}
 
 
 def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, float]:
@@ -177,67 +190,81 @@ def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, 
     if len(per_term) == 1:
         return {doc: s * weight for doc, s in per_term[0].items()}
     shared = set.intersection(*(set(a) for a in per_term))
-    factor = COMPOUND_FACTOR * weight
+    factor = WEIGHTS.compound_factor * weight
     return {doc: factor * sum(a[doc] for a in per_term) for doc in shared}
 
 
 def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]
-            ) -> list[list[tuple[tuple[str, ...], bool, float]]]:
-    """Ways a page can match the word, as (terms, for English pages, weight), in two groups.
+            ) -> list[list[tuple[tuple[str, ...], bool, float, str]]]:
+    """Ways a page can match the word, as (terms, for English pages, weight, kind), in two groups.
 
     A page scores the best way of each group, and the groups add up: the word itself (or,
     at a discount, a completion of the word being typed, which can never outscore the
     word), and related words (its family), which add evidence to a page using both."""
-    main = [(alt, False, 1.0) for alt in word.alternatives] + [(alt, True, 1.0) for alt in word.english]
-    main += [((stem,), False, weight) for stem, weight, related in extra if not related]
-    return [main, [((stem,), False, weight) for stem, weight, related in extra if related]]
+    main = [(alt, False, 1.0, "word") for alt in word.alternatives]
+    main += [(alt, True, 1.0, "english") for alt in word.english]
+    main += [((stem,), False, weight, "prefix") for stem, weight, related in extra if not related]
+    return [main, [((stem,), False, weight, "family") for stem, weight, related in extra if related]]
 
 
-def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]] = ()) -> dict[int, float]:
+def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]] = (),
+                parts: Parts | None = None) -> dict[int, float]:
     """Pages matching a word (in their own language's analysis) and their score for it.
 
     `extra` are (stem, weight, related) looser matches: completions of a word being typed,
     and related words (family); the exact form typed adds a bonus to pages already matched.
+    `parts`, when given, is a collector ({docnum: []}, see `collector`): each of its pages
+    matched gets the Parts its score is the sum of. Searching passes none and builds none.
     """
     total: dict[int, float] = {}
     english = p.english
+    chosen: list[dict[int, tuple]] = []
     for group in _groups(word, extra):
         best: dict[int, float] = {}
-        for alt, for_english, weight in group:
+        picked: dict[int, tuple] = {}
+        for way in group:
+            alt, for_english, weight, _kind = way
             for d, s in _alternative(p, alt, weight).items():
                 if english[d] == for_english and s > best.get(d, 0.0):
                     best[d] = s
+                    if parts is not None:
+                        picked[d] = way
         for d, s in best.items():
             total[d] = total.get(d, 0.0) + s
+        chosen.append(picked)
+    bonus = WEIGHTS.exact_form_boost
     for form in word.exact:
         for d, s in p.term_scores(schema.WORDS, form).items():
             if d in total:
-                total[d] += schema.WORDS_BOOST * s
+                total[d] += bonus * s
+    if parts is not None:
+        for d, found in parts.items():
+            if d in total:
+                found += _parts(p, word, d, [picked[d] for picked in chosen if d in picked])
     return total
 
 
-def explain_word(p: Postings, word: QueryWord, doc: int, extra: Iterable[tuple[str, float, bool]] = ()
-                 ) -> list[Part]:
-    """What each field contributed to one page's score for one word, as word_scores counts it."""
-    found: list[Part] = []
-    for group in _groups(word, extra):
-        best: list[Part] = []
-        for alt, for_english, weight in group:
-            if p.english[doc] != for_english:
-                continue
-            factor = weight * (COMPOUND_FACTOR if len(alt) > 1 else 1.0)
-            parts = []
-            for term in alt:
-                total = p.bm25f(term).get(doc, 0.0)
-                shares = {f.name: f.boost * x for f in schema.FIELDS if (x := p.field_tf(f.name, term).get(doc))}
-                parts += [Part(word.raw, name, term, factor * total * share / sum(shares.values()))
-                          for name, share in shares.items()]
-            if len({x.term for x in parts}) == len(alt) and sum(x.score for x in parts) > sum(x.score for x in best):
-                best = parts
-        found += best
-    if found:
-        found += [Part(word.raw, schema.WORDS, form, schema.WORDS_BOOST * s) for form in word.exact
-                  if (s := p.term_scores(schema.WORDS, form).get(doc))]
+def _parts(p: Postings, word: QueryWord, doc: int, ways: list[tuple]) -> list[Part]:
+    """The parts of one page's score for a word, given the way of each group it scored by.
+
+    A term's BM25F is saturated once over the boosted sum of its fields: it is shared
+    among the fields in proportion to what each added to that sum."""
+    found = []
+    boosts = WEIGHTS.field_boosts
+    for alt, _english, weight, kind in ways:
+        factor = weight
+        if len(alt) > 1:
+            factor *= WEIGHTS.compound_factor
+            kind = "compound" if kind == "word" else f"{kind} compound"
+        for term in alt:
+            total = p.bm25f(term)[doc]
+            shares = {f.name: boosts[f.name] * x for f in schema.FIELDS if (x := p.field_tf(f.name, term).get(doc))}
+            whole = sum(shares.values())
+            found += [Part(word.raw, name, term, factor * total * share / whole, kind)
+                      for name, share in shares.items()]
+    bonus = WEIGHTS.exact_form_boost
+    found += [Part(word.raw, schema.WORDS, form, bonus * s, "exact") for form in word.exact
+              if (s := p.term_scores(schema.WORDS, form).get(doc))]
     return found
 
 

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field
 
 from whoosh.index import EmptyIndexError
 
-from . import indexer, query, schema, scoring
+from . import indexer, query, schema
 from .config import Settings
 from .errors import IndexMissing, QueryError
 from .highlight import Matcher, mark, snippet
-from .ranking import Filters, extras, rank
+from .ranking import Filters, rank
 from .snapshot import Snapshot
 from .suggest import suggestions
 
@@ -179,12 +179,16 @@ class Searcher:
         parsed = parse_query(self.settings, text)
         return suggestions(self.snapshot(), parsed, text, limit)
 
-    def explain(self, text: str, top: int = 5) -> dict:
-        """The analysed query and, for the top pages, what each word and field contributed."""
-        parsed = parse_query(self.settings, text, prefix=False)
+    def explain(self, text: str, top: int = 5, *, prefix: bool = False) -> dict:
+        """The analysed query and, for the top pages, what each word and field contributed:
+        a page's score is the sum of its `parts` times the product of its `factors`, as
+        the scorer itself reports them (`ranking.rank(..., explain=pages)`).
+        `prefix=True` explains a search as you type (the API's default)."""
+        parsed = parse_query(self.settings, text, prefix=prefix)
         snap = self.snapshot()
         with snap.lock:
-            ranking = rank(snap, parsed, Filters())
+            first = [d for d, _ in rank(snap, parsed, Filters()).hits[:top]]
+            ranking = rank(snap, parsed, Filters(), explain=first)
             ranked, suggestion = ranking.hits, ranking.suggestion
             p = snap.postings
             spans = snap.synonyms.find(parsed.words)
@@ -194,12 +198,12 @@ class Searcher:
                      for w in parsed.positive]
             hits = []
             for docnum, score in ranked[:top]:
-                parts = []
-                for w in ranking.words:
-                    parts += [asdict(x) for x in scoring.explain_word(p, w, docnum, extras(p, w))]
+                how = ranking.explained[docnum]
+                prior = next(f for name, f in how.factors if name.startswith("prior"))
                 hits.append({"source": snap.display[docnum]["source"], "title": snap.display[docnum]["title"],
-                             "score": round(score, 4), "prior": round(snap.priors[docnum], 3),
-                             "parts": [dict(x, score=round(x["score"], 4)) for x in parts]})
+                             "score": round(score, 4), "prior": round(prior, 3),
+                             "parts": [dict(asdict(x), score=round(x.score, 6)) for x in how.parts],
+                             "factors": [{"name": name, "factor": round(f, 6)} for name, f in how.factors]})
         synonyms = [{"words": [w.raw for w in parsed.words[sp.start:sp.end]],
                      "also": [" ".join(w.raw for w in v) for v in sp.variants]} for sp in spans]
         return {"query": parsed.text, "words": words, "synonyms": synonyms,

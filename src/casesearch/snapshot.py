@@ -12,6 +12,7 @@ from . import analysis, schema, scoring, synonyms, typos
 from .config import Settings
 from .content import url_words
 from .errors import ConfigError
+from .weights import WEIGHTS
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +20,10 @@ log = logging.getLogger(__name__)
 def prior(words: int, lang: str, default_lang: str) -> float:
     """Near-empty pages (bios, tag indexes, stubs) rank below substantive ones; other languages after."""
     # Only near-empty pages are held back: 0 words scores 0.2 of a full page, 3 words ~0.5,
-    # and from 50 words on (a short but real page) there is no penalty.
-    length = 0.2 + 0.8 * min(1.0, math.log1p(words) / math.log1p(schema.HUB_WORDS))
-    return length * (1.0 if lang == default_lang else 0.8)
+    # and from 50 words on (a short but real page) there is no penalty (WEIGHTS' defaults).
+    empty, hub = WEIGHTS.empty_page_prior, WEIGHTS.hub_words
+    length = empty + (1 - empty) * min(1.0, math.log1p(words) / math.log1p(hub))
+    return length * (1.0 if lang == default_lang else WEIGHTS.other_language_prior)
 
 
 def signature(text: str) -> tuple[str, ...]:
@@ -59,7 +61,7 @@ class Snapshot:
             self.display[docnum] = d
             self.priors[docnum] = prior(d["words"], d["lang"], default_lang)
             self.titles[docnum] = signature(d["title"])
-            self.full_priors[docnum] = prior(schema.HUB_WORDS, d["lang"], default_lang)
+            self.full_priors[docnum] = prior(WEIGHTS.hub_words, d["lang"], default_lang)
             if self.priors[docnum] < self.full_priors[docnum]:
                 self.url_names[docnum] = signature(url_words(d["url"]))
                 self.names[docnum] = frozenset(self.titles[docnum]) | frozenset(self.url_names[docnum])

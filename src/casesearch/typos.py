@@ -1,8 +1,8 @@
 """Typo correction against the index's own vocabulary (unstemmed, folded words).
 
 Rules, as visitors expect from Meilisearch-style search: no correction under 5
-letters, 1 edit for 5-8 letters, 2 from 9; a transposition is one edit; never on
-numbers or acronyms (typed in capitals).
+letters, 1 edit for 5-8 letters, 2 from 9 (WEIGHTS.typo_*); a transposition is one
+edit; never on numbers or acronyms (typed in capitals).
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import string
 from collections import defaultdict
 
 from . import analysis
+from .weights import WEIGHTS
 
-MIN_LENGTH = 5
 _ALPHABET = string.ascii_lowercase + string.digits
 
 
 def max_edits(word: str) -> int:
-    if len(word) < MIN_LENGTH:
+    if len(word) < WEIGHTS.typo_min_length:
         return 0
-    return 1 if len(word) <= 8 else 2
+    return 1 if len(word) <= WEIGHTS.typo_one_edit_max_length else WEIGHTS.typo_max_edits
 
 
 def distance(a: str, b: str, limit: int) -> int:
@@ -91,11 +91,11 @@ class Vocabulary:
             return None
         known = self.load()
         found = [(1, -self._doc_frequency(w), w) for w in _edits1(word) if w in known]
-        if not found and edits == 2:
-            for length in range(len(word) - 2, len(word) + 3):
+        if not found and edits > 1:
+            for length in range(len(word) - edits, len(word) + edits + 1):
                 for candidate in self._buckets.get((word[0], length), ()):
-                    d = distance(word, candidate, 2)
-                    if d <= 2:
+                    d = distance(word, candidate, edits)
+                    if d <= edits:
                         found.append((d, -self._doc_frequency(candidate), candidate))
         return min(found)[2] if found else None
 
