@@ -12,13 +12,15 @@ import re
 from collections import Counter, defaultdict
 
 from . import analysis, query, schema, scoring
+from .lang import APOSTROPHES, char_class
 from .query import ParsedQuery
 from .ranking import completions
 from .snapshot import Snapshot
 
 PAGES_SCANNED = 500        # pages read for the words that follow the typed ones
-_APOSTROPHE = "['’ʼ‘]"
-_BETWEEN = r"[ \t\u00a0\u202f'’ʼ‘-]+"   # within a sentence: not across a full stop, comma or line
+_APOSTROPHE = char_class(APOSTROPHES)
+_BETWEEN = char_class(" \t\u00a0\u202f" + APOSTROPHES + "-") + "+"   # within a sentence: not across a full stop, comma or line
+_KEY_SPLIT = re.compile(r"[\s" + re.escape(APOSTROPHES + "-") + "]+")
 
 
 def suggestions(snap: Snapshot, parsed: ParsedQuery, text: str, limit: int) -> list[dict]:
@@ -44,7 +46,7 @@ def suggestions(snap: Snapshot, parsed: ParsedQuery, text: str, limit: int) -> l
 
 def _key(text: str) -> str:
     """What makes two suggestions the same: "Pôle emploi" = "pôle-emploi", "d'emploi" = "d’emploi"."""
-    return " ".join(w for w in map(analysis.fold, re.split(r"[\s'’ʼ‘-]+", text)) if w)
+    return " ".join(w for w in map(analysis.fold, _KEY_SPLIT.split(text)) if w)
 
 
 def _titles(snap: Snapshot, head: list[str], last: str, limit: int) -> list[dict]:

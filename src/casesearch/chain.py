@@ -1,0 +1,315 @@
+"""The chain that turns a text into tokens, driven by one language's tables alone.
+
+`Chain.from_tables(lang.tables("fr"))` is the whole French analysis: normalise each word
+(NFC, invisible characters out, inclusive ``·e·s`` cut), split it (elision, hyphen
+compounds, camelCase), fold it through the fold table, mark stop words (they keep their
+position), then stem with the table's rules or keep the folded and accented forms. A JSON
+copy of the tables gives the same tokens (tests/test_lang.py): what the export ships.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache, partial
+from typing import NamedTuple
+
+import Stemmer
+
+from .lang import char_class
+
+__all__ = ["Chain", "Term", "Token"]
+
+
+_MEMO_SIZE = 1 << 18  # distinct words remembered; bounded for a long-running web server
+_CACHE_MAX = 500_000  # distinct raw words per chain before the memo starts over
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+class Token(NamedTuple):
+    """One token of a text (of a word, in a chain's memo: then pos and offsets are the word's)."""
+
+    text: str  # the index term
+    pos: int  # word position; stop words and dropped tokens keep theirs
+    start: int  # text[start:end] is the original word (offsets into the string passed in)
+    end: int
+    stopped: bool  # a stop word (kept only when asked, for its position)
+
+
+class Term(NamedTuple):
+    """A token the index keeps: a Token without stop words."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+# Building the tuples without NamedTuple's Python-level __new__: analysis runs on every word of every build.
+_token = partial(tuple.__new__, Token)
+_term = partial(tuple.__new__, Term)
+
+
+class _Part(NamedTuple):
+    """A piece of one clean word: a leaf (width 0, its own position) or a joined form
+    (compound or camelCase whole) covering `width` leaf positions from `pos`."""
+
+    pos: int
+    width: int
+    start: int
+    end: int
+    joined: bool  # connectors inside are dropped (e-mail -> email, aujourd'hui -> aujourdhui)
+
+
+def _stemmer(spec: dict):
+    """The stemming function of a ``stemmer`` table: light rules, or a Snowball algorithm."""
+    if spec["kind"] == "snowball":
+        snowball, lock = Stemmer.Stemmer(spec["language"]), threading.Lock()  # not thread-safe
+
+        def snowball_stem(word: str) -> str:
+            with lock:
+                return snowball.stemWord(word)
+        return snowball_stem
+    irregular = dict(spec["irregular"])
+    steps = [[(suffix, replacement, min_stem) for suffix, replacement, min_stem in step] for step in spec["steps"]]
+
+    def light_stem(word: str) -> str:
+        if word in irregular:
+            return irregular[word]
+        for rules in steps:
+            for suffix, replacement, min_stem in rules:
+                if word.endswith(suffix):
+                    if len(word) - len(suffix) >= min_stem:
+                        word = word[: len(word) - len(suffix)] + replacement
+                    break
+        return word
+    return light_stem
+
+
+class Chain:
+    """The analysis of one language, from its tables (``lang.tables``, or their JSON)."""
+
+    def __init__(self, tables: dict, fallback=None):
+        """`fallback` folds a character outside the tables' fold ranges (default: drop it)."""
+        self.lang = tables["lang"]
+        self.stopwords = frozenset(tables["stopwords"])
+        elision = tables["elision"]
+        self.prefixes = frozenset(elision["prefixes"])
+        self.exceptions = frozenset(elision["exceptions"])
+        self.clitics = frozenset(elision["clitics"])
+        self.invisible = tables["invisible"]
+        self.suffix_max = tables["inclusive_suffix_max"]
+        self.word_re = re.compile(tables["word_pattern"])
+        self.apos_re = re.compile(char_class(tables["apostrophes"]))
+        self.hyphen_re = re.compile(char_class(tables["hyphens"]))
+        self.dots_re = re.compile(char_class(tables["inclusive_dots"]))
+        self.connectors_re = re.compile(char_class(tables["apostrophes"] + tables["hyphens"]))
+        folds = {ord(c): v for c, v in tables["fold"].items()}
+        for a, b in tables["fold_ranges"]:
+            folds.update((code, None) for code in range(a, b) if code not in folds)
+        self._folds = folds
+        self._fallback = fallback or (lambda char: "")
+        self._stem_rule = _stemmer(tables["stemmer"])
+        self.caches: dict[str, dict[str, tuple[int, tuple[Token, ...]]]] = {"stem": {}, "word": {}}
+        self.fold = lru_cache(maxsize=_MEMO_SIZE)(self._fold)
+        self.stem = lru_cache(maxsize=_MEMO_SIZE)(self._stem)
+
+    @classmethod
+    def from_tables(cls, tables: dict, fallback=None) -> Chain:
+        return cls(tables, fallback)
+
+    def _fold(self, word: str) -> str:
+        """Lowercase ASCII form of one word (œ->oe, é->e, ß->ss): only [a-z0-9] kept."""
+        folded = word.translate(self._folds)
+        if not folded.isascii():
+            folded = "".join(c if c.isascii() else self._fallback(c) for c in folded)
+        return _NOT_ALNUM.sub("", folded)
+
+    def _stem(self, word: str) -> str:
+        """Index stem of one folded lowercase word; the word itself when the stem would be
+        shorter than 2 letters or a stop word, and for anything with a digit."""
+        if not word.isalpha():
+            return word
+        s = self._stem_rule(word)
+        return word if len(s) < 2 or s in self.stopwords else s
+
+    # ------------------------------------------------------------- splitting
+    def _clean(self, raw: str) -> tuple[str, list[int], list[int]]:
+        """NFC, invisible characters removed; per clean character, its span in ``raw``."""
+        starts: list[int] = []
+        ends: list[int] = []
+        out: list[str] = []
+        i, n = 0, len(raw)
+        while i < n:
+            j = i + 1
+            while j < n and unicodedata.combining(raw[j]):
+                j += 1
+            cluster = "".join(c for c in raw[i:j] if c not in self.invisible)
+            for c in unicodedata.normalize("NFC", cluster):
+                out.append(c)
+                starts.append(i)
+                ends.append(j)
+            i = j
+        return "".join(out), starts, ends
+
+    def _apostrophe_key(self, text: str) -> str:
+        return "'".join(self.fold(p) for p in self.apos_re.split(text))
+
+    def _pieces(self, text: str, a: int, b: int) -> list[tuple[int, int, bool]]:
+        """Apostrophe pieces (start, end, exception) of the compound part text[a:b]."""
+        if self.apos_re.search(text, a, b) is None:
+            return [(a, b, False)]
+        if self.exceptions and self._apostrophe_key(text[a:b]) in self.exceptions:
+            return [(a, b, True)]
+        spans, start = [], a
+        for m in self.apos_re.finditer(text, a, b):
+            spans.append((start, m.start()))
+            start = m.end()
+        spans.append((start, b))
+        while len(spans) > 1 and self.fold(text[spans[0][0] : spans[0][1]]) in self.prefixes:
+            spans.pop(0)
+            if self._apostrophe_key(text[spans[0][0] : b]) in self.exceptions:
+                return [(spans[0][0], b, True)]
+        if self.clitics:
+            spans = spans[:1] + [s for s in spans[1:] if self.fold(text[s[0] : s[1]]) not in self.clitics]
+        return [(s, e, False) for s, e in spans if e > s]
+
+    def _split_word(self, text: str) -> tuple[int, list[_Part]]:
+        """Positions used by one clean word, and its parts."""
+        # Leading elision on the whole word first, so l'Île-de-France joins as "iledefrance".
+        start = 0
+        while self.prefixes:
+            m = self.apos_re.search(text, start)
+            h = self.hyphen_re.search(text, start)
+            if m is None or (h is not None and h.start() < m.start()):
+                break
+            end_first = h.start() if h is not None else len(text)
+            if self._apostrophe_key(text[start:end_first]) in self.exceptions:
+                break
+            if self.fold(text[start : m.start()]) not in self.prefixes:
+                break
+            start = m.end()
+        bounds, a = [], start
+        for m in self.hyphen_re.finditer(text, start):
+            if m.start() > a:
+                bounds.append((a, m.start()))
+            a = m.end()
+        if len(text) > a:
+            bounds.append((a, len(text)))
+        parts: list[_Part] = []
+        pos = 0
+        for pa, pb in bounds:
+            for s, e, exception in self._pieces(text, pa, pb):
+                if exception:
+                    parts.append(_Part(pos, 0, s, e, True))
+                    pos += 1
+                    continue
+                cuts = _camel_bounds(text[s:e])
+                if len(cuts) > 2:
+                    parts.append(_Part(pos, len(cuts) - 1, s, e, False))
+                for i in range(len(cuts) - 1):
+                    parts.append(_Part(pos, 0, s + cuts[i], s + cuts[i + 1], False))
+                    pos += 1
+        # The joined compound (e-mail -> email), unless it is only numbers (2015-2020).
+        if len(bounds) > 1 and any(not text[s:e].isdigit() for s, e in bounds):
+            parts.insert(0, _Part(0, pos, bounds[0][0], bounds[-1][1], True))
+        return pos, parts
+
+    # ---------------------------------------------------------------- words
+    def analyse_word(self, raw: str, chain: str) -> tuple[int, tuple[Token, ...]]:
+        """(positions used, tokens) of one word of the word pattern; offsets are raw's."""
+        if raw.isascii() and raw.isalnum():
+            text, starts, ends = raw, None, None
+        else:
+            text, starts, ends = self._clean(raw)
+            dot = self.dots_re.search(text)
+            if dot is not None:
+                tails = self.dots_re.split(text[dot.end() :])
+                if all(len(t) <= self.suffix_max for t in tails):
+                    text = text[: dot.start()]
+                else:
+                    # A separator, not an inclusive spelling: analyse each side as its own word.
+                    return self._analyse_sides(raw, text, starts, ends, chain)
+        npos, parts = self._split_word(text)
+        per_part: list[list[Token]] = []
+        kept: set[int] = set()  # positions of leaves that gave a term
+        for pos, width, a, b, joined in parts:
+            found: list[Token] = []
+            per_part.append(found)
+            piece = text[a:b]
+            if joined:
+                piece = self.connectors_re.sub("", piece)
+            folded = self.fold(piece)
+            if starts is not None:
+                a, b = starts[a], ends[b - 1]
+            if folded in self.stopwords:
+                found.append(Token(folded, pos, a, b, True))
+                continue
+            if not folded or (len(folded) == 1 and not folded.isdigit()):
+                continue
+            if chain == "stem":
+                forms = (self.stem(folded),)
+            else:
+                lower = piece.lower()
+                forms = (folded,) if lower == folded else (folded, lower)
+            found.extend(Token(form, pos, a, b, False) for form in forms)
+            if not width:
+                kept.add(pos)
+        tokens: list[Token] = []
+        for part, found in zip(parts, per_part):
+            # A joined form only where one of its parts is a real term: no "atil" from a-t-il.
+            if part.width and not kept.intersection(range(part.pos, part.pos + part.width)):
+                continue
+            tokens.extend(t for t in found if t not in tokens)
+        return npos, tuple(tokens)
+
+    def _analyse_sides(self, raw, text, starts, ends, chain):
+        """A word with a separating dot: each side analysed alone, positions following."""
+        npos, tokens, a = 0, [], 0
+        for m in list(self.dots_re.finditer(text)) + [None]:
+            b = m.start() if m is not None else len(text)
+            if b > a:
+                n, sub = self.analyse_word(raw[starts[a] : ends[b - 1]], chain)
+                off = starts[a]
+                tokens.extend(Token(t.text, t.pos + npos, t.start + off, t.end + off, t.stopped) for t in sub)
+                npos += n
+            if m is not None:
+                a = m.end()
+        return npos, tuple(tokens)
+
+    def tokens(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
+        """Yield the Tokens of text[offset:] (offsets into text) for the "stem" or "word" chain."""
+        cache = self.caches[chain]
+        if len(cache) > _CACHE_MAX:
+            cache.clear()
+        pos = 0
+        for m in self.word_re.finditer(text, offset):
+            raw = m.group()
+            found = cache.get(raw)
+            if found is None:
+                found = cache[raw] = self.analyse_word(raw, chain)
+            npos, tokens = found
+            if tokens:
+                s = m.start()
+                for text_, p, a, b, stopped in tokens:
+                    if keep_stops or not stopped:
+                        yield _token((text_, pos + p, s + a, s + b, stopped))
+            pos += npos
+
+
+def _camel_bounds(text: str) -> list[int]:
+    """Split points of camelCase and glued acronyms: DocumentIA, XMLParser (not APIs)."""
+    cuts = [0]
+    for i in range(1, len(text)):
+        prev, cur = text[i - 1], text[i]
+        after = text[i + 1 : i + 3]
+        if cur.isupper() and (
+            prev.islower() or (prev.isupper() and len(after) == 2 and after.isalpha() and after.islower())
+        ):
+            cuts.append(i)
+    cuts.append(len(text))
+    return cuts
+
+
+# ------------------------------------------------------------ the languages
