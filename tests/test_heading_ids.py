@@ -302,3 +302,16 @@ def test_heading_text_is_normalised_but_its_id_is_not() -> None:
     [section] = to_sections("## E\u0301te\u0301\u00a0: bilan\n", ids="gfm")
     assert section.heading == "Été : bilan"
     assert section.anchor == "e\u0301te\u0301-bilan"
+
+
+def test_a_new_section_hands_back_the_list_its_lines_go_to() -> None:
+    # the line pass writes to `lines = out.start(...)`: there is no second step to forget
+    from casesearch.markdown import _Builder
+
+    out = _Builder()
+    before = out.lines
+    lines = out.start("Titre", 2, None)
+    assert lines is out.lines and lines is not before
+    lines.append("texte du titre")
+    assert [s.text for s in to_sections("## Titre\ntexte du titre\n\n## Suite\nfin\n", ids="gfm")] == [
+        "texte du titre", "fin"]

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 
 import unidecode
 
+from .lang import INVISIBLE as _INVISIBLE
+
 
 @dataclass(frozen=True)
 class Section:
@@ -27,7 +29,6 @@ class Section:
 # Unicode spaces become a plain space (the corpus puts no-break spaces before ':' and '?');
 # zero-width characters and the soft hyphen go, so that the words they sit in stay whole.
 _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _REPLACEMENTS = [(c, " ") for c in _SPACES] + [(c, "") for c in _INVISIBLE]
 
 
@@ -432,9 +433,12 @@ class _Builder:
         self.refs: set[str] = set()
         self.notes: set[str] = set()
 
-    def start(self, raw: str, level: int, explicit_id: str | None, auto: bool = True) -> None:
+    def start(self, raw: str, level: int, explicit_id: str | None, auto: bool = True) -> list[str]:
+        """Close the current section and open one at this heading; returns the list its
+        lines go to, which the caller must use from now on (`lines = out.start(...)`)."""
         self._close()
         self.heading, self.level, self.anchor, self.auto, self.lines = raw, level, explicit_id, auto, []
+        return self.lines
 
     def _close(self) -> None:
         self.done.append((self.heading, self.level, self.anchor, self.auto, self.lines))
@@ -562,16 +566,14 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
                     text, explicit = hid.group(1).rstrip(), hid.group(2)
                 text = (_CLOSING_GFM if gfm else _CLOSING_KRAMDOWN).sub("", text).rstrip()
                 if text:
-                    out.start(text, len(m.group(1)), explicit or ial_id)
-                    lines = out.lines
+                    lines = out.start(text, len(m.group(1)), explicit or ial_id)
                     heading_before = True
                     continue
         elif first == "<" and (m := _HTML_HEADING.match(line)):
             text = clean_inline(m.group(3))
             if text:
                 hid = _HTML_ID.search(m.group(2))
-                out.start(text, int(m.group(1)), hid.group(1) if hid else None, auto=False)
-                lines = out.lines
+                lines = out.start(text, int(m.group(1)), hid.group(1) if hid else None, auto=False)
                 heading_before = True
                 continue
         elif first in "=-" and was_para_start and line[0] in "=-" and _SETEXT.match(line):
@@ -579,8 +581,7 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
             explicit = None
             if "{#" in raw and (hid := _HEADER_ID.match(raw)):
                 raw, explicit = hid.group(1).rstrip(), hid.group(2)
-            out.start(raw, 1 if first == "=" else 2, explicit or ial_id)
-            lines = out.lines
+            lines = out.start(raw, 1 if first == "=" else 2, explicit or ial_id)
             heading_before = True
             continue
         if first == "`" and not gfm and _FENCE_GFM.match(line):
@@ -648,8 +649,7 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
                     explicit = None
                     if "{#" in text and (hid := _HEADER_ID.match(text)):
                         text, explicit = hid.group(1).rstrip(), hid.group(2)
-                    out.start(text, len(hm.group(1)), explicit)
-                    lines = out.lines
+                    lines = out.start(text, len(hm.group(1)), explicit)
                     continue
             lines.append(quoted)
             in_para = True
