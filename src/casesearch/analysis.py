@@ -15,6 +15,7 @@ elided ``l'``, before an inclusive ``·e·s``).
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
@@ -53,6 +54,46 @@ def fold_text(text: str) -> str:
     """Lowercase and fold each Latin letter to one ASCII letter, so offsets still hold
     (é->e, ç->c; ligatures such as œ stay as they are). For finding words fast in stored text."""
     return text.translate(_CHAR_FOLDS)
+
+
+def _ligatures() -> dict[str, str]:
+    """Ligatures fold_text leaves alone and the analysis spells out (œ -> oe, ß -> ss)."""
+    return {c: f for c, f in _lang.fold_table().items() if len(f) > 1 and f.isalpha() and fold_text(c) == c}
+
+
+_LIGATURES = _ligatures()
+_CONNECTORS = re.escape(APOSTROPHES + _lang.HYPHENS + _lang.INVISIBLE) + "\u0300-\u036f"
+_JOINED_WORD = re.compile(f"(?<!\\w)\\w+(?:[{_CONNECTORS}]+\\w+)+")
+_LIGATURE = re.compile(f"[{re.escape(''.join(_LIGATURES))}]")
+_LIGATURE_WORD = re.compile(f"(?<!\\w)\\w*[{re.escape(''.join(_LIGATURES))}]\\w*")
+_CONNECTOR = re.compile(f"[{_CONNECTORS}]+")
+_SQUEEZE = str.maketrans({**{c: None for c in APOSTROPHES + _lang.HYPHENS + _lang.INVISIBLE},
+                          **{chr(c): None for c in range(0x300, 0x370)}, **_LIGATURES})
+_ELIDED = frozenset(_lang.fr.ELISION["prefixes"])
+
+
+def loose_forms(folded: str) -> dict[str, list[int]]:
+    """Words of a fold_text'ed text as the analysis joins them, where that differs from
+    how they are written: 'e-mail' -> email, 'aujourd’hui' -> aujourdhui, 'cœur' -> coeur,
+    each with the offsets it starts at. Highlighting looks up a query's words here, so that
+    every way a word is found is also a way it is marked; computed once, at indexing."""
+    words = list(_JOINED_WORD.finditer(folded))
+    if _LIGATURE.search(folded):
+        words += _LIGATURE_WORD.finditer(folded)
+    out: dict[str, list[int]] = {}
+    for word in words:
+        text, start = word.group(), word.start()
+        cuts = [0] + [m.end() for m in _CONNECTOR.finditer(text)]
+        for i, at in enumerate(cuts):
+            rest = text[at:]
+            squeezed = rest.translate(_SQUEEZE)
+            if squeezed == rest or not squeezed:
+                continue   # written plainly: str.find sees it
+            if i + 2 == len(cuts) and text[at:cuts[i + 1]].rstrip("".join(APOSTROPHES)) in _ELIDED \
+                    and text[cuts[i + 1] - 1] in APOSTROPHES:
+                continue   # l’emploi: the analysis elides l’, and emploi is written plainly
+            out.setdefault(squeezed, []).append(start + at)
+    return out
 
 
 def is_stopword(word: str, lang: str = DEFAULT_LANG) -> bool:

@@ -4,10 +4,9 @@ Speed matters here (every hit of every query): a C-speed search over a folded co
 of the text proposes candidate words by prefix, and only those candidates go
 through the (memoised) analyzer to confirm a match.
 
-The candidates come from the analysis' own tables, so that every way a word is found
-is also a way it is marked: a seed is also looked for written with the connectors
-the analysis joins over (e-mail for "email", aujourd'hui for "aujourdhui"), invisible
-characters and combining accents inside, and the letters it folds (cœur for "coeur").
+Every way a word is found is also a way it is marked: besides the folded text, the
+words the analysis joins otherwise than they are written (e-mail for "email",
+aujourd’hui, cœur for "coeur") come from `analysis.loose_forms`, stored at indexing.
 """
 
 from __future__ import annotations
@@ -15,54 +14,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from . import analysis, lang
 
 _WORD = re.compile(lang.WORD_PATTERN)   # a word as the analysis cuts it
-
-# Inside a word, what the analysis skips: connectors of joined forms, invisible characters,
-# combining accents (text not in NFC).
-_SKIPPED = "[" + re.escape(lang.APOSTROPHES + lang.HYPHENS + lang.INVISIBLE) + "\u0300-\u036f]*"
-
-
-def _written() -> dict[str, str]:
-    """Letters -> the ligatures that fold_text leaves alone and the analysis folds to them
-    (oe: œŒ, ss: ß, fi: ﬁ). Letters of other scripts folded to one Latin letter are left
-    out: a class in front of every seed letter would make each search several times slower."""
-    out: dict[str, list[str]] = {}
-    for char, folded in lang.fold_table().items():
-        if len(folded) > 1 and folded.isalpha() and analysis.fold_text(char) == char:
-            out.setdefault(folded, []).append(char)
-    return {folded: "".join(chars) for folded, chars in out.items()}
-
-
-_WRITTEN = _written()
-_SPECIAL = re.compile("[" + re.escape(lang.APOSTROPHES + lang.HYPHENS + lang.INVISIBLE + "".join(_WRITTEN.values()))
-                      + "\u0300-\u036f]")
-
-
-@lru_cache(maxsize=4096)
-def _loose(seed: str) -> re.Pattern:
-    """A folded seed as the analysis may meet it in fold_text's output: with skipped
-    characters between its letters, and letters written as what folds to them."""
-    memo: dict[int, str] = {}
-
-    def rest(i: int) -> str:
-        if i == len(seed):
-            return ""
-        if i in memo:
-            return memo[i]
-        alternatives = []
-        for size in range(1, len(seed) - i + 1):
-            piece = seed[i : i + size]
-            chars = (re.escape(piece) if size == 1 else "") + re.escape(_WRITTEN.get(piece, ""))
-            if chars:
-                tail = rest(i + size)
-                alternatives.append(f"[{chars}]" + (_SKIPPED + tail if tail else ""))
-        memo[i] = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-        return memo[i]
-    return re.compile(rest(0))
+# a text that may hold words written loosely (only texts read without their stored forms)
+_SPECIAL = re.compile("[" + re.escape(lang.APOSTROPHES + lang.HYPHENS + lang.INVISIBLE) + "\u0300-\u036f"
+                      + re.escape("".join(analysis._LIGATURES)) + "]")
 
 
 @dataclass(frozen=True)
@@ -78,25 +36,26 @@ class Matcher:
         seeds = {t[:max(3, len(t) - 2)] for t in self.stems | self.forms} | set(self.prefixes)
         return tuple(sorted(seed for seed in seeds if seed))
 
-    def matches(self, text: str, folded: str | None = None) -> list[tuple[int, int, str]]:
-        """(start, end, matched term) of every matching word of text (`folded`: its fold_text)."""
+    def matches(self, text: str, folded: str | None = None,
+                loose: dict[str, list[int]] | None = None) -> list[tuple[int, int, str]]:
+        """(start, end, matched term) of every matching word of text (`folded`: its fold_text;
+        `loose`: its analysis.loose_forms, stored at indexing)."""
         if not text:
             return []
         if folded is None or len(folded) != len(text):
-            folded = analysis.fold_text(text)
+            folded, loose = analysis.fold_text(text), None
+        if loose is None:
+            loose = analysis.loose_forms(folded) if _SPECIAL.search(folded) else {}
         starts = set()
-        loose = _SPECIAL.search(folded) is not None
         for seed in _seeds(self):
+            for form, offsets in loose.items():   # e-mail for email: written with what the analysis skips
+                if form.startswith(seed):
+                    starts.update(offsets)
             at = folded.find(seed)
             while at != -1:   # str.find runs at C speed; a regex alternation is far slower here
                 if at == 0 or not folded[at - 1].isalnum():
                     starts.add(at)
                 at = folded.find(seed, at + 1)
-            if loose:   # the seed written with what the analysis skips or folds
-                for m in _loose(seed).finditer(folded):
-                    at = m.start()
-                    if at == 0 or not folded[at - 1].isalnum():
-                        starts.add(at)
         found = []
         known = _KNOWN.setdefault(self, {})
         end = -1
@@ -111,10 +70,11 @@ class Matcher:
                 end = word.end()
         return found
 
-    def matches_many(self, texts: list[str], folded: str | None = None) -> list[list[tuple[int, int, str]]]:
-        """matches() of several texts, with one pass over them all (`folded`: fold_text of their join)."""
+    def matches_many(self, texts: list[str], folded: str | None = None,
+                     loose: dict[str, list[int]] | None = None) -> list[list[tuple[int, int, str]]]:
+        """matches() of several texts, with one pass over them all (`folded`, `loose`: of their join)."""
         joined = "\n".join(texts)
-        spans = self.matches(joined, folded)
+        spans = self.matches(joined, folded, loose)
         out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         if not spans:
             return out
@@ -134,8 +94,8 @@ class Matcher:
         for prefix in self.prefixes:
             if folded.startswith(prefix):
                 return prefix
-        for lang in ("fr", "en"):
-            for term in analysis.stem_terms(word, lang):
+        for code in ("fr", "en"):
+            for term in analysis.stem_terms(word, code):
                 if term.text in self.stems:
                     return term.text
         for term in analysis.word_terms(word):

@@ -138,6 +138,8 @@ def _fields(doc: Document) -> dict:
     }
     # highlighting scans this folded copy with plain patterns instead of accent-blind ones
     display["folded"] = analysis.fold_text("\n".join(schema.display_texts(display)))
+    # the words written otherwise than the analysis joins them (e-mail), for highlighting
+    display["loose"] = analysis.loose_forms(display["folded"])
     return {
         "source": doc.source,
         "title": mark + doc.title,

@@ -15,7 +15,7 @@ from .weights import WEIGHTS
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ def check_window(page: int, per_page: int, sort: str) -> None:
 
 def _hit(d: dict, score: float, matcher: Matcher) -> Hit:
     sections = d["sections"]
-    spans = matcher.matches_many(schema.display_texts(d), d.get("folded"))
+    spans = matcher.matches_many(schema.display_texts(d), d.get("folded"), d.get("loose"))
     title_spans, summary_spans = spans[0], spans[1]
     scored = []
     in_text = None   # the section whose text holds the most matched words: the snippet's passage
