@@ -32,6 +32,9 @@ class SiteFiles:
     errors: list[ContentError] = field(default_factory=list)
 
 
+_DEPENDENCY_DIRS = frozenset({"node_modules", "vendor", "bower_components", "gemfiles"})
+_EXCLUDED = "excluded (exclude in _config.yml, or Jekyll's default excludes)"
+_SKIP_WALK_BUDGET = 2000   # entries looked at in one skipped folder before it is reported whole
 _PAGE_LIKE = frozenset({".md", ".markdown", ".html", ".htm"})
 
 
@@ -100,14 +103,25 @@ class _Walker:
         return True
 
     def skip(self, source: str, reason: str, path: Path | None = None, is_dir: bool = False) -> None:
-        """Report a skipped page-like file, or every page-like file of a skipped folder."""
+        """Report a skipped page-like file, or the page-like files of a skipped folder; a
+        folder of dependencies (node_modules, vendor) or a very large one is reported once,
+        as `folder/`, so that a reindex never walks thousands of files it will not read."""
         if is_dir and path is not None:
+            if path.name in _DEPENDENCY_DIRS:
+                self.out.skipped.append(Skipped(source + "/", reason))
+                return
+            found, budget = [], _SKIP_WALK_BUDGET
             for dirpath, dirnames, filenames in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in JEKYLL_DIRS)
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in JEKYLL_DIRS
+                                     and d not in _DEPENDENCY_DIRS)
+                budget -= len(filenames) + len(dirnames)
+                if budget < 0:
+                    self.out.skipped.append(Skipped(source + "/", reason))
+                    return
                 rel = Path(dirpath).relative_to(self.root).as_posix()
-                for name in sorted(filenames):
-                    if extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name):
-                        self.out.skipped.append(Skipped(f"{rel}/{name}", reason))
+                found += [Skipped(f"{rel}/{name}", reason) for name in sorted(filenames)
+                          if extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name)]
+            self.out.skipped.extend(found)
             return
         name = source.rsplit("/", 1)[-1]
         if extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name):
@@ -140,7 +154,7 @@ class _Walker:
         if name in JEKYLL_DIRS or name.startswith(".") or name.startswith("#") or name.endswith("~"):
             return
         if reason == "excluded":
-            self.skip(source, "excluded (exclude in _config.yml)", path, is_dir)
+            self.skip(source, _EXCLUDED, path, is_dir)
         elif name == "_drafts":
             self.skip(source, "draft", path, is_dir)
         elif name == "_posts":
@@ -199,7 +213,7 @@ class _Walker:
                 reason = self.site.filter_reason(entry, f"{base}/{entry}" if not posts else f"{rel}/{entry}", False)
                 if reason:
                     if reason == "excluded":
-                        self.skip(source, "excluded (exclude in _config.yml)")
+                        self.skip(source, _EXCLUDED)
                     elif not name.startswith("."):
                         self.skip(source, "draft (file name starts with '_')")
                     continue
