@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -28,7 +27,7 @@ from .permalinks import (
     path_categories,
 )
 from .reader import read_files
-from .site import PageFile, Site, Skipped, load_site
+from .site import PageFile, Site, Skipped, config_files, load_site
 
 __all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
 
@@ -134,9 +133,7 @@ _SITES: dict[tuple[Any, ...], Site] = {}
 
 def site_of(settings: Settings) -> Site:
     """The settings' site, read once per configuration state (tests call load_page alone)."""
-    files = settings.jekyll_config or tuple(p for p in (Path(settings.content_dir) / n for n in
-                                                         ("_config.yml", "_config.yaml", "_config.toml")) if p.is_file())
-    key = (settings, tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in files))
+    key = (settings, tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in config_files(settings)))
     if key not in _SITES:
         _SITES.clear()
         _SITES[key] = load_site(settings)

@@ -14,7 +14,7 @@ from .config import Settings
 from .errors import ContentError
 from .site import PageFile
 
-__all__ = ["check_size", "decode", "file_kind", "read_bytes"]
+__all__ = ["check_size", "decode", "file_kind", "read_bytes", "within"]
 
 
 def file_kind(mode: int) -> str:
@@ -27,7 +27,7 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _within(path: Path, root: Path) -> bool:
+def within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
@@ -38,7 +38,7 @@ def read_bytes(page: PageFile, settings: Settings) -> bytes:
         if stat.S_ISLNK(st.st_mode):
             root = Path(os.path.abspath(settings.content_dir)).resolve()
             target = page.path.resolve()
-            if not _within(target, root):
+            if not within(target, root):
                 raise ContentError(page.source, f"symlink leads outside the content folder (to '{target}'): "
                                                 "copy the file into the content folder instead")
             st = os.stat(page.path)

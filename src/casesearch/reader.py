@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ContentError
-from .files import file_kind
+from .files import file_kind, within
 from .permalinks import DATE_FILENAME, HTML_EXTS, extname
 from .site import JEKYLL_DIRS, Collection, PageFile, Site, Skipped, load_site
 
@@ -77,7 +77,7 @@ class _Walker:
                             self.out.errors.append(ContentError(source, "broken symlink: point it to an existing "
                                                                         "file or remove it"))
                         continue
-                    if not (target == self.real_root or self.real_root in target.parents):
+                    if not within(target, self.real_root):
                         if target.is_dir() or extname(entry.name).lower() in _PAGE_LIKE:
                             self.out.errors.append(ContentError(
                                 source, f"symlink leads outside the content folder (to '{target}'): "
@@ -102,6 +102,10 @@ class _Walker:
         self.seen_dirs.add(real)
         return True
 
+    def page_like(self, name: str) -> bool:
+        """A name a page could have: worth reporting when it is left out."""
+        return extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name)
+
     def skip(self, source: str, reason: str, path: Path | None = None, is_dir: bool = False) -> None:
         """Report a skipped page-like file, or the page-like files of a skipped folder; a
         folder of dependencies (node_modules, vendor) or a very large one is reported once,
@@ -119,12 +123,10 @@ class _Walker:
                     self.out.skipped.append(Skipped(source + "/", reason))
                     return
                 rel = Path(dirpath).relative_to(self.root).as_posix()
-                found += [Skipped(f"{rel}/{name}", reason) for name in sorted(filenames)
-                          if extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name)]
+                found += [Skipped(f"{rel}/{name}", reason) for name in sorted(filenames) if self.page_like(name)]
             self.out.skipped.extend(found)
             return
-        name = source.rsplit("/", 1)[-1]
-        if extname(name).lower() in _PAGE_LIKE or self.site.is_markdown(name):
+        if self.page_like(source.rsplit("/", 1)[-1]):
             self.out.skipped.append(Skipped(source, reason))
 
     def read_directory(self, folder: Path, rel: str) -> None:
@@ -179,18 +181,28 @@ class _Walker:
         if source in self.seen_files:
             return
         self.seen_files.add(source)
-        name = source.rsplit("/", 1)[-1]
-        if not _starts_with_front_matter(str(path)):
-            if self.site.is_markdown(name) and not self.site.jekyll:
-                self.out.pages.append(PageFile(source, path))  # reported as an error when read
-            elif self.site.is_markdown(name) or extname(name).lower() in HTML_EXTS:
-                self.skip(source, "no front matter (static file)")
-            return
-        if self.site.output_ext(name) not in HTML_EXTS:
-            self.out.skipped.append(Skipped(source, f"not an HTML page (Jekyll writes it as "
-                                                    f"'{self.site.output_ext(name) or 'a file without extension'}')"))
-            return
-        self.out.pages.append(PageFile(source, path))
+        if _starts_with_front_matter(str(path)):
+            self.publish(PageFile(source, path))
+        else:
+            self.no_front_matter(PageFile(source, path))
+
+    def no_front_matter(self, page: PageFile) -> None:
+        """Jekyll copies such a file as it is; without _config.yml a markdown file is still
+        read, to report its missing front matter as an error."""
+        name = page.source.rsplit("/", 1)[-1]
+        if self.site.is_markdown(name) and not self.site.jekyll:
+            self.out.pages.append(page)
+        elif self.site.is_markdown(name) or extname(name).lower() in HTML_EXTS:
+            self.skip(page.source, "no front matter (static file)")
+
+    def publish(self, page: PageFile) -> None:
+        """A file Jekyll renders: a page when its output is HTML."""
+        output = self.site.output_ext(page.source.rsplit("/", 1)[-1])
+        if output not in HTML_EXTS:
+            self.out.skipped.append(Skipped(page.source, f"not an HTML page (Jekyll writes it as "
+                                                         f"'{output or 'a file without extension'}')"))
+        else:
+            self.out.pages.append(page)
 
     def read_documents(self, folder: Path, rel: str, label: str) -> None:
         """collection.rb / post_reader.rb: every file under the collection folder."""
@@ -220,7 +232,7 @@ class _Walker:
                 self.add_document(source, path, entry, label, collection)
 
     def add_document(self, source: str, path: Path, entry: str, label: str, collection: Collection) -> None:
-        name = source.rsplit("/", 1)[-1]
+        page = PageFile(source, path, "document", label)
         if label == "posts":
             if not DATE_FILENAME.match(entry):
                 self.skip(source, "post without a date in its file name (YYYY-MM-DD-title)")
@@ -235,19 +247,12 @@ class _Walker:
                 self.out.errors.append(ContentError(source, f"not a regular file ({file_kind(st.st_mode)}): remove it"))
                 return
             if not _starts_with_front_matter(str(path)):
-                if self.site.is_markdown(name) and not self.site.jekyll:
-                    self.out.pages.append(PageFile(source, path, "document", label))
-                elif self.site.is_markdown(name) or extname(name).lower() in HTML_EXTS:
-                    self.skip(source, "no front matter (static file)")
+                self.no_front_matter(page)
                 return
         if not collection.output:
             self.skip(source, f"collection without output ('{label}' has no output: true in _config.yml)")
             return
-        if self.site.output_ext(name) not in HTML_EXTS:
-            self.out.skipped.append(Skipped(source, f"not an HTML page (Jekyll writes it as "
-                                                    f"'{self.site.output_ext(name) or 'a file without extension'}')"))
-            return
-        self.out.pages.append(PageFile(source, path, "document", label))
+        self.publish(page)
 
     def run(self) -> SiteFiles:
         site = self.site
@@ -267,7 +272,7 @@ class _Walker:
                                 and e.name not in JEKYLL_DIRS and e.name not in ("_posts", "_drafts"))
         for label in labels:
             folder = cdir / f"_{label}"
-            if folder.is_dir() and not folder.is_symlink() or (folder.is_dir() and self.enter(folder)):
+            if folder.is_dir() and (not folder.is_symlink() or self.enter(folder)):
                 self.read_documents(folder, f"{prefix}_{label}", label)
         self.out.pages.sort(key=lambda p: p.source)
         self.out.skipped.sort(key=lambda s: s.source)
@@ -282,7 +287,6 @@ class _Walker:
                 self.add_page(entry.strip("/"), path)
 
 
-# post_reader.rb's DATE_FILENAME_MATCHER, on the path inside _posts
 def read_files(settings: Settings, site: Site | None = None) -> SiteFiles:
     """Every file of the site: pages to read, skipped files with their reason, errors."""
     site = site or load_site(settings)

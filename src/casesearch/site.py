@@ -296,10 +296,17 @@ def _timezone(name: Any) -> tzinfo | None:
                           "Europe/Paris") from None
 
 
-def load_site(settings: Settings, config_files: list[Path] | None = None) -> Site:
+def config_files(settings: Settings) -> list[Path]:
+    """The Jekyll configuration files read: the `jekyll_config` setting, else Jekyll's default."""
+    return list(settings.jekyll_config) or find_config(Path(os.path.abspath(settings.content_dir)))
+
+
+def load_site(settings: Settings) -> Site:
     """The site of `settings.content_dir`, read as Jekyll reads it."""
     root = Path(os.path.abspath(settings.content_dir))
-    files = list(config_files) if config_files else list(settings.jekyll_config) or find_config(root)
+    files = config_files(settings)
+    if not files:  # casesearch's earlier reading of a folder of pages
+        return _legacy_site(settings, root)
     config: dict[str, Any] = {}
     digest = hashlib.sha1()
     for path in files:
@@ -307,8 +314,6 @@ def load_site(settings: Settings, config_files: list[Path] | None = None) -> Sit
         digest.update(path.read_bytes())
     where = ", ".join(f"'{p}'" for p in files)
     explicit = settings.explicit
-    if not files:  # casesearch's earlier reading of a folder of pages
-        return _legacy_site(settings, root)
     permalink = str(config.get("permalink") or "date")
     kramdown = dict(_KRAMDOWN)
     if isinstance(config.get("kramdown"), dict):
@@ -331,9 +336,9 @@ def load_site(settings: Settings, config_files: list[Path] | None = None) -> Sit
     if "collection_permalink" in explicit:
         collections = {k: (Collection(k, c.output, settings.collection_permalink) if k != "posts" else c)
                        for k, c in collections.items()}
-    defaults = tuple(_default_set(d, where) for d in (config.get("defaults") or []) if _valid_default(d))
+    defaults = tuple(_default_set(d) for d in (config.get("defaults") or []) if _valid_default(d))
     exts = config.get("markdown_ext", "markdown,mkdown,mkdn,mkd,md")
-    digest.update(repr(sorted(settings.explicit)).encode())
+    digest.update(repr(sorted(explicit)).encode())
     for label, collection in collections.items():
         template = collection.permalink or (STYLES.get(permalink, permalink) if label == "posts" else "")
         if bad := unknown_placeholders(template):
@@ -358,7 +363,7 @@ def _valid_default(entry: Any) -> bool:
 _DEPRECATED_TYPES = {"page": "pages", "post": "posts", "draft": "drafts"}
 
 
-def _default_set(entry: dict[str, Any], where: str) -> dict[str, Any]:
+def _default_set(entry: dict[str, Any]) -> dict[str, Any]:
     scope = entry.get("scope")
     if isinstance(scope, dict) and "type" in scope:
         scope = dict(scope, type=_DEPRECATED_TYPES.get(str(scope["type"]), str(scope["type"])))
