@@ -45,14 +45,19 @@ DOCUMENT_PLACEHOLDERS = frozenset(
     "i_day i_month short_year short_month long_month w_year week w_day short_day long_day y_day".split())
 
 
+def _bare(key: str) -> str:
+    return key[:-1] if key.endswith("_") else key
+
+
+def _placeholder(key: str, known: Any) -> str | None:
+    """url.rb's reading of `:key`: the key, else the key without a trailing '_' (`:month_:day`)."""
+    return next((k for k in (key, _bare(key)) if k in known), None)
+
+
 def unknown_placeholders(template: str) -> list[str]:
     """Placeholders of a document permalink that Jekyll does not know (url.rb fails on them)."""
-    out = []
-    for key in _PLACEHOLDER.findall(template):
-        pool = [key, key[:-1]] if key.endswith("_") else [key]
-        if not any(k in DOCUMENT_PLACEHOLDERS for k in pool):
-            out.append(":" + pool[-1])
-    return out
+    return [":" + _bare(key) for key in _PLACEHOLDER.findall(template)
+            if _placeholder(key, DOCUMENT_PLACEHOLDERS) is None]
 
 
 def _text(value: Any) -> str:
@@ -143,7 +148,7 @@ def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
 DATE_FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
 
 
-def file_date(site: Site, relative: str, fallback_zone: Any) -> tuple[str, datetime | None, str | None]:
+def file_date(relative: str, fallback_zone: Any) -> tuple[str, datetime | None, str | None]:
     """(slug, date from the file name, error) of a document's path, as document.rb reads it."""
     m = DATE_FILENAME.match(relative)
     name = relative.rsplit("/", 1)[-1]
@@ -159,7 +164,6 @@ def file_date(site: Site, relative: str, fallback_zone: Any) -> tuple[str, datet
     except ValueError as exc:
         return slug, None, str(exc)
     return slug, fallback_zone(naive), None
-
 
 
 def page_url(site: Site, page: PageFile, data: dict[str, Any]) -> str:
@@ -211,12 +215,10 @@ def document_url(site: Site, page: PageFile, data: dict[str, Any], slug: str, wh
     }
 
     def fill(match: re.Match[str]) -> str:
-        key = match.group(1)
-        pool = [key, key[:-1]] if key.endswith("_") else [key]
-        winner = next((k for k in pool if k in values), None)
+        winner = _placeholder(match.group(1), values)
         if winner is None:
             where = "its front matter" if permalink else f"the permalink of collection '{page.collection}'"
-            raise ContentError(page.source, f"unknown permalink placeholder ':{pool[-1]}' in {where} "
+            raise ContentError(page.source, f"unknown permalink placeholder ':{_bare(match.group(1))}' in {where} "
                                             f"('{template}'): use one of :{', :'.join(sorted(values))}")
         return match.group(0).replace(":" + winner, values[winner], 1)
 
@@ -232,9 +234,7 @@ def collection_template(site: Site, label: str) -> str:
 
 def collection_relative(site: Site, page: PageFile) -> str:
     """A document's path relative to `collections_dir` (Jekyll's relative_path)."""
-    prefix = site.collections_dir + "/" if site.collections_dir else ""
-    return page.source[len(prefix):] if prefix and page.source.startswith(prefix) else page.source
-
+    return site.strip_collections_dir(page.source)
 
 
 def path_categories(relative: str, label: str) -> list[str]:
@@ -250,7 +250,7 @@ def path_categories(relative: str, label: str) -> list[str]:
 def document_date(site: Site, page: PageFile, fm: dict[str, Any]) -> tuple[str, datetime | None]:
     """(slug, date) of a document as document.rb reads them: the front-matter date, else the
     file name's, read in the zone Jekyll builds in; None when it has neither."""
-    slug, when, bad = file_date(site, collection_relative(site, page), site.localize)
+    slug, when, bad = file_date(collection_relative(site, page), site.localize)
     texts = [str(t) for t in _as_list(fm.get("date")) if str(t).strip()]
     if texts:
         try:

@@ -169,10 +169,11 @@ class Site:
             return True
         path = _sanitize_scope(path)
         if "*" in scope_path:
-            return any(path.startswith(self._strip_collections_dir(p)) for p in _glob(self.root, scope_path))
-        return path.startswith(self._strip_collections_dir(scope_path))
+            return any(path.startswith(self.strip_collections_dir(p)) for p in _glob(self.root, scope_path))
+        return path.startswith(self.strip_collections_dir(scope_path))
 
-    def _strip_collections_dir(self, path: str) -> str:
+    def strip_collections_dir(self, path: str) -> str:
+        """A path relative to `collections_dir` (frontmatter_defaults.rb, document.rb)."""
         prefix = self.collections_dir + "/"
         return path[len(prefix):] if self.collections_dir and path.startswith(prefix) else path
 
