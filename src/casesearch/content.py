@@ -251,7 +251,8 @@ def survey(settings: Settings) -> Survey:
 
 
 def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, Any]:
-    """Front matter over the site's `defaults`, as Jekyll merges them."""
+    """Front matter over the site's `defaults`, as Jekyll merges them (a null value in the
+    front matter keeps the default)."""
     if not site.defaults and page.kind == "page":
         return fm
     if page.kind == "page":
@@ -260,16 +261,17 @@ def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, 
     else:
         relative = collection_relative(site, page)
         defaults = site.defaults_for(relative, page.collection)
-        merged = dict(defaults)
-        categories = path_categories(relative, page.collection)
-        for layer in (defaults, fm):
-            value = layer.get("categories")
-            if value is not None:
-                categories += value.split() if isinstance(value, str) else [str(v) for v in _texts(value)]
-        out = {**merged, **{k: v for k, v in fm.items() if v is not None or k not in merged}}
-        out["categories"] = list(dict.fromkeys(categories))
+    out = {**defaults, **{k: v for k, v in fm.items() if v is not None or k not in defaults}}
+    if page.kind == "page":
         return out
-    return {**defaults, **{k: v for k, v in fm.items() if v is not None or k not in defaults}}
+    # document.rb unions the categories of the path, the defaults and the front matter
+    categories = path_categories(relative, page.collection)
+    for layer in (defaults, fm):
+        value = layer.get("categories")
+        if value is not None:
+            categories += value.split() if isinstance(value, str) else [str(v) for v in _texts(value)]
+    out["categories"] = list(dict.fromkeys(categories))
+    return out
 
 
 def _topics(fm: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
