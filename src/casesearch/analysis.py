@@ -67,6 +67,8 @@ _JOINED_WORD = re.compile(f"(?<!\\w)\\w+(?:[{_CONNECTORS}]+\\w+)+")
 _LIGATURE = re.compile(f"[{re.escape(''.join(_LIGATURES))}]")
 _LIGATURE_WORD = re.compile(f"(?<!\\w)\\w*[{re.escape(''.join(_LIGATURES))}]\\w*")
 _CONNECTOR = re.compile(f"[{_CONNECTORS}]+")
+# a text holding none of these has no loose form: one C-speed search spares the word scan
+_LOOSE_CHAR = re.compile(f"[{_CONNECTORS}{re.escape(''.join(_LIGATURES))}]")
 _SQUEEZE = str.maketrans({**{c: None for c in APOSTROPHES + _lang.HYPHENS + _lang.INVISIBLE},
                           **{chr(c): None for c in range(0x300, 0x370)}, **_LIGATURES})
 _ELIDED = frozenset(_lang.fr.ELISION["prefixes"])
@@ -77,6 +79,8 @@ def loose_forms(folded: str) -> dict[str, list[int]]:
     how they are written: 'e-mail' -> email, 'aujourd’hui' -> aujourdhui, 'cœur' -> coeur,
     each with the offsets it starts at. Highlighting looks up a query's words here, so that
     every way a word is found is also a way it is marked; computed once, at indexing."""
+    if not _LOOSE_CHAR.search(folded):
+        return {}
     words = list(_JOINED_WORD.finditer(folded))
     if _LIGATURE.search(folded):
         words += _LIGATURE_WORD.finditer(folded)

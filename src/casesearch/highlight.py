@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from . import analysis, lang
 
 _WORD = re.compile(lang.WORD_PATTERN)   # a word as the analysis cuts it
-# a text that may hold words written loosely (only texts read without their stored forms)
-_SPECIAL = re.compile("[" + re.escape(lang.APOSTROPHES + lang.HYPHENS + lang.INVISIBLE) + "\u0300-\u036f"
-                      + re.escape("".join(analysis._LIGATURES)) + "]")
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class Matcher:
         if folded is None or len(folded) != len(text):
             folded, loose = analysis.fold_text(text), None
         if loose is None:
-            loose = analysis.loose_forms(folded) if _SPECIAL.search(folded) else {}
+            loose = analysis.loose_forms(folded)
         starts = set()
         for seed in _seeds(self):
             for form, offsets in loose.items():   # e-mail for email: written with what the analysis skips
