@@ -15,7 +15,8 @@ import pytest
 from casesearch.config import load_settings
 from casesearch.content import Document, discover, load_page
 from casesearch.errors import ContentError
-from casesearch.indexer import current_generation, read_manifest, reindex
+from casesearch.generations import current_generation, read_manifest
+from casesearch.indexer import reindex
 from casesearch.searcher import Searcher
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

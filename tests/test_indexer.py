@@ -8,10 +8,12 @@ import os
 import time
 
 import pytest
+from whoosh import index as whoosh_index
 
-from casesearch import indexer
-from casesearch.errors import IndexBusy, SafetyCheckFailed
-from casesearch.indexer import current_generation, reindex
+from casesearch import content, generations, schema
+from casesearch.errors import IndexBusy, IndexOutdated, SafetyCheckFailed
+from casesearch.generations import current_generation
+from casesearch.indexer import reindex
 from casesearch.searcher import RECHECK_SECONDS, Searcher
 
 
@@ -25,7 +27,7 @@ def titles(settings, q):
 
 def test_full_build_indexes_every_page(built):
     gen = current_generation(built.index_dir)
-    manifest = indexer.read_manifest(gen)
+    manifest = generations.read_manifest(gen)
     assert sorted(manifest["pages"]) == ["_posts/2020-03-02-donnees-de-sante.md",
                                          "_posts/2021-06-10-logiciel-libre.md", "a-propos.md"]
     assert "Le logiciel libre dans l'administration" in titles(built, "logiciel libre")
@@ -106,7 +108,7 @@ def test_safety_check_refuses_to_lose_most_pages(built, site):
 
 
 def test_second_reindex_at_once_is_refused(built):
-    with open(built.index_dir / indexer.LOCK, "a+") as handle:
+    with open(built.index_dir / generations.LOCK, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(IndexBusy, match="another reindex"):
             reindex(built)
@@ -142,10 +144,59 @@ def test_open_reader_keeps_answering_while_a_new_generation_is_published(built, 
 
 
 def test_format_change_triggers_full_rebuild(built, monkeypatch):
-    monkeypatch.setattr(indexer, "FORMAT", indexer.FORMAT + "-next")
+    monkeypatch.setattr(generations, "FORMAT", generations.FORMAT + "-next")
     report = reindex(built)
     assert report.full and report.published
     assert "full rebuild" in report.reason
+
+
+def _built_with_format(built, fmt: str) -> None:
+    """The live generation as another version of casesearch would have left it."""
+    gen = current_generation(built.index_dir)
+    manifest = generations.read_manifest(gen)
+    generations.write_manifest(gen, dict(manifest, format=fmt))
+
+
+def test_an_index_of_another_format_is_not_served_and_says_to_reindex(built):
+    _built_with_format(built, "s1-a1")
+    searcher = Searcher(built)
+    with pytest.raises(IndexOutdated, match=r"format s1-a1.*run `casesearch reindex`"):
+        searcher.search("logiciel")
+    searcher.close()
+    assert "format s1-a1" in generations.outdated(built.index_dir)
+    assert reindex(built).full   # and reindex rebuilds it whole
+    assert generations.outdated(built.index_dir) == ""
+    assert titles(built, "logiciel libre")
+
+
+def test_a_serving_searcher_keeps_its_generation_when_a_newer_format_is_published(built, site, caplog):
+    searcher = Searcher(built)
+    live = searcher.refresh()
+    (site / "a-propos.md").write_text("---\ntitle: Zythologie\n---\nLa zythologie.\n", encoding="utf-8")
+    reindex(built)
+    _built_with_format(built, generations.FORMAT + "-next")
+    assert searcher.refresh() == live
+    assert searcher.search("logiciel").total == 1 and searcher.search("zythologie").total == 0
+    assert any("this casesearch reads" in r.getMessage() for r in caplog.records)
+    searcher.close()
+
+
+def test_stored_pages_read_back_as_they_were_written(built):
+    survey = content.survey(built)
+    written = {doc.source: schema.StoredPage.of(doc) for doc in survey.documents}
+    gen = current_generation(built.index_dir)
+    ix = whoosh_index.open_dir(str(gen))
+    with ix.searcher() as s:
+        stored = [fields["display"] for fields in s.all_stored_fields()]
+    ix.close()
+    assert len(stored) == len(written) == 3
+    for data in stored:
+        page = schema.StoredPage.from_json(data)
+        assert page == written[page.source] and page.to_json() == data
+        assert page.document() == next(d for d in survey.documents if d.source == page.source)
+    sante = written["_posts/2020-03-02-donnees-de-sante.md"]
+    assert sante.body_words == 21 and [s.anchor for s in sante.sections] == ["", "contexte", "rsultats"]   # kramdown drops é
+    assert sante.folded.startswith("les donnees de sante au service des patients\n")
 
 
 def test_duplicate_url_is_an_error_naming_both_files(built, site):

@@ -275,7 +275,17 @@ def test_searcher_in_a_script_sees_a_new_generation_on_the_next_query(built, sit
     assert searcher.search("zythologie").total == 0
     write_pages(site, {"nouvelle.md": "---\ntitle: Zythologie\n---\nLa zythologie.\n"})
     reindex(built)
-    searcher._checked = 0.0
+    time.sleep(RECHECK_SECONDS)
+    assert searcher.search("zythologie").total == 1
+    searcher.close()
+
+
+def test_refresh_opens_the_published_generation_at_once(built, site):
+    searcher = Searcher(built)
+    first = searcher.refresh()
+    write_pages(site, {"nouvelle.md": "---\ntitle: Zythologie\n---\nLa zythologie.\n"})
+    report = reindex(built)
+    assert first != searcher.refresh() == f"gen-{report.generation:06d}"
     assert searcher.search("zythologie").total == 1
     searcher.close()
 

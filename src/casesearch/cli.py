@@ -240,16 +240,17 @@ def _terminal(marked: str) -> str:
               help="Seconds before a stuck worker is killed and replaced.")
 @with_settings
 def serve(settings: Settings, host: str, port: int, workers: int, timeout: int) -> None:
-    """Serve the search API and page with gunicorn, building the index first if there is none."""
+    """Serve the search API and page with gunicorn, building the index first if there is none
+    (or if another version of casesearch built it)."""
     import os
 
     from gunicorn.app.base import BaseApplication
 
-    from .indexer import current_generation
+    from .generations import outdated
     from .indexer import reindex as build
 
-    if current_generation(settings.index_dir) is None:
-        click.echo(f"no index in '{settings.index_dir}': building it from '{settings.content_dir}'", err=True)
+    if why := outdated(settings.index_dir):
+        click.echo(f"{why}: building it from '{settings.content_dir}'", err=True)
         report = build(settings)
         for error in report.errors:
             click.echo(_message(error), err=True)

@@ -30,6 +30,10 @@ class IndexMissing(CasesearchError):
     """No built index where one was expected."""
 
 
+class IndexOutdated(IndexMissing):
+    """The live generation was built by another version of casesearch: its format differs."""
+
+
 class IndexBusy(CasesearchError):
     """Another reindex holds the lock."""
 

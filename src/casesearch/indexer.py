@@ -1,28 +1,18 @@
-"""Full and incremental builds, and the atomic swap of the live index.
-
-Layout of the index folder::
-
-    index/CURRENT          name of the live generation, replaced atomically
-    index/gen-000007/      a complete whoosh index plus manifest.json
-    index/.lock            held (flock) by the one reindex allowed at a time
+"""Full and incremental builds, in phases: plan, check, write, publish.
 
 A build never touches the live generation: it writes a new folder (a hard-linked
 copy of the live one for an incremental build, whoosh segments being write-once),
-then publishes it by renaming CURRENT. Readers keep whatever generation they
-opened; a killed build leaves an unpublished folder that the next run removes.
+then publishes it by renaming CURRENT (`generations`). Readers keep whatever
+generation they opened; a killed build leaves an unpublished folder that the next
+run removes.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
-import os
-import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,25 +20,12 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from . import analysis, schema
+from . import generations, schema
 from .config import Settings
-from .content import Document, PageFile, Section, Skipped, load_page, read_bytes
-from .errors import (
-    CasesearchError,
-    ContentError,
-    IndexBusy,
-    IndexMissing,
-    SafetyCheckFailed,
-)
+from .content import Document, PageFile, Skipped, load_page, read_bytes
+from .errors import CasesearchError, ContentError, SafetyCheckFailed
 from .reader import read_files
 from .site import Site, load_site
-from .weights import WEIGHTS
-
-MANIFEST = "manifest.json"
-CURRENT = "CURRENT"
-LOCK = ".lock"
-# What a build stores depends on these; any change triggers a full rebuild.
-FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}"
 
 
 @dataclass
@@ -87,104 +64,7 @@ class ReindexReport:
         }
 
 
-# --- reading the live index -------------------------------------------------
-
-def current_generation(index_dir: Path) -> Path | None:
-    """Folder of the live generation, or None when nothing was published."""
-    try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    path = index_dir / name
-    return path if name.startswith("gen-") and path.is_dir() else None
-
-
-def read_manifest(gen_dir: Path) -> dict:
-    return json.loads((gen_dir / MANIFEST).read_text(encoding="utf-8"))
-
-
-def open_live(index_dir: Path) -> tuple[Path, dict, whoosh_index.Index]:
-    gen = current_generation(index_dir)
-    if gen is None:
-        raise IndexMissing(f"no index in '{index_dir}': run `casesearch reindex` first")
-    return gen, read_manifest(gen), whoosh_index.open_dir(str(gen))
-
-
 # --- building ---------------------------------------------------------------
-
-@contextmanager
-def _exclusive(index_dir: Path) -> Iterator[None]:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexBusy(f"another reindex is running on '{index_dir}'; try again when it ends") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _fields(doc: Document) -> dict:
-    mark = analysis.lang_prefix(doc.lang)
-    tags_text = "\n".join(doc.tags)
-    body = "\n\n".join(s.text for s in doc.sections)
-    display = {
-        "url": doc.url, "source": doc.source, "title": doc.title, "summary": doc.summary,
-        "date": doc.date, "category": doc.category, "tags": list(doc.tags), "lang": doc.lang,
-        "words": len(body.split()),
-        "sections": [[s.heading, s.anchor, s.level, s.text] for s in doc.sections],
-    }
-    # highlighting scans this folded copy with plain patterns instead of accent-blind ones
-    display["folded"] = analysis.fold_text("\n".join(schema.display_texts(display)))
-    # the words written otherwise than the analysis joins them (e-mail), for highlighting
-    display["loose"] = analysis.loose_forms(display["folded"])
-    return {
-        "source": doc.source,
-        "title": mark + doc.title,
-        "headings": mark + doc.headings,
-        "tags": mark + tags_text,
-        "summary": mark + doc.summary,
-        # only near-empty pages are searched by their URL's words (changing hub_words: reindex --full)
-        "url": mark + (doc.url_words if display["words"] < WEIGHTS.hub_words else ""),
-        "body": mark + body,
-        "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, body)),
-        "category": doc.category,
-        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
-        "year": (doc.date or "")[:4],
-        "lang": doc.lang,
-        "date": doc.date or "",
-        "display": display,
-    }
-
-
-def _copy_generation(src: Path, dst: Path) -> None:
-    dst.mkdir()
-    for item in src.iterdir():
-        if item.name in (MANIFEST,) or item.name.endswith(".lock") or item.name == "WRITELOCK":
-            continue
-        try:
-            os.link(item, dst / item.name)
-        except OSError:
-            shutil.copy2(item, dst / item.name)
-
-
-def _publish(index_dir: Path, gen_dir: Path) -> None:
-    tmp = index_dir / (CURRENT + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        out.write(gen_dir.name + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, index_dir / CURRENT)
-
-
-def _cleanup(index_dir: Path, keep: set[str]) -> None:
-    """Remove generations other than the live one and the one before it (readers may hold it)."""
-    for item in index_dir.glob("gen-*"):
-        if item.name not in keep and re.fullmatch(r"gen-\d{6}", item.name):   # ours only
-            shutil.rmtree(item, ignore_errors=True)
-
 
 def _duplicate_urls(entries: dict[str, dict]) -> dict[str, str]:
     """source -> source already owning its URL, for every page whose URL is taken."""
@@ -272,14 +152,14 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         raise CasesearchError(f"content folder '{settings.content_dir}' does not exist: check the path "
                               "(option --content or CASESEARCH_CONTENT)")
     site = load_site(settings)   # a broken _config.yml stops here: nothing is published
-    with _exclusive(settings.index_dir):
+    with generations.exclusive(settings.index_dir):
         plan = _plan(settings, site, full, progress)
         if reason := _check(plan, strict, force):
             plan.report.reason = plan.report.reason or reason
             return _finish(plan.report, started)
         gen_dir = _write(plan)
-        _publish(settings.index_dir, gen_dir)
-        _cleanup(settings.index_dir, {gen_dir.name} | ({plan.live.name} if plan.live else set()))
+        generations.publish(settings.index_dir, gen_dir)
+        generations.cleanup(settings.index_dir, {gen_dir.name} | ({plan.live.name} if plan.live else set()))
         plan.report.published = True
         plan.report.generation = int(gen_dir.name.removeprefix("gen-"))
         return _finish(plan.report, started)
@@ -290,12 +170,13 @@ def _fingerprint(settings: Settings, site: Site) -> str:
 
 
 def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None) -> _Plan:
-    live = current_generation(settings.index_dir)
+    live = generations.current_generation(settings.index_dir)
     try:
-        old = read_manifest(live) if live else None
+        old = generations.read_manifest(live) if live else None
     except (OSError, ValueError):
         old, live = None, None   # unreadable manifest: rebuild from scratch
-    compatible = bool(old) and old.get("format") == FORMAT and old.get("settings") == _fingerprint(settings, site)
+    compatible = (bool(old) and old.get("format") == generations.FORMAT
+                  and old.get("settings") == _fingerprint(settings, site))
     plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible))
     if not compatible and old:
         plan.report.reason = "index format or settings changed: full rebuild"
@@ -336,25 +217,23 @@ def _write(plan: _Plan) -> Path:
         ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
         writer = _Writer(ix, limitmb=256)
         for doc in [*plan.to_write.values(), *_stale_documents(live, report.stale)]:
-            writer.add_document(**_fields(doc))
+            writer.add_document(**schema.document_fields(doc))
     else:
-        _copy_generation(live, gen_dir)
+        generations.copy_generation(live, gen_dir)
         ix = whoosh_index.open_dir(str(gen_dir))
         writer = _Writer(ix, limitmb=128)
         for source in report.removed:
             writer.delete_by_term("source", source)
         for doc in plan.to_write.values():
-            writer.update_document(**_fields(doc))
+            writer.update_document(**schema.document_fields(doc))
     writer.commit()
     ix.close()
     manifest = {
-        "format": FORMAT, "settings": _fingerprint(plan.settings, plan.site), "generation": generation,
+        "format": generations.FORMAT, "settings": _fingerprint(plan.settings, plan.site), "generation": generation,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "pages": plan.pages, "stale": sorted(report.stale),
     }
-    tmp = gen_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, gen_dir / MANIFEST)
+    generations.write_manifest(gen_dir, manifest)
     return gen_dir
 
 
@@ -400,15 +279,8 @@ def _stale_documents(live: Path | None, sources: list[str]) -> list[Document]:
     with whoosh_index.open_dir(str(live)).searcher() as searcher:
         for stored in searcher.all_stored_fields():
             if stored.get("source") in wanted:
-                docs.append(_document_from_display(stored["display"]))
+                docs.append(schema.StoredPage.from_json(stored["display"]).document())
     return docs
-
-
-def _document_from_display(d: dict) -> Document:
-    return Document(
-        source=d["source"], url=d["url"], title=d["title"], summary=d["summary"], tags=tuple(d["tags"]),
-        category=d["category"], date=d["date"], lang=d["lang"],
-        sections=tuple(Section(h, a, lvl, t) for h, a, lvl, t in d["sections"]))
 
 
 def _finish(report: ReindexReport, started: float) -> ReindexReport:

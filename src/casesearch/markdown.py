@@ -18,7 +18,7 @@ import unidecode
 from .lang import INVISIBLE as _INVISIBLE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     heading: str  # plain text of the heading; "" for the text before the first heading
     anchor: str  # the id the site generator gives the heading; "" for the intro

@@ -15,7 +15,6 @@ from .ranking import FILTER_CHARS
 from .searcher import MAX_PER_PAGE, MAX_WINDOW, SORTS
 
 
-
 def _string_or_null() -> dict:
     return {"type": ["string", "null"]}
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import analysis, query, schema, scoring
 from .errors import QueryError
 from .query import ParsedQuery, QueryWord
+from .schema import StoredPage
 from .scoring import Explanation, Parts, collector
 from .snapshot import Snapshot, signature
 from .weights import WEIGHTS
@@ -38,11 +39,11 @@ class Filters:
             raise QueryError(f"year must be four digits such as 2021, not {self.year[:20]!r}")
         return self
 
-    def accepts(self, d: dict) -> bool:
-        return ((not self.category or d["category"].casefold() == self.category.casefold())
-                and (not self.tag or self.tag.casefold() in (t.casefold() for t in d["tags"]))
-                and (not self.year or (d["date"] or "")[:4] == self.year)
-                and (not self.lang or d["lang"] == self.lang))
+    def accepts(self, page: StoredPage) -> bool:
+        return ((not self.category or page.category.casefold() == self.category.casefold())
+                and (not self.tag or self.tag.casefold() in (t.casefold() for t in page.tags))
+                and (not self.year or (page.date or "")[:4] == self.year)
+                and (not self.lang or page.lang == self.lang))
 
     def __bool__(self) -> bool:
         return any((self.category, self.tag, self.year, self.lang))
@@ -136,7 +137,7 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     for word in parsed.excluded:
         docs -= scoring.word_scores(p, word).keys()
     if filters:
-        docs = {d for d in docs if filters.accepts(snap.display[d])}
+        docs = {d for d in docs if filters.accepts(snap.stored[d])}
     count = len(clauses)
     scores = {}
     wanted = signature(" ".join(w.raw for w in parsed.positive))

@@ -1,7 +1,9 @@
-"""The whoosh schema and the one table of searchable fields.
+"""The whoosh schema, the one table of searchable fields and the record stored per page.
 
 Indexing, querying and the static export all read `FIELDS`; their boosts are numbers
 of `weights.RankingWeights` (applied at query time, so retuning them needs no rebuild).
+`StoredPage` is what a result shows and what facets and highlighting read; `fields(doc)`
+is how a `Document` becomes one whoosh document.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from dataclasses import dataclass
 from whoosh import fields, formats
 
 from . import analysis
+from .content import Document, url_words
+from .markdown import Section
 from .weights import WEIGHTS
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,87 @@ class ExactWords(fields.TEXT):
         self.format = formats.Existence()
 
 
-def display_texts(display: dict) -> list[str]:
-    """The texts of a stored page, in the order highlighting reads them: title, summary,
-    then each section's heading and text. `display["folded"]` is their folded join."""
-    return [display["title"], display["summary"]] + [part for s in display["sections"] for part in (s[0], s[3])]
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """What the index stores for a page (the `display` field), read back as this record."""
+    url: str
+    source: str
+    title: str
+    summary: str
+    date: str | None
+    category: str
+    tags: tuple[str, ...]
+    lang: str
+    body_words: int   # how many words the page's sections hold: how near-empty it is
+    sections: tuple[Section, ...]
+    # the texts() folded and joined by "\n": highlighting scans it with plain patterns
+    # instead of accent-blind ones
+    folded: str
+    # the words written otherwise than the analysis joins them (e-mail -> email) with their
+    # offsets in `folded`, so that highlighting marks every form the analysis finds
+    loose: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, doc: Document) -> StoredPage:
+        texts = [doc.title, doc.summary] + [part for s in doc.sections for part in (s.heading, s.text)]
+        folded = analysis.fold_text("\n".join(texts))
+        return cls(url=doc.url, source=doc.source, title=doc.title, summary=doc.summary, date=doc.date,
+                   category=doc.category, tags=tuple(doc.tags), lang=doc.lang,
+                   body_words=sum(len(s.text.split()) for s in doc.sections), sections=tuple(doc.sections),
+                   folded=folded, loose=analysis.loose_forms(folded))
+
+    def texts(self) -> list[str]:
+        """Title, summary, then each section's heading and text: the order of `folded` and
+        of the spans highlighting returns."""
+        return [self.title, self.summary] + [part for s in self.sections for part in (s.heading, s.text)]
+
+    @property
+    def url_words(self) -> str:
+        return url_words(self.url)
+
+    def document(self) -> Document:
+        """The page as it was read, for a rebuild that keeps a failing page's last good version."""
+        return Document(source=self.source, url=self.url, title=self.title, summary=self.summary, tags=self.tags,
+                        category=self.category, date=self.date, lang=self.lang, sections=self.sections)
+
+    def to_json(self) -> dict:
+        return {"url": self.url, "source": self.source, "title": self.title, "summary": self.summary,
+                "date": self.date, "category": self.category, "tags": list(self.tags), "lang": self.lang,
+                "body_words": self.body_words,
+                "sections": [[s.heading, s.anchor, s.level, s.text] for s in self.sections],
+                "folded": self.folded, "loose": self.loose}
+
+    @classmethod
+    def from_json(cls, data: dict) -> StoredPage:
+        return cls(url=data["url"], source=data["source"], title=data["title"], summary=data["summary"],
+                   date=data["date"], category=data["category"], tags=tuple(data["tags"]), lang=data["lang"],
+                   body_words=data["body_words"], sections=tuple(Section(*s) for s in data["sections"]),
+                   folded=data["folded"], loose=data["loose"])
+
+
+def document_fields(doc: Document) -> dict:
+    """The whoosh document of a page: its searchable fields, language-marked, and its record."""
+    mark = analysis.lang_prefix(doc.lang)
+    tags_text = "\n".join(doc.tags)
+    body = "\n\n".join(s.text for s in doc.sections)
+    stored = StoredPage.of(doc)
+    return {
+        "source": doc.source,
+        "title": mark + doc.title,
+        "headings": mark + doc.headings,
+        "tags": mark + tags_text,
+        "summary": mark + doc.summary,
+        # only near-empty pages are searched by their URL's words (changing hub_words: reindex --full)
+        "url": mark + (doc.url_words if stored.body_words < WEIGHTS.hub_words else ""),
+        "body": mark + body,
+        "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, body)),
+        "category": doc.category,
+        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
+        "year": (doc.date or "")[:4],
+        "lang": doc.lang,
+        "date": doc.date or "",
+        "display": stored.to_json(),
+    }
 
 
 def build_schema() -> fields.Schema:

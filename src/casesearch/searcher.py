@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field
 
 from whoosh.index import EmptyIndexError
 
-from . import indexer, query, schema
+from . import generations, query
 from .config import Settings
-from .errors import IndexMissing, QueryError
+from .errors import IndexMissing, IndexOutdated, QueryError
 from .highlight import Matcher, mark, snippet
 from .ranking import Filters, rank
+from .schema import StoredPage
 from .snapshot import Snapshot
 from .suggest import suggestions
 
@@ -108,7 +109,7 @@ class Searcher:
         if live is not None and now - self._checked < RECHECK_SECONDS:
             return live
         self._checked = now
-        gen = indexer.current_generation(self.settings.index_dir)
+        gen = generations.current_generation(self.settings.index_dir)
         if live is not None and gen is not None and live.name == gen.name:
             return live
         with self._lock:
@@ -119,9 +120,16 @@ class Searcher:
                 self._watcher.start()
             return self._live
 
+    def refresh(self) -> str:
+        """Open the published generation now rather than within RECHECK_SECONDS (a script
+        that has just reindexed); the name of the generation that answers."""
+        with self._lock:
+            self._switch()
+        return self.snapshot().name
+
     def _switch(self) -> None:
         """Open the published generation if it is not the live one (the caller holds the lock)."""
-        gen = indexer.current_generation(self.settings.index_dir)
+        gen = generations.current_generation(self.settings.index_dir)
         if self._live is not None and (gen is None or gen.name in (self._live.name, self._failed)):
             return
         fresh = self._open()
@@ -135,7 +143,7 @@ class Searcher:
     def _watch(self) -> None:
         while not self._closing.wait(RECHECK_SECONDS):
             try:
-                gen = indexer.current_generation(self.settings.index_dir)
+                gen = generations.current_generation(self.settings.index_dir)
                 live = self._live
                 if gen is not None and live is not None and gen.name not in (live.name, self._failed):
                     with self._lock:
@@ -147,8 +155,13 @@ class Searcher:
         """Open the live generation; a reindex may publish (and clean up) while we read, so retry."""
         for attempt in range(3):
             try:
-                gen, manifest, ix = indexer.open_live(self.settings.index_dir)
+                gen, manifest, ix = generations.open_live(self.settings.index_dir)
                 return Snapshot(gen, manifest, ix, self.settings)
+            except IndexOutdated as exc:   # retrying cannot help; the live one, if any, still serves
+                if self._live is None:
+                    raise
+                log.error("%s; still serving %s", exc, self._live.name)
+                return None
             except (OSError, ValueError, EmptyIndexError):
                 if attempt == 2:
                     if self._live is None:
@@ -200,7 +213,8 @@ class Searcher:
             for docnum, score in ranked[:top]:
                 how = ranking.explained[docnum]
                 prior = next(f for name, f in how.factors if name.startswith("prior"))
-                hits.append({"source": snap.display[docnum]["source"], "title": snap.display[docnum]["title"],
+                page = snap.stored[docnum]
+                hits.append({"source": page.source, "title": page.title,
                              "score": round(score, 4), "prior": round(prior, 3),
                              "parts": [dict(asdict(x), score=round(x.score, 6)) for x in how.parts],
                              "factors": [{"name": name, "factor": round(f, 6)} for name, f in how.factors]})
@@ -222,13 +236,13 @@ class Searcher:
             ranking = rank(snap, parsed, filters)
         ranked = ranking.hits
         if sort == "date":
-            ranked.sort(key=lambda item: snap.display[item[0]]["date"] or "", reverse=True)
+            ranked.sort(key=lambda item: snap.stored[item[0]].date or "", reverse=True)
         window = ranked[(page - 1) * per_page: page * per_page]
         shown = ranking.words + tuple(w for q in ranking.queries for span in snap.synonyms.find(q.words)
                                       for variant in span.variants for w in variant)
         matcher = Matcher(stems=frozenset(s for w in shown for s in w.stems),
                           forms=frozenset(e for w in shown for e in w.exact), prefixes=ranking.prefixes)
-        hits = [_hit(snap.display[docnum], score, matcher) for docnum, score in window]
+        hits = [_hit(snap.stored[docnum], score, matcher) for docnum, score in window]
         facets = _facets(snap, [docnum for docnum, _ in ranked])
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query=parsed.text, total=len(ranked), page=page, per_page=per_page,
@@ -253,44 +267,45 @@ def check_window(page: int, per_page: int, sort: str) -> None:
 
 # -- presenting -------------------------------------------------------------------
 
-def _hit(d: dict, score: float, matcher: Matcher) -> Hit:
-    sections = d["sections"]
-    spans = matcher.matches_many(schema.display_texts(d), d.get("folded"), d.get("loose"))
+def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
+    sections = page.sections
+    spans = matcher.matches_many(page.texts(), page.folded, page.loose)
     title_spans, summary_spans = spans[0], spans[1]
     scored = []
     in_text = None   # the section whose text holds the most matched words: the snippet's passage
-    for order, (heading, anchor, _level, text) in enumerate(sections):
+    for order, section in enumerate(sections):
         head_spans, text_spans = spans[2 + 2 * order], spans[3 + 2 * order]
         terms = {t for *_, t in head_spans + text_spans}
         if terms:
-            scored.append((len(terms) + 0.5 * bool(head_spans), -order, heading, anchor, text, text_spans))
+            scored.append((len(terms) + 0.5 * bool(head_spans), -order, section.heading, section.anchor,
+                           section.text, text_spans))
         if text_spans:
-            candidate = (len({t for *_, t in text_spans}), bool(head_spans), -order, text, text_spans)
+            candidate = (len({t for *_, t in text_spans}), bool(head_spans), -order, section.text, text_spans)
             in_text = max(in_text or candidate, candidate)
     scored.sort(reverse=True)
-    deep = [Section(heading=h, anchor=a, url=f"{d['url']}#{a}", snippet_html=snippet(t, sp))
+    deep = [Section(heading=h, anchor=a, url=f"{page.url}#{a}", snippet_html=snippet(t, sp))
             for _, _, h, a, t, sp in scored if a][:SECTIONS_PER_HIT]
     # the snippet shows matches whenever some text has them: a section matched only by its
     # heading is a link above, not a passage without a mark
     if in_text is not None and in_text[0] >= len({t for *_, t in summary_spans}):
         best = snippet(in_text[3], in_text[4])
-    elif summary_spans or not sections or d["summary"].strip():
-        best = snippet(d["summary"], summary_spans)
+    elif summary_spans or not sections or page.summary.strip():
+        best = snippet(page.summary, summary_spans)
     else:
-        best = snippet(next((s[3] for s in sections if s[3].strip()), ""), [])
-    return Hit(url=d["url"], source=d["source"], title=d["title"], title_html=mark(d["title"], title_spans),
-               summary=d["summary"], snippet_html=best, date=d["date"], category=d["category"],
-               tags=list(d["tags"]), lang=d["lang"], score=round(score, 4), sections=deep)
+        best = snippet(next((s.text for s in sections if s.text.strip()), ""), [])
+    return Hit(url=page.url, source=page.source, title=page.title, title_html=mark(page.title, title_spans),
+               summary=page.summary, snippet_html=best, date=page.date, category=page.category,
+               tags=list(page.tags), lang=page.lang, score=round(score, 4), sections=deep)
 
 
 def _facets(snap: Snapshot, docnums: list[int]) -> dict[str, list[dict]]:
     counters = {name: Counter() for name in FACETS}
     for docnum in docnums:
-        d = snap.display[docnum]
-        if d["category"]:
-            counters["category"][d["category"]] += 1
-        counters["tags"].update(set(d["tags"]))
-        if d["date"]:
-            counters["year"][d["date"][:4]] += 1
+        page = snap.stored[docnum]
+        if page.category:
+            counters["category"][page.category] += 1
+        counters["tags"].update(set(page.tags))
+        if page.date:
+            counters["year"][page.date[:4]] += 1
     return {name: [{"value": v, "count": c} for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]
             for name, counter in counters.items()}

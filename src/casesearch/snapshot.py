@@ -10,7 +10,6 @@ from pathlib import Path
 
 from . import analysis, schema, scoring, synonyms, typos
 from .config import Settings
-from .content import url_words
 from .errors import ConfigError
 from .weights import WEIGHTS
 
@@ -46,7 +45,7 @@ class Snapshot:
         self.lock = threading.Lock()
         self.reader = ix.reader()
         size = self.reader.doc_count_all()
-        self.display: list[dict | None] = [None] * size
+        self.stored: list[schema.StoredPage | None] = [None] * size   # None: a deleted docnum
         self.priors = [0.0] * size
         # what a near-empty page is lifted to when its title or URL names the query: hub
         # pages (a list of incubators) hold no text of their own, their layout does
@@ -56,17 +55,16 @@ class Snapshot:
         self.titles: list[tuple[str, ...]] = [()] * size
         self.folded_titles: list[str] = [""] * size
         english = [False] * size
-        for docnum, stored in self.reader.iter_docs():
-            d = stored["display"]
-            self.display[docnum] = d
-            self.priors[docnum] = prior(d["words"], d["lang"], default_lang)
-            self.titles[docnum] = signature(d["title"])
-            self.full_priors[docnum] = prior(WEIGHTS.hub_words, d["lang"], default_lang)
+        for docnum, fields in self.reader.iter_docs():
+            page = self.stored[docnum] = schema.StoredPage.from_json(fields["display"])
+            self.priors[docnum] = prior(page.body_words, page.lang, default_lang)
+            self.titles[docnum] = signature(page.title)
+            self.full_priors[docnum] = prior(WEIGHTS.hub_words, page.lang, default_lang)
             if self.priors[docnum] < self.full_priors[docnum]:
-                self.url_names[docnum] = signature(url_words(d["url"]))
+                self.url_names[docnum] = signature(page.url_words)
                 self.names[docnum] = frozenset(self.titles[docnum]) | frozenset(self.url_names[docnum])
-            self.folded_titles[docnum] = " ".join(analysis.fold(w) for w in d["title"].split())
-            english[docnum] = d["lang"] == "en"
+            self.folded_titles[docnum] = " ".join(analysis.fold(w) for w in page.title.split())
+            english[docnum] = page.lang == "en"
         self.postings = scoring.Postings(self.reader, english)
         self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS)
         # read now what the first queries would otherwise read, so that opening a

@@ -54,12 +54,12 @@ def _titles(snap: Snapshot, head: list[str], last: str, limit: int) -> list[dict
     folded_head = [w for w in map(analysis.fold, head) if w]
     folded_last = analysis.fold(last)
     found = []
-    for d, folded_title in zip(snap.display, snap.folded_titles):
-        if d is None:
+    for page, folded_title in zip(snap.stored, snap.folded_titles):
+        if page is None:
             continue
         words = folded_title.split()
         if all(h in words for h in folded_head) and any(w.startswith(folded_last) for w in words):
-            found.append({"text": d["title"], "kind": "title", "url": d["url"]})
+            found.append({"text": page.title, "kind": "title", "url": page.url})
             if len(found) >= limit:
                 break
     return found
@@ -85,13 +85,13 @@ def _next_words(snap: Snapshot, head: list[str], last: str) -> list[str]:
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     typed = analysis.fold(last)
     for docnum in pages:
-        d = snap.display[docnum]
-        folded = d["folded"]
+        page = snap.stored[docnum]
+        folded = page.folded
         found = [(m.start(), m.start(1), m.end(1)) for m in follows.finditer(folded)
                  if not m.start() or not folded[m.start() - 1].isalnum()]
         if not found:
             continue
-        original = "\n".join(schema.display_texts(d))   # fold_text keeps offsets
+        original = "\n".join(page.texts())   # fold_text keeps offsets
         in_page = set()
         for start, word_start, end in found:
             word = analysis.fold(original[word_start:end])
