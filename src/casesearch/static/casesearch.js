@@ -128,10 +128,26 @@
     document.head.appendChild(link);
   }
 
+  // the element's data- attributes (see the top of this file), read here and nowhere else;
+  // layout and sync-url are read when used, as the attributes may change after mounting
+  function readSettings(root) {
+    var data = root.dataset;
+    return {
+      apiBase: new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl),
+      perPage: Math.min(DEFAULT_LIMITS.perPage, Math.max(1, parseInt(data.perPage, 10) || 8)),
+      css: data.css !== "none",
+      query: data.query || "",
+      label: data.label || "Rechercher sur le site",
+      placeholder: data.placeholder || "Par exemple : formation, données publiques…",
+      inline: function () { return data.layout === "inline"; },
+      syncUrl: function () { return "syncUrl" in data; }
+    };
+  }
+
   // the box, its label, the live notice and the listbox panel, wired for ARIA
-  function buildBox(n, data) {
-    var box = el("div", "cs-box" + (data.layout === "inline" ? " cs-inline" : ""));
-    var label = el("label", "cs-label", data.label || "Rechercher sur le site");
+  function buildBox(n, settings) {
+    var box = el("div", "cs-box" + (settings.inline() ? " cs-inline" : ""));
+    var label = el("label", "cs-label", settings.label);
     var input = el("input", "cs-input");
     var listId = "cs-list-" + n;
     label.htmlFor = input.id = "cs-input-" + n;
@@ -140,7 +156,7 @@
     input.maxLength = DEFAULT_LIMITS.chars;
     input.autocomplete = "off";
     input.spellcheck = false;
-    input.placeholder = data.placeholder || "Par exemple : formation, données publiques…";
+    input.placeholder = settings.placeholder;
     input.setAttribute("enterkeyhint", "search");
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -166,12 +182,12 @@
   function mount(root) {
     if (root.casesearch) return root.casesearch;
     var n = ++instances;
-    var data = root.dataset;
-    var apiBase = new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl);
-    var perPage = Math.min(DEFAULT_LIMITS.perPage, Math.max(1, parseInt(data.perPage, 10) || 8));
-    if (data.css !== "none") addStylesheet();
+    var settings = readSettings(root);
+    var apiBase = settings.apiBase;
+    var perPage = settings.perPage;
+    if (settings.css) addStylesheet();
 
-    var ui = buildBox(n, data);
+    var ui = buildBox(n, settings);
     var box = ui.box, input = ui.input, notice = ui.notice, panel = ui.panel, list = ui.list, more = ui.more;
     root.replaceChildren(box);
     var limits = DEFAULT_LIMITS;
@@ -329,7 +345,7 @@
     }
 
     function syncUrl(text) {
-      if (!("syncUrl" in data) || !history.replaceState) return;
+      if (!settings.syncUrl() || !history.replaceState) return;
       var url = new URL(location.href);
       if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
       history.replaceState(history.state, "", url.href);
@@ -384,17 +400,16 @@
       }
     });
     input.addEventListener("focus", function () {
-      if (state.options.length && data.layout !== "inline") setExpanded(true);
+      if (state.options.length && !settings.inline()) setExpanded(true);
     });
     box.addEventListener("focusout", function (event) {
-      if (data.layout !== "inline" && !box.contains(event.relatedTarget)) setExpanded(false);
+      if (!settings.inline() && !box.contains(event.relatedTarget)) setExpanded(false);
     });
     more.addEventListener("click", function () { fetchPage(state.text, state.page + 1, true); });
 
     var api = { input: input, search: function (text) { input.value = text; search(true); } };
     root.casesearch = api;
-    var initial = data.query || "";
-    if (initial) api.search(initial);
+    if (settings.query) api.search(settings.query);
     return api;
   }
 
