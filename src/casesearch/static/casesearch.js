@@ -128,6 +128,25 @@
     document.head.appendChild(link);
   }
 
+  // Where results come from. A source takes { text, page, perPage } and an AbortSignal (or
+  // undefined) and resolves to { ok, status, body }: ok when body is an answer shaped as
+  // /api/search gives it, status the HTTP status otherwise (0: no answer at all); it rejects
+  // with an AbortError when aborted. Another source (a static JSON file, say) fits here.
+  function apiSource(apiBase) {
+    return function (request, signal) {
+      var url = new URL("api/search", apiBase);
+      url.searchParams.set("q", request.text);
+      url.searchParams.set("per_page", String(request.perPage));
+      if (request.page > 1) url.searchParams.set("page", String(request.page));
+      return fetch(url.href, { headers: { Accept: "application/json" }, credentials: "omit", signal: signal })
+        .then(function (response) {
+          return response.json().catch(function () { return null; }).then(function (body) {
+            return { ok: response.ok && !!body && !!body.ok, status: response.status, body: body };
+          });
+        });
+    };
+  }
+
   // the element's data- attributes (see the top of this file), read here and nowhere else;
   // layout and sync-url are read when used, as the attributes may change after mounting
   function readSettings(root) {
@@ -184,6 +203,7 @@
     var n = ++instances;
     var settings = readSettings(root);
     var apiBase = settings.apiBase;
+    var source = apiSource(apiBase);
     var perPage = settings.perPage;
     if (settings.css) addStylesheet();
 
@@ -318,20 +338,13 @@
       var controller = typeof AbortController !== "undefined" ? new AbortController() : null;
       state.controller = controller;
       var seq = ++state.seq;
-      var url = new URL("api/search", apiBase);
-      url.searchParams.set("q", text);
-      url.searchParams.set("per_page", String(perPage));
-      if (page > 1) url.searchParams.set("page", String(page));
       box.classList.add("cs-busy");
       list.setAttribute("aria-busy", "true");
-      fetch(url.href, { headers: { Accept: "application/json" }, credentials: "omit",
-                        signal: controller ? controller.signal : undefined })
-        .then(function (response) {
-          return response.json().catch(function () { return null; }).then(function (body) {
-            if (seq !== state.seq) return;
-            if (!response.ok || !body || !body.ok) return showError(response.status);
-            render(body, append);
-          });
+      source({ text: text, page: page, perPage: perPage }, controller ? controller.signal : undefined)
+        .then(function (answer) {
+          if (seq !== state.seq) return;
+          if (!answer.ok) return showError(answer.status);
+          render(answer.body, append);
         })
         .catch(function (error) {
           if (seq === state.seq && error.name !== "AbortError") showError(0);
