@@ -30,11 +30,15 @@
   var DEFAULT_LIMITS = { chars: 200, words: 12, perPage: 50, window: 1000 };
   var limitsByApi = {};
 
+  // a GET to the service (resolves to its Response): JSON wanted, never cookies
+  function requestJson(url, signal) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "omit", signal: signal });
+  }
+
   function loadLimits(apiBase) {
     var key = apiBase.href;
     if (!limitsByApi[key]) {
-      limitsByApi[key] = fetch(new URL("api/openapi.json", apiBase).href,
-                               { headers: { Accept: "application/json" }, credentials: "omit" })
+      limitsByApi[key] = requestJson(new URL("api/openapi.json", apiBase).href)
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (spec) { return readLimits(spec); })
         .catch(function () { return DEFAULT_LIMITS; });
@@ -138,7 +142,7 @@
       url.searchParams.set("q", request.text);
       url.searchParams.set("per_page", String(request.perPage));
       if (request.page > 1) url.searchParams.set("page", String(request.page));
-      return fetch(url.href, { headers: { Accept: "application/json" }, credentials: "omit", signal: signal })
+      return requestJson(url.href, signal)
         .then(function (response) {
           return response.json().catch(function () { return null; }).then(function (body) {
             return { ok: response.ok && !!body && !!body.ok, status: response.status, body: body };
