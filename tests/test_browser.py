@@ -213,3 +213,79 @@ def test_one_script_tag_and_one_element_embed_it_on_another_site(server, site, p
     expect(page.locator("link[href$='casesearch.css']")).to_have_count(1)   # styles came along
     box.press("Escape")
     expect(box).to_have_attribute("aria-expanded", "false")
+
+
+def test_more_results_appends_the_next_page_until_the_last(server, site, page):
+    """data-per-page sets the page size; "Plus de résultats" adds the next page under the first."""
+    base, _ = server
+    origin, holder = site
+    holder["html"] = (f'<!doctype html><html lang="fr"><title>site</title><body>'
+                      f'<div data-casesearch data-per-page="2"></div>'
+                      f'<script src="{base}/static/casesearch.js" defer></script>')
+    page.goto(f"{origin}/")
+    page.get_by_role("combobox").fill("publique")
+    hits = page.locator(".cs-hit")
+    more = page.get_by_role("button", name="Plus de résultats")
+    expect(hits).to_have_count(2)
+    status = page.get_by_role("status")
+    expect(status).to_have_text("5 résultats pour « publique »")
+    first = hits.first.locator("a").get_attribute("href")
+    more.click()
+    expect(hits).to_have_count(4)
+    more.click()
+    expect(hits).to_have_count(5)
+    expect(more).to_be_hidden()   # the last page is there
+    expect(hits.first.locator("a")).to_have_attribute("href", first)   # appended, not replaced
+    expect(status).to_have_text("5 résultats pour « publique »")
+    ids = page.get_by_role("option").evaluate_all("options => options.map(o => o.id)")
+    assert len(ids) == len(set(ids))
+
+
+def test_short_text_and_escape_clear_the_results_and_the_address(server, page):
+    base, _ = server
+    page.goto(base + "/?q=formation")
+    box = page.get_by_role("combobox")
+    listbox = page.get_by_role("listbox")
+    notice = page.locator(".cs-notice")   # empty, a status is out of the accessibility tree
+    expect(listbox).to_be_visible()
+    box.fill("f")   # under two characters: nothing is searched and the results go
+    expect(listbox).to_be_hidden()
+    expect(page.get_by_role("option")).to_have_count(0)
+    expect(notice).to_be_empty()
+    expect(page).to_have_url(base + "/?q=f")
+    box.fill("formation")
+    expect(page.get_by_role("option").first).to_be_visible()
+    expect(page).to_have_url(base + "/?q=formation")
+    box.press("ArrowDown")
+    box.press("Escape")   # first Escape closes the list
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).not_to_have_attribute("aria-activedescendant", re.compile(".*"))
+    expect(box).to_have_value("formation")
+    box.press("Escape")   # the second empties the box
+    expect(box).to_have_value("")
+    expect(notice).to_be_empty()
+    expect(page).to_have_url(base + "/")
+
+
+def test_a_refused_query_says_the_limits_read_from_the_api(server, browser):
+    """A 400 from the API: the notice gives the service's limits, not the widget's defaults.
+    Its own context: chromium logs the 400 as a console error, which `page` would count."""
+    base, settings = server
+    context = browser.new_context(locale="fr-FR")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    try:
+        page.goto(base + "/")
+        box = page.get_by_role("combobox")
+        expect(box).to_have_attribute("maxlength", str(settings.max_query_chars))
+        box.fill(" ".join(["mot"] * (settings.max_query_terms + 1)))
+        status = page.get_by_role("status")
+        expect(status).to_have_text(f"Cette recherche n'est pas acceptée : {settings.max_query_chars} "
+                                    f"caractères et {settings.max_query_terms} mots au plus.")
+        expect(status).to_have_class(re.compile(r"\bcs-error\b"))
+        expect(box).to_have_attribute("aria-expanded", "false")
+        box.fill("formation")   # the next answer takes the error away
+        expect(page.get_by_role("option").first).to_be_visible()
+        expect(status).not_to_have_class(re.compile(r"\bcs-error\b"))
+    finally:
+        context.close()

@@ -30,11 +30,15 @@
   var DEFAULT_LIMITS = { chars: 200, words: 12, perPage: 50, window: 1000 };
   var limitsByApi = {};
 
+  // a GET to the service (resolves to its Response): JSON wanted, never cookies
+  function requestJson(url, signal) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "omit", signal: signal });
+  }
+
   function loadLimits(apiBase) {
     var key = apiBase.href;
     if (!limitsByApi[key]) {
-      limitsByApi[key] = fetch(new URL("api/openapi.json", apiBase).href,
-                               { headers: { Accept: "application/json" }, credentials: "omit" })
+      limitsByApi[key] = requestJson(new URL("api/openapi.json", apiBase).href)
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (spec) { return readLimits(spec); })
         .catch(function () { return DEFAULT_LIMITS; });
@@ -128,10 +132,45 @@
     document.head.appendChild(link);
   }
 
+  // Where results come from. A source takes { text, page, perPage } and an AbortSignal (or
+  // undefined) and resolves to { ok, status, body }: ok when body is an answer shaped as
+  // /api/search gives it, status the HTTP status otherwise (0: no answer at all); it rejects
+  // with an AbortError when aborted. Another source (a static JSON file, say) fits here.
+  function apiSource(apiBase) {
+    return function (request, signal) {
+      var url = new URL("api/search", apiBase);
+      url.searchParams.set("q", request.text);
+      url.searchParams.set("per_page", String(request.perPage));
+      if (request.page > 1) url.searchParams.set("page", String(request.page));
+      return requestJson(url.href, signal)
+        .then(function (response) {
+          return response.json().catch(function () { return null; }).then(function (body) {
+            return { ok: response.ok && !!body && !!body.ok, status: response.status, body: body };
+          });
+        });
+    };
+  }
+
+  // the element's data- attributes (see the top of this file), read here and nowhere else;
+  // layout and sync-url are read when used, as the attributes may change after mounting
+  function readSettings(root) {
+    var data = root.dataset;
+    return {
+      apiBase: new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl),
+      perPage: Math.min(DEFAULT_LIMITS.perPage, Math.max(1, parseInt(data.perPage, 10) || 8)),
+      css: data.css !== "none",
+      query: data.query || "",
+      label: data.label || "Rechercher sur le site",
+      placeholder: data.placeholder || "Par exemple : formation, données publiques…",
+      inline: function () { return data.layout === "inline"; },
+      syncUrl: function () { return "syncUrl" in data; }
+    };
+  }
+
   // the box, its label, the live notice and the listbox panel, wired for ARIA
-  function buildBox(n, data) {
-    var box = el("div", "cs-box" + (data.layout === "inline" ? " cs-inline" : ""));
-    var label = el("label", "cs-label", data.label || "Rechercher sur le site");
+  function buildBox(n, settings) {
+    var box = el("div", "cs-box" + (settings.inline() ? " cs-inline" : ""));
+    var label = el("label", "cs-label", settings.label);
     var input = el("input", "cs-input");
     var listId = "cs-list-" + n;
     label.htmlFor = input.id = "cs-input-" + n;
@@ -140,7 +179,7 @@
     input.maxLength = DEFAULT_LIMITS.chars;
     input.autocomplete = "off";
     input.spellcheck = false;
-    input.placeholder = data.placeholder || "Par exemple : formation, données publiques…";
+    input.placeholder = settings.placeholder;
     input.setAttribute("enterkeyhint", "search");
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -163,238 +202,296 @@
     return { box: box, input: input, notice: notice, panel: panel, list: list, more: more };
   }
 
+  // -- one mounted box ----------------------------------------------------------------
+  // Every function below takes `widget`, the record of one box that mount() makes:
+  //   n         its number, for element ids
+  //   settings  from readSettings
+  //   ui        the elements from buildBox: box, input, notice, panel, list, more
+  //   source    where results come from (apiSource)
+  //   limits    the API's limits (DEFAULT_LIMITS until loadLimits answers)
+  //   perPage   results asked for per page, within limits.perPage
+  //   state     from newState
+
+  function newState() {
+    return {
+      text: "",          // the trimmed text last searched
+      page: 1,           // the last page shown
+      hits: 0,           // hits shown
+      total: 0,          // hits found
+      options: [],       // the list's role=option elements, in order
+      active: -1,        // index of the active option, -1: none
+      timer: 0,          // the debounce of typing
+      controller: null,  // aborts the request under way
+      seq: 0             // number of the latest request: answers to older ones are dropped
+    };
+  }
+
+  function applyLimits(widget, limits) {
+    widget.limits = limits;
+    widget.ui.input.maxLength = limits.chars;
+    widget.perPage = Math.min(limits.perPage, widget.perPage);
+  }
+
+  // -- the list: open or closed, and the active option (keyboard and pointer) ------------
+
+  function setExpanded(widget, open) {
+    widget.ui.panel.hidden = !open;
+    widget.ui.input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) setActive(widget, -1);
+  }
+
+  function setActive(widget, index) {
+    var state = widget.state, input = widget.ui.input;
+    if (state.active >= 0 && state.options[state.active]) {
+      state.options[state.active].classList.remove("cs-active");
+      state.options[state.active].setAttribute("aria-selected", "false");
+    }
+    state.active = index;
+    var option = state.options[index];
+    if (option) {
+      option.classList.add("cs-active");
+      option.setAttribute("aria-selected", "true");
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function move(widget, step) {
+    var state = widget.state;
+    if (!state.options.length) return;
+    if (widget.ui.panel.hidden) setExpanded(widget, true);
+    var count = state.options.length;
+    var next = state.active < 0 ? (step > 0 ? 0 : count - 1) : (state.active + step + count) % count;
+    setActive(widget, next);
+  }
+
+  // -- results into the list ----------------------------------------------------------
+
+  function clearResults(widget) {
+    var state = widget.state;
+    widget.ui.list.replaceChildren();
+    state.options = [];
+    state.active = -1;
+    state.hits = 0;
+  }
+
+  // one role=option item with its link; build(link, li) fills them
+  function addOption(widget, kind, href, build) {
+    var state = widget.state;
+    var li = el("li", "cs-option cs-" + kind);
+    li.id = "cs-opt-" + widget.n + "-" + state.options.length;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    var link = el("a", "cs-link");
+    link.tabIndex = -1;
+    var safe = safeHref(href);
+    if (safe) link.setAttribute("href", safe);
+    build(link, li);
+    li.prepend(link);
+    li.addEventListener("mousemove", function () {
+      var index = state.options.indexOf(li);
+      if (index !== state.active) setActive(widget, index);
+    });
+    state.options.push(li);
+    widget.ui.list.appendChild(li);
+  }
+
+  function snippet(html) {
+    var p = el("p", "cs-snippet");
+    p.appendChild(marked(html));
+    return p;
+  }
+
+  // a hit, then one option for each of its sections
+  function renderHit(widget, hit) {
+    addOption(widget, "hit", hit.url, function (link, li) {
+      var title = el("span", "cs-title");
+      title.appendChild(marked(hit.title_html));
+      link.appendChild(title);
+      var meta = [formatDate(hit.date), hit.category].filter(Boolean).join(" · ");
+      if (meta) li.appendChild(el("span", "cs-meta", meta));
+      if (hit.snippet_html) li.appendChild(snippet(hit.snippet_html));
+    });
+    (hit.sections || []).forEach(function (section) {
+      addOption(widget, "section", section.url, function (link, li) {
+        link.append(el("span", "cs-in", "dans la section "), el("span", "cs-heading", section.heading));
+        if (section.snippet_html && section.snippet_html !== hit.snippet_html) li.appendChild(snippet(section.snippet_html));
+      });
+    });
+  }
+
+  // an answer shaped as /api/search gives it; append: a further page under those shown
+  function render(widget, body, append) {
+    var state = widget.state;
+    if (!append) clearResults(widget);
+    body.hits.forEach(function (hit) { renderHit(widget, hit); });
+    state.hits += body.hits.length;
+    state.total = body.total;
+    state.page = body.page;
+    widget.ui.more.hidden = !(state.hits < body.total && body.page * body.per_page < widget.limits.window);
+    showNotice(widget, body);
+    setExpanded(widget, state.options.length > 0);
+  }
+
+  // -- the notice: the live region (role=status) that says what happened ---------------
+
+  function showNotice(widget, body) {
+    var notice = widget.ui.notice;
+    notice.replaceChildren();
+    notice.classList.remove("cs-error");
+    var query = "« " + body.query + " »";
+    if (!body.total) {
+      notice.append("Aucun résultat pour " + query + ".");
+      if (body.suggestion) tryInstead(widget, body.suggestion, " Essayez ", " ?");
+    } else {
+      notice.append(plural(body.total, "résultat", "résultats") + " pour " + query);
+      if (body.suggestion) tryInstead(widget, body.suggestion, " — vouliez-vous dire ", " ?");
+    }
+  }
+
+  // a button in the notice that searches the suggested word
+  function tryInstead(widget, word, before, after) {
+    var input = widget.ui.input;
+    var button = el("button", "cs-suggestion", word);
+    button.type = "button";
+    button.addEventListener("click", function () {
+      input.value = word;
+      input.focus();
+      search(widget, true);
+    });
+    widget.ui.notice.append(before, button, after);
+  }
+
+  // status: the HTTP status of a refused request, 0 when none came back
+  function showError(widget, status) {
+    var limits = widget.limits, notice = widget.ui.notice;
+    notice.replaceChildren(status === 400 ? "Cette recherche n'est pas acceptée : " + limits.chars +
+        " caractères et " + limits.words + " mots au plus."
+      : status === 429 ? "Trop de recherches d'affilée : réessayez dans un instant."
+      : "La recherche est indisponible pour le moment.");
+    notice.classList.add("cs-error");
+    setExpanded(widget, false);
+  }
+
+  // -- requests: one at a time, the newest wins ---------------------------------------
+
+  // aborts the request under way, if any, and returns the number of the next one
+  function abortRequest(widget) {
+    var state = widget.state;
+    if (state.controller) state.controller.abort();
+    return ++state.seq;
+  }
+
+  function setBusy(widget, busy) {
+    widget.ui.box.classList.toggle("cs-busy", busy);
+    if (busy) widget.ui.list.setAttribute("aria-busy", "true");
+    else widget.ui.list.removeAttribute("aria-busy");
+  }
+
+  function fetchPage(widget, text, page, append) {
+    var state = widget.state;
+    var seq = abortRequest(widget);
+    var controller = typeof AbortController !== "undefined" ? new AbortController() : null;
+    state.controller = controller;
+    setBusy(widget, true);
+    widget.source({ text: text, page: page, perPage: widget.perPage }, controller ? controller.signal : undefined)
+      .then(function (answer) {
+        if (seq !== state.seq) return;
+        if (!answer.ok) return showError(widget, answer.status);
+        render(widget, answer.body, append);
+      })
+      .catch(function (error) {
+        if (seq === state.seq && error.name !== "AbortError") showError(widget, 0);
+      })
+      .then(function () {
+        if (seq === state.seq) setBusy(widget, false);
+      });
+  }
+
+  // -- searching as one types -----------------------------------------------------------
+
+  function syncUrl(widget, text) {
+    if (!widget.settings.syncUrl() || !history.replaceState) return;
+    var url = new URL(location.href);
+    if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
+    history.replaceState(history.state, "", url.href);
+  }
+
+  // now: at once, and even if the text has not changed; otherwise once typing pauses
+  function search(widget, now) {
+    var state = widget.state;
+    clearTimeout(state.timer);
+    var text = widget.ui.input.value.trim();
+    if (text === state.text && !now) return;
+    if (now) runSearch(widget, text);
+    else state.timer = setTimeout(function () { runSearch(widget, text); }, DEBOUNCE_MS);
+  }
+
+  function runSearch(widget, text) {
+    widget.state.text = text;
+    syncUrl(widget, text);
+    if (text.length < MIN_CHARS) clearSearch(widget);
+    else fetchPage(widget, widget.ui.input.value.replace(/^\s+/, ""), 1, false);
+  }
+
+  // too little to search: no request, no results, no notice
+  function clearSearch(widget) {
+    abortRequest(widget);
+    clearResults(widget);
+    widget.ui.notice.replaceChildren();
+    widget.ui.more.hidden = true;
+    setExpanded(widget, false);
+  }
+
+  // -- events --------------------------------------------------------------------------
+
+  function onKeydown(widget, event) {
+    var state = widget.state, input = widget.ui.input, panel = widget.ui.panel;
+    if (event.isComposing) return;
+    switch (event.key) {
+      case "ArrowDown": event.preventDefault(); move(widget, 1); break;
+      case "ArrowUp": event.preventDefault(); move(widget, -1); break;
+      case "Enter":
+        event.preventDefault();
+        var current = state.options[state.active];
+        var link = current && current.querySelector("a[href]");
+        if (link && !panel.hidden) link.click(); else search(widget, true);
+        break;
+      case "Escape":
+        if (!panel.hidden) { event.preventDefault(); setExpanded(widget, false); }
+        else if (input.value) { event.preventDefault(); input.value = ""; search(widget, true); }
+        break;
+    }
+  }
+
+  function listen(widget) {
+    var ui = widget.ui, state = widget.state, settings = widget.settings;
+    ui.input.addEventListener("input", function () { search(widget, false); });
+    ui.input.addEventListener("keydown", function (event) { onKeydown(widget, event); });
+    ui.input.addEventListener("focus", function () {
+      if (state.options.length && !settings.inline()) setExpanded(widget, true);
+    });
+    ui.box.addEventListener("focusout", function (event) {
+      if (!settings.inline() && !ui.box.contains(event.relatedTarget)) setExpanded(widget, false);
+    });
+    ui.more.addEventListener("click", function () { fetchPage(widget, state.text, state.page + 1, true); });
+  }
+
   function mount(root) {
     if (root.casesearch) return root.casesearch;
     var n = ++instances;
-    var data = root.dataset;
-    var apiBase = new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl);
-    var perPage = Math.min(DEFAULT_LIMITS.perPage, Math.max(1, parseInt(data.perPage, 10) || 8));
-    if (data.css !== "none") addStylesheet();
-
-    var ui = buildBox(n, data);
-    var box = ui.box, input = ui.input, notice = ui.notice, panel = ui.panel, list = ui.list, more = ui.more;
-    root.replaceChildren(box);
-    var limits = DEFAULT_LIMITS;
-    loadLimits(apiBase).then(function (found) {
-      limits = found;
-      input.maxLength = limits.chars;
-      perPage = Math.min(limits.perPage, perPage);
-    });
-
-    var state = { text: "", page: 1, hits: 0, total: 0, options: [], active: -1, timer: 0, controller: null, seq: 0 };
-
-    function setExpanded(open) {
-      panel.hidden = !open;
-      input.setAttribute("aria-expanded", open ? "true" : "false");
-      if (!open) setActive(-1);
-    }
-
-    function setActive(index) {
-      if (state.active >= 0 && state.options[state.active]) {
-        state.options[state.active].classList.remove("cs-active");
-        state.options[state.active].setAttribute("aria-selected", "false");
-      }
-      state.active = index;
-      var option = state.options[index];
-      if (option) {
-        option.classList.add("cs-active");
-        option.setAttribute("aria-selected", "true");
-        input.setAttribute("aria-activedescendant", option.id);
-        option.scrollIntoView({ block: "nearest" });
-      } else {
-        input.removeAttribute("aria-activedescendant");
-      }
-    }
-
-    function option(kind, href, build) {
-      var li = el("li", "cs-option cs-" + kind);
-      li.id = "cs-opt-" + n + "-" + state.options.length;
-      li.setAttribute("role", "option");
-      li.setAttribute("aria-selected", "false");
-      var link = el("a", "cs-link");
-      link.tabIndex = -1;
-      var safe = safeHref(href);
-      if (safe) link.setAttribute("href", safe);
-      build(link, li);
-      li.prepend(link);
-      li.addEventListener("mousemove", function () {
-        var index = state.options.indexOf(li);
-        if (index !== state.active) setActive(index);
-      });
-      state.options.push(li);
-      list.appendChild(li);
-    }
-
-    function snippet(html) {
-      var p = el("p", "cs-snippet");
-      p.appendChild(marked(html));
-      return p;
-    }
-
-    function renderHit(hit) {
-      option("hit", hit.url, function (link, li) {
-        var title = el("span", "cs-title");
-        title.appendChild(marked(hit.title_html));
-        link.appendChild(title);
-        var meta = [formatDate(hit.date), hit.category].filter(Boolean).join(" · ");
-        if (meta) li.appendChild(el("span", "cs-meta", meta));
-        if (hit.snippet_html) li.appendChild(snippet(hit.snippet_html));
-      });
-      (hit.sections || []).forEach(function (section) {
-        option("section", section.url, function (link, li) {
-          link.append(el("span", "cs-in", "dans la section "), el("span", "cs-heading", section.heading));
-          if (section.snippet_html && section.snippet_html !== hit.snippet_html) li.appendChild(snippet(section.snippet_html));
-        });
-      });
-    }
-
-    function tryInstead(word, before, after) {
-      var button = el("button", "cs-suggestion", word);
-      button.type = "button";
-      button.addEventListener("click", function () {
-        input.value = word;
-        input.focus();
-        search(true);
-      });
-      notice.append(before, button, after);
-    }
-
-    function showNotice(body) {
-      notice.replaceChildren();
-      notice.classList.remove("cs-error");
-      var query = "« " + body.query + " »";
-      if (!body.total) {
-        notice.append("Aucun résultat pour " + query + ".");
-        if (body.suggestion) tryInstead(body.suggestion, " Essayez ", " ?");
-      } else {
-        notice.append(plural(body.total, "résultat", "résultats") + " pour " + query);
-        if (body.suggestion) tryInstead(body.suggestion, " — vouliez-vous dire ", " ?");
-      }
-    }
-
-    function showError(status) {
-      notice.replaceChildren(status === 400 ? "Cette recherche n'est pas acceptée : " + limits.chars +
-          " caractères et " + limits.words + " mots au plus."
-        : status === 429 ? "Trop de recherches d'affilée : réessayez dans un instant."
-        : "La recherche est indisponible pour le moment.");
-      notice.classList.add("cs-error");
-      setExpanded(false);
-    }
-
-    function render(body, append) {
-      if (!append) {
-        list.replaceChildren();
-        state.options = [];
-        state.active = -1;
-        state.hits = 0;
-      }
-      body.hits.forEach(renderHit);
-      state.hits += body.hits.length;
-      state.total = body.total;
-      state.page = body.page;
-      more.hidden = !(state.hits < body.total && body.page * body.per_page < limits.window);
-      showNotice(body);
-      setExpanded(state.options.length > 0);
-    }
-
-    function fetchPage(text, page, append) {
-      if (state.controller) state.controller.abort();
-      var controller = typeof AbortController !== "undefined" ? new AbortController() : null;
-      state.controller = controller;
-      var seq = ++state.seq;
-      var url = new URL("api/search", apiBase);
-      url.searchParams.set("q", text);
-      url.searchParams.set("per_page", String(perPage));
-      if (page > 1) url.searchParams.set("page", String(page));
-      box.classList.add("cs-busy");
-      list.setAttribute("aria-busy", "true");
-      fetch(url.href, { headers: { Accept: "application/json" }, credentials: "omit",
-                        signal: controller ? controller.signal : undefined })
-        .then(function (response) {
-          return response.json().catch(function () { return null; }).then(function (body) {
-            if (seq !== state.seq) return;
-            if (!response.ok || !body || !body.ok) return showError(response.status);
-            render(body, append);
-          });
-        })
-        .catch(function (error) {
-          if (seq === state.seq && error.name !== "AbortError") showError(0);
-        })
-        .then(function () {
-          if (seq === state.seq) {
-            box.classList.remove("cs-busy");
-            list.removeAttribute("aria-busy");
-          }
-        });
-    }
-
-    function syncUrl(text) {
-      if (!("syncUrl" in data) || !history.replaceState) return;
-      var url = new URL(location.href);
-      if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
-      history.replaceState(history.state, "", url.href);
-    }
-
-    function search(now) {
-      clearTimeout(state.timer);
-      var text = input.value.trim();
-      if (text === state.text && !now) return;
-      var run = function () {
-        state.text = text;
-        syncUrl(text);
-        if (text.length < MIN_CHARS) {
-          state.seq++;
-          if (state.controller) state.controller.abort();
-          list.replaceChildren();
-          state.options = [];
-          notice.replaceChildren();
-          more.hidden = true;
-          setExpanded(false);
-          return;
-        }
-        fetchPage(input.value.replace(/^\s+/, ""), 1, false);
-      };
-      if (now) run(); else state.timer = setTimeout(run, DEBOUNCE_MS);
-    }
-
-    function move(step) {
-      if (!state.options.length) return;
-      if (panel.hidden) setExpanded(true);
-      var count = state.options.length;
-      var next = state.active < 0 ? (step > 0 ? 0 : count - 1) : (state.active + step + count) % count;
-      setActive(next);
-    }
-
-    input.addEventListener("input", function () { search(false); });
-    input.addEventListener("keydown", function (event) {
-      if (event.isComposing) return;
-      switch (event.key) {
-        case "ArrowDown": event.preventDefault(); move(1); break;
-        case "ArrowUp": event.preventDefault(); move(-1); break;
-        case "Enter":
-          event.preventDefault();
-          var current = state.options[state.active];
-          var link = current && current.querySelector("a[href]");
-          if (link && !panel.hidden) link.click(); else search(true);
-          break;
-        case "Escape":
-          if (!panel.hidden) { event.preventDefault(); setExpanded(false); }
-          else if (input.value) { event.preventDefault(); input.value = ""; search(true); }
-          break;
-      }
-    });
-    input.addEventListener("focus", function () {
-      if (state.options.length && data.layout !== "inline") setExpanded(true);
-    });
-    box.addEventListener("focusout", function (event) {
-      if (data.layout !== "inline" && !box.contains(event.relatedTarget)) setExpanded(false);
-    });
-    more.addEventListener("click", function () { fetchPage(state.text, state.page + 1, true); });
-
-    var api = { input: input, search: function (text) { input.value = text; search(true); } };
+    var settings = readSettings(root);
+    if (settings.css) addStylesheet();
+    var widget = { n: n, settings: settings, ui: buildBox(n, settings), source: apiSource(settings.apiBase),
+                   limits: DEFAULT_LIMITS, perPage: settings.perPage, state: newState() };
+    root.replaceChildren(widget.ui.box);
+    loadLimits(settings.apiBase).then(function (found) { applyLimits(widget, found); });
+    listen(widget);
+    var api = { input: widget.ui.input, search: function (text) { widget.ui.input.value = text; search(widget, true); } };
     root.casesearch = api;
-    var initial = data.query || "";
-    if (initial) api.search(initial);
+    if (settings.query) api.search(settings.query);
     return api;
   }
 
