@@ -42,7 +42,7 @@ def test_whole_corpus_reindexes_reporting_every_bad_file(tmp_path, folder):
             expected_bad.add(page.source)
     manifest = read_manifest(current_generation(settings.index_dir))
     duplicates = {e.source for e in report.errors if "duplicate URL" in e.message}
-    assert set(manifest["pages"]) == expected_ok - duplicates
+    assert set(manifest.pages) == expected_ok - duplicates
     assert {e.source for e in report.errors} == expected_bad | duplicates
     assert len(expected_ok) > {"site-eig": 380, "beta.gouv.fr": 740, "bad": 10}[folder]
     if folder == "bad":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -28,7 +29,7 @@ def titles(settings, q):
 def test_full_build_indexes_every_page(built):
     gen = current_generation(built.index_dir)
     manifest = generations.read_manifest(gen)
-    assert sorted(manifest["pages"]) == ["_posts/2020-03-02-donnees-de-sante.md",
+    assert sorted(manifest.pages) == ["_posts/2020-03-02-donnees-de-sante.md",
                                          "_posts/2021-06-10-logiciel-libre.md", "a-propos.md"]
     assert "Le logiciel libre dans l'administration" in titles(built, "logiciel libre")
 
@@ -154,7 +155,7 @@ def _built_with_format(built, fmt: str) -> None:
     """The live generation as another version of casesearch would have left it."""
     gen = current_generation(built.index_dir)
     manifest = generations.read_manifest(gen)
-    generations.write_manifest(gen, dict(manifest, format=fmt))
+    generations.write_manifest(gen, dataclasses.replace(manifest, format=fmt))
 
 
 def test_an_index_of_another_format_is_not_served_and_says_to_reindex(built):
@@ -213,10 +214,14 @@ def test_manifest_records_generation_and_hashes(built):
     assert manifest["generation"] == 1
     assert all(len(p["hash"]) == 40 for p in manifest["pages"].values())
     assert not os.path.exists(built.index_dir / "CURRENT.tmp")
+    read = generations.read_manifest(current_generation(built.index_dir))
+    assert read.to_json() == manifest and read.pages["a-propos.md"].url == "/a-propos.html"
 
 
-def test_unreadable_manifest_triggers_a_full_rebuild(built):
-    (current_generation(built.index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
+@pytest.mark.parametrize("text", ["{not json", '{"format": "s7-a1"}', "[1, 2]", '{"pages": 3}'])
+def test_unreadable_manifest_triggers_a_full_rebuild(built, text):
+    (current_generation(built.index_dir) / "manifest.json").write_text(text, encoding="utf-8")
+
     report = reindex(built)
     assert report.full and report.published and report.indexed == 3
     assert titles(built, "logiciel libre") == ["Le logiciel libre dans l'administration"]

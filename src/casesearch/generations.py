@@ -19,6 +19,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -45,25 +46,66 @@ def current_generation(index_dir: Path) -> Path | None:
     return path if name.startswith("gen-") and path.is_dir() else None
 
 
-def read_manifest(gen_dir: Path) -> dict:
-    return json.loads((gen_dir / MANIFEST).read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class PageEntry:
+    """A page of a generation as its manifest records it."""
+    hash: str         # sha1 of the file's bytes: unchanged pages are not read again
+    url: str
+    title: str
+    stale: bool = False   # the page failed to read; this is its last good version
+
+    def to_json(self) -> dict:
+        return {"hash": self.hash, "url": self.url, "title": self.title} | ({"stale": True} if self.stale else {})
+
+    @classmethod
+    def from_json(cls, data: dict) -> PageEntry:
+        return cls(data["hash"], data["url"], data["title"], bool(data.get("stale")))
 
 
-def write_manifest(gen_dir: Path, manifest: dict) -> None:
+@dataclass(frozen=True)
+class Manifest:
+    """What a generation holds and how it was built (manifest.json)."""
+    format: str               # FORMAT of the casesearch that built it
+    settings: str             # fingerprint of the settings and _config.yml that shaped it
+    generation: int
+    built_at: str             # ISO 8601, UTC
+    pages: dict[str, PageEntry]   # source -> entry
+    stale: tuple[str, ...]    # sources kept from an older build because they fail now
+
+    def to_json(self) -> dict:
+        return {"format": self.format, "settings": self.settings, "generation": self.generation,
+                "built_at": self.built_at, "pages": {s: p.to_json() for s, p in self.pages.items()},
+                "stale": list(self.stale)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        try:
+            return cls(data["format"], data["settings"], int(data["generation"]), data["built_at"],
+                       {s: PageEntry.from_json(p) for s, p in data["pages"].items()}, tuple(data.get("stale", ())))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a casesearch manifest: {exc!r}") from None
+
+
+def read_manifest(gen_dir: Path) -> Manifest:
+    """ValueError when it is not a manifest (OSError when it cannot be read)."""
+    return Manifest.from_json(json.loads((gen_dir / MANIFEST).read_text(encoding="utf-8")))
+
+
+def write_manifest(gen_dir: Path, manifest: Manifest) -> None:
     tmp = gen_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps(manifest.to_json(), sort_keys=True, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, gen_dir / MANIFEST)
 
 
-def open_live(index_dir: Path) -> tuple[Path, dict, whoosh_index.Index]:
+def open_live(index_dir: Path) -> tuple[Path, Manifest, whoosh_index.Index]:
     """The live generation, its manifest and its whoosh index; IndexOutdated when another
     version of casesearch built it."""
     gen = current_generation(index_dir)
     if gen is None:
         raise IndexMissing(f"no index in '{index_dir}': run `casesearch reindex` first")
     manifest = read_manifest(gen)
-    if manifest.get("format") != FORMAT:
-        raise IndexOutdated(f"the index in '{gen}' is of format {manifest.get('format')}, this casesearch "
+    if manifest.format != FORMAT:
+        raise IndexOutdated(f"the index in '{gen}' is of format {manifest.format}, this casesearch "
                             f"reads {FORMAT}: run `casesearch reindex`")
     return gen, manifest, whoosh_index.open_dir(str(gen))
 
@@ -74,7 +116,7 @@ def outdated(index_dir: Path) -> str:
     if gen is None:
         return f"no index in '{index_dir}'"
     try:
-        built = read_manifest(gen).get("format")
+        built = read_manifest(gen).format
     except (OSError, ValueError):
         return f"the manifest of '{gen}' is unreadable"
     return "" if built == FORMAT else f"the index in '{gen}' is of format {built}, this casesearch reads {FORMAT}"

@@ -13,7 +13,7 @@ import hashlib
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from . import generations, schema
 from .config import Settings
 from .content import Document, PageFile, Skipped, load_page, read_bytes
 from .errors import CasesearchError, ContentError, SafetyCheckFailed
+from .generations import Manifest, PageEntry
 from .reader import read_files
 from .site import Site, load_site
 
@@ -66,12 +67,12 @@ class ReindexReport:
 
 # --- building ---------------------------------------------------------------
 
-def _duplicate_urls(entries: dict[str, dict]) -> dict[str, str]:
+def _duplicate_urls(entries: dict[str, PageEntry]) -> dict[str, str]:
     """source -> source already owning its URL, for every page whose URL is taken."""
     owner: dict[str, str] = {}
     clashes: dict[str, str] = {}
     for source in sorted(entries):
-        url = entries[source]["url"]
+        url = entries[source].url
         if url in owner:
             clashes[source] = owner[url]
         else:
@@ -85,14 +86,15 @@ class _Plan:
     settings: Settings
     site: Site
     live: Path | None
-    old: dict | None
+    old: Manifest | None
     report: ReindexReport
-    pages: dict[str, dict] = field(default_factory=dict)      # source -> manifest entry
+    pages: dict[str, PageEntry] = field(default_factory=dict)
+
     to_write: dict[str, Document] = field(default_factory=dict)  # pages to (re)write
 
     @property
-    def old_pages(self) -> dict[str, dict]:
-        return self.old["pages"] if self.old else {}
+    def old_pages(self) -> dict[str, PageEntry]:
+        return self.old.pages if self.old else {}
 
     def add(self, page: PageFile) -> None:
         """Read one page, or keep its unchanged entry; a failing page keeps its last good version."""
@@ -100,7 +102,7 @@ class _Plan:
         try:
             data = read_bytes(page, self.settings)
             digest = hashlib.sha1(data).hexdigest()
-            if known and known["hash"] == digest and not known.get("stale"):
+            if known and known.hash == digest and not known.stale:
                 self.pages[page.source] = known
                 return
             loaded = load_page(page, self.settings, data, self.site)
@@ -111,13 +113,13 @@ class _Plan:
         if isinstance(loaded, Skipped):
             self.report.skipped.append(loaded)
             return
-        self.pages[page.source] = {"hash": digest, "url": loaded.url, "title": loaded.title}
+        self.pages[page.source] = PageEntry(digest, loaded.url, loaded.title)
         self.to_write[page.source] = loaded
 
     def keep_stale(self, source: str) -> None:
         """A page that fails now keeps its last good version, so visitors lose nothing."""
         if source in self.old_pages:
-            self.pages[source] = dict(self.old_pages[source], stale=True)
+            self.pages[source] = replace(self.old_pages[source], stale=True)
             self.report.stale.append(source)
         else:
             self.pages.pop(source, None)
@@ -125,7 +127,7 @@ class _Plan:
     def drop_duplicate_urls(self) -> None:
         for source, other in _duplicate_urls(self.pages).items():
             self.report.errors.append(ContentError(
-                source, f"duplicate URL '{self.pages[source]['url']}', already used by '{other}': "
+                source, f"duplicate URL '{self.pages[source].url}', already used by '{other}': "
                         "give one of them another permalink"))
             self.to_write.pop(source, None)
             self.keep_stale(source)
@@ -136,10 +138,10 @@ class _Plan:
         report.added = sorted(s for s in self.to_write if s not in old_pages)
         report.updated = sorted(s for s in self.to_write if s in old_pages)
         report.indexed = len(self.pages)
-        report.generation = self.old["generation"] if self.old else None
+        report.generation = self.old.generation if self.old else None
 
     def changes_nothing(self) -> bool:
-        stale_changed = self.old is not None and sorted(self.report.stale) != sorted(self.old.get("stale", []))
+        stale_changed = self.old is not None and sorted(self.report.stale) != sorted(self.old.stale)
         return not self.report.full and not self.to_write and not self.report.removed and not stale_changed
 
 
@@ -175,8 +177,7 @@ def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, i
         old = generations.read_manifest(live) if live else None
     except (OSError, ValueError):
         old, live = None, None   # unreadable manifest: rebuild from scratch
-    compatible = (bool(old) and old.get("format") == generations.FORMAT
-                  and old.get("settings") == _fingerprint(settings, site))
+    compatible = old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
     plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible))
     if not compatible and old:
         plan.report.reason = "index format or settings changed: full rebuild"
@@ -208,7 +209,7 @@ def _check(plan: _Plan, strict: bool, force: bool) -> str:
 def _write(plan: _Plan) -> Path:
     """A new generation folder: the whole index, or the live one with the changes."""
     index_dir, report, live = plan.settings.index_dir, plan.report, plan.live
-    generation = (plan.old["generation"] + 1) if plan.old else 1
+    generation = (plan.old.generation + 1) if plan.old else 1
     gen_dir = index_dir / f"gen-{generation:06d}"
     if gen_dir.exists():
         shutil.rmtree(gen_dir)
@@ -228,12 +229,10 @@ def _write(plan: _Plan) -> Path:
             writer.update_document(**schema.document_fields(doc))
     writer.commit()
     ix.close()
-    manifest = {
-        "format": generations.FORMAT, "settings": _fingerprint(plan.settings, plan.site), "generation": generation,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "pages": plan.pages, "stale": sorted(report.stale),
-    }
-    generations.write_manifest(gen_dir, manifest)
+    generations.write_manifest(gen_dir, Manifest(
+        format=generations.FORMAT, settings=_fingerprint(plan.settings, plan.site), generation=generation,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        pages=plan.pages, stale=tuple(sorted(report.stale))))
     return gen_dir
 
 

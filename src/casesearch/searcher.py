@@ -182,8 +182,8 @@ class Searcher:
 
     def health(self) -> dict:
         snap = self.snapshot()
-        return {"pages": snap.pages(), "generation": snap.manifest["generation"],
-                "built_at": snap.manifest["built_at"], "stale": snap.manifest.get("stale", [])}
+        return {"pages": snap.pages(), "generation": snap.manifest.generation,
+                "built_at": snap.manifest.built_at, "stale": list(snap.manifest.stale)}
 
     def suggest(self, text: str, limit: int = 10) -> list[dict]:
         """Completions for as-you-type: page titles holding the typed words, then the words

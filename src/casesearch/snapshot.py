@@ -11,6 +11,7 @@ from pathlib import Path
 from . import analysis, schema, scoring, synonyms, typos
 from .config import Settings
 from .errors import ConfigError
+from .generations import Manifest
 from .weights import WEIGHTS
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def signature(text: str) -> tuple[str, ...]:
 class Snapshot:
     """One published generation, opened once, with per-page data held for scoring and facets."""
 
-    def __init__(self, gen: Path, manifest: dict, ix, settings: Settings) -> None:  # noqa: ANN001
+    def __init__(self, gen: Path, manifest: Manifest, ix, settings: Settings) -> None:  # noqa: ANN001
         default_lang = settings.default_lang
         try:
             self.synonyms = synonyms.load(settings.synonyms_file)
