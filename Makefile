@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve browser jekyll test
+.PHONY: install demo serve browser jekyll node test
 
 # the service alone; the test tools (playwright, schemathesis...) only for `make test`
 $(STAMP): pyproject.toml
@@ -43,7 +43,14 @@ jekyll:
 	{ command -v jekyll && ruby -e 'require "stringex"'; } >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends jekyll ruby-stringex; }
 
+# tests/js/ (node's own test runner) holds the JavaScript client to Python's analysis;
+# the machine's Node.js, else Debian's.
+node:
+	command -v node >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs; }
+
 # pytest exits 5 when it collects no test: not a failure of the suite itself.
 # CASESEARCH_REQUIRE_JEKYLL: the tests that compare with jekyll fail instead of skipping
-test: $(TEST_STAMP) browser jekyll
-	CASESEARCH_REQUIRE_JEKYLL=1 $(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+test: $(TEST_STAMP) browser jekyll node
+	CASESEARCH_REQUIRE_JEKYLL=1 $(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; \
+	CASESEARCH_PYTHON=$(BIN)/python node --test tests/js/; js=$$?; [ $$rc -eq 0 ] && [ $$js -eq 0 ]
