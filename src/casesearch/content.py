@@ -217,39 +217,6 @@ def url_words(url: str) -> str:
     return " ".join(w for w in _URL_SPLIT.split(last) if w and not w.isdigit() and w != "index")
 
 
-@dataclass
-class Survey:
-    """What a build would index: documents, skipped files and their reasons, errors."""
-    documents: list[Document]
-    skipped: list[Skipped]
-    errors: list[ContentError]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "pages": [{"source": d.source, "url": d.url, "path": urlsplit(d.url).path, "lang": d.lang,
-                       "title": d.title, "anchors": [s.anchor for s in d.sections if s.anchor]}
-                      for d in self.documents],
-            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
-            "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in self.errors],
-        }
-
-
-def survey(settings: Settings) -> Survey:
-    """Read every page of the site as a build would, without building."""
-    site = load_site(settings)
-    found = read_files(settings, site)
-    out = Survey([], list(found.skipped), list(found.errors))
-    for page in found.pages:
-        try:
-            loaded = load_page(page, settings, site=site)
-        except ContentError as exc:
-            out.errors.append(exc)
-            continue
-        (out.documents if isinstance(loaded, Document) else out.skipped).append(loaded)
-    out.skipped.sort(key=lambda s: s.source)
-    return out
-
-
 def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, Any]:
     """Front matter over the site's `defaults`, as Jekyll merges them (a null value in the
     front matter keeps the default)."""
