@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import front_matter
 from .config import Settings
-from .dates import FILE_DATE, in_paris, parse_date
+from .dates import FileDate, file_date, in_paris, parse_date
 from .errors import ContentError
 from .files import check_size, decode, read_bytes
 from .markdown import Section, clean_inline, normalize_text, to_sections
@@ -23,6 +23,7 @@ from .permalinks import (
     collection_relative,
     document_date,
     document_url,
+    extname,
     page_url,
     path_categories,
 )
@@ -62,11 +63,6 @@ class Document:
 # Jekyll never renders these folders (used when a file is read on its own, with no _config.yml)
 _SPECIAL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_plugins",
                            "node_modules", "vendor", ".git"})
-
-
-def _suffix(name: str) -> str:
-    dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 else ""
 
 
 def _path_skip_reason(source: str) -> str | None:
@@ -153,7 +149,6 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     check_size(source, len(data), settings)
     text = decode(source, data)  # the body is normalised by to_sections, the YAML below
     *folders, name = source.split("/")
-    suffix = _suffix(name)
     split = front_matter.split(source, text)
     if split is None:
         if page.collection == "posts" and site.jekyll:
@@ -172,10 +167,12 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
         return Skipped(source, reason)
 
     sections = tuple(to_sections(body, markdown=site.is_markdown(name), ids=site.heading_ids))
-    stem = name[: -len(suffix)] if suffix else name
-    file_match = FILE_DATE.match(stem)
-    slug = file_match.group(4) if file_match else stem
-    when = _page_date(source, fm, yaml_text, file_match)
+    # the indexed date reads a date without a zone in Paris time, whatever the machine's zone,
+    # so that an index does not change with where it is built; the URL (document_date below)
+    # needs the zone Jekyll builds in, as that is the URL Jekyll writes
+    named = file_date(source, in_paris)
+    slug = named.slug if named is not None and named.slug else name[: len(name) - len(extname(name))].rstrip(".")
+    when = _page_date(source, fm, yaml_text, named)
     if page.kind == "page":
         url_path = page_url(site, page, fm)
     else:
@@ -277,7 +274,7 @@ def _key_line(yaml_text: str, key: str) -> int | None:
     return yaml_text.count("\n", 0, match.start()) + 2 if match else None
 
 
-def _page_date(source: str, fm: dict[str, Any], yaml_text: str, file_date: re.Match[str] | None) -> datetime | None:
+def _page_date(source: str, fm: dict[str, Any], yaml_text: str, named: FileDate | None) -> datetime | None:
     """Front-matter date, else the file name's; an unreadable date is an error, not a guess."""
     texts = _texts(fm.get("date"))
     if texts:
@@ -286,11 +283,4 @@ def _page_date(source: str, fm: dict[str, Any], yaml_text: str, file_date: re.Ma
         except ValueError as exc:
             raise ContentError(source, f"invalid date '{texts[0]}' ({exc}): write it as YYYY-MM-DD or "
                                        "'YYYY-MM-DD HH:MM +02:00'", _key_line(yaml_text, "date")) from None
-    if not file_date:
-        return None
-    year, month, day = (int(g) for g in file_date.groups()[:3])
-    try:
-        return in_paris(datetime(year + 2000 if year < 100 else year, month, day))
-    except ValueError as exc:
-        raise ContentError(source, f"invalid date in the file name ({exc}): rename the file "
-                                   "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter") from None
+    return named.checked(source) if named else None

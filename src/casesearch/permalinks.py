@@ -11,7 +11,7 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .dates import parse_jekyll_date
+from .dates import file_date, parse_jekyll_date
 from .errors import ContentError
 
 if TYPE_CHECKING:
@@ -27,9 +27,8 @@ def extname(name: str) -> str:
     return "" if dot <= 0 or dot == len(base) - 1 else base[dot:]
 
 
-__all__ = ["DATE_FILENAME", "DOCUMENT_PLACEHOLDERS", "STYLES", "add_permalink_suffix", "collection_relative",
-           "document_date", "document_url", "extname", "file_date", "page_url", "path_categories", "slugify",
-           "unknown_placeholders"]
+__all__ = ["DOCUMENT_PLACEHOLDERS", "STYLES", "add_permalink_suffix", "collection_relative", "document_date",
+           "document_url", "extname", "page_url", "path_categories", "slugify", "unknown_placeholders"]
 
 STYLES = {
     "none": "/:categories/:title:output_ext",
@@ -144,28 +143,6 @@ def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
     return slug if cased else slug.lower()
 
 
-# document.rb's DATE_FILENAME_MATCHER: posts need it; any document takes its date from it
-DATE_FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
-
-
-def file_date(relative: str, fallback_zone: Any) -> tuple[str, datetime | None, str | None]:
-    """(slug, date from the file name, error) of a document's path, as document.rb reads it."""
-    m = DATE_FILENAME.match(relative)
-    name = relative.rsplit("/", 1)[-1]
-    if not m:
-        ext = extname(name)
-        return (name[: len(name) - len(ext)] if ext else name).rstrip("."), None, None
-    date_text, slug = m.group(1), m.group(2).rstrip(".")
-    year, month, day = (int(x) for x in date_text.split("-"))
-    if year < 100:
-        year += 2000 if year < 69 else 1900
-    try:
-        naive = datetime(year, month, day)
-    except ValueError as exc:
-        return slug, None, str(exc)
-    return slug, fallback_zone(naive), None
-
-
 def page_url(site: Site, page: PageFile, data: dict[str, Any]) -> str:
     """Jekyll's Page#url: the URL path of a page outside collections."""
     folder, _, name = page.source.rpartition("/")
@@ -250,14 +227,14 @@ def path_categories(relative: str, label: str) -> list[str]:
 def document_date(site: Site, page: PageFile, fm: dict[str, Any]) -> tuple[str, datetime | None]:
     """(slug, date) of a document as document.rb reads them: the front-matter date, else the
     file name's, read in the zone Jekyll builds in; None when it has neither."""
-    slug, when, bad = file_date(collection_relative(site, page), site.localize)
+    relative = collection_relative(site, page)
+    named = file_date(relative, site.localize)
+    name = relative.rsplit("/", 1)[-1]
+    slug = named.slug if named else name[: len(name) - len(extname(name))].rstrip(".")
     texts = [str(t) for t in _as_list(fm.get("date")) if str(t).strip()]
     if texts:
         try:
-            when = parse_jekyll_date(texts[0], site.localize)
+            return slug, parse_jekyll_date(texts[0], site.localize)
         except ValueError:
-            pass  # content reports the invalid date with its line
-    elif bad:
-        raise ContentError(page.source, f"invalid date in the file name ({bad}): rename the file "
-                                        "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter")
-    return slug, when
+            return slug, named.date if named else None  # content reports the invalid date with its line
+    return slug, named.checked(page.source) if named else None

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
+from .dates import DATE_FILENAME
 from .errors import ContentError
 from .files import file_kind, within
-from .permalinks import DATE_FILENAME, HTML_EXTS, extname
+from .permalinks import HTML_EXTS, extname
 from .site import JEKYLL_DIRS, Collection, PageFile, Site, Skipped, load_site
 
 __all__ = ["SiteFiles", "read_files"]
