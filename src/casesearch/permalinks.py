@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from .dates import file_date, parse_jekyll_date
 from .errors import ContentError
@@ -38,10 +38,35 @@ STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
 }
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
-# drops/url_drop.rb: what a document's permalink may name
-DOCUMENT_PLACEHOLDERS = frozenset(
-    "collection path output_ext name title slug categories slugified_categories year month day hour minute second "
-    "i_day i_month short_year short_month long_month w_year week w_day short_day long_day y_day".split())
+
+
+class _Parts(NamedTuple):
+    """What a document's URL is made of, before url_drop.rb turns it into placeholders."""
+    collection: str
+    path: str  # relative to collections_dir, without the extension nor the `_label` folder
+    output_ext: str
+    stem: str  # the file name without its extension
+    slug: str  # front-matter `slug`, else the file name's
+    categories: list[str]
+    when: datetime  # in the zone Jekyll builds in
+
+
+# drops/url_drop.rb: what a document's permalink may name, and its value
+_DOCUMENT_VALUES: dict[str, Callable[[_Parts], str]] = {
+    "collection": lambda p: p.collection, "path": lambda p: p.path, "output_ext": lambda p: p.output_ext,
+    "name": lambda p: slugify(p.stem), "title": lambda p: slugify(p.slug, "pretty", cased=True),
+    "slug": lambda p: slugify(p.slug), "categories": lambda p: "/".join(dict.fromkeys(c.lower() for c in p.categories)),
+    "slugified_categories": lambda p: "/".join(dict.fromkeys(slugify(c) for c in p.categories)),
+    "year": lambda p: f"{p.when.year:04}", "month": lambda p: f"{p.when.month:02}", "day": lambda p: f"{p.when.day:02}",
+    "hour": lambda p: f"{p.when.hour:02}", "minute": lambda p: f"{p.when.minute:02}",
+    "second": lambda p: f"{p.when.second:02}", "i_day": lambda p: str(p.when.day),
+    "i_month": lambda p: str(p.when.month), "short_year": lambda p: f"{p.when.year % 100:02}",
+    "short_month": lambda p: p.when.strftime("%b"), "long_month": lambda p: p.when.strftime("%B"),
+    "w_year": lambda p: str(p.when.isocalendar()[0]), "week": lambda p: f"{p.when.isocalendar()[1]:02}",
+    "w_day": lambda p: str(p.when.isoweekday()), "short_day": lambda p: p.when.strftime("%a"),
+    "long_day": lambda p: p.when.strftime("%A"), "y_day": lambda p: f"{p.when.timetuple().tm_yday:03}",
+}
+DOCUMENT_PLACEHOLDERS = frozenset(_DOCUMENT_VALUES)
 
 
 def _bare(key: str) -> str:
@@ -174,30 +199,16 @@ def document_url(site: Site, page: PageFile, data: dict[str, Any], slug: str, wh
     stem = name[: len(name) - len(ext)] if ext else name
     cleaned = (relative[: len(relative) - len(ext)] if ext else relative).replace(
         "_" + page.collection, "", 1).rstrip(".")
-    own_slug = _text(data.get("slug")) or slug
-    categories = _categories(data)
-    when = site.local(when)
-    values = {
-        "collection": page.collection, "path": cleaned, "output_ext": site.output_ext(name),
-        "name": slugify(stem), "title": slugify(own_slug, "pretty", cased=True),
-        "slug": slugify(own_slug), "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
-        "slugified_categories": "/".join(dict.fromkeys(slugify(c) for c in categories)),
-        "year": f"{when.year:04}", "month": f"{when.month:02}", "day": f"{when.day:02}",
-        "hour": f"{when.hour:02}", "minute": f"{when.minute:02}", "second": f"{when.second:02}",
-        "i_day": str(when.day), "i_month": str(when.month), "short_year": f"{when.year % 100:02}",
-        "short_month": when.strftime("%b"), "long_month": when.strftime("%B"),
-        "w_year": str(when.isocalendar()[0]), "week": f"{when.isocalendar()[1]:02}",
-        "w_day": str(when.isoweekday()), "short_day": when.strftime("%a"), "long_day": when.strftime("%A"),
-        "y_day": f"{when.timetuple().tm_yday:03}",
-    }
+    parts = _Parts(page.collection, cleaned, site.output_ext(name), stem, _text(data.get("slug")) or slug,
+                   _categories(data), site.local(when))
 
     def fill(match: re.Match[str]) -> str:
-        winner = _placeholder(match.group(1), values)
+        winner = _placeholder(match.group(1), DOCUMENT_PLACEHOLDERS)
         if winner is None:
             where = "its front matter" if permalink else f"the permalink of collection '{page.collection}'"
             raise ContentError(page.source, f"unknown permalink placeholder ':{_bare(match.group(1))}' in {where} "
-                                            f"('{template}'): use one of :{', :'.join(sorted(values))}")
-        return match.group(0).replace(":" + winner, values[winner], 1)
+                                            f"('{template}'): use one of :{', :'.join(sorted(DOCUMENT_PLACEHOLDERS))}")
+        return match.group(0).replace(":" + winner, _DOCUMENT_VALUES[winner](parts), 1)
 
     return _sanitize_url(_PLACEHOLDER.sub(fill, template))
 
