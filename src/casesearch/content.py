@@ -16,16 +16,16 @@ from urllib.parse import quote, unquote, urlsplit
 from . import front_matter
 from .config import Settings
 from .dates import FileDate, file_date, in_paris, parse_date
+from .defaults import with_defaults
 from .errors import ContentError
 from .files import check_size, decode, read_bytes
+from .front_matter import texts
 from .markdown import Section, clean_inline, normalize_text, to_sections
 from .permalinks import (
-    collection_relative,
     document_date,
     document_url,
     extname,
     page_url,
-    path_categories,
 )
 from .reader import read_files
 from .site import PageFile, Site, Skipped, config_files, load_site
@@ -86,37 +86,17 @@ def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFil
     return found.pages, found.errors
 
 
-def _texts(value: Any, budget: int = 1000) -> list[str]:
-    """Non-empty scalar texts in a front-matter value, nested lists flattened, in order.
-
-    Visits at most `budget` items: YAML aliases can make a small file a huge (or
-    self-containing) structure.
-    """
-    out: list[str] = []
-    stack = [value]
-    while stack and budget > 0:
-        item = stack.pop()
-        budget -= 1
-        if isinstance(item, (list, tuple)):
-            stack.extend(reversed(item[:budget]))
-        elif item is not None and not isinstance(item, (dict, set, bytes)):
-            text = str(item).strip()
-            if text:
-                out.append(text)
-    return out
-
-
 def _first_text(value: Any) -> str:
-    return next((t for t in map(clean_inline, _texts(value)) if t), "")
+    return next((t for t in map(clean_inline, texts(value)) if t), "")
 
 
 def _skip_reason(fm: dict[str, Any]) -> str | None:
     published = fm.get("published")
     if published is False or str(published).strip().lower() in ("false", "no", "off"):
         return "published: false"
-    if any("noindex" in t.lower() for t in _texts(fm.get("robots"))):
+    if any("noindex" in t.lower() for t in texts(fm.get("robots"))):
         return "robots: noindex"
-    if _texts(fm.get("redirect_to")) or str(fm.get("layout") or "").strip().lower() == "redirect":
+    if texts(fm.get("redirect_to")) or str(fm.get("layout") or "").strip().lower() == "redirect":
         return "redirect"
     sitemap = fm.get("sitemap")
     if sitemap is False or str(sitemap).strip().lower() in ("false", "no", "off"):
@@ -160,7 +140,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     yaml_text, body, close_line = split
     yaml_text = normalize_text(yaml_text)
     fm = front_matter.parse(source, yaml_text, close_line) if yaml_text.strip() else {}
-    fm = _with_defaults(site, page, fm)
+    fm = with_defaults(site, page, fm)
     if site.unpublished:
         fm.pop("published", None)
     if reason := _skip_reason(fm):
@@ -183,7 +163,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     title = (next((t for key in settings.title_keys if (t := _first_text(fm.get(key)))), "")
              or next((s.heading for s in sections if s.heading), "")
              or " ".join(slug.replace("_", " ").replace("-", " ").split()))
-    summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := _texts(fm.get(key)))), "")
+    summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := texts(fm.get(key)))), "")
     lang_value = next((t for key in (settings.lang_key, "language", "locale") if (t := _first_text(fm.get(key)))), "")
     if lang_value:
         lang = normalize_lang(lang_value, settings.default_lang)
@@ -214,35 +194,11 @@ def url_words(url: str) -> str:
     return " ".join(w for w in _URL_SPLIT.split(last) if w and not w.isdigit() and w != "index")
 
 
-def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, Any]:
-    """Front matter over the site's `defaults`, as Jekyll merges them (a null value in the
-    front matter keeps the default)."""
-    if not site.defaults and page.kind == "page":
-        return fm
-    if page.kind == "page":
-        defaults = site.defaults_for(page.source, "pages")
-        defaults.pop("published", None)   # Page: data.fetch("published") never sees defaults
-    else:
-        relative = collection_relative(site, page)
-        defaults = site.defaults_for(relative, page.collection)
-    out = {**defaults, **{k: v for k, v in fm.items() if v is not None or k not in defaults}}
-    if page.kind == "page":
-        return out
-    # document.rb unions the categories of the path, the defaults and the front matter
-    categories = path_categories(relative, page.collection)
-    for layer in (defaults, fm):
-        value = layer.get("categories")
-        if value is not None:
-            categories += value.split() if isinstance(value, str) else [str(v) for v in _texts(value)]
-    out["categories"] = list(dict.fromkeys(categories))
-    return out
-
-
 def _topics(fm: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
     for key in keys:
-        for text in _texts(fm.get(key)):
+        for text in texts(fm.get(key)):
             for part in text.split(","):
                 tag = clean_inline(part)
                 if tag and tag.casefold() not in seen:
@@ -276,11 +232,11 @@ def _key_line(yaml_text: str, key: str) -> int | None:
 
 def _page_date(source: str, fm: dict[str, Any], yaml_text: str, named: FileDate | None) -> datetime | None:
     """Front-matter date, else the file name's; an unreadable date is an error, not a guess."""
-    texts = _texts(fm.get("date"))
-    if texts:
+    written = texts(fm.get("date"))
+    if written:
         try:
-            return parse_date(texts[0])
+            return parse_date(written[0])
         except ValueError as exc:
-            raise ContentError(source, f"invalid date '{texts[0]}' ({exc}): write it as YYYY-MM-DD or "
+            raise ContentError(source, f"invalid date '{written[0]}' ({exc}): write it as YYYY-MM-DD or "
                                        "'YYYY-MM-DD HH:MM +02:00'", _key_line(yaml_text, "date")) from None
     return named.checked(source) if named else None
