@@ -1,8 +1,10 @@
-"""The site's pages: find them, read their front matter and text, build `Document`s.
+"""One page of the site read into a `Document`: its front matter, text, sections, URL,
+date and language, or `Skipped` with the reason.
 
-Follows Jekyll's rules (what is a page, drafts, collections, permalinks, dates) and
-tolerates what real sites hold; a page that cannot be read raises `ContentError` naming
-the file, the line and what to do.
+Jekyll's rules it follows live beside it (`site`, `reader`, `defaults`, `permalinks`,
+`dates`); this module puts a page together from them and tolerates what real sites
+hold. A page that cannot be read raises `ContentError` naming the file, the line and
+what to do.
 """
 
 from __future__ import annotations
@@ -21,16 +23,11 @@ from .errors import ContentError
 from .files import check_size, decode, read_bytes
 from .front_matter import texts
 from .markdown import Section, clean_inline, normalize_text, to_sections
-from .permalinks import (
-    document_date,
-    document_url,
-    extname,
-    page_url,
-)
-from .reader import read_files
-from .site import PageFile, Site, Skipped, config_files, load_site
+from .permalinks import document_date, document_url, extname, page_url
+from .reader import path_skip_reason
+from .site import PageFile, Site, Skipped, site_of
 
-__all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
+__all__ = ["Document", "PageFile", "Section", "Skipped", "load_page", "normalize_lang", "url_words"]
 
 
 @dataclass(frozen=True)
@@ -60,32 +57,6 @@ class Document:
         return "\n".join(s.heading for s in self.sections if s.heading)
 
 
-# Jekyll never renders these folders (used when a file is read on its own, with no _config.yml)
-_SPECIAL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_plugins",
-                           "node_modules", "vendor", ".git"})
-
-
-def _path_skip_reason(source: str) -> str | None:
-    """Why Jekyll would not render this path as a page, from the path alone."""
-    parts = source.split("/")
-    for folder in parts[:-1]:
-        if folder == "_drafts":
-            return "draft"
-        if folder in _SPECIAL_DIRS or folder.startswith("."):
-            return f"inside '{folder}' (not rendered by Jekyll)"
-    if parts[-1].startswith("_"):
-        return "draft (file name starts with '_')"
-    if parts[-1].startswith("."):
-        return "hidden file"
-    return None
-
-
-def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFile], list[ContentError]]:
-    """Page files sorted by source, and errors for entries that cannot be pages."""
-    found = read_files(settings, site)
-    return found.pages, found.errors
-
-
 def _first_text(value: Any) -> str:
     return next((t for t in map(clean_inline, texts(value)) if t), "")
 
@@ -104,25 +75,13 @@ def _skip_reason(fm: dict[str, Any]) -> str | None:
     return None
 
 
-_SITES: dict[tuple[Any, ...], Site] = {}
-
-
-def site_of(settings: Settings) -> Site:
-    """The settings' site, read once per configuration state (tests call load_page alone)."""
-    key = (settings, tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in config_files(settings)))
-    if key not in _SITES:
-        _SITES.clear()
-        _SITES[key] = load_site(settings)
-    return _SITES[key]
-
-
 def load_page(page: PageFile, settings: Settings, data: bytes | None = None, site: Site | None = None) -> Document | Skipped:
     """Parse one page; `data` are its bytes when the caller already read them."""
     site = site or site_of(settings)
     source = page.source
     if page.kind == "page":
         page = site.page_file(source, page.path)
-    if page.kind == "page" and not site.jekyll and (reason := _path_skip_reason(source)):
+    if page.kind == "page" and not site.jekyll and (reason := path_skip_reason(source)):
         return Skipped(source, reason)
     if data is None:
         data = read_bytes(page, settings)

@@ -35,7 +35,7 @@ from .permalinks import (
     unknown_placeholders,
 )
 
-__all__ = ["Collection", "PageFile", "Site", "Skipped", "extname", "load_site"]
+__all__ = ["Collection", "PageFile", "Site", "Skipped", "extname", "load_site", "site_of"]
 
 
 @dataclass(frozen=True)
@@ -290,6 +290,18 @@ def load_site(settings: Settings) -> Site:
         markdown_exts=frozenset(e.strip().lower() for e in str(exts).split(",") if e.strip()),
         defaults=defaults, heading_ids=ids, tz=_timezone(config.get("timezone")),
         fingerprint=digest.hexdigest()[:12])
+
+
+_SITES: dict[tuple[Any, ...], Site] = {}
+
+
+def site_of(settings: Settings) -> Site:
+    """The settings' site, read once per configuration state: for `content.load_page` given no site."""
+    key = (settings, tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in config_files(settings)))
+    if key not in _SITES:
+        _SITES.clear()
+        _SITES[key] = load_site(settings)
+    return _SITES[key]
 
 
 def _legacy_site(settings: Settings, root: Path) -> Site:
