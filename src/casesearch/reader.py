@@ -300,9 +300,8 @@ def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFil
     return found.pages, found.errors
 
 
-# Jekyll never renders these folders
-_SPECIAL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_plugins",
-                           "node_modules", "vendor", ".git"})
+# Jekyll never renders its own folders, nor (by its default excludes) dependencies
+_SPECIAL_DIRS = JEKYLL_DIRS | {"node_modules", "vendor"}
 
 
 def path_skip_reason(source: str) -> str | None:
