@@ -8,7 +8,7 @@ QUERIES.json has the shape of ../shared/eval/dev-queries.json: {"queries": [{"id
 folder under the corpus root (default: the `corpus` folder beside the queries file's folder).
 
 Each site is indexed once per system, over the same candidate files (casesearch's own
-`content.discover`), then every query of that site is run and its top k mapped back to
+`reader.discover`), then every query of that site is run and its top k mapped back to
 files. Systems:
 
 - casesearch: `Searcher.search(q, per_page=k, prefix=False)`, i.e. a submitted query;
@@ -178,11 +178,12 @@ class Page:
 def read_pages(site: Path, work: Path) -> tuple[list[Page], list[str]]:
     """Pages as a user of python-frontmatter would read them: (pages, sources it could not parse).
 
-    Candidates are casesearch's own (`content.discover`: .md, .markdown, .html and extension-less
+    Candidates are casesearch's own (`reader.discover`: .md, .markdown, .html and extension-less
     files with front matter; no `_drafts`, no `_*` file, no `_includes`-like or hidden folder),
     so every system sees the same files. `work` is only a placeholder index folder."""
     import frontmatter
-    from casesearch.content import discover
+
+    from casesearch.reader import discover
 
     files, _ = discover(settings_for(site, work / "unused-index"))
     pages, bad = [], []

@@ -10,10 +10,17 @@ from pathlib import Path
 import pytest
 
 from casesearch.config import SETTINGS, Settings, load_settings, replace
-from casesearch.content import Document, PageFile, Section, Skipped, discover, load_page, normalize_lang
+from casesearch.content import (
+    Document,
+    PageFile,
+    Section,
+    Skipped,
+    load_page,
+    normalize_lang,
+)
 from casesearch.errors import ContentError
 from casesearch.markdown import to_sections
-from casesearch.reader import read_files
+from casesearch.reader import discover, read_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "_posts/2015-05-29-le-gouvernement-et-numa.md"

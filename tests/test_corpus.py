@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from casesearch.config import load_settings
-from casesearch.content import Document, discover, load_page
+from casesearch.content import Document, load_page
 from casesearch.errors import ContentError
 from casesearch.generations import current_generation, read_manifest
 from casesearch.indexer import reindex
+from casesearch.reader import discover
 from casesearch.searcher import Searcher
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -15,11 +15,12 @@ from click.testing import CliRunner
 
 from casesearch.cli import main
 from casesearch.config import load_settings
-from casesearch.content import Document, Skipped, load_page, survey
+from casesearch.content import Document, Skipped, load_page
 from casesearch.errors import ConfigError, ContentError
 from casesearch.permalinks import slugify
 from casesearch.reader import read_files
 from casesearch.site import load_site
+from casesearch.survey import survey
 
 
 def make_site(root: Path, config: str, files: dict[str, str]) -> Path:

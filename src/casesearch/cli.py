@@ -170,7 +170,7 @@ def search(settings: Settings, words: tuple[str, ...], as_json: bool, per_page: 
 def pages(settings: Settings, as_json: bool) -> None:
     """List every page the index would hold (source, URL, language, title, section anchors)
     and every file left out, with the reason."""
-    from .content import survey
+    from .survey import survey
 
     found = survey(settings)
     if as_json:

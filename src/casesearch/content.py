@@ -1,8 +1,10 @@
-"""The site's pages: find them, read their front matter and text, build `Document`s.
+"""One page of the site read into a `Document`: its front matter, text, sections, URL,
+date and language, or `Skipped` with the reason.
 
-Follows Jekyll's rules (what is a page, drafts, collections, permalinks, dates) and
-tolerates what real sites hold; a page that cannot be read raises `ContentError` naming
-the file, the line and what to do.
+Jekyll's rules it follows live beside it (`site`, `reader`, `defaults`, `permalinks`,
+`dates`); this module puts a page together from them and tolerates what real sites
+hold. A page that cannot be read raises `ContentError` naming the file, the line and
+what to do.
 """
 
 from __future__ import annotations
@@ -15,21 +17,17 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import front_matter
 from .config import Settings
-from .dates import FILE_DATE, in_paris, parse_date
+from .dates import FileDate, file_date, in_paris, parse_date
+from .defaults import with_defaults
 from .errors import ContentError
 from .files import check_size, decode, read_bytes
+from .front_matter import texts
 from .markdown import Section, clean_inline, normalize_text, to_sections
-from .permalinks import (
-    collection_relative,
-    document_date,
-    document_url,
-    page_url,
-    path_categories,
-)
-from .reader import read_files
-from .site import PageFile, Site, Skipped, config_files, load_site
+from .permalinks import document_date, document_url, extname, page_url
+from .reader import path_skip_reason
+from .site import PageFile, Site, Skipped, site_of
 
-__all__ = ["Document", "PageFile", "Section", "Skipped", "discover", "load_page", "normalize_lang"]
+__all__ = ["Document", "PageFile", "Section", "Skipped", "load_page", "normalize_lang", "url_words"]
 
 
 @dataclass(frozen=True)
@@ -59,85 +57,22 @@ class Document:
         return "\n".join(s.heading for s in self.sections if s.heading)
 
 
-# Jekyll never renders these folders (used when a file is read on its own, with no _config.yml)
-_SPECIAL_DIRS = frozenset({"_includes", "_layouts", "_data", "_sass", "_site", "_plugins",
-                           "node_modules", "vendor", ".git"})
-
-
-def _suffix(name: str) -> str:
-    dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 else ""
-
-
-def _path_skip_reason(source: str) -> str | None:
-    """Why Jekyll would not render this path as a page, from the path alone."""
-    parts = source.split("/")
-    for folder in parts[:-1]:
-        if folder == "_drafts":
-            return "draft"
-        if folder in _SPECIAL_DIRS or folder.startswith("."):
-            return f"inside '{folder}' (not rendered by Jekyll)"
-    if parts[-1].startswith("_"):
-        return "draft (file name starts with '_')"
-    if parts[-1].startswith("."):
-        return "hidden file"
-    return None
-
-
-def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFile], list[ContentError]]:
-    """Page files sorted by source, and errors for entries that cannot be pages."""
-    found = read_files(settings, site)
-    return found.pages, found.errors
-
-
-def _texts(value: Any, budget: int = 1000) -> list[str]:
-    """Non-empty scalar texts in a front-matter value, nested lists flattened, in order.
-
-    Visits at most `budget` items: YAML aliases can make a small file a huge (or
-    self-containing) structure.
-    """
-    out: list[str] = []
-    stack = [value]
-    while stack and budget > 0:
-        item = stack.pop()
-        budget -= 1
-        if isinstance(item, (list, tuple)):
-            stack.extend(reversed(item[:budget]))
-        elif item is not None and not isinstance(item, (dict, set, bytes)):
-            text = str(item).strip()
-            if text:
-                out.append(text)
-    return out
-
-
 def _first_text(value: Any) -> str:
-    return next((t for t in map(clean_inline, _texts(value)) if t), "")
+    return next((t for t in map(clean_inline, texts(value)) if t), "")
 
 
 def _skip_reason(fm: dict[str, Any]) -> str | None:
     published = fm.get("published")
     if published is False or str(published).strip().lower() in ("false", "no", "off"):
         return "published: false"
-    if any("noindex" in t.lower() for t in _texts(fm.get("robots"))):
+    if any("noindex" in t.lower() for t in texts(fm.get("robots"))):
         return "robots: noindex"
-    if _texts(fm.get("redirect_to")) or str(fm.get("layout") or "").strip().lower() == "redirect":
+    if texts(fm.get("redirect_to")) or str(fm.get("layout") or "").strip().lower() == "redirect":
         return "redirect"
     sitemap = fm.get("sitemap")
     if sitemap is False or str(sitemap).strip().lower() in ("false", "no", "off"):
         return "sitemap: false"
     return None
-
-
-_SITES: dict[tuple[Any, ...], Site] = {}
-
-
-def site_of(settings: Settings) -> Site:
-    """The settings' site, read once per configuration state (tests call load_page alone)."""
-    key = (settings, tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in config_files(settings)))
-    if key not in _SITES:
-        _SITES.clear()
-        _SITES[key] = load_site(settings)
-    return _SITES[key]
 
 
 def load_page(page: PageFile, settings: Settings, data: bytes | None = None, site: Site | None = None) -> Document | Skipped:
@@ -146,14 +81,13 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     source = page.source
     if page.kind == "page":
         page = site.page_file(source, page.path)
-    if page.kind == "page" and not site.jekyll and (reason := _path_skip_reason(source)):
+    if page.kind == "page" and not site.jekyll and (reason := path_skip_reason(source)):
         return Skipped(source, reason)
     if data is None:
         data = read_bytes(page, settings)
     check_size(source, len(data), settings)
     text = decode(source, data)  # the body is normalised by to_sections, the YAML below
     *folders, name = source.split("/")
-    suffix = _suffix(name)
     split = front_matter.split(source, text)
     if split is None:
         if page.collection == "posts" and site.jekyll:
@@ -165,17 +99,19 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     yaml_text, body, close_line = split
     yaml_text = normalize_text(yaml_text)
     fm = front_matter.parse(source, yaml_text, close_line) if yaml_text.strip() else {}
-    fm = _with_defaults(site, page, fm)
+    fm = with_defaults(site, page, fm)
     if site.unpublished:
         fm.pop("published", None)
     if reason := _skip_reason(fm):
         return Skipped(source, reason)
 
     sections = tuple(to_sections(body, markdown=site.is_markdown(name), ids=site.heading_ids))
-    stem = name[: -len(suffix)] if suffix else name
-    file_match = FILE_DATE.match(stem)
-    slug = file_match.group(4) if file_match else stem
-    when = _page_date(source, fm, yaml_text, file_match)
+    # the indexed date reads a date without a zone in Paris time, whatever the machine's zone,
+    # so that an index does not change with where it is built; the URL (document_date below)
+    # needs the zone Jekyll builds in, as that is the URL Jekyll writes
+    named = file_date(source, in_paris)
+    slug = named.slug if named is not None and named.slug else name[: len(name) - len(extname(name))].rstrip(".")
+    when = _page_date(source, fm, yaml_text, named)
     if page.kind == "page":
         url_path = page_url(site, page, fm)
     else:
@@ -186,7 +122,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     title = (next((t for key in settings.title_keys if (t := _first_text(fm.get(key)))), "")
              or next((s.heading for s in sections if s.heading), "")
              or " ".join(slug.replace("_", " ").replace("-", " ").split()))
-    summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := _texts(fm.get(key)))), "")
+    summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := texts(fm.get(key)))), "")
     lang_value = next((t for key in (settings.lang_key, "language", "locale") if (t := _first_text(fm.get(key)))), "")
     if lang_value:
         lang = normalize_lang(lang_value, settings.default_lang)
@@ -217,68 +153,11 @@ def url_words(url: str) -> str:
     return " ".join(w for w in _URL_SPLIT.split(last) if w and not w.isdigit() and w != "index")
 
 
-@dataclass
-class Survey:
-    """What a build would index: documents, skipped files and their reasons, errors."""
-    documents: list[Document]
-    skipped: list[Skipped]
-    errors: list[ContentError]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "pages": [{"source": d.source, "url": d.url, "path": urlsplit(d.url).path, "lang": d.lang,
-                       "title": d.title, "anchors": [s.anchor for s in d.sections if s.anchor]}
-                      for d in self.documents],
-            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
-            "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in self.errors],
-        }
-
-
-def survey(settings: Settings) -> Survey:
-    """Read every page of the site as a build would, without building."""
-    site = load_site(settings)
-    found = read_files(settings, site)
-    out = Survey([], list(found.skipped), list(found.errors))
-    for page in found.pages:
-        try:
-            loaded = load_page(page, settings, site=site)
-        except ContentError as exc:
-            out.errors.append(exc)
-            continue
-        (out.documents if isinstance(loaded, Document) else out.skipped).append(loaded)
-    out.skipped.sort(key=lambda s: s.source)
-    return out
-
-
-def _with_defaults(site: Site, page: PageFile, fm: dict[str, Any]) -> dict[str, Any]:
-    """Front matter over the site's `defaults`, as Jekyll merges them (a null value in the
-    front matter keeps the default)."""
-    if not site.defaults and page.kind == "page":
-        return fm
-    if page.kind == "page":
-        defaults = site.defaults_for(page.source, "pages")
-        defaults.pop("published", None)   # Page: data.fetch("published") never sees defaults
-    else:
-        relative = collection_relative(site, page)
-        defaults = site.defaults_for(relative, page.collection)
-    out = {**defaults, **{k: v for k, v in fm.items() if v is not None or k not in defaults}}
-    if page.kind == "page":
-        return out
-    # document.rb unions the categories of the path, the defaults and the front matter
-    categories = path_categories(relative, page.collection)
-    for layer in (defaults, fm):
-        value = layer.get("categories")
-        if value is not None:
-            categories += value.split() if isinstance(value, str) else [str(v) for v in _texts(value)]
-    out["categories"] = list(dict.fromkeys(categories))
-    return out
-
-
 def _topics(fm: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
     for key in keys:
-        for text in _texts(fm.get(key)):
+        for text in texts(fm.get(key)):
             for part in text.split(","):
                 tag = clean_inline(part)
                 if tag and tag.casefold() not in seen:
@@ -310,20 +189,13 @@ def _key_line(yaml_text: str, key: str) -> int | None:
     return yaml_text.count("\n", 0, match.start()) + 2 if match else None
 
 
-def _page_date(source: str, fm: dict[str, Any], yaml_text: str, file_date: re.Match[str] | None) -> datetime | None:
+def _page_date(source: str, fm: dict[str, Any], yaml_text: str, named: FileDate | None) -> datetime | None:
     """Front-matter date, else the file name's; an unreadable date is an error, not a guess."""
-    texts = _texts(fm.get("date"))
-    if texts:
+    written = texts(fm.get("date"))
+    if written:
         try:
-            return parse_date(texts[0])
+            return parse_date(written[0])
         except ValueError as exc:
-            raise ContentError(source, f"invalid date '{texts[0]}' ({exc}): write it as YYYY-MM-DD or "
+            raise ContentError(source, f"invalid date '{written[0]}' ({exc}): write it as YYYY-MM-DD or "
                                        "'YYYY-MM-DD HH:MM +02:00'", _key_line(yaml_text, "date")) from None
-    if not file_date:
-        return None
-    year, month, day = (int(g) for g in file_date.groups()[:3])
-    try:
-        return in_paris(datetime(year + 2000 if year < 100 else year, month, day))
-    except ValueError as exc:
-        raise ContentError(source, f"invalid date in the file name ({exc}): rename the file "
-                                   "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter") from None
+    return named.checked(source) if named else None

@@ -1,16 +1,18 @@
 """Dates as Jekyll pages write them: front-matter dates with or without a time and zone,
-and the date in a post's file name; local times are Paris time."""
+and the date in a file's name (`2020-01-15-titre.md`)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["FILE_DATE", "in_paris", "parse_date", "parse_jekyll_date"]
+from .errors import ContentError
 
-FILE_DATE = re.compile(r"(\d{4}|\d{2})-(\d{1,2})-(\d{1,2})-(.+)")
+__all__ = ["DATE_FILENAME", "FileDate", "file_date", "in_paris", "parse_date", "parse_jekyll_date"]
+
 _DATE = re.compile(
     r"(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))"
     r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
@@ -71,3 +73,40 @@ def parse_jekyll_date(text: str, local: Callable[[datetime], datetime]) -> datet
     if minutes is None:
         return local(naive)
     return naive.replace(tzinfo=timezone(timedelta(minutes=minutes)))
+
+
+# document.rb's DATE_FILENAME_MATCHER: posts need it; any document takes its date from it
+DATE_FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
+
+
+@dataclass(frozen=True)
+class FileDate:
+    """What a dated file's name says: its date and, after it, its slug."""
+    slug: str
+    date: datetime | None
+    error: str | None = None  # why the date in the name is not a date ('month must be in 1..12')
+
+    def checked(self, source: str) -> datetime | None:
+        """The date, or the error a page with no front-matter date gets for an impossible one."""
+        if self.error:
+            raise ContentError(source, f"invalid date in the file name ({self.error}): rename the file "
+                                       "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter")
+        return self.date
+
+
+def file_date(path: str, local: Callable[[datetime], datetime]) -> FileDate | None:
+    """The date and slug of a file's name, as document.rb reads them; None when the name
+    has no date. A year of two digits is Ruby's Time.parse's (69-99: 19xx, else 20xx); `local`
+    makes the midnight the name says aware, in the zone the caller reads dates in."""
+    m = DATE_FILENAME.match(path)
+    if not m:
+        return None
+    date_text, slug = m.group(1), m.group(2).rstrip(".")
+    year_text, month, day = date_text.split("-")
+    year = int(year_text)
+    if len(year_text) == 2:
+        year += 2000 if year < 69 else 1900
+    try:
+        return FileDate(slug, local(datetime(year, int(month), int(day))))
+    except ValueError as exc:
+        return FileDate(slug, None, str(exc))

@@ -188,3 +188,23 @@ def missing(source: str, text: str) -> ContentError:
                                     "remove what comes before it", 1)
     return ContentError(source, "missing front matter: start the file with a line '---', the YAML, "
                                 "and a closing '---'", 1)
+
+
+def texts(value: Any, budget: int = 1000) -> list[str]:
+    """Non-empty scalar texts in a front-matter value, nested lists flattened, in order.
+
+    Visits at most `budget` items: YAML aliases can make a small file a huge (or
+    self-containing) structure.
+    """
+    out: list[str] = []
+    stack = [value]
+    while stack and budget > 0:
+        item = stack.pop()
+        budget -= 1
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item[:budget]))
+        elif item is not None and not isinstance(item, (dict, set, bytes)):
+            text = str(item).strip()
+            if text:
+                out.append(text)
+    return out

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from .dates import parse_jekyll_date
+from .dates import file_date, parse_jekyll_date
 from .errors import ContentError
 
 if TYPE_CHECKING:
@@ -27,9 +27,8 @@ def extname(name: str) -> str:
     return "" if dot <= 0 or dot == len(base) - 1 else base[dot:]
 
 
-__all__ = ["DATE_FILENAME", "DOCUMENT_PLACEHOLDERS", "STYLES", "add_permalink_suffix", "collection_relative",
-           "document_date", "document_url", "extname", "file_date", "page_url", "path_categories", "slugify",
-           "unknown_placeholders"]
+__all__ = ["DOCUMENT_PLACEHOLDERS", "STYLES", "add_permalink_suffix", "collection_relative", "document_date",
+           "document_url", "extname", "page_url", "path_categories", "slugify", "unknown_placeholders"]
 
 STYLES = {
     "none": "/:categories/:title:output_ext",
@@ -39,10 +38,35 @@ STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
 }
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
-# drops/url_drop.rb: what a document's permalink may name
-DOCUMENT_PLACEHOLDERS = frozenset(
-    "collection path output_ext name title slug categories slugified_categories year month day hour minute second "
-    "i_day i_month short_year short_month long_month w_year week w_day short_day long_day y_day".split())
+
+
+class _Parts(NamedTuple):
+    """What a document's URL is made of, before url_drop.rb turns it into placeholders."""
+    collection: str
+    path: str  # relative to collections_dir, without the extension nor the `_label` folder
+    output_ext: str
+    stem: str  # the file name without its extension
+    slug: str  # front-matter `slug`, else the file name's
+    categories: list[str]
+    when: datetime  # in the zone Jekyll builds in
+
+
+# drops/url_drop.rb: what a document's permalink may name, and its value
+_DOCUMENT_VALUES: dict[str, Callable[[_Parts], str]] = {
+    "collection": lambda p: p.collection, "path": lambda p: p.path, "output_ext": lambda p: p.output_ext,
+    "name": lambda p: slugify(p.stem), "title": lambda p: slugify(p.slug, "pretty", cased=True),
+    "slug": lambda p: slugify(p.slug), "categories": lambda p: "/".join(dict.fromkeys(c.lower() for c in p.categories)),
+    "slugified_categories": lambda p: "/".join(dict.fromkeys(slugify(c) for c in p.categories)),
+    "year": lambda p: f"{p.when.year:04}", "month": lambda p: f"{p.when.month:02}", "day": lambda p: f"{p.when.day:02}",
+    "hour": lambda p: f"{p.when.hour:02}", "minute": lambda p: f"{p.when.minute:02}",
+    "second": lambda p: f"{p.when.second:02}", "i_day": lambda p: str(p.when.day),
+    "i_month": lambda p: str(p.when.month), "short_year": lambda p: f"{p.when.year % 100:02}",
+    "short_month": lambda p: p.when.strftime("%b"), "long_month": lambda p: p.when.strftime("%B"),
+    "w_year": lambda p: str(p.when.isocalendar()[0]), "week": lambda p: f"{p.when.isocalendar()[1]:02}",
+    "w_day": lambda p: str(p.when.isoweekday()), "short_day": lambda p: p.when.strftime("%a"),
+    "long_day": lambda p: p.when.strftime("%A"), "y_day": lambda p: f"{p.when.timetuple().tm_yday:03}",
+}
+DOCUMENT_PLACEHOLDERS = frozenset(_DOCUMENT_VALUES)
 
 
 def _bare(key: str) -> str:
@@ -144,28 +168,6 @@ def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
     return slug if cased else slug.lower()
 
 
-# document.rb's DATE_FILENAME_MATCHER: posts need it; any document takes its date from it
-DATE_FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
-
-
-def file_date(relative: str, fallback_zone: Any) -> tuple[str, datetime | None, str | None]:
-    """(slug, date from the file name, error) of a document's path, as document.rb reads it."""
-    m = DATE_FILENAME.match(relative)
-    name = relative.rsplit("/", 1)[-1]
-    if not m:
-        ext = extname(name)
-        return (name[: len(name) - len(ext)] if ext else name).rstrip("."), None, None
-    date_text, slug = m.group(1), m.group(2).rstrip(".")
-    year, month, day = (int(x) for x in date_text.split("-"))
-    if year < 100:
-        year += 2000 if year < 69 else 1900
-    try:
-        naive = datetime(year, month, day)
-    except ValueError as exc:
-        return slug, None, str(exc)
-    return slug, fallback_zone(naive), None
-
-
 def page_url(site: Site, page: PageFile, data: dict[str, Any]) -> str:
     """Jekyll's Page#url: the URL path of a page outside collections."""
     folder, _, name = page.source.rpartition("/")
@@ -197,30 +199,16 @@ def document_url(site: Site, page: PageFile, data: dict[str, Any], slug: str, wh
     stem = name[: len(name) - len(ext)] if ext else name
     cleaned = (relative[: len(relative) - len(ext)] if ext else relative).replace(
         "_" + page.collection, "", 1).rstrip(".")
-    own_slug = _text(data.get("slug")) or slug
-    categories = _categories(data)
-    when = site.local(when)
-    values = {
-        "collection": page.collection, "path": cleaned, "output_ext": site.output_ext(name),
-        "name": slugify(stem), "title": slugify(own_slug, "pretty", cased=True),
-        "slug": slugify(own_slug), "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
-        "slugified_categories": "/".join(dict.fromkeys(slugify(c) for c in categories)),
-        "year": f"{when.year:04}", "month": f"{when.month:02}", "day": f"{when.day:02}",
-        "hour": f"{when.hour:02}", "minute": f"{when.minute:02}", "second": f"{when.second:02}",
-        "i_day": str(when.day), "i_month": str(when.month), "short_year": f"{when.year % 100:02}",
-        "short_month": when.strftime("%b"), "long_month": when.strftime("%B"),
-        "w_year": str(when.isocalendar()[0]), "week": f"{when.isocalendar()[1]:02}",
-        "w_day": str(when.isoweekday()), "short_day": when.strftime("%a"), "long_day": when.strftime("%A"),
-        "y_day": f"{when.timetuple().tm_yday:03}",
-    }
+    parts = _Parts(page.collection, cleaned, site.output_ext(name), stem, _text(data.get("slug")) or slug,
+                   _categories(data), site.local(when))
 
     def fill(match: re.Match[str]) -> str:
-        winner = _placeholder(match.group(1), values)
+        winner = _placeholder(match.group(1), DOCUMENT_PLACEHOLDERS)
         if winner is None:
             where = "its front matter" if permalink else f"the permalink of collection '{page.collection}'"
             raise ContentError(page.source, f"unknown permalink placeholder ':{_bare(match.group(1))}' in {where} "
-                                            f"('{template}'): use one of :{', :'.join(sorted(values))}")
-        return match.group(0).replace(":" + winner, values[winner], 1)
+                                            f"('{template}'): use one of :{', :'.join(sorted(DOCUMENT_PLACEHOLDERS))}")
+        return match.group(0).replace(":" + winner, _DOCUMENT_VALUES[winner](parts), 1)
 
     return _sanitize_url(_PLACEHOLDER.sub(fill, template))
 
@@ -250,14 +238,14 @@ def path_categories(relative: str, label: str) -> list[str]:
 def document_date(site: Site, page: PageFile, fm: dict[str, Any]) -> tuple[str, datetime | None]:
     """(slug, date) of a document as document.rb reads them: the front-matter date, else the
     file name's, read in the zone Jekyll builds in; None when it has neither."""
-    slug, when, bad = file_date(collection_relative(site, page), site.localize)
+    relative = collection_relative(site, page)
+    named = file_date(relative, site.localize)
+    name = relative.rsplit("/", 1)[-1]
+    slug = named.slug if named else name[: len(name) - len(extname(name))].rstrip(".")
     texts = [str(t) for t in _as_list(fm.get("date")) if str(t).strip()]
     if texts:
         try:
-            when = parse_jekyll_date(texts[0], site.localize)
+            return slug, parse_jekyll_date(texts[0], site.localize)
         except ValueError:
-            pass  # content reports the invalid date with its line
-    elif bad:
-        raise ContentError(page.source, f"invalid date in the file name ({bad}): rename the file "
-                                        "YYYY-MM-DD-slug with a real date, or set 'date' in the front matter")
-    return slug, when
+            return slug, named.date if named else None  # content reports the invalid date with its line
+    return slug, named.checked(page.source) if named else None

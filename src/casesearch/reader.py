@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
+from .dates import DATE_FILENAME
 from .errors import ContentError
 from .files import file_kind, within
-from .permalinks import DATE_FILENAME, HTML_EXTS, extname
+from .permalinks import HTML_EXTS, extname
 from .site import JEKYLL_DIRS, Collection, PageFile, Site, Skipped, load_site
 
-__all__ = ["SiteFiles", "read_files"]
+__all__ = ["SiteFiles", "discover", "path_skip_reason", "read_files"]
 
 
 @dataclass
@@ -293,3 +294,27 @@ def read_files(settings: Settings, site: Site | None = None) -> SiteFiles:
     return _Walker(site).run()
 
 
+def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFile], list[ContentError]]:
+    """Page files sorted by source, and errors for entries that cannot be pages."""
+    found = read_files(settings, site)
+    return found.pages, found.errors
+
+
+# Jekyll never renders its own folders, nor (by its default excludes) dependencies
+_SPECIAL_DIRS = JEKYLL_DIRS | {"node_modules", "vendor"}
+
+
+def path_skip_reason(source: str) -> str | None:
+    """Why Jekyll would not render this path as a page, from the path alone: for a file
+    read on its own (`content.load_page` of a site with no _config.yml), not walked here."""
+    parts = source.split("/")
+    for folder in parts[:-1]:
+        if folder == "_drafts":
+            return "draft"
+        if folder in _SPECIAL_DIRS or folder.startswith("."):
+            return f"inside '{folder}' (not rendered by Jekyll)"
+    if parts[-1].startswith("_"):
+        return "draft (file name starts with '_')"
+    if parts[-1].startswith("."):
+        return "hidden file"
+    return None

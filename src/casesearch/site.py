@@ -1,12 +1,12 @@
-"""The site as Jekyll 4 reads it: `_config.yml`, which files are pages, and their URLs.
+"""The site as Jekyll 4 reads it from `_config.yml`: collections, `collections_dir`,
+`exclude`/`include`, the markdown engine's heading ids, the build's time zone.
 
-Follows Jekyll 4.3's own code (reader.rb, entry_filter.rb, collection.rb, document.rb,
-page.rb, url.rb, drops/url_drop.rb, frontmatter_defaults.rb, utils.rb), quirks included:
-`exclude: [lib]` also leaves out `library.md` (a prefix match), a page's `published`
-never comes from `defaults` (Jekyll reads it with Hash#fetch), posts are read from every
-`_posts` folder inside `collections_dir`. With no `_config.yml`, a site keeps
-casesearch's earlier reading: every `_folder` is a published collection, and the
-permalinks come from the settings.
+Follows Jekyll 4.3's own code (configuration.rb, entry_filter.rb, collection.rb),
+quirks included: `exclude: [lib]` also leaves out `library.md` (a prefix match). With
+no `_config.yml`, a site keeps casesearch's earlier reading: every `_folder` is a
+published collection, and the permalinks come from the settings. Its neighbours use
+`Site`: `reader` walks the files, `defaults` merges front-matter defaults, `permalinks`
+makes URLs.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .config import Settings
+from .defaults import deep_merge, default_sets
 from .errors import ConfigError
 from .markdown import HeadingIds
 from .permalinks import (
@@ -34,7 +35,7 @@ from .permalinks import (
     unknown_placeholders,
 )
 
-__all__ = ["Collection", "PageFile", "Site", "Skipped", "extname", "load_site"]
+__all__ = ["Collection", "PageFile", "Site", "Skipped", "extname", "load_site", "site_of"]
 
 
 @dataclass(frozen=True)
@@ -143,35 +144,6 @@ class Site:
             return "special"
         return None
 
-    # --- defaults ------------------------------------------------------------------------
-
-    def defaults_for(self, path: str, kind_type: str) -> dict[str, Any]:
-        """frontmatter_defaults.rb's `all(path, type)`: merged values of every matching set."""
-        out: dict[str, Any] = {}
-        old_scope: dict[str, Any] | None = None
-        for entry in self.defaults:
-            scope = entry.get("scope") or {}
-            if entry.get("scope") is not None and not self._applies(scope, path, kind_type):
-                continue
-            if _has_precedence(old_scope, scope):
-                out = _deep_merge(out, entry["values"])
-                old_scope = scope
-            else:
-                out = _deep_merge(entry["values"], out)
-        return out
-
-    def _applies(self, scope: dict[str, Any], path: str, kind_type: str) -> bool:
-        wanted = scope.get("type")
-        if wanted is not None and str(wanted) != kind_type:
-            return False
-        scope_path = scope.get("path")
-        if not isinstance(scope_path, str) or not scope_path:
-            return True
-        path = _sanitize_scope(path)
-        if "*" in scope_path:
-            return any(path.startswith(self.strip_collections_dir(p)) for p in _glob(self.root, scope_path))
-        return path.startswith(self.strip_collections_dir(scope_path))
-
     def strip_collections_dir(self, path: str) -> str:
         """A path relative to `collections_dir` (frontmatter_defaults.rb, document.rb)."""
         prefix = self.collections_dir + "/"
@@ -191,43 +163,6 @@ class Site:
 
 def _join(base: str, item: str) -> str:
     return re.sub(r"/+", "/", f"{base}/{item}")
-
-
-def _sanitize_scope(path: str) -> str:
-    if not path:
-        return ""
-    return path.lstrip("/") if path.startswith("/") else path
-
-
-def _has_precedence(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
-    if old is None:
-        return True
-    new_path, old_path = _sanitize_scope(str(new.get("path") or "")), _sanitize_scope(str(old.get("path") or ""))
-    if len(new_path) != len(old_path):
-        return len(new_path) >= len(old_path)
-    return True if "type" in new else "type" not in old
-
-
-def _deep_merge(target: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    out = dict(target)
-    for key, value in other.items():
-        if value is None and key in out:
-            continue
-        if isinstance(out.get(key), dict) and isinstance(value, dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-_GLOBS: dict[tuple[str, str], list[str]] = {}
-
-
-def _glob(root: Path, pattern: str) -> list[str]:
-    key = (str(root), pattern)
-    if key not in _GLOBS:
-        _GLOBS[key] = sorted(p.relative_to(root).as_posix() for p in root.glob(pattern))
-    return _GLOBS[key]
 
 
 # --- reading _config.yml ------------------------------------------------------------------
@@ -311,7 +246,7 @@ def load_site(settings: Settings) -> Site:
     config: dict[str, Any] = {}
     digest = hashlib.sha1()
     for path in files:
-        config = _deep_merge(config, _read_config(path))
+        config = deep_merge(config, _read_config(path))
         digest.update(path.read_bytes())
     where = ", ".join(f"'{p}'" for p in files)
     explicit = settings.explicit
@@ -337,7 +272,7 @@ def load_site(settings: Settings) -> Site:
     if "collection_permalink" in explicit:
         collections = {k: (Collection(k, c.output, settings.collection_permalink) if k != "posts" else c)
                        for k, c in collections.items()}
-    defaults = tuple(_default_set(d) for d in (config.get("defaults") or []) if _valid_default(d))
+    defaults = default_sets(config.get("defaults"))
     exts = config.get("markdown_ext", "markdown,mkdown,mkdn,mkd,md")
     digest.update(repr(sorted(explicit)).encode())
     for label, collection in collections.items():
@@ -357,18 +292,16 @@ def load_site(settings: Settings) -> Site:
         fingerprint=digest.hexdigest()[:12])
 
 
-def _valid_default(entry: Any) -> bool:
-    return isinstance(entry, dict) and isinstance(entry.get("values"), dict)
+_SITES: dict[tuple[Any, ...], Site] = {}
 
 
-_DEPRECATED_TYPES = {"page": "pages", "post": "posts", "draft": "drafts"}
-
-
-def _default_set(entry: dict[str, Any]) -> dict[str, Any]:
-    scope = entry.get("scope")
-    if isinstance(scope, dict) and "type" in scope:
-        scope = dict(scope, type=_DEPRECATED_TYPES.get(str(scope["type"]), str(scope["type"])))
-    return {"scope": scope if isinstance(scope, dict) else None, "values": entry["values"]}
+def site_of(settings: Settings) -> Site:
+    """The settings' site, read once per configuration state: for `content.load_page` given no site."""
+    key = (settings, tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in config_files(settings)))
+    if key not in _SITES:
+        _SITES.clear()
+        _SITES[key] = load_site(settings)
+    return _SITES[key]
 
 
 def _legacy_site(settings: Settings, root: Path) -> Site:
