@@ -38,14 +38,16 @@ def char_class(chars: str) -> str:
     return "[" + re.escape(chars) + "]"
 
 
-_W = r"[^\W_]"  # a letter or a digit
-# One word (Python ``re`` syntax): letters/digits, with combining accents (NFD input),
-# invisible characters and single connectors (apostrophe, hyphen, inclusive dot) inside.
-# Doubled or edge connectors are separators.
-WORD_PATTERN = (
-    rf"{_W}+(?:[\u0300-\u036f]+{_W}*|{char_class(INVISIBLE)}+{_W}+"
-    rf"|{char_class(APOSTROPHES + HYPHENS + INCLUSIVE_DOTS)}{_W}+)*"
-)
+def word_pattern(letter: str) -> str:
+    """One word: letters/digits (``letter``, a regex class), with combining accents (NFD
+    input), invisible characters and single connectors (apostrophe, hyphen, inclusive dot)
+    inside. Doubled or edge connectors are separators."""
+    return (rf"{letter}+(?:[\u0300-\u036f]+{letter}*|{char_class(INVISIBLE)}+{letter}+"
+            rf"|{char_class(APOSTROPHES + HYPHENS + INCLUSIVE_DOTS)}{letter}+)*")
+
+
+# Python ``re`` syntax: a letter or a digit is [^\W_]; JavaScript writes it [\p{L}\p{N}] (flag u).
+WORD_PATTERN = word_pattern(r"[^\W_]")
 
 # ------------------------------------------------------------------ folding
 # fold(word) is unidecode(word).lower() with only [a-z0-9] kept. unidecode maps one
