@@ -11,11 +11,12 @@ import time
 import pytest
 from whoosh import index as whoosh_index
 
-from casesearch import content, generations, schema
+from casesearch import generations, schema
 from casesearch.errors import IndexBusy, IndexOutdated, SafetyCheckFailed
 from casesearch.generations import current_generation
 from casesearch.indexer import reindex
 from casesearch.searcher import RECHECK_SECONDS, Searcher
+from casesearch.survey import survey as survey_site
 
 
 def titles(settings, q):
@@ -183,7 +184,7 @@ def test_a_serving_searcher_keeps_its_generation_when_a_newer_format_is_publishe
 
 
 def test_stored_pages_read_back_as_they_were_written(built):
-    survey = content.survey(built)
+    survey = survey_site(built)
     written = {doc.source: schema.StoredPage.of(doc) for doc in survey.documents}
     gen = current_generation(built.index_dir)
     ix = whoosh_index.open_dir(str(gen))

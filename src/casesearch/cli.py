@@ -11,6 +11,7 @@ import html
 import json
 import re
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -74,9 +75,13 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Publish even if the new index lost over half of the pages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary line.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False),
+              help="Then write the static bundle of the index in this folder (as `casesearch export --out`).")
 @with_settings
-def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: bool, quiet: bool) -> None:
+def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: bool, quiet: bool,
+            export_dir: str | None) -> None:
     """Build or update the index from the content folder, then publish it atomically."""
+    from .export.bundle import export as write_bundle
     from .indexer import reindex as run
 
     bar = None
@@ -99,17 +104,47 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
     finally:
         if bar is not None:
             bar.render_finish()
+    exported = None
+    if export_dir and not (strict and report.errors):
+        exported = write_bundle(settings, Path(export_dir))
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_dict() | ({"export": exported.to_dict()} if exported else {}),
+                              ensure_ascii=False, indent=2))
     else:
         for error in report.errors:
             click.echo(_message(error), err=True)
         if report.reason and not quiet:
             click.echo(report.reason, err=True)
         click.echo(report.summary())
+        if exported:
+            click.echo(exported.summary())
     _check_synonyms(settings)
     if strict and report.errors:
         sys.exit(EXIT_STRICT)
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False),
+              help="Folder of the bundle (default: _site/search in the content folder, where Jekyll builds).")
+@click.option("--check", "check_dir", type=click.Path(file_okay=False),
+              help="Check the bundle in this folder (hashes, format, every file the entry names) and write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@with_settings
+def export(settings: Settings, out: str | None, check_dir: str | None, as_json: bool) -> None:
+    """Write the live index as a static bundle (JSON files and casesearch.mjs) for a site with no server."""
+    from .export import bundle
+
+    if check_dir:
+        problems = bundle.check(Path(check_dir))
+        if as_json:
+            click.echo(json.dumps({"ok": not problems, "problems": problems}, ensure_ascii=False, indent=2))
+        else:
+            for problem in problems:
+                click.echo(f"Error: {problem}", err=True)
+            click.echo(f"{check_dir}: {len(problems)} problems" if problems else f"{check_dir}: ok")
+        sys.exit(1 if problems else 0)
+    report = bundle.export(settings, Path(out) if out else settings.content_dir / "_site" / "search")
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())
 
 
 # A query may start with -excluded: words click does not know as options are the query's

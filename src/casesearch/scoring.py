@@ -76,9 +76,10 @@ class Postings:
         # not publiqu ~ publication (Snowball's -ication rule), nor short stems like donn
         members = [t for t in group
                    if t != term and min(len(t), len(term)) >= least and (t.startswith(term) or term.startswith(t))]
-        return sorted(members, key=lambda t: (-self._family_df(t), t))[:WEIGHTS.family_size]
+        return sorted(members, key=lambda t: (-self.family_df(t), t))[:WEIGHTS.family_size]
 
-    def _family_df(self, stem: str) -> int:
+    def family_df(self, stem: str) -> int:
+        """Pages holding the stem in a field families are read from (summed over them)."""
         return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS)
 
     def families(self) -> dict[str, list[str]]:

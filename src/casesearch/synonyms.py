@@ -76,15 +76,18 @@ def parse_groups(text: str, origin: str) -> list[list[tuple[QueryWord, ...]]]:
     return groups
 
 
+def source_texts(site_file: Path | None = None) -> list[tuple[str, str]]:
+    """(origin, text) of the built-in groups, and of the site's own file when given."""
+    texts = [(BUILTIN, resources.files(__package__).joinpath("data", BUILTIN).read_text("utf-8"))]
+    if site_file is not None:
+        try:
+            texts.append((str(site_file), Path(site_file).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read synonyms file '{site_file}': {exc}") from None
+    return texts
+
+
 @lru_cache(maxsize=8)
 def load(site_file: Path | None = None) -> Synonyms:
     """The built-in groups, plus the site's own file when given."""
-    text = resources.files(__package__).joinpath("data", BUILTIN).read_text("utf-8")
-    groups = parse_groups(text, BUILTIN)
-    if site_file is not None:
-        try:
-            site_text = Path(site_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read synonyms file '{site_file}': {exc}") from None
-        groups += parse_groups(site_text, str(site_file))
-    return Synonyms(groups)
+    return Synonyms([group for origin, text in source_texts(site_file) for group in parse_groups(text, origin)])

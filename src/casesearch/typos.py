@@ -75,14 +75,20 @@ class Vocabulary:
             self._known = known
         return self._known
 
-    def _doc_frequency(self, word: str) -> int:
+    def doc_frequency(self, word: str) -> int:
+        """Pages holding the word (any form the word field holds, accented ones included)."""
         df = self._df.get(word)
         if df is None:
             df = self._df[word] = self._reader.doc_frequency(self._field, word)
         return df
 
+    def accented(self) -> dict[str, list[str]]:
+        """folded word -> the accented forms pages write it in."""
+        self.load()
+        return dict(self._accented)
+
     def frequency(self, word: str) -> int:
-        return self._doc_frequency(word) if word in self.load() else 0
+        return self.doc_frequency(word) if word in self.load() else 0
 
     def correct(self, word: str) -> str | None:
         """The most frequent known word within the allowed edits, or None."""
@@ -90,13 +96,13 @@ class Vocabulary:
         if not edits or not word.isalpha() or self.frequency(word):
             return None
         known = self.load()
-        found = [(1, -self._doc_frequency(w), w) for w in _edits1(word) if w in known]
+        found = [(1, -self.doc_frequency(w), w) for w in _edits1(word) if w in known]
         if not found and edits > 1:
             for length in range(len(word) - edits, len(word) + edits + 1):
                 for candidate in self._buckets.get((word[0], length), ()):
                     d = distance(word, candidate, edits)
                     if d <= edits:
-                        found.append((d, -self._doc_frequency(candidate), candidate))
+                        found.append((d, -self.doc_frequency(candidate), candidate))
         return min(found)[2] if found else None
 
     def written(self, word: str) -> str:
@@ -105,7 +111,7 @@ class Vocabulary:
         forms = self._accented.get(word)
         if not forms:
             return word
-        count, accented = max((self._doc_frequency(f), f) for f in forms)
+        count, accented = max((self.doc_frequency(f), f) for f in forms)
         return accented if count * 2 > self.frequency(word) else word
 
     def corrections(self, words) -> dict[str, str]:  # noqa: ANN001 - QueryWord, kept import-free
