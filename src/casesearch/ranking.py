@@ -154,7 +154,8 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
             factors.append(("prior" if prior == snap.priors[d] else "prior (title or URL names the query)", prior))
             explained[d] = Explanation(shown, factors)
     if all_words and len(parsed.words) > 1:
-        best = sorted(scores, key=scores.__getitem__, reverse=True)[:WEIGHTS.proximity_depth]
+        # exact ties broken by the page's source path, as the static search does (docnums are whoosh's own)
+        best = sorted(scores, key=lambda d: (-scores[d], snap.stored[d].source))[:WEIGHTS.proximity_depth]
         for slop, factor in WEIGHTS.proximity:
             close = scoring.together(p, parsed.words, best, slop)
             for d in close:
@@ -167,7 +168,7 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
             scores[d] *= WEIGHTS.title_match_factor
             if explained is not None and d in explained:
                 explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return sorted(scores.items(), key=lambda item: (-item[1], snap.stored[item[0]].source))
 
 
 def extras(p: scoring.Postings, word: QueryWord, prefixes: tuple[str, ...] = ()
