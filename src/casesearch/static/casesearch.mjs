@@ -26,15 +26,16 @@ const ND = /^\p{Nd}$/u;
 function isUpperChar(c) { return UPPER.test(c) && !LOWER.test(c) && !TITLE.test(c); }
 function isLowerChar(c) { return LOWER.test(c) && !UPPER.test(c) && !TITLE.test(c); }
 
-// str.islower: no upper or title case character, and at least one lowercase one
-function isLower(chars) {
+// str.islower (str.isupper): no character of the other cases, and at least one of this case
+function isCased(chars, kind = LOWER, others = [UPPER, TITLE]) {
   let cased = false;
   for (const c of chars) {
-    if (UPPER.test(c) || TITLE.test(c)) return false;
-    if (LOWER.test(c)) cased = true;
+    if (others.some((other) => other.test(c))) return false;
+    if (kind.test(c)) cased = true;
   }
   return cased;
 }
+const isLower = (chars) => isCased(chars);
 
 function inRanges(code, ranges) {
   let lo = 0, hi = ranges.length - 1;
@@ -367,4 +368,1101 @@ export class Analysis {
 
   // Snowball French stem of a light stem: words sharing it form a family (analysis.family_key)
   familyKey(stem) { return this.familyStem(stem); }
+}
+
+// =================================================================== the static search
+//
+// The search of casesearch's /api/search over a bundle (casesearch/export/bundle.py), ranked
+// as the Python search ranks: each part below names the Python function it mirrors, and
+// adds floats in the order Python does, so that scores agree to ~1e-9. Page ids are the
+// bundle's; ties are broken by the page's source path on both sides.
+
+// ------------------------------------------------------------- Python's str helpers
+
+const SURROGATE = /[\ud800-\udfff]/;
+const CF = /\p{Cf}/u;
+const SEPARATOR = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+const SPACE = /\s/u;
+const ALNUM = /[\p{L}\p{N}]/u;
+const ND_ANY = /\p{Nd}/u;
+const ASCII = /^[\x00-\x7f]*$/;
+
+function codeLength(s) { return SURROGATE.test(s) ? Array.from(s).length : s.length; }
+
+// Python's order of strings (by code point; JavaScript's < compares UTF-16 units)
+function cmpStr(a, b) {
+  if (a === b) return 0;
+  if (SURROGATE.test(a) || SURROGATE.test(b)) {
+    const x = Array.from(a, (c) => c.codePointAt(0)), y = Array.from(b, (c) => c.codePointAt(0));
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  }
+  return a < b ? -1 : 1;
+}
+
+// str.split(): on runs of whitespace, no empty pieces
+function splitWords(s) { return s.split(/\s+/u).filter(Boolean); }
+
+const isUpperText = (s) => isCased(s, UPPER, [LOWER, TITLE]);   // str.isupper
+
+// str.isalpha
+function isAlpha(s) { return s.length > 0 && ALPHA.test(s); }
+
+// round(x, n): Python rounds the exact binary value, halves to even
+function pyRound(x, n) {
+  const fixed = Number(x.toFixed(n));
+  const scale = 10 ** n, scaled = x * scale;
+  if (Math.abs(scaled - Math.trunc(scaled)) === 0.5 && Math.trunc(scaled) / scale + 0.5 / scale === x) {
+    const down = Math.trunc(scaled);   // an exact tie: to even
+    return (down % 2 === 0 ? down : down + Math.sign(x)) / scale;
+  }
+  return fixed;
+}
+
+// html.escape(text, quote=False)
+function escapeHtml(s) { return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+
+function sameList(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
+
+export class QueryError extends Error {}
+
+// ------------------------------------------------------------------ query.py
+
+const SYNTAX = /(-?)"([^"]*)"?|(-?)([^\s"]+)/gu;   // query._SYNTAX
+
+// query._alternatives: terms [text, pos, ...] -> alternatives (arrays of stems)
+function alternatives(terms) {
+  if (!terms.length) return [];
+  const byPos = new Map();
+  for (const [text, pos] of terms) {
+    if (!byPos.has(pos)) byPos.set(pos, []);
+    byPos.get(pos).push(text);
+  }
+  const positions = [...byPos.keys()].sort((a, b) => a - b);
+  if (positions.length === 1) return [...new Set(byPos.get(positions[0]))].map((t) => [t]);
+  // a compound (start-up, DocumentIA): the joined form, or all of its parts
+  const first = byPos.get(positions[0]);
+  const joined = first.reduce((best, t) => (codeLength(t) > codeLength(best) ? t : best));
+  const parts = positions.map((p) => byPos.get(p).find((t) => t !== joined) ?? byPos.get(p)[0]);
+  return [[joined], parts];
+}
+
+// a QueryWord
+function queryWord(raw, alternatives, english, exact, folded, gap = 1) {
+  const stems = new Set();
+  for (const alt of alternatives.concat(english)) for (const t of alt) stems.add(t);
+  return { raw, alternatives, english, exact, folded, gap, stems };
+}
+
+// query.analyse_word: one typed word, analysed with every query language; null for a stop word
+function analyseWord(analysis, raw) {
+  const french = alternatives(analysis.tokens(raw, "fr", "stem"));
+  const english = alternatives(analysis.tokens(raw, "en", "stem"));
+  if (!french.length) return null;   // the site's language decides what is a stop word
+  const words = analysis.tokens(raw, "fr", "word").map((t) => t[0]);
+  const foldedForms = words.filter((w) => w === analysis.fold(w));
+  const accented = words.filter((w) => w !== analysis.fold(w));
+  const exact = [...new Set(accented.length ? accented : foldedForms)];
+  const folded = foldedForms.length
+    ? foldedForms.reduce((best, w) => (codeLength(w) > codeLength(best) ? w : best)) : analysis.fold(raw);
+  return queryWord(raw, french, english, exact, folded);
+}
+
+// query._phrase_words
+function phraseWords(analysis, phrase) {
+  const words = [];
+  let gap = 1;
+  for (const raw of splitWords(phrase)) {
+    const word = analyseWord(analysis, raw);
+    if (word === null) { gap += 1; continue; }
+    words.push(words.length ? { ...word, gap } : word);
+    gap = 1;
+  }
+  return words;
+}
+
+// query.clean: control and format characters become spaces; Unicode NFC
+function cleanQuery(text) {
+  let out = "";
+  for (const c of text.normalize("NFC")) out += CF.test(c) ? "" : SEPARATOR.test(c) ? " " : c;
+  return out;
+}
+
+// query.parse: a visitor's text -> {text, words, phrases, excluded, prefix}; QueryError over the limits
+export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, prefix = true } = {}) {
+  if (codeLength(text) > 4 * maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
+  text = cleanQuery(text);
+  if (codeLength(text) > maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
+  const words = [], phrases = [], excluded = [];
+  let typed = 0, lastPlain = null;
+  for (const m of text.matchAll(SYNTAX)) {
+    const [, negPhrase, phrase, negWord, word] = m;
+    if (phrase !== undefined) {
+      const parts = phraseWords(analysis, phrase);
+      typed += splitWords(phrase).length;
+      lastPlain = null;
+      if (negPhrase && parts.length) excluded.push(...parts);
+      else if (parts.length > 1) phrases.push(parts);
+      else words.push(...parts);
+      continue;
+    }
+    typed += 1;
+    const negative = Boolean(negWord) && word.length > 0;
+    const analysed = analyseWord(analysis, word);
+    lastPlain = null;
+    if (analysed === null) continue;
+    if (negative) excluded.push(analysed);
+    else { words.push(analysed); lastPlain = analysed; }
+  }
+  if (typed > maxTerms) throw new QueryError(`query has ${typed} words; the limit is ${maxTerms}`);
+  let typedPrefix = null;
+  if (prefix && lastPlain !== null && text && !SPACE.test(text[text.length - 1]) && codeLength(lastPlain.folded) >= 2) {
+    typedPrefix = lastPlain.folded;
+  }
+  const positive = words.concat(...phrases);
+  return { text: text.trim(), words, phrases, excluded, prefix: typedPrefix, positive,
+           isEmpty: !words.length && !phrases.length };
+}
+
+// --------------------------------------------------------------- synonyms.py
+
+const KEY_SEP = "\u0000";
+
+// synonyms.Synonyms: groups of members (arrays of query words); find() gives the spans
+class Synonyms {
+  constructor(groups) {
+    const key = (member) => member.map((w) => w.alternatives[0][0]).join(KEY_SEP);   // synonyms._key
+    this.byKey = new Map();
+    for (const group of groups) {
+      for (const member of group) {
+        const others = group.filter((m) => key(m) !== key(member));
+        if (!this.byKey.has(key(member))) this.byKey.set(key(member), []);
+        this.byKey.get(key(member)).push(...others);
+      }
+    }
+    this.longest = Math.max(0, ...[...this.byKey.keys()].map((k) => k.split(KEY_SEP).length));
+  }
+
+  // Synonyms.find: non-overlapping spans {start, end, variants} of the query, longest first
+  find(words) {
+    const keys = words.map((w) => (w.alternatives[0].length === 1 ? w.alternatives[0][0] : null));
+    const spans = [];
+    let i = 0;
+    while (i < words.length) {
+      let found = false;
+      for (let size = Math.min(this.longest, words.length - i); size > 0; size--) {
+        const key = keys.slice(i, i + size);
+        if (!key.includes(null) && this.byKey.has(key.join(KEY_SEP))) {
+          spans.push({ start: i, end: i + size, variants: this.byKey.get(key.join(KEY_SEP)) });
+          i += size;
+          found = true;
+          break;
+        }
+      }
+      if (!found) i += 1;
+    }
+    return spans;
+  }
+}
+
+// synonyms.parse_groups
+function parseGroups(analysis, text, origin) {
+  const groups = [];
+  text.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/).forEach((line, index) => {
+    line = line.split("#")[0].trim();
+    if (!line) return;
+    const members = [];
+    for (const part of line.split("=")) {
+      const words = splitWords(part).map((raw) => analyseWord(analysis, raw)).filter(Boolean);
+      if (words.length) members.push(words);
+    }
+    if (members.length < 2) throw new Error(`synonyms file '${origin}', line ${index + 1}: a group needs two members`);
+    groups.push(members);
+  });
+  return groups;
+}
+
+// synonyms.load, as Snapshot uses it: the site's groups beside the built-in ones, or the
+// built-in ones alone when the site's file does not parse
+function loadSynonyms(analysis, texts) {
+  try {
+    return new Synonyms(texts.flatMap((text, i) => parseGroups(analysis, text, i ? "site" : "built-in")));
+  } catch (error) {
+    return new Synonyms(parseGroups(analysis, texts[0], "built-in"));
+  }
+}
+
+// ------------------------------------------------------------------ typos.py
+
+const TYPO_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+// typos.distance: optimal-string-alignment distance, capped at limit + 1
+function osaDistance(a, b, limit) {
+  a = Array.from(a); b = Array.from(b);
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let prev2 = [], prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i].concat(new Array(b.length).fill(0));
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] !== b[j - 1] ? 1 : 0;
+      let value = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, prev2[j - 2] + 1);
+      cur[j] = value;
+    }
+    if (Math.min(...cur) > limit) return limit + 1;
+    prev2 = prev; prev = cur;
+  }
+  return prev[prev.length - 1];
+}
+
+// typos._edits1
+function edits1(word) {
+  const out = new Set();
+  for (let i = 0; i <= word.length; i++) {
+    const a = word.slice(0, i), b = word.slice(i);
+    if (b) out.add(a + b.slice(1));
+    if (b.length > 1) out.add(a + b[1] + b[0] + b.slice(2));
+    for (const c of TYPO_ALPHABET) {
+      if (b) out.add(a + c + b.slice(1));
+      out.add(a + c + b);
+    }
+  }
+  return out;
+}
+
+// typos.Vocabulary, over the bundle's vocabulary file
+class Vocabulary {
+  constructor(data, weights, analysis) {
+    this.weights = weights;
+    this.analysis = analysis;
+    this.words = data.words.map(([w]) => w);           // folded (ASCII) words, sorted
+    this.known = new Map(data.words);                   // word -> pages holding it
+    this.buckets = new Map();                           // first letter and length -> words
+    for (const w of this.words) {
+      const key = w[0] + KEY_SEP + w.length;
+      if (!this.buckets.has(key)) this.buckets.set(key, []);
+      this.buckets.get(key).push(w);
+    }
+    this.accented = new Map(Object.entries(data.accented));   // folded -> [[form, pages], ...]
+    this.df = new Map(data.words);
+    for (const forms of this.accented.values()) for (const [form, n] of forms) this.df.set(form, n);
+  }
+
+  maxEdits(word) {   // typos.max_edits
+    const w = this.weights, n = codeLength(word);
+    if (n < w.typo_min_length) return 0;
+    return n <= w.typo_one_edit_max_length ? 1 : w.typo_max_edits;
+  }
+
+  docFrequency(word) { return this.df.get(word) ?? 0; }
+
+  frequency(word) { return this.known.get(word) ?? 0; }
+
+  // Vocabulary.correct: the most frequent known word within the allowed edits, or null
+  correct(word) {
+    const edits = this.maxEdits(word);
+    if (!edits || !isAlpha(word) || this.frequency(word)) return null;
+    const found = [];
+    for (const w of edits1(word)) if (this.known.has(w)) found.push([1, -this.docFrequency(w), w]);
+    if (!found.length && edits > 1) {
+      for (let length = word.length - edits; length <= word.length + edits; length++) {
+        for (const candidate of this.buckets.get(word[0] + KEY_SEP + length) ?? []) {
+          const d = osaDistance(word, candidate, edits);
+          if (d <= edits) found.push([d, -this.docFrequency(candidate), candidate]);
+        }
+      }
+    }
+    if (!found.length) return null;
+    found.sort((x, y) => x[0] - y[0] || x[1] - y[1] || cmpStr(x[2], y[2]));
+    return found[0][2];
+  }
+
+  // Vocabulary.written: the form pages mostly write a folded word in (donnees -> données)
+  written(word) {
+    const forms = this.accented.get(word);
+    if (!forms || !forms.length) return word;
+    let [accented, count] = forms[0];
+    for (const [form, n] of forms) {
+      if (n > count || (n === count && cmpStr(form, accented) > 0)) { accented = form; count = n; }
+    }
+    return count * 2 > this.frequency(word) ? accented : word;
+  }
+
+  // Vocabulary.corrections: raw typed word -> corrected word as pages write it
+  corrections(words) {
+    const fixes = new Map();
+    const digits = this.analysis.chains.fr.digits;
+    for (const w of words) {
+      if (isUpperText(w.raw) || Array.from(w.raw).some((c) => ND_ANY.test(c) || inRanges(c.codePointAt(0), digits))) continue;
+      const fixed = this.correct(w.folded);
+      if (fixed && fixed !== w.folded) fixes.set(w.raw, this.written(fixed));
+    }
+    return fixes;
+  }
+
+  // ranking.completions: the most frequent folded words starting with what is typed
+  completions(prefix) {
+    const found = [];
+    let lo = 0, hi = this.words.length;
+    while (lo < hi) {   // the first word >= prefix
+      const mid = (lo + hi) >> 1;
+      if (cmpStr(this.words[mid], prefix) < 0) lo = mid + 1; else hi = mid;
+    }
+    for (let i = lo; i < this.words.length && this.words[i].startsWith(prefix); i++) {
+      const word = this.words[i];
+      if (word !== prefix) found.push([this.frequency(word), word]);
+      if (found.length > this.weights.prefix_scan) break;
+    }
+    found.sort((x, y) => y[0] - x[0] || cmpStr(x[1], y[1]));
+    return found.slice(0, this.weights.prefix_expansions).map(([, w]) => w);
+  }
+}
+
+// ----------------------------------------------------------------- scoring.py
+
+// Posting lists of the bundle (scoring.Postings): the pages file's lengths, averages and
+// page count, and the term chunks loaded so far. The scorer's reads are synchronous:
+// StaticSearch.need() loads the chunks of a query's terms before it scores.
+class Postings {
+  constructor(pages, entry, analysis, chunkOf) {
+    this.analysis = analysis;
+    this.w = entry.weights;
+    this.fields = entry.fields;
+    this.phraseFields = entry.phrase_fields;
+    this.wordsField = entry.words_field;
+    this.n = pages.n;
+    this.avg = pages.avg;
+    this.lengths = pages.lengths;
+    this.english = pages.english.map(Boolean);
+    this.families = pages.families;
+    this.chunkOf = chunkOf;        // term -> the loaded chunk holding it, or undefined
+    this.cache = new Map();
+  }
+
+  _chunk(term) {
+    const chunk = this.chunkOf(term);
+    if (chunk === null) throw new Error(`casesearch: the chunk of '${term}' is not loaded`);
+    return chunk;
+  }
+
+  // Postings.weights: term frequency per page (Map in page order)
+  weights(field, term) {
+    const found = new Map();
+    const chunk = this._chunk(term);
+    if (!chunk) return found;
+    if (field === this.wordsField) {   // the exact-form field keeps existence only: frequency 1
+      let id = 0;
+      for (const gap of chunk.w.get(term) ?? []) { id += gap; found.set(id, 1); }
+      return found;
+    }
+    const flat = chunk.s.get(term)?.[field] ?? [];
+    let id = 0;
+    for (let i = 0; i < flat.length; i += 2) { id += flat[i]; found.set(id, flat[i + 1]); }
+    return found;
+  }
+
+  // Postings.positions
+  positions(field, term) {
+    const key = "p" + KEY_SEP + field + KEY_SEP + term;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      found = new Map();
+      const flat = this._chunk(term)?.p.get(term)?.[field] ?? [];
+      let id = 0, i = 0;
+      while (i < flat.length) {
+        id += flat[i];
+        const count = flat[i + 1];
+        const positions = [];
+        let at = 0;
+        for (let k = 0; k < count; k++) { at += flat[i + 2 + k]; positions.push(at); }
+        found.set(id, positions);
+        i += 2 + count;
+      }
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  // the pages holding a folded word in the exact-form field (Vocabulary.frequency, read
+  // from the postings so that a query needs no vocabulary unless it corrects or completes)
+  wordFrequency(word) {
+    if (!ASCII.test(word)) return 0;
+    let n = 0;
+    for (const _ of this.weights(this.wordsField, word).keys()) n += 1;
+    return n;
+  }
+
+  // Postings.family: other stems of the same family that extend the term or that it extends,
+  // most frequent first (the pages file lists each family in that order)
+  family(term) {
+    const least = this.w.family_min;
+    const key = isAlpha(term) && codeLength(term) >= least ? this.analysis.familyKey(term) : null;
+    const group = key ? this.families.get(key) : null;
+    if (!group || !group.length) return [];
+    return group.filter((t) => t !== term && Math.min(codeLength(t), codeLength(term)) >= least
+                         && (t.startsWith(term) || term.startsWith(t))).slice(0, this.w.family_size);
+  }
+
+  // Postings.field_tf: frequency in one field, normalised by the field's length
+  fieldTf(field, term) {
+    const key = "tf" + KEY_SEP + field + KEY_SEP + term;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      const b = this.w.b[field], avg = this.avg[field], lengths = this.lengths[field];
+      const floor = (this.w.short_floor[field] ?? 0.0) * avg;
+      found = new Map();
+      for (const [d, tf] of this.weights(field, term)) found.set(d, tf / (1 - b + b * Math.max(lengths[d], floor) / avg));
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  // Postings.bm25f: BM25F of one stem over the searchable fields
+  bm25f(term) {
+    const key = "bm25f" + KEY_SEP + term;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      const pseudo = new Map();
+      const boosts = this.w.field_boosts;
+      for (const f of this.fields) {
+        const boost = boosts[f];
+        for (const [d, x] of this.fieldTf(f, term)) pseudo.set(d, (pseudo.get(d) ?? 0.0) + boost * x);
+      }
+      const idf = Math.log(1 + (this.n - pseudo.size + 0.5) / (pseudo.size + 0.5));
+      const k1f = this.w.k1f;
+      found = new Map();
+      for (const [d, x] of pseudo) found.set(d, idf * x * (k1f + 1) / (x + k1f));
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  // Postings.term_scores: plain BM25 of one term in one field
+  termScores(field, term) {
+    const key = "bm25" + KEY_SEP + field + KEY_SEP + term;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      const posting = this.weights(field, term);
+      found = new Map();
+      if (posting.size) {
+        const idf = Math.log(1 + (this.n - posting.size + 0.5) / (posting.size + 0.5));
+        const k1 = this.w.k1, b = this.w.b[field], avg = this.avg[field], lengths = this.lengths[field];
+        const norm = k1 * (1 - b);
+        const scale = k1 * b / avg;
+        for (const [d, tf] of posting) found.set(d, idf * tf * (k1 + 1) / (tf + norm + scale * lengths[d]));
+      }
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+}
+
+// scoring._alternative: pages holding every term of one alternative
+function scoreAlternative(p, alt, weight) {
+  const perTerm = alt.map((term) => p.bm25f(term));
+  const out = new Map();
+  if (perTerm.length === 1) {
+    for (const [doc, s] of perTerm[0]) out.set(doc, s * weight);
+    return out;
+  }
+  const factor = p.w.compound_factor * weight;
+  for (const doc of perTerm[0].keys()) {
+    if (perTerm.every((a) => a.has(doc))) out.set(doc, factor * perTerm.reduce((sum, a) => sum + a.get(doc), 0));
+  }
+  return out;
+}
+
+// scoring._groups: ways a page can match the word, [terms, for English pages, weight], in two groups
+function matchGroups(word, extra) {
+  const main = word.alternatives.map((alt) => [alt, false, 1.0])
+    .concat(word.english.map((alt) => [alt, true, 1.0]))
+    .concat(extra.filter(([, , related]) => !related).map(([stem, weight]) => [[stem], false, weight]));
+  return [main, extra.filter(([, , related]) => related).map(([stem, weight]) => [[stem], false, weight])];
+}
+
+// scoring.word_scores: pages matching a word and their score for it
+function wordScores(p, word, extra = []) {
+  const total = new Map();
+  for (const group of matchGroups(word, extra)) {
+    const best = new Map();
+    for (const [alt, forEnglish, weight] of group) {
+      for (const [d, s] of scoreAlternative(p, alt, weight)) {
+        if (p.english[d] === forEnglish && s > (best.get(d) ?? 0.0)) best.set(d, s);
+      }
+    }
+    for (const [d, s] of best) total.set(d, (total.get(d) ?? 0.0) + s);
+  }
+  const bonus = p.w.exact_form_boost;
+  for (const form of word.exact) {
+    for (const [d, s] of p.termScores(p.wordsField, form)) if (total.has(d)) total.set(d, total.get(d) + bonus * s);
+  }
+  return total;
+}
+
+// scoring._sequence: the words in order, each within gap + slop positions of the previous one
+function inSequence(positionLists, gaps, slop) {
+  for (const start of positionLists[0]) {
+    let at = start, ok = true;
+    for (let i = 1; i < positionLists.length; i++) {
+      const next = positionLists[i].find((q) => at < q && q <= at + gaps[i] + slop);
+      if (next === undefined) { ok = false; break; }
+      at = next;
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+// scoring.together: the pages among `docs` where the words stand together in a phrase field
+function together(p, words, docs, slop) {
+  const found = new Set();
+  const gaps = words.map((w) => w.gap);
+  for (const field of p.phraseFields) {
+    for (const langEnglish of [false, true]) {
+      const stems = [];
+      for (const w of words) {
+        const single = (langEnglish ? w.english : w.alternatives).find((a) => a.length === 1);
+        if (single === undefined) break;
+        stems.push(single[0]);
+      }
+      if (stems.length < words.length) continue;
+      const lists = stems.map((s) => p.positions(field, s));
+      for (const d of docs) {
+        if (found.has(d) || p.english[d] !== langEnglish) continue;
+        if (lists.every((l) => l.has(d)) && inSequence(lists.map((l) => l.get(d)), gaps, slop)) found.add(d);
+      }
+    }
+  }
+  return found;
+}
+
+// ----------------------------------------------------------------- ranking.py
+
+// str.casefold, near enough for filter values (ß -> ss, ς -> σ)
+function casefold(s) { return s.toUpperCase().toLowerCase(); }
+
+// ranking.Filters.check: the filters, or QueryError saying what is allowed
+function checkFilters({ category = null, tag = null, year = null, lang = null } = {}) {
+  const filters = { category, tag, year, lang };
+  for (const name of ["category", "tag", "lang"]) {
+    if (filters[name] != null && codeLength(filters[name]) > 100) throw new QueryError(`${name} is at most 100 characters long`);
+  }
+  if (year != null && !/^[0-9]{4}$/.test(year)) throw new QueryError(`year must be four digits such as 2021, not '${year.slice(0, 20)}'`);
+  return filters;
+}
+
+// ranking.Filters.accepts, on the pages file's columns
+function accepts(pages, filters, d) {
+  const { category, tag, year, lang } = filters;
+  return (!category || casefold(pages.category[d]) === casefold(category))
+    && (!tag || pages.tags[d].some((t) => casefold(t) === casefold(tag)))
+    && (!year || (pages.date[d] ?? "").slice(0, 4) === year)
+    && (!lang || pages.lang[d] === lang);
+}
+
+function anyFilter(filters) { return Boolean(filters.category || filters.tag || filters.year || filters.lang); }
+
+// snapshot.signature: the stems of a text
+function signature(analysis, text) { return analysis.tokens(text, "fr", "stem").map((t) => t[0]); }
+
+// ranking.extras: looser matches of a word, [stem, weight, related]: its family, and
+// completions when it is being typed
+function extras(ctx, word, prefixes = []) {
+  const { p, w, analysis } = ctx;
+  const extra = [];
+  for (const alt of word.alternatives) if (alt.length === 1) for (const t of p.family(alt[0])) extra.push([t, w.family_factor, true]);
+  if (prefixes.length) {
+    const stems = [...new Set(prefixes.map((c) => analysis.stem(c, "fr")))].filter((s) => !word.stems.has(s)).sort(cmpStr);
+    for (const t of stems) extra.push([t, w.prefix_factor, false]);
+  }
+  return extra;
+}
+
+// ranking._all_of: pages holding every word (standing together within `slop` when given), scores summed
+function allOf(ctx, words, looser, slop = null) {
+  const perWord = words.map((word, i) => wordScores(ctx.p, word, looser[i]));
+  let shared = [...perWord[0].keys()].filter((d) => perWord.every((s) => s.has(d)));
+  if (slop !== null && words.length > 1) shared = [...together(ctx.p, words, shared, slop)];
+  const out = new Map();
+  for (const d of shared) out.set(d, perWord.reduce((sum, s) => sum + s.get(d), 0));
+  return out;
+}
+
+// ranking._clauses: one Map(page -> score) per word, per synonym span and per quoted phrase
+function queryClauses(ctx, parsed, prefixes) {
+  const { p, w } = ctx;
+  const words = parsed.words;
+  const loose = words.map((word, i) => extras(ctx, word, i === words.length - 1 ? prefixes : []));
+  const spans = new Map(ctx.synonyms.find(words).map((span) => [span.start, span]));
+  const clauses = [];
+  let i = 0;
+  while (i < words.length) {
+    const span = spans.get(i);
+    if (span === undefined) {
+      clauses.push(wordScores(p, words[i], loose[i]));
+      i += 1;
+      continue;
+    }
+    // the words as typed, or any other member of their synonym group (as a phrase)
+    const merged = allOf(ctx, words.slice(span.start, span.end), loose.slice(span.start, span.end));
+    const size = span.end - span.start;
+    for (const variant of span.variants) {
+      const found = allOf(ctx, variant, variant.map((v) => extras(ctx, v)), w.synonym_slop);
+      const factor = w.synonym_factor * size / variant.length;
+      for (let [d, score] of found) {
+        score *= factor;
+        if (score > (merged.get(d) ?? 0.0)) merged.set(d, score);
+      }
+    }
+    clauses.push(merged);
+    i = span.end;
+  }
+  for (const phrase of parsed.phrases) clauses.push(allOf(ctx, phrase, phrase.map(() => []), w.phrase_slop));
+  return clauses;
+}
+
+// ranking._score: pages and their scores, best first (ties: by source path)
+function scorePages(ctx, parsed, filters, prefixes, allWords) {
+  const { p, w, pages } = ctx;
+  const clauses = queryClauses(ctx, parsed, prefixes);
+  if (!clauses.length) return [];
+  let docs;
+  if (allWords) docs = new Set([...clauses[0].keys()].filter((d) => clauses.every((c) => c.has(d))));
+  else {
+    docs = new Set();
+    for (const c of clauses) for (const d of c.keys()) docs.add(d);
+  }
+  for (const word of parsed.excluded) for (const d of wordScores(p, word).keys()) docs.delete(d);
+  if (anyFilter(filters)) for (const d of [...docs]) if (!accepts(pages, filters, d)) docs.delete(d);
+  const count = clauses.length;
+  const scores = new Map();
+  const wanted = signature(ctx.analysis, parsed.positive.map((word) => word.raw).join(" "));
+  const named = new Set(wanted);
+  const source = (d) => pages.sources[d];
+  for (const d of docs) {
+    const matched = clauses.filter((c) => c.has(d)).map((c) => c.get(d));
+    let prior = pages.prior[d];
+    // a near-empty page whose title or URL is the query
+    if (named.size && [...named].every((t) => ctx.names[d].has(t))) prior = pages.full_prior[d];
+    scores.set(d, matched.reduce((sum, s) => sum + s, 0) * (matched.length / count) * prior);
+  }
+  if (allWords && parsed.words.length > 1) {
+    let best = [...scores.keys()].sort((a, b) => scores.get(b) - scores.get(a) || cmpStr(source(a), source(b)))
+      .slice(0, w.proximity_depth);
+    for (const [slop, factor] of w.proximity) {
+      const close = together(p, parsed.words, best, slop);
+      for (const d of close) scores.set(d, scores.get(d) * factor);
+      best = best.filter((d) => !close.has(d));
+    }
+  }
+  for (const d of scores.keys()) {
+    if (wanted.length && (sameList(pages.titles[d], wanted) || sameList(pages.url_names[d], wanted))) {
+      scores.set(d, scores.get(d) * w.title_match_factor);   // the page's own name
+    }
+  }
+  return [...scores].sort((a, b) => b[1] - a[1] || cmpStr(source(a[0]), source(b[0])));
+}
+
+// ranking._ceiling, _below: scale `then` so that all of it ranks after all of `first`
+function below(w, first, then) {
+  if (!first.length || !then.length) return then;
+  const ceiling = Math.min(...first.map(([, s]) => s)) * w.tier_ceiling;
+  const top = Math.max(...then.map(([, s]) => s)) || 1.0;
+  return then.map(([d, s]) => [d, s * ceiling / top]);
+}
+
+// ranking._rewrite
+function rewrite(text, fixes) { return splitWords(text).map((word) => fixes.get(word) ?? word).join(" "); }
+
+// --------------------------------------------------------------- highlight.py
+
+// the character (code point) that ends at UTF-16 offset `at`
+function charBefore(s, at) {
+  const low = s.charCodeAt(at - 1);
+  return low >= 0xdc00 && low < 0xe000 && at > 1 ? s.slice(at - 2, at) : s[at - 1];
+}
+
+// highlight.Matcher: what counts as a hit: stems (any language), unstemmed folded forms, prefixes
+class Matcher {
+  constructor(analysis, stems, forms, prefixes) {
+    this.analysis = analysis;
+    this.stems = stems;
+    this.forms = forms;
+    this.prefixes = prefixes;
+    this.word = new RegExp(analysis.chains.fr.wordRe.source, "uy");   // highlight._WORD
+    this.known = new Map();   // word -> matched term (highlight._KNOWN)
+    this.seeds = this._seeds();
+  }
+
+  // Matcher.seeds: folded beginnings that any matching word starts with
+  _seeds() {
+    const seeds = new Set(this.prefixes);
+    for (const t of [...this.stems, ...this.forms]) {
+      const chars = Array.from(t);
+      seeds.add(chars.slice(0, Math.max(3, chars.length - 2)).join(""));
+    }
+    return [...seeds].filter(Boolean).sort(cmpStr);
+  }
+
+  // Matcher.matches: [start, end, term] of every matching word of text (UTF-16 offsets);
+  // `folded` is its fold_text and `loose` its loose forms (code point offsets, as Python stores them)
+  matches(text, folded, loose) {
+    if (!text) return [];
+    let units = null;   // code point offset -> UTF-16 offset, when they differ
+    if (SURROGATE.test(folded)) {
+      units = [];
+      let at = 0;
+      for (const c of folded) { units.push(at); at += c.length; }
+      units.push(at);
+    }
+    const starts = new Set();
+    for (const seed of this.seeds) {
+      for (const [form, offsets] of Object.entries(loose)) {   // e-mail for email: written with what the analysis skips
+        if (form.startsWith(seed)) for (const o of offsets) starts.add(units ? units[o] : o);
+      }
+      let at = folded.indexOf(seed);
+      while (at !== -1) {
+        if (at === 0 || !ALNUM.test(charBefore(folded, at))) starts.add(at);
+        at = folded.indexOf(seed, at + 1);
+      }
+    }
+    const found = [];
+    let end = -1;
+    for (const at of [...starts].sort((a, b) => a - b)) {
+      if (at < end) continue;
+      this.word.lastIndex = at;
+      const word = this.word.exec(text);
+      if (!word) continue;
+      const raw = word[0];
+      if (!this.known.has(raw)) this.known.set(raw, this._termOf(raw));
+      const term = this.known.get(raw);
+      if (term) {
+        found.push([at, at + raw.length, term]);
+        end = at + raw.length;
+      }
+    }
+    return found;
+  }
+
+  // Matcher.matches_many: matches() of several texts, with one pass over their join
+  matchesMany(texts, folded, loose) {
+    const joined = texts.join("\n");
+    const spans = this.matches(joined, folded, loose);
+    const out = texts.map(() => []);
+    const bounds = [];
+    let offset = 0;
+    for (const text of texts) { bounds.push(offset); offset += text.length + 1; }
+    let i = 0;
+    for (const [start, end, term] of spans) {
+      while (i + 1 < bounds.length && start >= bounds[i + 1]) i += 1;
+      out[i].push([start - bounds[i], end - bounds[i], term]);
+    }
+    return out;
+  }
+
+  // Matcher._term_of
+  _termOf(word) {
+    const a = this.analysis;
+    const folded = a.fold(word);
+    for (const prefix of this.prefixes) if (folded.startsWith(prefix)) return prefix;
+    for (const code of ["fr", "en"]) for (const [t] of a.tokens(word, code, "stem")) if (this.stems.has(t)) return t;
+    for (const [t] of a.tokens(word, "fr", "word")) if (this.forms.has(t)) return t;
+    return null;
+  }
+}
+
+// Python slices strings by code point: text as an array of code points, spans converted, where they differ
+function byCodePoints(text, spans) {
+  if (!SURROGATE.test(text)) return [text, spans];
+  const chars = Array.from(text);
+  const at = new Map();
+  let unit = 0;
+  chars.forEach((c, i) => { at.set(unit, i); unit += c.length; });
+  at.set(unit, chars.length);
+  return [chars, spans.map(([s, e, t]) => [at.get(s), at.get(e), t])];
+}
+
+function slice(text, a, b) { return typeof text === "string" ? text.slice(a, b) : text.slice(a, b).join(""); }
+
+// highlight.mark: HTML-escape text, wrapping each span in <mark>
+function markSpans(text, spans) {
+  const out = [];
+  let last = 0;
+  for (const [start, end] of spans) {
+    if (start < last) continue;
+    out.push(escapeHtml(slice(text, last, start)));
+    out.push("<mark>" + escapeHtml(slice(text, start, end)) + "</mark>");
+    last = end;
+  }
+  out.push(escapeHtml(slice(text, last, text.length)));
+  return out.join("");
+}
+
+// highlight._cut: text[begin:begin+width] widened or narrowed to word boundaries
+function cutText(text, begin, width) {
+  if (begin > 0) {
+    const space = text.lastIndexOf(" ", begin);
+    begin = space >= 0 && begin - space < 20 ? space + 1 : begin;
+  }
+  let end = begin + width;
+  if (end >= text.length) return [slice(text, begin, text.length).trimEnd(), begin, false];
+  let space = text.lastIndexOf(" ", end - 1);
+  if (space < begin) space = -1;
+  end = space > begin ? space : end;
+  return [slice(text, begin, end).trimEnd(), begin, true];
+}
+
+// highlight.snippet: the window of about `width` characters holding the most distinct matched terms, marked
+function snippet(text, spans, width = 180) {
+  [text, spans] = byCodePoints(text.replace(/\n/g, " "), spans);
+  if (!spans.length) {
+    const cut = cutText(text, 0, width);
+    return escapeHtml(cut[0]) + (cut[2] ? "…" : "");
+  }
+  let bestStart = spans[0][0], bestScore = -1;
+  const inside = new Map();
+  let j = 0;
+  for (const [start, , term] of spans) {   // slide a window over the spans, counting distinct terms
+    while (j < spans.length && spans[j][0] < start + width) {
+      inside.set(spans[j][2], (inside.get(spans[j][2]) ?? 0) + 1);
+      j += 1;
+    }
+    if (inside.size > bestScore) { bestStart = start; bestScore = inside.size; }
+    inside.set(term, inside.get(term) - 1);
+    if (!inside.get(term)) inside.delete(term);
+  }
+  const [window, begin, truncatedEnd] = cutText(text, Math.max(0, bestStart - Math.floor(width / 3)), width);
+  const windowLength = codeLength(window);
+  const shown = spans.filter(([s, e]) => s >= begin && e <= begin + windowLength).map(([s, e, t]) => [s - begin, e - begin, t]);
+  const chars = SURROGATE.test(window) ? Array.from(window) : window;
+  return (begin > 0 ? "…" : "") + markSpans(chars, shown) + (truncatedEnd ? "…" : "");
+}
+
+// ---------------------------------------------------------------- searcher.py
+
+const SORTS = ["relevance", "date"];
+const MAX_PER_PAGE = 50, MAX_WINDOW = 1000, SECTIONS_PER_HIT = 3;
+
+// searcher.check_window
+function checkWindow(page, perPage, sort) {
+  if (!Number.isInteger(page) || !Number.isInteger(perPage) || page < 1 || perPage < 1) {
+    throw new QueryError("page and per_page must be positive whole numbers");
+  }
+  if (perPage > MAX_PER_PAGE) throw new QueryError(`per_page is ${perPage}; the most is ${MAX_PER_PAGE}`);
+  if (page * perPage > MAX_WINDOW) throw new QueryError(`page * per_page is ${page * perPage}; results stop at ${MAX_WINDOW}`);
+  if (!SORTS.includes(sort)) throw new QueryError(`sort must be one of ${SORTS.join(", ")}, not '${sort}'`);
+}
+
+// Python compares tuples element by element
+function cmpTuple(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = typeof a[i] === "boolean" ? Number(a[i]) : a[i], y = typeof b[i] === "boolean" ? Number(b[i]) : b[i];
+    if (typeof x === "string" ? x !== y : x !== y) return typeof x === "string" ? cmpStr(x, y) : x - y;
+  }
+  return a.length - b.length;
+}
+
+// searcher._hit: a page as a result: marked title, the best passage, its best sections
+function hitOf(page, score, matcher) {
+  const sections = page.sections.map(([heading, anchor, , text]) => ({ heading, anchor, text }));
+  const texts = [page.title, page.summary, ...sections.flatMap((s) => [s.heading, s.text])];
+  const spans = matcher.matchesMany(texts, page.folded, page.loose);
+  const [titleSpans, summarySpans] = spans;
+  const distinct = (list) => new Set(list.map(([, , t]) => t)).size;
+  const scored = [];
+  let inText = null;   // the section whose text holds the most matched words: the snippet's passage
+  sections.forEach((section, order) => {
+    const headSpans = spans[2 + 2 * order], textSpans = spans[3 + 2 * order];
+    const terms = distinct(headSpans.concat(textSpans));
+    if (terms) scored.push([terms + 0.5 * Number(headSpans.length > 0), -order, section, textSpans]);
+    if (textSpans.length) {
+      const candidate = [distinct(textSpans), headSpans.length > 0, -order, section.text, textSpans];
+      if (inText === null || cmpTuple(candidate, inText) > 0) inText = candidate;
+    }
+  });
+  scored.sort((a, b) => cmpTuple(b.slice(0, 2), a.slice(0, 2)));
+  const deep = scored.filter(([, , s]) => s.anchor).slice(0, SECTIONS_PER_HIT)
+    .map(([, , s, sp]) => ({ heading: s.heading, anchor: s.anchor, url: `${page.url}#${s.anchor}`, snippet_html: snippet(s.text, sp) }));
+  // the snippet shows matches whenever some text has them: a section matched only by its
+  // heading is a link above, not a passage without a mark
+  let best;
+  if (inText !== null && inText[0] >= distinct(summarySpans)) best = snippet(inText[3], inText[4]);
+  else if (summarySpans.length || !sections.length || page.summary.trim()) best = snippet(page.summary, summarySpans);
+  else best = snippet(sections.find((s) => s.text.trim())?.text ?? "", []);
+  return { url: page.url, source: page.source, title: page.title, title_html: markSpans(page.title, titleSpans),
+           summary: page.summary, snippet_html: best, date: page.date, category: page.category,
+           tags: [...page.tags], lang: page.lang, score: pyRound(score, 4), sections: deep };
+}
+
+// searcher._facets: category, tags and year of every page found, most frequent first (20 each)
+function facetsOf(pages, ids) {
+  const counters = { category: new Map(), tags: new Map(), year: new Map() };
+  const add = (counter, value) => counter.set(value, (counter.get(value) ?? 0) + 1);
+  for (const d of ids) {
+    if (pages.category[d]) add(counters.category, pages.category[d]);
+    for (const tag of new Set(pages.tags[d])) add(counters.tags, tag);
+    if (pages.date[d]) add(counters.year, pages.date[d].slice(0, 4));
+  }
+  const out = {};
+  for (const [name, counter] of Object.entries(counters)) {
+    out[name] = [...counter].sort((a, b) => b[1] - a[1] || cmpStr(a[0], b[0])).slice(0, 20)
+      .map(([value, count]) => ({ value, count }));
+  }
+  return out;
+}
+
+// A chunk file with Maps for its terms (a term may be "constructor" or "__proto__")
+function chunkMaps(data) {
+  return { s: new Map(Object.entries(data.s ?? {})), p: new Map(Object.entries(data.p ?? {})),
+           w: new Map(Object.entries(data.w ?? {})) };
+}
+
+// The search over a bundle: `await StaticSearch.open(load)`, where `load(name)` gives a
+// Promise of the parsed JSON of the bundle file `name`; then `await search(text, options)`
+// gives the JSON body of the API's /api/search. The entry, the analysis and the pages are
+// read at open; term chunks, page fragments and the vocabulary when a query needs them.
+export class StaticSearch {
+  static async open(load) {
+    const entry = await load("entry.json");
+    const [analysis, pages] = await Promise.all([load(entry.analysis), load(entry.page_data)]);
+    return new StaticSearch(load, entry, analysis, pages);
+  }
+
+  constructor(load, entry, analysisFile, pages) {
+    this.load = load;
+    this.entry = entry;
+    this.pages = pages;
+    // query analysis is French, as Python's (analysis.DEFAULT_LANG); the site's default
+    // language only shapes the priors, which come precomputed
+    this.analysis = new Analysis(analysisFile.tables, "fr");
+    this.synonyms = loadSynonyms(this.analysis, analysisFile.synonyms);
+    this.firsts = entry.chunks.map(([first]) => first);
+    this.chunks = new Map();    // chunk index -> its terms
+    this.loading = new Map();   // chunk index -> Promise
+    this.fragments = new Map();
+    this.vocabulary = null;
+    pages.families = new Map(Object.entries(pages.families));
+    const p = new Postings(pages, entry, this.analysis, (term) => {
+      const i = this._chunkIndex(term);
+      return i < 0 ? undefined : this.chunks.get(i) ?? null;
+    });
+    this.ctx = { p, w: entry.weights, pages, analysis: this.analysis, synonyms: this.synonyms,
+                 names: pages.names.map((n) => new Set(n)) };
+  }
+
+  // the chunk a term would be in: the last whose first term is not after it
+  _chunkIndex(term) {
+    let lo = 0, hi = this.firsts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmpStr(this.firsts[mid], term) <= 0) lo = mid + 1; else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  _once(cache, key, make) {
+    if (!cache.has(key)) cache.set(key, make().catch((error) => { cache.delete(key); throw error; }));
+    return cache.get(key);
+  }
+
+  // load the chunks holding these terms
+  async need(terms) {
+    const wanted = new Set();
+    for (const term of terms) {
+      const i = this._chunkIndex(term);
+      if (i >= 0 && !this.chunks.has(i)) wanted.add(i);
+    }
+    await Promise.all([...wanted].map((i) => this._once(this.loading, i, async () => {
+      this.chunks.set(i, chunkMaps(await this.load(this.entry.chunks[i][1])));
+    })));
+  }
+
+  async _vocabulary() {
+    if (this.vocabulary === null) {
+      const data = await this._once(this.loading, "vocabulary", () => this.load(this.entry.vocabulary));
+      this.vocabulary ??= new Vocabulary(data, this.entry.weights, this.analysis);
+    }
+    return this.vocabulary;
+  }
+
+  _fragment(id) {
+    return this._once(this.fragments, id, () => this.load(this.pages.fragments[id]));
+  }
+
+  // every term scoring `parsed` reads: stems, exact forms, folded forms, families, completions, synonyms
+  _terms(parsed, prefixes) {
+    const terms = new Set();
+    const word = (w, extra) => {
+      for (const t of [...w.stems, ...w.exact, w.folded, ...extra.map(([t]) => t)]) terms.add(t);
+    };
+    parsed.words.forEach((w, i) => word(w, extras(this.ctx, w, i === parsed.words.length - 1 ? prefixes : [])));
+    for (const w of parsed.positive.concat(parsed.excluded)) word(w, []);
+    for (const span of this.synonyms.find(parsed.words)) {
+      for (const variant of span.variants) for (const w of variant) word(w, extras(this.ctx, w));
+    }
+    return terms;
+  }
+
+  async _score(parsed, filters, prefixes, allWords) {
+    await this.need(this._terms(parsed, prefixes));
+    return scorePages(this.ctx, parsed, filters, prefixes, allWords);
+  }
+
+  // ranking.rank: pages best first, in tiers: with every word as typed; then, when a word is
+  // unknown or too little is found, with every word of the typo-corrected query; then, when
+  // still too little, with some of the words
+  async rank(parsed, filters) {
+    const w = this.entry.weights;
+    if (parsed.isEmpty) return { hits: [], suggestion: null, prefixes: [], queries: [] };
+    const typedQuery = parsed;
+    const prefixes = parsed.prefix ? (await this._vocabulary()).completions(parsed.prefix) : [];
+    let ranked = await this._score(parsed, filters, prefixes, true);
+    let suggestion = null;
+    const last = parsed.words[parsed.words.length - 1];
+    const typed = parsed.positive.filter((word) => !(prefixes.length && word === last));   // not the word being typed
+    const unknown = typed.some((word) => !this.ctx.p.wordFrequency(word.folded));
+    if (unknown || ranked.length < w.typo_below) {
+      const fixes = (await this._vocabulary()).corrections(typed);
+      if (fixes.size) {
+        const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false });
+        const fixed = await this._score(corrected, filters, [], true);
+        if (fixed.length > ranked.length) {
+          suggestion = corrected.text;
+          const seen = new Set(ranked.map(([d]) => d));
+          ranked = ranked.concat(below(w, ranked, fixed.filter(([d]) => !seen.has(d))));
+          parsed = corrected;
+        }
+      }
+    }
+    if (ranked.length < w.fallback_below && parsed.words.length + parsed.phrases.length > 1) {
+      const seen = new Set(ranked.map(([d]) => d));
+      const partial = (await this._score(parsed, filters, prefixes, false)).filter(([d]) => !seen.has(d));
+      ranked = ranked.concat(below(w, ranked, partial));
+    }
+    const queries = parsed === typedQuery ? [typedQuery] : [typedQuery, parsed];
+    return { hits: ranked, suggestion, prefixes, queries };
+  }
+
+  // searcher.Searcher.search: the JSON body of /api/search (SearchResult.to_dict)
+  async search(text, { page = 1, perPage = 10, prefix = true, filters = {}, sort = "relevance" } = {}) {
+    const started = performance.now();
+    checkWindow(page, perPage, sort);
+    filters = checkFilters(filters);
+    const limits = this.entry.limits;
+    const parsed = parseQuery(this.analysis, text, { maxChars: limits.max_query_chars, maxTerms: limits.max_query_terms, prefix });
+    const ranking = await this.rank(parsed, filters);
+    let ranked = ranking.hits;
+    const date = (d) => this.pages.date[d] ?? "";
+    if (sort === "date") ranked = ranked.slice().sort((a, b) => cmpStr(date(b[0]), date(a[0])));   // stable: ties keep their rank
+    const window = ranked.slice((page - 1) * perPage, page * perPage);
+    const shown = ranking.queries.flatMap((q) => q.positive)
+      .concat(ranking.queries.flatMap((q) => this.synonyms.find(q.words).flatMap((span) => span.variants.flat())));
+    const matcher = new Matcher(this.analysis, new Set(shown.flatMap((word) => [...word.stems])),
+                                new Set(shown.flatMap((word) => word.exact)), ranking.prefixes);
+    const fragments = await Promise.all(window.map(([d]) => this._fragment(d)));
+    const hits = window.map(([, score], i) => hitOf(fragments[i], score, matcher));
+    const facets = facetsOf(this.pages, ranked.map(([d]) => d));
+    return { ok: true, query: parsed.text, total: ranked.length, page, per_page: perPage,
+             took_ms: pyRound(performance.now() - started, 2), hits, facets, suggestion: ranking.suggestion };
+  }
 }

@@ -1,0 +1,113 @@
+// The static search (static/casesearch.mjs, StaticSearch) answers as the API does: on the
+// fixture site tests/data/static_site, Python builds the index and its bundle and answers
+// each query (tests/js/python_side.py search); the JavaScript search over the bundle must
+// give the same JSON body, took_ms aside and scores to 1e-6.
+// Run: node --test tests/js/  (Python is .venv/bin/python, or CASESEARCH_PYTHON)
+
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+import { StaticSearch, QueryError } from "../../src/casesearch/static/casesearch.mjs";
+
+const root = (path) => fileURLToPath(new URL("../../" + path, import.meta.url));
+const PYTHON = process.env.CASESEARCH_PYTHON || root(".venv/bin/python");
+
+export function pythonSearch(request) {
+  const out = execFileSync(PYTHON, [root("tests/js/python_side.py"), "search"],
+                           { input: JSON.stringify(request), maxBuffer: 1 << 30 });
+  return JSON.parse(out.toString("utf8"));
+}
+
+export function bundleLoader(dir) {
+  return async (name) => JSON.parse(await readFile(`${dir}/${name}`, "utf8"));
+}
+
+// the JavaScript answer to a query given as Python's side takes it, or {error} as the API says it
+export async function jsSearch(search, text, options) {
+  try {
+    return await search.search(text, { page: options.page, perPage: options.per_page, prefix: options.prefix,
+                                       filters: options.filters, sort: options.sort });
+  } catch (error) {
+    if (error instanceof QueryError) return { error: error.message };
+    throw error;
+  }
+}
+
+// the body without took_ms, scores checked to 1e-6 and then set to Python's
+export function assertSameBody(got, expected, label) {
+  got = structuredClone(got);
+  expected = structuredClone(expected);
+  delete got.took_ms;
+  delete expected.took_ms;
+  (got.hits ?? []).forEach((hit, i) => {
+    const want = expected.hits?.[i];
+    if (want && Math.abs(hit.score - want.score) <= 1e-6) hit.score = want.score;
+  });
+  assert.deepStrictEqual(got, expected, label);
+}
+
+const QUERIES = [
+  ["donnees", {}],                                          // accents folded
+  ["données de santé", { prefix: false }],                  // stop word, accents as written
+  ["l'emploi", { prefix: false }],                          // elision
+  ["l’Assurance maladie", {}],                              // typographic apostrophe
+  ["recrutment", { prefix: false }],                        // a typo: suggestion "recrutement"
+  ["cantnes scolaires", { prefix: false }],                 // a typo among known words
+  ["recru", {}],                                            // completions of the word being typed
+  ["publique dével", {}],                                   // completions after a whole word
+  ['"données publiques"', {}],                              // a phrase
+  ['"logiciel libre" -licence', {}],                        // a phrase, an exclusion empties it
+  ["emploi -france", { prefix: false }],                    // an exclusion
+  ["pôle emploi", { prefix: false }],                       // a synonym: france travail
+  ["cpf", { prefix: false }],                               // an acronym's expansion
+  ["recruter", { prefix: false }],                          // the word family: recrutement, recrute
+  ["données", { filters: { category: "Blogging" } }],       // filters: category (case-blind), tag, year, lang
+  ["données", { filters: { tag: "santé", year: "2020" } }],
+  ["data", { filters: { lang: "en" } }],
+  ["emploi", { sort: "date", prefix: false }],              // by date
+  ["emploi", { page: 2, per_page: 2, prefix: false }],      // paging
+  ["incubateurs", { prefix: false }],                       // a near-empty page named by the query
+  ["email", { prefix: false }],                             // marked where written e-mail
+  ["start-up", {}],                                         // a compound
+  ["open data developers", { prefix: false }],              // English pages' analysis
+  ["startup numérique", { prefix: false }],                 // proximity, some of the words
+  ["Île-de-France", {}],
+  ["missions numériques", {}],                              // text with emoji (UTF-16 offsets)
+  ["les des", {}],                                          // stop words only
+  ["zzzzqx", {}],                                           // nothing
+  ["données", { per_page: 51 }],                            // over the limits: the API's error
+  ["données", { filters: { year: "20" } }],
+];
+
+const python = pythonSearch({ queries: QUERIES });
+after(() => rm(python.dir, { recursive: true, force: true }));
+const search = await StaticSearch.open(bundleLoader(python.bundle));
+
+test("the fixture queries cover every tier and feature", () => {
+  const results = python.results;
+  assert.ok(results[4].suggestion, "a typo is corrected");
+  assert.ok(results.some((r) => r.total > 3 && r.facets?.tags.length > 1), "facets");
+  assert.ok(results.some((r) => r.hits?.some((h) => h.sections.length)), "sections");
+  assert.ok(results.some((r) => r.error), "an error");
+  assert.equal(results[18].hits.length, 2);
+});
+
+QUERIES.forEach(([text, options], i) => {
+  test(`static search answers as the API: ${JSON.stringify(text)} ${JSON.stringify(options)}`, async () => {
+    assertSameBody(await jsSearch(search, text, options), python.results[i], text);
+  });
+});
+
+test("a second query reads no file twice", async () => {
+  const read = [];
+  const counting = await StaticSearch.open(async (name) => { read.push(name); return bundleLoader(python.bundle)(name); });
+  await counting.search("recrutement données");
+  const first = read.length;
+  await counting.search("recrutement données");
+  assert.equal(read.length, first);
+  assert.ok(!read.some((name) => name.startsWith("vocabulary")) || first > 3);
+  assert.equal(new Set(read).size, read.length);
+});
