@@ -7,6 +7,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
 
 import { StaticSearch } from "../../src/casesearch/static/casesearch.mjs";
 import { assertSameBody, bundleLoader, jsSearch, pythonSearch } from "./helpers.mjs";
@@ -64,13 +65,27 @@ QUERIES.forEach(([text, options], i) => {
   });
 });
 
-test("a second query reads no file twice", async () => {
+test("files are read when a query needs them, and once", async () => {
   const read = [];
-  const counting = await StaticSearch.open(async (name) => { read.push(name); return bundleLoader(python.bundle)(name); });
-  await counting.search("recrutement données");
-  const first = read.length;
-  await counting.search("recrutement données");
-  assert.equal(read.length, first);
-  assert.ok(!read.some((name) => name.startsWith("vocabulary")) || first > 3);
-  assert.equal(new Set(read).size, read.length);
+  const load = bundleLoader(python.bundle);
+  const counting = await StaticSearch.open(async (name) => { read.push(name); return load(name); });
+  assert.equal(read.length, 3);   // the entry, the analysis, the pages
+  await counting.search("données", { prefix: false, perPage: 2 });   // known, found: no correction
+  assert.ok(!read.some((name) => name.startsWith("vocabulary")), "no vocabulary without a correction or completion");
+  assert.equal(read.filter((name) => name.startsWith("fragments/")).length, 2, "the fragments of the pages shown");
+  await counting.search("recru");   // as you type: completions from the vocabulary
+  assert.equal(read.filter((name) => name.startsWith("vocabulary")).length, 1);
+  const before = read.length;
+  await counting.search("recru");
+  await counting.search("données", { prefix: false, perPage: 2 });
+  assert.equal(read.length, before, "nothing read twice");
+});
+
+test("the bundle's own casesearch.mjs (snowball inlined) answers the same", async () => {
+  const shipped = await import(pathToFileURL(`${python.bundle}/casesearch.mjs`).href);
+  const search = await shipped.StaticSearch.open(bundleLoader(python.bundle));
+  for (const i of [0, 4, 7, 12, 14]) {
+    const [text, options] = QUERIES[i];
+    assertSameBody(await jsSearch(search, text, options), python.results[i], text);
+  }
 });

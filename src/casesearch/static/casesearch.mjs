@@ -1066,8 +1066,8 @@ function scorePages(ctx, parsed, filters, prefixes, allWords) {
 // ranking._ceiling, _below: scale `then` so that all of it ranks after all of `first`
 function below(w, first, then) {
   if (!first.length || !then.length) return then;
-  const ceiling = Math.min(...first.map(([, s]) => s)) * w.tier_ceiling;
-  const top = Math.max(...then.map(([, s]) => s)) || 1.0;
+  const ceiling = first.reduce((low, [, s]) => Math.min(low, s), Infinity) * w.tier_ceiling;
+  const top = then.reduce((high, [, s]) => Math.max(high, s), -Infinity) || 1.0;
   return then.map(([d, s]) => [d, s * ceiling / top]);
 }
 
