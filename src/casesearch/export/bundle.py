@@ -5,6 +5,7 @@ Layout of the output folder (format 1; every file compact, deterministic JSON)::
     entry.json                 the only file whose name never changes: format, weights,
                                limits and the name of every other file
     casesearch.mjs             the client: analysis, ranking, the /api/search answer
+    casesearch.js, .css        the search box (data-source="static:URL of this folder")
     analysis.<hash>.json       the analysis tables of each language, the synonym groups
     pages.<hash>.json          per page id: source, field lengths, priors, filters, its
                                fragment; BM25's page count and average lengths; families
@@ -47,6 +48,7 @@ from .tables import all_client_tables
 FORMAT_VERSION = 1
 ENTRY = "entry.json"
 CLIENT = "casesearch.mjs"
+BOX = ("casesearch.js", "casesearch.css")   # the search box, as the service serves it
 FRAGMENTS = "fragments"
 _STATIC = Path(__file__).resolve().parents[1] / "static"
 # A chunk ends after a term whose hash is 0 modulo this (about this many terms a chunk).
@@ -94,6 +96,11 @@ def export(settings: Settings, out: Path) -> ExportReport:
     finally:
         snap.close()
     return write(out, files, entry)
+
+
+def unhashed() -> dict[str, bytes]:
+    """The files whose names never change, but the entry: the client and the box."""
+    return {CLIENT: client(), **{name: (_STATIC / name).read_bytes() for name in BOX}}
 
 
 def client() -> bytes:
@@ -294,7 +301,7 @@ def _previous_sources(out: Path) -> list[str | None]:
 def named_files(entry: dict) -> list[str]:
     """Every file an entry names, itself and the client included."""
     pages_file = entry["page_data"]
-    return [ENTRY, CLIENT, entry["analysis"], pages_file, entry["vocabulary"], *(c[1] for c in entry["chunks"])]
+    return [ENTRY, CLIENT, *BOX, entry["analysis"], pages_file, entry["vocabulary"], *(c[1] for c in entry["chunks"])]
 
 
 def _write_file(path: Path, content: bytes) -> None:
@@ -314,11 +321,11 @@ def write(out: Path, files: dict[str, bytes], entry: dict) -> ExportReport:
     previous = _previous_entry(out)
     keep = set(_all_names(out, previous)) if previous else set()
     report = ExportReport(out=out, pages=entry["pages"])
-    files = dict(files)
-    files[CLIENT] = client()
+    fixed = unhashed()
+    files = {**files, **fixed}
     for name, content in sorted(files.items()):
         path = out / name
-        if path.is_file() and (path.read_bytes() == content if name == CLIENT
+        if path.is_file() and (path.read_bytes() == content if name in fixed
                                else path.stat().st_size == len(content)):
             continue   # a hashed name is its content
         _write_file(path, content)
@@ -383,13 +390,14 @@ def check(out: Path) -> list[str]:
     if isinstance(pages, dict) and len([f for f in fragments if f]) != entry.get("pages"):
         problems.append(f"{entry['page_data']}: {len([f for f in fragments if f])} pages, the entry says "
                         f"{entry.get('pages')}")
+    fixed = unhashed()
     for name in names[1:] + [f for f in fragments if isinstance(f, str)]:
         path = out / name
         if not path.is_file():
             problems.append(f"{name}: missing")
-        elif name == CLIENT:
-            if path.read_bytes() != client():
-                problems.append(f"{name}: not this casesearch's client ({__version__}): export again")
+        elif name in fixed:
+            if path.read_bytes() != fixed[name]:
+                problems.append(f"{name}: not this casesearch's ({__version__}): export again")
         elif hashed(name.rsplit(".", 2)[0], path.read_bytes()) != name:
             problems.append(f"{name}: its content does not match the hash in its name (damaged or edited)")
     return problems

@@ -7,6 +7,8 @@
  *
  * Options, as data- attributes of the element:
  *   data-api        address of the service (default: where this script comes from)
+ *   data-source     "static:URL" searches the static bundle at URL (`casesearch export`)
+ *                   in the browser, with no service: data-source="static:/search/"
  *   data-per-page   results per request, 1 to 50 (default 8)
  *   data-layout     "dropdown" (default: results float under the box) or "inline"
  *   data-query      text to search at once
@@ -151,12 +153,59 @@
     };
   }
 
+  // Results from a static bundle (`casesearch export`), searched in the browser by the
+  // bundle's own client (casesearch.mjs, loaded on the first search). Same answers as the
+  // API's; a query over the limits is refused as the API does, with status 400.
+  var staticSearches = {};
+
+  function openStatic(base) {
+    var key = base.href;
+    if (!staticSearches[key]) {
+      var load = function (name) {
+        return fetch(new URL(name, base).href, { credentials: "omit" }).then(function (response) {
+          if (!response.ok) throw new Error(name + ": HTTP " + response.status);
+          return response.json();
+        });
+      };
+      staticSearches[key] = import(new URL("casesearch.mjs", base).href)
+        .then(function (client) { return client.StaticSearch.open(load); });
+      staticSearches[key].catch(function () { delete staticSearches[key]; });   // try again next time
+    }
+    return staticSearches[key];
+  }
+
+  // `opened(limits)` is told the bundle's limits when its client is first loaded: the
+  // bundle is fetched on the first search, not when the page shows the box
+  function staticSource(base, opened) {
+    return function (request, signal) {
+      return openStatic(base).then(function (found) {
+        opened(staticLimits(found));
+        return found.search(request.text, { page: request.page, perPage: request.perPage });
+      }).then(function (body) {
+        if (signal && signal.aborted) throw new DOMException("aborted", "AbortError");
+        return { ok: !!body && !!body.ok, status: body && body.ok ? 200 : 400, body: body };
+      }, function (error) {
+        if (error && error.name === "AbortError") throw error;
+        return { ok: false, status: error && error.name === "QueryError" ? 400 : 0, body: null };
+      });
+    };
+  }
+
+  function staticLimits(found) {
+    var limits = (found.entry && found.entry.limits) || {};
+    return Object.assign({}, DEFAULT_LIMITS, {
+      chars: limits.max_query_chars || DEFAULT_LIMITS.chars, words: limits.max_query_terms || DEFAULT_LIMITS.words
+    });
+  }
+
   // the element's data- attributes (see the top of this file), read here and nowhere else;
   // layout and sync-url are read when used, as the attributes may change after mounting
   function readSettings(root) {
     var data = root.dataset;
+    var bundle = /^static:/.test(data.source || "") ? data.source.slice(7).replace(/\/?$/, "/") : null;
     return {
       apiBase: new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl),
+      staticBase: bundle === null ? null : new URL(bundle, location.href),
       perPage: Math.min(DEFAULT_LIMITS.perPage, Math.max(1, parseInt(data.perPage, 10) || 8)),
       css: data.css !== "none",
       query: data.query || "",
@@ -207,7 +256,7 @@
   //   n         its number, for element ids
   //   settings  from readSettings
   //   ui        the elements from buildBox: box, input, notice, panel, list, more
-  //   source    where results come from (apiSource)
+  //   source    where results come from (apiSource, or staticSource for a bundle)
   //   limits    the API's limits (DEFAULT_LIMITS until loadLimits answers)
   //   perPage   results asked for per page, within limits.perPage
   //   state     from newState
@@ -484,10 +533,13 @@
     var n = ++instances;
     var settings = readSettings(root);
     if (settings.css) addStylesheet();
-    var widget = { n: n, settings: settings, ui: buildBox(n, settings), source: apiSource(settings.apiBase),
-                   limits: DEFAULT_LIMITS, perPage: settings.perPage, state: newState() };
+    var base = settings.staticBase;
+    var widget = { n: n, settings: settings, ui: buildBox(n, settings), limits: DEFAULT_LIMITS,
+                   perPage: settings.perPage, state: newState() };
+    widget.source = base ? staticSource(base, function (limits) { applyLimits(widget, limits); })
+                         : apiSource(settings.apiBase);
     root.replaceChildren(widget.ui.box);
-    loadLimits(settings.apiBase).then(function (found) { applyLimits(widget, found); });
+    if (!base) loadLimits(settings.apiBase).then(function (found) { applyLimits(widget, found); });
     listen(widget);
     var api = { input: widget.ui.input, search: function (text) { widget.ui.input.value = text; search(widget, true); } };
     root.casesearch = api;

@@ -424,7 +424,9 @@ function escapeHtml(s) { return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").r
 
 function sameList(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
 
-export class QueryError extends Error {}
+export class QueryError extends Error {
+  constructor(message) { super(message); this.name = "QueryError"; }
+}
 
 // ------------------------------------------------------------------ query.py
 

@@ -1,0 +1,115 @@
+"""The search box on a static bundle, in a real browser: an exported site served by
+`python -m http.server` (no casesearch service anywhere), Debian's chromium driven by
+Playwright. The box is set to the bundle with one attribute, data-source="static:/search/"."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT
+from playwright.sync_api import expect
+from test_browser import browser  # noqa: F401 - the shared chromium fixture
+
+from casesearch.config import load_settings
+from casesearch.export import bundle
+from casesearch.indexer import reindex
+from casesearch.searcher import Searcher
+
+PAGE = """<!doctype html><html lang="fr"><meta charset="utf-8"><link rel="icon" href="data:,"><title>Un site statique</title>
+<h1>Rechercher</h1>
+<div data-casesearch data-source="static:/search/" data-layout="inline"></div>
+<script src="/search/casesearch.js" defer></script>
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def static_site(tmp_path_factory):
+    """The project's content exported into a site folder served as plain files."""
+    base = tmp_path_factory.mktemp("static")
+    settings = load_settings({"content_dir": ROOT / "content", "index_dir": base / "index"}, environ={})
+    reindex(settings)
+    root = base / "site"
+    bundle.export(settings, root / "search")   # the box's script and stylesheet come with it
+    (root / "index.html").write_text(PAGE, encoding="utf-8")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                              cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", root, settings
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+
+
+@pytest.fixture
+def page(browser):  # noqa: F811 - the fixture imported above
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context.set_default_timeout(8000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def test_the_box_finds_pages_in_the_bundle_with_marks_and_section_links(static_site, page):
+    origin, _root, settings = static_site
+    searcher = Searcher(settings)
+    try:
+        expected = searcher.search("données de santé", per_page=8)
+    finally:
+        searcher.close()
+    assert expected.hits and expected.hits[0].sections
+    page.goto(origin + "/")
+    page.get_by_role("combobox").fill("données de santé")
+    options = page.locator("[role=option]")
+    expect(options.first).to_be_visible()
+    first = options.first
+    expect(first).to_contain_text(expected.hits[0].title)
+    assert first.locator("mark").count() > 0
+    section = page.locator(f'a[href$="#{expected.hits[0].sections[0].anchor}"]')
+    expect(section.first).to_be_attached()
+    assert section.first.get_attribute("href") == expected.hits[0].sections[0].url
+
+
+def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(static_site, page):
+    origin, root, _settings = static_site
+    fetched: list[tuple[str, int]] = []
+    page.on("requestfinished", lambda request: fetched.append(
+        (request.url.removeprefix(origin), request.sizes()["responseBodySize"])))
+    page.goto(origin + "/")
+    page.wait_for_load_state("networkidle")
+    before = {url.removeprefix("/search/") for url, _ in fetched if url.startswith("/search/")}
+    assert before == set(bundle.BOX)   # the box, and none of the bundle's data before a search
+    page.get_by_role("combobox").fill("logiciels libres")
+    expect(page.locator("[role=option]").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    bundle_files = {url.removeprefix("/search/"): size for url, size in fetched if url.startswith("/search/")}
+    entry = json.loads((root / "search" / bundle.ENTRY).read_text("utf-8"))
+    assert {bundle.ENTRY, bundle.CLIENT, entry["analysis"], entry["page_data"]} <= set(bundle_files)
+    chunks = {name for _, name in entry["chunks"]}
+    fragments = [name for name in bundle_files if name.startswith("fragments/")]
+    assert 1 <= len(fragments) <= 8 and 1 <= len(chunks & set(bundle_files)) <= 4
+    assert all(size > 0 for size in bundle_files.values())
+    everything = sum(p.stat().st_size for p in (root / "search").rglob("*") if p.is_file())
+    assert sum(bundle_files.values()) < everything   # piecemeal, not the whole bundle
+    assert len(fetched) == len({url for url, _ in fetched})   # no file twice
