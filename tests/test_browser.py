@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, write_pages
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -16,7 +18,6 @@ from casesearch.config import load_settings, replace
 from casesearch.indexer import reindex
 from casesearch.searcher import Searcher
 from casesearch.web import create_app
-from conftest import ROOT, write_pages
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags chromium reaches for the network, which is closed here.
@@ -89,20 +90,27 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture
-def page(browser):
+@contextmanager
+def checked_page(browser, timeout_ms: int = 5000):
+    """A new page in a fresh context; an error in the page or its console fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    context.set_default_timeout(5000)
+    context.set_default_timeout(timeout_ms)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    # Section links point at the site's own pages, which this service does not serve: a stub answers.
-    page.route(re.compile(r".*/blogging/.*"), lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<!doctype html><title>page du site</title><h1 id=ambition>ok</h1>"))
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser):
+    with checked_page(browser) as page:
+        # Section links point at the site's own pages, which this service does not serve: a stub answers.
+        page.route(re.compile(r".*/blogging/.*"), lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>page du site</title><h1 id=ambition>ok</h1>"))
+        yield page
 
 
 def first_section_url(settings, text: str) -> str:

@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import ROOT
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401 - the shared chromium fixture
+from test_browser import browser, checked_page  # noqa: F401 - browser: the shared chromium fixture
 
 from casesearch.config import load_settings
 from casesearch.export import bundle
@@ -60,15 +60,8 @@ def static_site(tmp_path_factory):
 
 @pytest.fixture
 def page(browser):  # noqa: F811 - the fixture imported above
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    context.set_default_timeout(8000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield page
-    context.close()
-    assert not errors, errors
+    with checked_page(browser, timeout_ms=8000) as page:
+        yield page
 
 
 def test_the_box_finds_pages_in_the_bundle_with_marks_and_section_links(static_site, page):
