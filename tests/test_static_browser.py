@@ -106,3 +106,42 @@ def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(sta
     everything = sum(p.stat().st_size for p in (root / "search").rglob("*") if p.is_file())
     assert sum(bundle_files.values()) < everything   # piecemeal, not the whole bundle
     assert len(fetched) == len({url for url, _ in fetched})   # no file twice
+
+
+def test_an_english_page_gets_an_english_box_with_dates(static_site, page):
+    origin, root, settings = static_site
+    (root / "en.html").write_text(PAGE.replace('lang="fr"', 'lang="en-GB"'), encoding="utf-8")
+    searcher = Searcher(settings)
+    try:
+        expected = searcher.search("logiciels libres", per_page=8)
+    finally:
+        searcher.close()
+    dated = next(h for h in expected.hits if h.date)
+    page.goto(origin + "/en.html")
+    expect(page.get_by_label("Search this site")).to_be_visible()
+    page.get_by_role("combobox").fill("logiciels libres")
+    expect(page.get_by_role("status")).to_have_text(f"{expected.total} results for “logiciels libres”")
+    year, month, day = dated.date[:10].split("-")
+    month_name = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                  "October", "November", "December"][int(month) - 1]
+    expect(page.locator(".cs-meta").first).to_contain_text(f"{int(day)} {month_name} {year}")
+    expect(page.get_by_text("in the section").first).to_be_attached()
+
+
+@pytest.mark.parametrize("scheme, theme, background", [
+    ("light", "", "rgb(255, 255, 255)"), ("dark", "", "rgb(22, 22, 22)"),
+    ("dark", "light", "rgb(255, 255, 255)"), ("light", "dark", "rgb(22, 22, 22)")])
+def test_dark_mode_follows_the_visitor_unless_the_site_sets_a_theme(static_site, browser, scheme, theme, background):
+    origin, root, _settings = static_site
+    name = f"theme-{theme or 'auto'}.html"
+    html = PAGE.replace('data-layout="inline"', f'data-layout="inline" data-theme="{theme}"') if theme else PAGE
+    (root / name).write_text(html, encoding="utf-8")
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/{name}")
+        box = page.get_by_role("combobox")
+        expect(box).to_be_visible()
+        assert box.evaluate("e => getComputedStyle(e).backgroundColor") == background
+    finally:
+        context.close()

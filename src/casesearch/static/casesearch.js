@@ -14,6 +14,9 @@
  *   data-query      text to search at once
  *   data-sync-url   keep ?q= of the page's address in step with the box
  *   data-css="none" do not add casesearch.css (bring your own styles)
+ *   data-lang       "fr" or "en": the language of the box's own texts (default: the lang
+ *                   attribute of the element or of the page, French when it is not English)
+ *   data-theme      "light" or "dark" (default: the visitor's prefers-color-scheme)
  *   data-placeholder, data-label   texts of the box
  *
  * The service must list the site's origin in its `cors_origins` setting. Text from the
@@ -114,16 +117,48 @@
     }
   }
 
-  var dateFormat = typeof Intl !== "undefined" ? new Intl.DateTimeFormat("fr-FR", { dateStyle: "long" }) : null;
+  // The box's own texts, by language (data-lang, else the page's lang attribute).
+  var TEXTS = {
+    fr: {
+      locale: "fr-FR", label: "Rechercher sur le site", placeholder: "Par exemple : formation, données publiques…",
+      results: "Résultats de la recherche", more: "Plus de résultats", inSection: "dans la section ",
+      quote: function (q) { return "« " + q + " »"; },
+      count: function (n) { return n.toLocaleString("fr-FR") + (n > 1 ? " résultats" : " résultat"); },
+      forQuery: " pour ", none: "Aucun résultat pour ", tryNone: [" Essayez ", " ?"], tryMore: [" — vouliez-vous dire ", " ?"],
+      refused: function (chars, words) {
+        return "Cette recherche n'est pas acceptée : " + chars + " caractères et " + words + " mots au plus.";
+      },
+      tooMany: "Trop de recherches d'affilée : réessayez dans un instant.",
+      down: "La recherche est indisponible pour le moment."
+    },
+    en: {
+      locale: "en-GB", label: "Search this site", placeholder: "For example: training, open data…",
+      results: "Search results", more: "More results", inSection: "in the section ",
+      quote: function (q) { return "“" + q + "”"; },
+      count: function (n) { return n.toLocaleString("en-GB") + (n === 1 ? " result" : " results"); },
+      forQuery: " for ", none: "No results for ", tryNone: [" Try ", "?"], tryMore: [" — did you mean ", "?"],
+      refused: function (chars, words) {
+        return "This search is not accepted: at most " + chars + " characters and " + words + " words.";
+      },
+      tooMany: "Too many searches in a row: try again in a moment.",
+      down: "Search is unavailable at the moment."
+    }
+  };
 
-  function formatDate(iso) {
-    if (!iso) return "";
-    var d = new Date(iso.slice(0, 10) + "T12:00:00");
-    return isNaN(d) || !dateFormat ? iso.slice(0, 10) : dateFormat.format(d);
+  function textsFor(root) {
+    var declared = root.dataset.lang || (root.closest("[lang]") || document.documentElement).lang || "";
+    return /^en\b/i.test(declared) ? TEXTS.en : TEXTS.fr;
   }
 
-  function plural(n, one, many) {
-    return n.toLocaleString("fr-FR") + " " + (n > 1 ? many : one);
+  var dateFormats = {};
+
+  function formatDate(iso, locale) {
+    if (!iso) return "";
+    if (!(locale in dateFormats)) {
+      dateFormats[locale] = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(locale, { dateStyle: "long" }) : null;
+    }
+    var d = new Date(iso.slice(0, 10) + "T12:00:00");
+    return isNaN(d) || !dateFormats[locale] ? iso.slice(0, 10) : dateFormats[locale].format(d);
   }
 
   function addStylesheet() {
@@ -202,6 +237,7 @@
   // layout and sync-url are read when used, as the attributes may change after mounting
   function readSettings(root) {
     var data = root.dataset;
+    var texts = textsFor(root);
     var bundle = /^static:/.test(data.source || "") ? data.source.slice(7).replace(/\/?$/, "/") : null;
     return {
       apiBase: new URL(data.api ? data.api.replace(/\/?$/, "/") : "../", data.api ? location.href : scriptUrl),
@@ -209,8 +245,10 @@
       perPage: Math.min(DEFAULT_LIMITS.perPage, Math.max(1, parseInt(data.perPage, 10) || 8)),
       css: data.css !== "none",
       query: data.query || "",
-      label: data.label || "Rechercher sur le site",
-      placeholder: data.placeholder || "Par exemple : formation, données publiques…",
+      texts: texts,
+      theme: data.theme === "dark" || data.theme === "light" ? data.theme : "",
+      label: data.label || texts.label,
+      placeholder: data.placeholder || texts.placeholder,
       inline: function () { return data.layout === "inline"; },
       syncUrl: function () { return "syncUrl" in data; }
     };
@@ -218,7 +256,9 @@
 
   // the box, its label, the live notice and the listbox panel, wired for ARIA
   function buildBox(n, settings) {
-    var box = el("div", "cs-box" + (settings.inline() ? " cs-inline" : ""));
+    var box = el("div", "cs-box" + (settings.inline() ? " cs-inline" : "") +
+                      (settings.theme ? " cs-" + settings.theme : ""));
+    box.lang = settings.texts.locale.slice(0, 2);
     var label = el("label", "cs-label", settings.label);
     var input = el("input", "cs-input");
     var listId = "cs-list-" + n;
@@ -242,8 +282,8 @@
     var list = el("ul", "cs-list");
     list.id = listId;
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Résultats de la recherche");
-    var more = el("button", "cs-more", "Plus de résultats");
+    list.setAttribute("aria-label", settings.texts.results);
+    var more = el("button", "cs-more", settings.texts.more);
     more.type = "button";
     more.hidden = true;
     panel.append(list, more);
@@ -359,13 +399,13 @@
       var title = el("span", "cs-title");
       title.appendChild(marked(hit.title_html));
       link.appendChild(title);
-      var meta = [formatDate(hit.date), hit.category].filter(Boolean).join(" · ");
+      var meta = [formatDate(hit.date, widget.settings.texts.locale), hit.category].filter(Boolean).join(" · ");
       if (meta) li.appendChild(el("span", "cs-meta", meta));
       if (hit.snippet_html) li.appendChild(snippet(hit.snippet_html));
     });
     (hit.sections || []).forEach(function (section) {
       addOption(widget, "section", section.url, function (link, li) {
-        link.append(el("span", "cs-in", "dans la section "), el("span", "cs-heading", section.heading));
+        link.append(el("span", "cs-in", widget.settings.texts.inSection), el("span", "cs-heading", section.heading));
         if (section.snippet_html && section.snippet_html !== hit.snippet_html) li.appendChild(snippet(section.snippet_html));
       });
     });
@@ -387,16 +427,16 @@
   // -- the notice: the live region (role=status) that says what happened ---------------
 
   function showNotice(widget, body) {
-    var notice = widget.ui.notice;
+    var notice = widget.ui.notice, t = widget.settings.texts;
     notice.replaceChildren();
     notice.classList.remove("cs-error");
-    var query = "« " + body.query + " »";
+    var query = t.quote(body.query);
     if (!body.total) {
-      notice.append("Aucun résultat pour " + query + ".");
-      if (body.suggestion) tryInstead(widget, body.suggestion, " Essayez ", " ?");
+      notice.append(t.none + query + ".");
+      if (body.suggestion) tryInstead(widget, body.suggestion, t.tryNone[0], t.tryNone[1]);
     } else {
-      notice.append(plural(body.total, "résultat", "résultats") + " pour " + query);
-      if (body.suggestion) tryInstead(widget, body.suggestion, " — vouliez-vous dire ", " ?");
+      notice.append(t.count(body.total) + t.forQuery + query);
+      if (body.suggestion) tryInstead(widget, body.suggestion, t.tryMore[0], t.tryMore[1]);
     }
   }
 
@@ -415,11 +455,9 @@
 
   // status: the HTTP status of a refused request, 0 when none came back
   function showError(widget, status) {
-    var limits = widget.limits, notice = widget.ui.notice;
-    notice.replaceChildren(status === 400 ? "Cette recherche n'est pas acceptée : " + limits.chars +
-        " caractères et " + limits.words + " mots au plus."
-      : status === 429 ? "Trop de recherches d'affilée : réessayez dans un instant."
-      : "La recherche est indisponible pour le moment.");
+    var limits = widget.limits, notice = widget.ui.notice, t = widget.settings.texts;
+    notice.replaceChildren(status === 400 ? t.refused(limits.chars, limits.words)
+      : status === 429 ? t.tooMany : t.down);
     notice.classList.add("cs-error");
     setExpanded(widget, false);
   }
