@@ -146,14 +146,20 @@ def tokens(text: str, lang: str = DEFAULT_LANG, chain: str = "stem", keep_stops:
     return (chains or _CHAINS)[lang].tokens(text, chain, keep_stops, offset)
 
 
+def _entries(text: str, lang: str, chain: str, keep_stops: bool = False):
+    """`tokens` as plain tuples (Chain.entries): what the analyzers and the term lists read."""
+    lang, offset = language(text, lang)
+    return _CHAINS[lang].entries(text, chain, keep_stops, offset)
+
+
 def stem_terms(text: str, lang: str = DEFAULT_LANG) -> list[Term]:
     """STEM chain: title, headings, tags, summary and body fields."""
-    return [_term(t[:4]) for t in tokens(text, lang, "stem")]
+    return [_term(t[:4]) for t in _entries(text, lang, "stem")]
 
 
 def word_terms(text: str, lang: str = DEFAULT_LANG) -> list[Term]:
     """WORD chain: folded form, plus the lowercase accented form when different, unstemmed."""
-    return [_term(t[:4]) for t in tokens(text, lang, "word")]
+    return [_term(t[:4]) for t in _entries(text, lang, "word")]
 
 
 # ------------------------------------------------------------ whoosh analyzers
@@ -184,7 +190,7 @@ class _ChainAnalyzer(Analyzer):
                 t.startchar, t.endchar = start_char + offset, start_char + len(value)
             yield t
             return
-        for term, pos, start, end, stopped in tokens(value, DEFAULT_LANG, self.chain, not removestops):
+        for term, pos, start, end, stopped in _entries(value, DEFAULT_LANG, self.chain, not removestops):
             t.text = term
             t.stopped = stopped
             if keeporiginal:

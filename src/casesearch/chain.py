@@ -111,7 +111,8 @@ class Chain:
         self._folds = folds
         self._fallback = fallback or (lambda char: "")
         self._stem_rule = _stemmer(tables["stemmer"])
-        self.caches: dict[str, dict[str, tuple[int, tuple[Token, ...]]]] = {"stem": {}, "word": {}}
+        # raw word -> analyse_word's (positions, tokens), the tokens as plain tuples (entries)
+        self.caches: dict[str, dict[str, tuple[int, tuple[tuple, ...]]]] = {"stem": {}, "word": {}}
         self.fold = lru_cache(maxsize=_MEMO_SIZE)(self._fold)
         self.stem = lru_cache(maxsize=_MEMO_SIZE)(self._stem)
 
@@ -278,8 +279,12 @@ class Chain:
                 a = m.end()
         return npos, tuple(tokens)
 
-    def tokens(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
-        """Yield the Tokens of text[offset:] (offsets into text) for the "stem" or "word" chain."""
+    def entries(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
+        """``tokens`` as plain (text, pos, start, end, stopped) tuples, for the whoosh analyzers.
+
+        The loop of every build: yielding plain tuples and memoising them untyped spares a
+        Token per token and the garbage collector's walks over the memo (a NamedTuple is
+        never untracked, a tuple of str and int is)."""
         cache = self.caches[chain]
         if len(cache) > _CACHE_MAX:
             cache.clear()
@@ -288,15 +293,19 @@ class Chain:
             raw = m.group()
             found = cache.get(raw)
             if found is None:
-                found = cache[raw] = self.analyse_word(raw, chain)
+                npos, tokens = self.analyse_word(raw, chain)
+                found = cache[raw] = npos, tuple(map(tuple, tokens))
             npos, tokens = found
             if tokens:
                 s = m.start()
                 for text_, p, a, b, stopped in tokens:
                     if keep_stops or not stopped:
-                        yield _token((text_, pos + p, s + a, s + b, stopped))
+                        yield text_, pos + p, s + a, s + b, stopped
             pos += npos
 
+    def tokens(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
+        """Yield the Tokens of text[offset:] (offsets into text) for the "stem" or "word" chain."""
+        return map(_token, self.entries(text, chain, keep_stops, offset))
 
 def _camel_bounds(text: str) -> list[int]:
     """Split points of camelCase and glued acronyms: DocumentIA, XMLParser (not APIs)."""
