@@ -51,15 +51,12 @@ _token = partial(tuple.__new__, Token)
 _term = partial(tuple.__new__, Term)
 
 
-class _Part(NamedTuple):
-    """A piece of one clean word: a leaf (width 0, its own position) or a joined form
-    (compound or camelCase whole) covering `width` leaf positions from `pos`."""
-
-    pos: int
-    width: int
-    start: int
-    end: int
-    joined: bool  # connectors inside are dropped (e-mail -> email, aujourd'hui -> aujourdhui)
+# A part of one clean word, (pos, width, start, end, joined): a leaf (width 0, its own
+# position) or a joined form (compound or camelCase whole) covering `width` leaf positions
+# from `pos`; a joined part drops the connectors inside (e-mail -> email, aujourd'hui ->
+# aujourdhui). Parts, and the tokens of a word below, are plain tuples: a NamedTuple's
+# Python-level __new__ for each cost a full build of site-eig 264 M instructions (callgrind).
+_Part = tuple[int, int, int, int, bool]
 
 
 def _stemmer(spec: dict):
@@ -111,7 +108,8 @@ class Chain:
         self._folds = folds
         self._fallback = fallback or (lambda char: "")
         self._stem_rule = _stemmer(tables["stemmer"])
-        self.caches: dict[str, dict[str, tuple[int, tuple[Token, ...]]]] = {"stem": {}, "word": {}}
+        # raw word -> its (positions, tokens), the tokens as plain tuples (_analyse)
+        self.caches: dict[str, dict[str, tuple[int, tuple[tuple, ...]]]] = {"stem": {}, "word": {}}
         self.fold = lru_cache(maxsize=_MEMO_SIZE)(self._fold)
         self.stem = lru_cache(maxsize=_MEMO_SIZE)(self._stem)
 
@@ -202,23 +200,28 @@ class Chain:
         for pa, pb in bounds:
             for s, e, exception in self._pieces(text, pa, pb):
                 if exception:
-                    parts.append(_Part(pos, 0, s, e, True))
+                    parts.append((pos, 0, s, e, True))
                     pos += 1
                     continue
                 cuts = _camel_bounds(text[s:e])
                 if len(cuts) > 2:
-                    parts.append(_Part(pos, len(cuts) - 1, s, e, False))
+                    parts.append((pos, len(cuts) - 1, s, e, False))
                 for i in range(len(cuts) - 1):
-                    parts.append(_Part(pos, 0, s + cuts[i], s + cuts[i + 1], False))
+                    parts.append((pos, 0, s + cuts[i], s + cuts[i + 1], False))
                     pos += 1
         # The joined compound (e-mail -> email), unless it is only numbers (2015-2020).
         if len(bounds) > 1 and any(not text[s:e].isdigit() for s, e in bounds):
-            parts.insert(0, _Part(0, pos, bounds[0][0], bounds[-1][1], True))
+            parts.insert(0, (0, pos, bounds[0][0], bounds[-1][1], True))
         return pos, parts
 
     # ---------------------------------------------------------------- words
     def analyse_word(self, raw: str, chain: str) -> tuple[int, tuple[Token, ...]]:
         """(positions used, tokens) of one word of the word pattern; offsets are raw's."""
+        npos, tokens = self._analyse(raw, chain)
+        return npos, tuple(map(_token, tokens))
+
+    def _analyse(self, raw: str, chain: str) -> tuple[int, tuple[tuple, ...]]:
+        """analyse_word, its tokens as plain (text, pos, start, end, stopped) tuples."""
         if raw.isascii() and raw.isalnum():
             text, starts, ends = raw, None, None
         else:
@@ -232,10 +235,10 @@ class Chain:
                     # A separator, not an inclusive spelling: analyse each side as its own word.
                     return self._analyse_sides(raw, text, starts, ends, chain)
         npos, parts = self._split_word(text)
-        per_part: list[list[Token]] = []
+        per_part: list[list[tuple]] = []
         kept: set[int] = set()  # positions of leaves that gave a term
         for pos, width, a, b, joined in parts:
-            found: list[Token] = []
+            found: list[tuple] = []
             per_part.append(found)
             piece = text[a:b]
             if joined:
@@ -244,7 +247,7 @@ class Chain:
             if starts is not None:
                 a, b = starts[a], ends[b - 1]
             if folded in self.stopwords:
-                found.append(Token(folded, pos, a, b, True))
+                found.append((folded, pos, a, b, True))
                 continue
             if not folded or (len(folded) == 1 and not folded.isdigit()):
                 continue
@@ -253,13 +256,13 @@ class Chain:
             else:
                 lower = piece.lower()
                 forms = (folded,) if lower == folded else (folded, lower)
-            found.extend(Token(form, pos, a, b, False) for form in forms)
+            found.extend((form, pos, a, b, False) for form in forms)
             if not width:
                 kept.add(pos)
-        tokens: list[Token] = []
-        for part, found in zip(parts, per_part):
+        tokens: list[tuple] = []
+        for (pos, width, *_), found in zip(parts, per_part):
             # A joined form only where one of its parts is a real term: no "atil" from a-t-il.
-            if part.width and not kept.intersection(range(part.pos, part.pos + part.width)):
+            if width and not kept.intersection(range(pos, pos + width)):
                 continue
             tokens.extend(t for t in found if t not in tokens)
         return npos, tuple(tokens)
@@ -270,16 +273,20 @@ class Chain:
         for m in list(self.dots_re.finditer(text)) + [None]:
             b = m.start() if m is not None else len(text)
             if b > a:
-                n, sub = self.analyse_word(raw[starts[a] : ends[b - 1]], chain)
+                n, sub = self._analyse(raw[starts[a] : ends[b - 1]], chain)
                 off = starts[a]
-                tokens.extend(Token(t.text, t.pos + npos, t.start + off, t.end + off, t.stopped) for t in sub)
+                tokens.extend((t, p + npos, s + off, e + off, stopped) for t, p, s, e, stopped in sub)
                 npos += n
             if m is not None:
                 a = m.end()
         return npos, tuple(tokens)
 
-    def tokens(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
-        """Yield the Tokens of text[offset:] (offsets into text) for the "stem" or "word" chain."""
+    def entries(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
+        """``tokens`` as plain (text, pos, start, end, stopped) tuples, for the whoosh analyzers.
+
+        The loop of every build: yielding plain tuples and memoising them untyped spares a
+        Token per token and the garbage collector's walks over the memo (a NamedTuple is
+        never untracked, a tuple of str and int is)."""
         cache = self.caches[chain]
         if len(cache) > _CACHE_MAX:
             cache.clear()
@@ -288,15 +295,18 @@ class Chain:
             raw = m.group()
             found = cache.get(raw)
             if found is None:
-                found = cache[raw] = self.analyse_word(raw, chain)
+                found = cache[raw] = self._analyse(raw, chain)
             npos, tokens = found
             if tokens:
                 s = m.start()
                 for text_, p, a, b, stopped in tokens:
                     if keep_stops or not stopped:
-                        yield _token((text_, pos + p, s + a, s + b, stopped))
+                        yield text_, pos + p, s + a, s + b, stopped
             pos += npos
 
+    def tokens(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
+        """Yield the Tokens of text[offset:] (offsets into text) for the "stem" or "word" chain."""
+        return map(_token, self.entries(text, chain, keep_stops, offset))
 
 def _camel_bounds(text: str) -> list[int]:
     """Split points of camelCase and glued acronyms: DocumentIA, XMLParser (not APIs)."""
