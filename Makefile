@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve browser jekyll node test
+.PHONY: install demo serve browser jekyll node axe test
 
 # the service alone; the test tools (playwright, schemathesis...) only for `make test`
 $(STAMP): pyproject.toml
@@ -49,8 +49,15 @@ node:
 	command -v node >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs; }
 
+# tests/test_a11y.py runs axe-core (package.json, pinned in package-lock.json) in the browser;
+# npm from the machine, else Debian's.
+axe: node
+	command -v npm >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm; }
+	npm ci --no-audit --no-fund
+
 # pytest exits 5 when it collects no test: not a failure of the suite itself.
 # CASESEARCH_REQUIRE_JEKYLL: the tests that compare with jekyll fail instead of skipping
-test: $(TEST_STAMP) browser jekyll node
+test: $(TEST_STAMP) browser jekyll node axe
 	CASESEARCH_REQUIRE_JEKYLL=1 $(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; \
 	CASESEARCH_PYTHON=$(BIN)/python node --test tests/js/; js=$$?; [ $$rc -eq 0 ] && [ $$js -eq 0 ]

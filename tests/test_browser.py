@@ -91,9 +91,10 @@ def browser():
 
 
 @contextmanager
-def checked_page(browser, timeout_ms: int = 5000):
-    """A new page in a fresh context; an error in the page or its console fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+def checked_page(browser, timeout_ms: int = 5000, **options):
+    """A new page in a fresh context (options: more of new_context's, e.g. color_scheme); an
+    error in the page or its console fails the test."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR", **options})
     context.set_default_timeout(timeout_ms)
     page = context.new_page()
     errors: list[str] = []
@@ -126,24 +127,32 @@ def test_typing_formation_shows_marked_results_and_a_section_link_navigates(serv
     expected = first_section_url(settings, "formation")
     assert re.fullmatch(r"/blogging/2015/05/29/le-gouvernement-et-numa\.html#\w+", expected)
     page.goto(base + "/")
-    box = page.get_by_role("combobox", name="Votre recherche")
+    # the search page's box is a search field over a list of links (inline layout)
+    box = page.get_by_role("searchbox", name="Votre recherche")
     box.press_sequentially("formation", delay=30)
-    listbox = page.get_by_role("listbox")
-    expect(listbox).to_be_visible()
-    expect(box).to_have_attribute("aria-expanded", "true")
-    expect(listbox.locator("mark").first).to_have_text(re.compile("formation", re.I))
+    results = page.get_by_role("list", name="Résultats de la recherche")
+    expect(results).to_be_visible()
+    expect(box).to_have_attribute("aria-controls", results.get_attribute("id"))
+    expect(results.locator("mark").first).to_have_text(re.compile("formation", re.I))
     expect(page.get_by_role("status")).to_contain_text("résultat")
-    section = listbox.locator(".cs-section a").first
+    section = results.locator(".cs-section a").first
     expect(section).to_have_attribute("href", expected)
     expect(section).to_contain_text("dans la section")
+    expect(section).to_have_accessible_name(re.compile(r"^.+ — dans la section \S"))
     section.click()
     page.wait_for_url(f"**{expected}")
     assert page.url == base + expected
 
 
-def test_keyboard_moves_through_options_and_enter_opens_one(server, page):
+def test_keyboard_moves_through_options_and_enter_opens_one(server, site, page):
+    """The drop-down (the default layout) is the ARIA combobox; the search page's own
+    keyboard, Tab and arrows through links, is in test_a11y.py."""
     base, settings = server
-    page.goto(base + "/?q=formation")   # the page starts with ?q=
+    origin, holder = site
+    holder["html"] = (f'<!doctype html><html lang="fr"><title>site</title><body>'
+                      f'<div data-casesearch data-query="formation"></div>'   # the page starts with a query
+                      f'<script src="{base}/static/casesearch.js" defer></script>')
+    page.goto(f"{origin}/")
     box = page.get_by_role("combobox")
     expect(box).to_have_value("formation")
     options = page.get_by_role("option")
@@ -160,7 +169,8 @@ def test_keyboard_moves_through_options_and_enter_opens_one(server, page):
     box.press("ArrowDown")   # wraps to the first
     box.press("ArrowDown")
     expect(options.nth(1)).to_have_attribute("aria-selected", "true")
-    target = options.nth(1).locator("a").get_attribute("href")
+    assert options.nth(1).locator("a, button, [tabindex]").count() == 0   # nothing interactive inside
+    target = options.nth(1).get_attribute("data-href")
     box.press("Enter")
     page.wait_for_url(f"**{target}")
 
@@ -168,22 +178,23 @@ def test_keyboard_moves_through_options_and_enter_opens_one(server, page):
 def test_no_result_offers_the_suggestion(server, page):
     base, _ = server
     page.goto(base + "/")
-    box = page.get_by_role("combobox")
+    box = page.get_by_role("searchbox")
     box.fill("xqzwvk")
     expect(page.get_by_role("status")).to_have_text("Aucun résultat pour « xqzwvk ».")
-    expect(box).to_have_attribute("aria-expanded", "false")
+    results = page.get_by_role("list", name="Résultats de la recherche")
+    expect(results).to_be_hidden()
     box.fill("gouvernemnt")   # a typo: the correction is offered and one click searches it
     suggestion = page.get_by_role("button", name="gouvernement")
     expect(suggestion).to_be_visible()
     suggestion.click()
     expect(box).to_have_value("gouvernement")
-    expect(page.get_by_role("listbox").locator("mark").first).to_be_visible()
+    expect(results.locator("mark").first).to_be_visible()
 
 
 def test_content_stays_text_in_the_widget(server, page):
     base, _ = server
     page.goto(base + "/")
-    page.get_by_role("combobox").fill("piège")
+    page.get_by_role("searchbox").fill("piège")
     title = page.locator(".cs-hit .cs-title").first
     expect(title).to_contain_text("<img src=x onerror=window.pwned=1>")
     expect(title).to_contain_text("<script>window.pwned=2</script>")
@@ -197,10 +208,10 @@ def test_phone_width_has_no_sideways_scroll(server, browser):
     page = context.new_page()
     try:
         page.goto(base + "/")
-        page.get_by_role("combobox").fill("formation numérique")
-        expect(page.get_by_role("option").first).to_be_visible()
+        page.get_by_role("searchbox").fill("formation numérique")
+        expect(page.locator(".cs-hit").first).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        box = page.get_by_role("combobox").bounding_box()
+        box = page.get_by_role("searchbox").bounding_box()
         assert box is not None and box["width"] > 300
     finally:
         context.close()
@@ -237,13 +248,13 @@ def test_more_results_appends_the_next_page_until_the_last(server, site, page):
     expect(hits).to_have_count(2)
     status = page.get_by_role("status")
     expect(status).to_have_text("5 résultats pour « publique »")
-    first = hits.first.locator("a").get_attribute("href")
+    first = hits.first.get_attribute("data-href")
     more.click()
     expect(hits).to_have_count(4)
     more.click()
     expect(hits).to_have_count(5)
     expect(more).to_be_hidden()   # the last page is there
-    expect(hits.first.locator("a")).to_have_attribute("href", first)   # appended, not replaced
+    expect(hits.first).to_have_attribute("data-href", first)   # appended, not replaced
     expect(status).to_have_text("5 résultats pour « publique »")
     ids = page.get_by_role("option").evaluate_all("options => options.map(o => o.id)")
     assert len(ids) == len(set(ids))
@@ -252,26 +263,30 @@ def test_more_results_appends_the_next_page_until_the_last(server, site, page):
 def test_short_text_and_escape_clear_the_results_and_the_address(server, page):
     base, _ = server
     page.goto(base + "/?q=formation")
-    box = page.get_by_role("combobox")
-    listbox = page.get_by_role("listbox")
-    notice = page.locator(".cs-notice")   # empty, a status is out of the accessibility tree
-    expect(listbox).to_be_visible()
+    box = page.get_by_role("searchbox")
+    results = page.get_by_role("list", name="Résultats de la recherche")
+    links = results.get_by_role("link")
+    notice, status = page.locator(".cs-notice"), page.get_by_role("status")
+    expect(results).to_be_visible()
     box.fill("f")   # under two characters: nothing is searched and the results go
-    expect(listbox).to_be_hidden()
-    expect(page.get_by_role("option")).to_have_count(0)
+    expect(results).to_be_hidden()
+    expect(page.locator(".cs-option")).to_have_count(0)
     expect(notice).to_be_empty()
+    expect(status).to_be_empty()
     expect(page).to_have_url(base + "/?q=f")
     box.fill("formation")
-    expect(page.get_by_role("option").first).to_be_visible()
+    expect(links.first).to_be_visible()
     expect(page).to_have_url(base + "/?q=formation")
-    box.press("ArrowDown")
-    box.press("Escape")   # first Escape closes the list
-    expect(box).to_have_attribute("aria-expanded", "false")
-    expect(box).not_to_have_attribute("aria-activedescendant", re.compile(".*"))
+    box.press("ArrowDown")   # inline, the arrow goes to the first link
+    expect(links.first).to_be_focused()
+    page.keyboard.press("Escape")   # first Escape leaves the results for the box
+    expect(box).to_be_focused()
     expect(box).to_have_value("formation")
+    expect(links.first).to_be_visible()
     box.press("Escape")   # the second empties the box
     expect(box).to_have_value("")
     expect(notice).to_be_empty()
+    expect(status).to_be_empty()
     expect(page).to_have_url(base + "/")
 
 
@@ -284,16 +299,20 @@ def test_a_refused_query_says_the_limits_read_from_the_api(server, browser):
     page = context.new_page()
     try:
         page.goto(base + "/")
-        box = page.get_by_role("combobox")
+        box = page.get_by_role("searchbox")
         expect(box).to_have_attribute("maxlength", str(settings.max_query_chars))
         box.fill(" ".join(["mot"] * (settings.max_query_terms + 1)))
         status = page.get_by_role("status")
         expect(status).to_have_text(f"Cette recherche n'est pas acceptée : {settings.max_query_chars} "
                                     f"caractères et {settings.max_query_terms} mots au plus.")
-        expect(status).to_have_class(re.compile(r"\bcs-error\b"))
-        expect(box).to_have_attribute("aria-expanded", "false")
+        notice = page.locator(".cs-notice")   # the status is heard; this, its twin on screen, shows
+        expect(notice).to_have_text(status.text_content())
+        expect(notice).to_have_class(re.compile(r"\bcs-error\b"))
+        results = page.get_by_role("list", name="Résultats de la recherche")
+        expect(results).to_be_hidden()
         box.fill("formation")   # the next answer takes the error away
-        expect(page.get_by_role("option").first).to_be_visible()
-        expect(status).not_to_have_class(re.compile(r"\bcs-error\b"))
+        expect(results.get_by_role("link").first).to_be_visible()
+        expect(notice).not_to_have_class(re.compile(r"\bcs-error\b"))
+        expect(status).to_contain_text("résultat")
     finally:
         context.close()

@@ -73,8 +73,9 @@ def test_the_box_finds_pages_in_the_bundle_with_marks_and_section_links(static_s
         searcher.close()
     assert expected.hits and expected.hits[0].sections
     page.goto(origin + "/")
-    page.get_by_role("combobox").fill("données de santé")
-    options = page.locator("[role=option]")
+    page.get_by_role("searchbox").fill("données de santé")
+    # inline: a plain list of links (test_a11y.py); a drop-down's options are role=option
+    options = page.get_by_role("list", name="Résultats de la recherche").get_by_role("listitem")
     expect(options.first).to_be_visible()
     first = options.first
     expect(first).to_contain_text(expected.hits[0].title)
@@ -93,8 +94,8 @@ def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(sta
     page.wait_for_load_state("networkidle")
     before = {url.removeprefix("/search/") for url, _ in fetched if url.startswith("/search/")}
     assert before == set(bundle.BOX)   # the box, and none of the bundle's data before a search
-    page.get_by_role("combobox").fill("logiciels libres")
-    expect(page.locator("[role=option]").first).to_be_visible()
+    page.get_by_role("searchbox").fill("logiciels libres")
+    expect(page.locator(".cs-option").first).to_be_visible()
     page.wait_for_load_state("networkidle")
     bundle_files = {url.removeprefix("/search/"): size for url, size in fetched if url.startswith("/search/")}
     entry = json.loads((root / "search" / bundle.ENTRY).read_text("utf-8"))
@@ -119,7 +120,7 @@ def test_an_english_page_gets_an_english_box_with_dates(static_site, page):
     dated = next(h for h in expected.hits if h.date)
     page.goto(origin + "/en.html")
     expect(page.get_by_label("Search this site")).to_be_visible()
-    page.get_by_role("combobox").fill("logiciels libres")
+    page.get_by_role("searchbox").fill("logiciels libres")
     expect(page.get_by_role("status")).to_have_text(f"{expected.total} results for “logiciels libres”")
     year, month, day = dated.date[:10].split("-")
     month_name = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -140,7 +141,7 @@ def test_dark_mode_follows_the_visitor_unless_the_site_sets_a_theme(static_site,
     try:
         page = context.new_page()
         page.goto(f"{origin}/{name}")
-        box = page.get_by_role("combobox")
+        box = page.get_by_role("searchbox")
         expect(box).to_be_visible()
         assert box.evaluate("e => getComputedStyle(e).backgroundColor") == background
     finally:

@@ -21,6 +21,12 @@
  *
  * The service must list the site's origin in its `cors_origins` setting. Text from the
  * API is never parsed as HTML: only the <mark> tags of the *_html fields are rebuilt.
+ *
+ * Accessibility (WCAG 2.1 AA, checked by axe-core in tests/test_a11y.py): the box is a
+ * role=search landmark. In the drop-down it is an ARIA combobox whose options hold no link
+ * (Enter or a click opens the option's data-href); inline, the results are a plain list of
+ * links that Tab reaches, the arrows being a shortcut. A visually hidden live region says the
+ * count (and the correction) once typing pauses, not at every key.
  */
 (function () {
   "use strict";
@@ -28,6 +34,9 @@
   var here = document.currentScript || document.querySelector('script[src*="casesearch.js"]');
   var scriptUrl = here && here.src ? here.src : new URL("/static/casesearch.js", location.href).href;
   var DEBOUNCE_MS = 150;
+  // the live region speaks this long after the last key or answer, as GOV.UK's
+  // accessible-autocomplete does (1400 ms): one announcement per pause, not one per letter
+  var SPEAK_AFTER_MS = 1400;
   var MIN_CHARS = 2;
   var instances = 0;
   // the API's limits, read from its description (/api/openapi.json); these stand in until
@@ -256,8 +265,8 @@
 
   // the box, its label, the live notice and the listbox panel, wired for ARIA
   function buildBox(n, settings) {
-    var box = el("div", "cs-box" + (settings.inline() ? " cs-inline" : "") +
-                      (settings.theme ? " cs-" + settings.theme : ""));
+    var box = el("div", "cs-box" + (settings.theme ? " cs-" + settings.theme : ""));
+    box.setAttribute("role", "search");
     box.lang = settings.texts.locale.slice(0, 2);
     var label = el("label", "cs-label", settings.label);
     var input = el("input", "cs-input");
@@ -270,32 +279,55 @@
     input.spellcheck = false;
     input.placeholder = settings.placeholder;
     input.setAttribute("enterkeyhint", "search");
-    input.setAttribute("role", "combobox");
-    input.setAttribute("aria-autocomplete", "list");
-    input.setAttribute("aria-expanded", "false");
     input.setAttribute("aria-controls", listId);
+    // what happened, on screen, with the correction as a button to click
     var notice = el("p", "cs-notice");
-    notice.setAttribute("role", "status");
-    notice.setAttribute("aria-live", "polite");
+    // the same words for screen readers: always in the accessibility tree (an element
+    // display:none until its first message may never be heard), updated once typing pauses
+    var live = el("p", "cs-live");
+    live.setAttribute("role", "status");
+    live.setAttribute("aria-live", "polite");
+    live.setAttribute("aria-atomic", "true");
     var panel = el("div", "cs-panel");
     panel.hidden = true;
     var list = el("ul", "cs-list");
     list.id = listId;
-    list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", settings.texts.results);
     var more = el("button", "cs-more", settings.texts.more);
     more.type = "button";
     more.hidden = true;
     panel.append(list, more);
-    box.append(label, input, notice, panel);
-    return { box: box, input: input, notice: notice, panel: panel, list: list, more: more };
+    box.append(label, input, notice, live, panel);
+    return { box: box, input: input, notice: notice, live: live, panel: panel, list: list, more: more };
+  }
+
+  // inline: a search field over a list of links; drop-down: a combobox over a listbox.
+  // Applied at mounting and before each rendering, as data-layout may change.
+  function applyLayout(widget) {
+    var ui = widget.ui, inline = widget.settings.inline();
+    if (widget.inline === inline) return;
+    widget.inline = inline;
+    ui.box.classList.toggle("cs-inline", inline);
+    clearResults(widget);
+    if (inline) {
+      ["role", "aria-autocomplete", "aria-expanded", "aria-activedescendant"].forEach(function (name) {
+        ui.input.removeAttribute(name);
+      });
+      ui.list.removeAttribute("role");
+    } else {
+      ui.input.setAttribute("role", "combobox");
+      ui.input.setAttribute("aria-autocomplete", "list");
+      ui.input.setAttribute("aria-expanded", ui.panel.hidden ? "false" : "true");
+      ui.list.setAttribute("role", "listbox");
+    }
   }
 
   // -- one mounted box ----------------------------------------------------------------
   // Every function below takes `widget`, the record of one box that mount() makes:
   //   n         its number, for element ids
   //   settings  from readSettings
-  //   ui        the elements from buildBox: box, input, notice, panel, list, more
+  //   ui        the elements from buildBox: box, input, notice, live, panel, list, more
+  //   inline    the layout applied (applyLayout)
   //   source    where results come from (apiSource, or staticSource for a bundle)
   //   limits    the API's limits (DEFAULT_LIMITS until loadLimits answers)
   //   perPage   results asked for per page, within limits.perPage
@@ -307,9 +339,11 @@
       page: 1,           // the last page shown
       hits: 0,           // hits shown
       total: 0,          // hits found
-      options: [],       // the list's role=option elements, in order
-      active: -1,        // index of the active option, -1: none
+      options: [],       // the role=option elements (drop-down) or links (inline), in order
+      active: -1,        // index of the active option, -1: none (drop-down)
       timer: 0,          // the debounce of typing
+      speech: null,      // what the live region will say once typing pauses, null: nothing
+      speechTimer: 0,
       controller: null,  // aborts the request under way
       seq: 0             // number of the latest request: answers to older ones are dropped
     };
@@ -325,6 +359,7 @@
 
   function setExpanded(widget, open) {
     widget.ui.panel.hidden = !open;
+    if (widget.inline) return;
     widget.ui.input.setAttribute("aria-expanded", open ? "true" : "false");
     if (!open) setActive(widget, -1);
   }
@@ -349,7 +384,7 @@
 
   function move(widget, step) {
     var state = widget.state;
-    if (!state.options.length) return;
+    if (!state.options.length || widget.inline) return;
     if (widget.ui.panel.hidden) setExpanded(widget, true);
     var count = state.options.length;
     var next = state.active < 0 ? (step > 0 ? 0 : count - 1) : (state.active + step + count) % count;
@@ -360,31 +395,67 @@
 
   function clearResults(widget) {
     var state = widget.state;
+    if (state.active >= 0) setActive(widget, -1);
     widget.ui.list.replaceChildren();
     state.options = [];
     state.active = -1;
     state.hits = 0;
   }
 
-  // one role=option item with its link; build(link, li) fills them
-  function addOption(widget, kind, href, build) {
-    var state = widget.state;
+  // One result: `name` (nodes) names it, `details` (nodes: date, snippet) describe it,
+  // `label` (text) names it instead of `name` when given. Drop-down: a role=option holding
+  // no link, opened from its data-href; inline: a link, which Tab reaches.
+  function addResult(widget, kind, href, name, details, label) {
+    var state = widget.state, n = widget.ui.list.children.length;
+    var id = "cs-opt-" + widget.n + "-" + n;
     var li = el("li", "cs-option cs-" + kind);
-    li.id = "cs-opt-" + widget.n + "-" + state.options.length;
-    li.setAttribute("role", "option");
-    li.setAttribute("aria-selected", "false");
-    var link = el("a", "cs-link");
-    link.tabIndex = -1;
     var safe = safeHref(href);
-    if (safe) link.setAttribute("href", safe);
-    build(link, li);
-    li.prepend(link);
-    li.addEventListener("mousemove", function () {
-      var index = state.options.indexOf(li);
-      if (index !== state.active) setActive(widget, index);
+    var heading = el(widget.inline ? "a" : "span", "cs-link");
+    heading.appendChild(name);
+    var target = widget.inline ? heading : li;   // what is named, described and moved to
+    target.id = id;
+    if (label) target.setAttribute("aria-label", label);
+    else if (!widget.inline) {
+      heading.id = id + "-name";
+      li.setAttribute("aria-labelledby", heading.id);
+    }
+    var described = details.filter(Boolean).map(function (node, i) {
+      node.id = id + "-d" + i;
+      return node.id;
     });
-    state.options.push(li);
+    if (described.length) target.setAttribute("aria-describedby", described.join(" "));
+    li.appendChild(heading);
+    details.forEach(function (node) { if (node) li.appendChild(node); });
+    if (widget.inline) {
+      if (safe) {
+        heading.setAttribute("href", safe);
+        state.options.push(heading);
+      }
+    } else {
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      if (safe) li.dataset.href = safe;
+      li.addEventListener("mousemove", function () {
+        var index = state.options.indexOf(li);
+        if (index !== state.active) setActive(widget, index);
+      });
+      li.addEventListener("click", function (event) { openOption(li, event); });
+      li.addEventListener("auxclick", function (event) { if (event.button === 1) openOption(li, event); });
+      state.options.push(li);
+    }
     widget.ui.list.appendChild(li);
+  }
+
+  // an option's page, in this tab, or a new one as a link would with Ctrl, ⌘, Shift or the middle button
+  function openOption(option, event) {
+    var href = option && option.dataset.href;
+    if (!href) return false;
+    if (event && (event.ctrlKey || event.metaKey || event.shiftKey || event.button === 1)) {
+      window.open(href, "_blank", "noopener");
+    } else {
+      location.assign(href);
+    }
+    return true;
   }
 
   function snippet(html) {
@@ -393,27 +464,27 @@
     return p;
   }
 
-  // a hit, then one option for each of its sections
+  // a hit, then one result for each of its sections, named "page title — in the section …"
   function renderHit(widget, hit) {
-    addOption(widget, "hit", hit.url, function (link, li) {
-      var title = el("span", "cs-title");
-      title.appendChild(marked(hit.title_html));
-      link.appendChild(title);
-      var meta = [formatDate(hit.date, widget.settings.texts.locale), hit.category].filter(Boolean).join(" · ");
-      if (meta) li.appendChild(el("span", "cs-meta", meta));
-      if (hit.snippet_html) li.appendChild(snippet(hit.snippet_html));
-    });
+    var t = widget.settings.texts;
+    var title = el("span", "cs-title");
+    title.appendChild(marked(hit.title_html));
+    var meta = [formatDate(hit.date, t.locale), hit.category].filter(Boolean).join(" · ");
+    addResult(widget, "hit", hit.url, title, [meta ? el("span", "cs-meta", meta) : null,
+                                              hit.snippet_html ? snippet(hit.snippet_html) : null]);
     (hit.sections || []).forEach(function (section) {
-      addOption(widget, "section", section.url, function (link, li) {
-        link.append(el("span", "cs-in", widget.settings.texts.inSection), el("span", "cs-heading", section.heading));
-        if (section.snippet_html && section.snippet_html !== hit.snippet_html) li.appendChild(snippet(section.snippet_html));
-      });
+      var name = document.createDocumentFragment();
+      name.append(el("span", "cs-in", t.inSection), el("span", "cs-heading", section.heading));
+      var own = section.snippet_html && section.snippet_html !== hit.snippet_html;
+      addResult(widget, "section", section.url, name, [own ? snippet(section.snippet_html) : null],
+                (hit.title || "") + " — " + t.inSection + section.heading);
     });
   }
 
   // an answer shaped as /api/search gives it; append: a further page under those shown
   function render(widget, body, append) {
     var state = widget.state;
+    applyLayout(widget);
     if (!append) clearResults(widget);
     body.hits.forEach(function (hit) { renderHit(widget, hit); });
     state.hits += body.hits.length;
@@ -421,10 +492,30 @@
     state.page = body.page;
     widget.ui.more.hidden = !(state.hits < body.total && body.page * body.per_page < widget.limits.window);
     showNotice(widget, body);
-    setExpanded(widget, state.options.length > 0);
+    setExpanded(widget, widget.ui.list.children.length > 0);
   }
 
-  // -- the notice: the live region (role=status) that says what happened ---------------
+  // -- the notice (on screen) and the live region (role=status, heard) -----------------
+
+  // the live region says `text` once typing pauses (SPEAK_AFTER_MS after the last key or
+  // answer); "" empties it at once. Each key puts a pending announcement off again.
+  function speak(widget, text) {
+    var state = widget.state;
+    clearTimeout(state.speechTimer);
+    state.speech = text || null;
+    if (!text) widget.ui.live.textContent = "";
+    else deferSpeech(widget);
+  }
+
+  function deferSpeech(widget) {
+    var state = widget.state;
+    if (state.speech === null) return;
+    clearTimeout(state.speechTimer);
+    state.speechTimer = setTimeout(function () {
+      widget.ui.live.textContent = state.speech;
+      state.speech = null;
+    }, SPEAK_AFTER_MS);
+  }
 
   function showNotice(widget, body) {
     var notice = widget.ui.notice, t = widget.settings.texts;
@@ -438,6 +529,7 @@
       notice.append(t.count(body.total) + t.forQuery + query);
       if (body.suggestion) tryInstead(widget, body.suggestion, t.tryMore[0], t.tryMore[1]);
     }
+    speak(widget, notice.textContent);   // the same words, without the button
   }
 
   // a button in the notice that searches the suggested word
@@ -459,6 +551,7 @@
     notice.replaceChildren(status === 400 ? t.refused(limits.chars, limits.words)
       : status === 429 ? t.tooMany : t.down);
     notice.classList.add("cs-error");
+    speak(widget, notice.textContent);
     setExpanded(widget, false);
   }
 
@@ -528,6 +621,8 @@
     abortRequest(widget);
     clearResults(widget);
     widget.ui.notice.replaceChildren();
+    widget.ui.notice.classList.remove("cs-error");
+    speak(widget, "");
     widget.ui.more.hidden = true;
     setExpanded(widget, false);
   }
@@ -537,14 +632,13 @@
   function onKeydown(widget, event) {
     var state = widget.state, input = widget.ui.input, panel = widget.ui.panel;
     if (event.isComposing) return;
+    if (widget.inline) return onInlineKeydown(widget, event, -1);
     switch (event.key) {
       case "ArrowDown": event.preventDefault(); move(widget, 1); break;
       case "ArrowUp": event.preventDefault(); move(widget, -1); break;
       case "Enter":
         event.preventDefault();
-        var current = state.options[state.active];
-        var link = current && current.querySelector("a[href]");
-        if (link && !panel.hidden) link.click(); else search(widget, true);
+        if (panel.hidden || !openOption(state.options[state.active])) search(widget, true);
         break;
       case "Escape":
         if (!panel.hidden) { event.preventDefault(); setExpanded(widget, false); }
@@ -553,15 +647,44 @@
     }
   }
 
+  // Inline, the arrows are a shortcut through the links (Tab goes there too): ↓ from the
+  // box to the first, ↓ ↑ from link to link, ↑ from the first or Escape back to the box.
+  // `from`: the index of the focused link, -1 for the box.
+  function onInlineKeydown(widget, event, from) {
+    var links = widget.state.options, input = widget.ui.input;
+    var to = null;
+    switch (event.key) {
+      case "ArrowDown": if (links.length) to = Math.min(from + 1, links.length - 1); break;
+      case "ArrowUp": if (from >= 0) to = from - 1; break;
+      case "Enter": if (from < 0) { event.preventDefault(); search(widget, true); } return;
+      case "Escape":
+        if (from >= 0) to = -1;
+        else if (input.value) { event.preventDefault(); input.value = ""; search(widget, true); }
+        break;
+    }
+    if (to === null) return;
+    event.preventDefault();
+    (to < 0 ? input : links[to]).focus();
+  }
+
   function listen(widget) {
-    var ui = widget.ui, state = widget.state, settings = widget.settings;
-    ui.input.addEventListener("input", function () { search(widget, false); });
+    var ui = widget.ui, state = widget.state;
+    ui.input.addEventListener("input", function () {
+      deferSpeech(widget);
+      search(widget, false);
+    });
     ui.input.addEventListener("keydown", function (event) { onKeydown(widget, event); });
     ui.input.addEventListener("focus", function () {
-      if (state.options.length && !settings.inline()) setExpanded(widget, true);
+      if (state.options.length && !widget.inline) setExpanded(widget, true);
     });
     ui.box.addEventListener("focusout", function (event) {
-      if (!settings.inline() && !ui.box.contains(event.relatedTarget)) setExpanded(widget, false);
+      if (!widget.inline && !ui.box.contains(event.relatedTarget)) setExpanded(widget, false);
+    });
+    // a click on an option leaves the focus in the box, so the list stays open until it opens the page
+    ui.list.addEventListener("mousedown", function (event) { if (!widget.inline) event.preventDefault(); });
+    ui.list.addEventListener("keydown", function (event) {
+      var from = state.options.indexOf(event.target);
+      if (widget.inline && from >= 0 && !event.isComposing) onInlineKeydown(widget, event, from);
     });
     ui.more.addEventListener("click", function () { fetchPage(widget, state.text, state.page + 1, true); });
   }
@@ -576,6 +699,7 @@
                    perPage: settings.perPage, state: newState() };
     widget.source = base ? staticSource(base, function (limits) { applyLimits(widget, limits); })
                          : apiSource(settings.apiBase);
+    applyLayout(widget);
     root.replaceChildren(widget.ui.box);
     if (!base) loadLimits(settings.apiBase).then(function (found) { applyLimits(widget, found); });
     listen(widget);
