@@ -189,3 +189,27 @@ def test_cli_export_and_check(built, tmp_path, runner):
     (out / entry(out)["vocabulary"]).unlink()
     done = runner.invoke(main, ["export", "--check", str(out)])
     assert done.exit_code == 1 and "missing" in done.output
+
+
+def test_fragments_hold_no_folded_copy_the_analysis_file_folds_as_fold_text(built, tmp_path):
+    out = tmp_path / "search"
+    bundle.export(built, out)
+    table = json.loads((out / entry(out)["analysis"]).read_text("utf-8"))["fold_text"]
+    for name in filter(None, page_data(out)["fragments"]):
+        page = json.loads((out / name).read_text("utf-8"))
+        assert "folded" not in page
+        text = "\n".join([page["title"], page["summary"], *(part for s in page["sections"] for part in (s[0], s[3]))])
+        assert "".join(table.get(c, c) for c in text) == analysis.fold_text(text)
+    assert "".join(table.get(c, c) for c in "Œuvre ÉTÉ ça") == analysis.fold_text("Œuvre ÉTÉ ça") == "Œuvre ete ca"
+
+
+def test_the_folded_words_are_cut_in_pieces_in_order_with_their_page_counts(built, tmp_path):
+    out = tmp_path / "search"
+    bundle.export(built, out)
+    pieces = entry(out)["words"]
+    words = [pair for _, name in pieces for pair in json.loads((out / name).read_text("utf-8"))["words"]]
+    assert [first for first, _ in pieces] == sorted(first for first, _ in pieces)
+    assert [w for w, _ in words] == sorted(w for w, _ in words) and all(w.isascii() for w, _ in words)
+    assert ["donnees", 1] in words and ["logiciel", 1] in words or ["logiciels", 1] in words
+    vocabulary = json.loads((out / entry(out)["vocabulary"]).read_text("utf-8"))
+    assert vocabulary["accented"]["donnees"] == [["données", 1]]

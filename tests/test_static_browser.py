@@ -106,3 +106,6 @@ def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(sta
     everything = sum(p.stat().st_size for p in (root / "search").rglob("*") if p.is_file())
     assert sum(bundle_files.values()) < everything   # piecemeal, not the whole bundle
     assert len(fetched) == len({url for url, _ in fetched})   # no file twice
+    assert entry["vocabulary"] not in bundle_files   # no typo to correct
+    words = {name for _, name in entry["words"]}
+    assert 1 <= len(words & set(bundle_files)) <= 2   # the completions of "libres": a piece or two

@@ -1,23 +1,31 @@
 """The static bundle: the live index generation as files a browser fetches piecemeal.
 
-Layout of the output folder (format 1; every file compact, deterministic JSON)::
+Layout of the output folder (format 2; every file compact, deterministic JSON)::
 
     entry.json                 the only file whose name never changes: format, weights,
                                limits and the name of every other file
     casesearch.mjs             the client: analysis, ranking, the /api/search answer
     casesearch.js, .css        the search box (data-source="static:URL of this folder")
-    analysis.<hash>.json       the analysis tables of each language, the synonym groups
+    analysis.<hash>.json       the analysis tables of each language, fold_text's table
+                               (character -> one character), the synonym groups
     pages.<hash>.json          per page id: source, field lengths, priors, filters, its
                                fragment; BM25's page count and average lengths; families
-    vocabulary.<hash>.json     folded words and their page counts, for typo correction
+    words.<hash>.json          a range of the folded (ASCII) words of the pages, in order,
+                               with their page counts: {"words": [[word, pages], ...]};
+                               completions read the one or two holding a prefix, typo
+                               correction reads them all
+    vocabulary.<hash>.json     the accented forms of folded words with their page counts,
+                               {"accented": {folded: [[form, pages], ...]}}: typo correction
     terms.<hash>.json          postings of a range of terms (stems and words), in order
-    fragments/<hash>.json      one page as it is shown: title, URL, sections, text
+    fragments/<hash>.json      one page as it is shown: title, URL, sections, text, loose
+                               forms (no folded copy: the client folds with fold_text's table)
 
 Names carry a hash of the content, so a CDN may cache them forever and an export after
 a change rewrites only the files that changed. Page ids are kept from the previous
-export (a removed page leaves a hole that a new page fills), and terms are cut into
-chunks where a term's own hash says so, so that adding one term moves no boundary but
-its own.
+export (a removed page leaves a hole that a new page fills), and terms (words) are cut
+into chunks (pieces) where a term's own hash says so, so that adding one term moves no
+boundary but its own. The entry lists them as ``"chunks"`` (``"words"``): [[first term,
+file], ...].
 
 Postings (in ``terms`` files), per term::
 
@@ -43,9 +51,9 @@ from ..config import Settings
 from ..errors import CasesearchError
 from ..snapshot import Snapshot
 from ..weights import WEIGHTS
-from .tables import all_client_tables
+from .tables import all_client_tables, fold_text_table
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ENTRY = "entry.json"
 CLIENT = "casesearch.mjs"
 BOX = ("casesearch.js", "casesearch.css")   # the search box, as the service serves it
@@ -53,6 +61,8 @@ FRAGMENTS = "fragments"
 _STATIC = Path(__file__).resolve().parents[1] / "static"
 # A chunk ends after a term whose hash is 0 modulo this (about this many terms a chunk).
 CHUNK_TERMS = 256
+# The folded words are cut so, about this many a piece (completions read one or two).
+PIECE_WORDS = 512
 
 
 class ExportError(CasesearchError):
@@ -132,7 +142,7 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
     fragments = [None] * len(slots)
     for docnum, page in enumerate(snap.stored):
         if page is not None:
-            fragments[of_doc[docnum]] = add(f"{FRAGMENTS}/page", page.to_json())
+            fragments[of_doc[docnum]] = add(f"{FRAGMENTS}/page", _fragment(page))
     chunks = [[first, add("terms", chunk)] for first, chunk in _chunks(_postings(snap, of_doc))]
     texts = "".join(page.folded + "".join(page.texts()) for page in snap.stored if page is not None)
     entry = {
@@ -147,10 +157,11 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
         "words_field": schema.WORDS,
         "weights": WEIGHTS.to_dict(),
         "limits": {"max_query_chars": settings.max_query_chars, "max_query_terms": settings.max_query_terms},
-        "analysis": add("analysis", {"tables": all_client_tables(texts),
+        "analysis": add("analysis", {"tables": all_client_tables(texts), "fold_text": fold_text_table(),
                                       "synonyms": [text for _, text in synonyms.source_texts(settings.synonyms_file)]}),
         "page_data": add("pages", _pages(snap, slots, of_doc, fragments)),
-        "vocabulary": add("vocabulary", _vocabulary(snap)),
+        "vocabulary": add("vocabulary", _accented(snap)),
+        "words": [[first, add("words", piece)] for first, piece in _word_pieces(snap)],
         "chunks": chunks,
     }
     return files, entry
@@ -216,6 +227,11 @@ def _gaps(values: list[int]) -> list[int]:
     return [v - (values[i - 1] if i else 0) for i, v in enumerate(values)]
 
 
+def _cut_after(term: str, every: int) -> bool:
+    """Whether a piece ends after this term: its hash is 0 modulo `every`."""
+    return int.from_bytes(hashlib.sha1(term.encode("utf-8")).digest()[:4], "big") % every == 0
+
+
 def _chunks(terms: dict[str, dict]) -> list[tuple[str, dict]]:
     """(first term, {"s": ..., "p": ..., "w": ...}) of each chunk, terms in order."""
     out: list[tuple[str, dict]] = []
@@ -226,7 +242,7 @@ def _chunks(terms: dict[str, dict]) -> list[tuple[str, dict]]:
             first = term
         for kind, value in terms[term].items():
             current.setdefault(kind, {})[term] = value
-        if int.from_bytes(hashlib.sha1(term.encode("utf-8")).digest()[:4], "big") % CHUNK_TERMS == 0:
+        if _cut_after(term, CHUNK_TERMS):
             out.append((first, current))
             current, first = {}, None
     if first is not None:
@@ -268,12 +284,34 @@ def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None], fr
     }
 
 
-def _vocabulary(snap: Snapshot) -> dict:
-    """Folded words with their page counts, and the accented forms pages write them in."""
+def _fragment(page: schema.StoredPage) -> dict:
+    """A page as it is shown; without its folded text, which the client folds itself
+    (``fold_text`` in the analysis file)."""
+    shown = page.to_json()
+    del shown["folded"]
+    return shown
+
+
+def _word_pieces(snap: Snapshot) -> list[tuple[str, dict]]:
+    """(first word, {"words": [[word, pages], ...]}) of each piece of the folded (ASCII)
+    words, in order, cut where a word's hash says so (as the term chunks are)."""
     vocabulary = snap.vocabulary
-    known = sorted(vocabulary.load())
-    return {"words": [[w, vocabulary.frequency(w)] for w in known],
-            "accented": {folded: sorted([form, vocabulary.doc_frequency(form)] for form in forms)
+    out: list[tuple[str, dict]] = []
+    piece: list = []
+    for word in sorted(vocabulary.load()):
+        piece.append([word, vocabulary.frequency(word)])
+        if _cut_after(word, PIECE_WORDS):
+            out.append((piece[0][0], {"words": piece}))
+            piece = []
+    if piece:
+        out.append((piece[0][0], {"words": piece}))
+    return out
+
+
+def _accented(snap: Snapshot) -> dict:
+    """The accented forms pages write folded words in, with their page counts."""
+    vocabulary = snap.vocabulary
+    return {"accented": {folded: sorted([form, vocabulary.doc_frequency(form)] for form in forms)
                          for folded, forms in sorted(vocabulary.accented().items())}}
 
 
@@ -301,7 +339,8 @@ def _previous_sources(out: Path) -> list[str | None]:
 def named_files(entry: dict) -> list[str]:
     """Every file an entry names, itself and the client included."""
     pages_file = entry["page_data"]
-    return [ENTRY, CLIENT, *BOX, entry["analysis"], pages_file, entry["vocabulary"], *(c[1] for c in entry["chunks"])]
+    return [ENTRY, CLIENT, *BOX, entry["analysis"], pages_file, entry["vocabulary"],
+            *(w[1] for w in entry["words"]), *(c[1] for c in entry["chunks"])]
 
 
 def _write_file(path: Path, content: bytes) -> None:
