@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from conftest import write_pages
 
-from casesearch import analysis
+from casesearch import analysis, schema
 from casesearch.cli import main
 from casesearch.export import bundle
 from casesearch.indexer import reindex
@@ -45,18 +45,25 @@ def test_postings_hold_what_the_index_holds(built, tmp_path):
     out = tmp_path / "search"
     bundle.export(built, out)
     ids = {s: i for i, s in enumerate(page_data(out)["sources"])}
+    row = entry(out)["row"]
+    assert row[0] == "words" and sorted(row[1:]) == sorted(f.name for f in schema.FIELDS)
     terms = {}
     for _, name in entry(out)["chunks"]:
-        for kind, found in json.loads((out / name).read_text("utf-8")).items():
-            for term, value in found.items():
-                terms.setdefault(term, {})[kind] = value
+        for term, found in json.loads((out / name).read_text("utf-8")).items():
+            terms[term] = {field: bundle.decode(text) for field, text in zip(row, found) if text}
     # "donnees" is in the title and the body of the health page, and a word of it
-    stem = terms["donn"]["s"]
     health = ids["_posts/2020-03-02-donnees-de-sante.md"]
-    assert stem["title"] == [health, 1] and stem["body"][0] == health
-    assert terms["donnees"]["w"] == [health] and terms["données"]["w"] == [health]
-    gap, count, *positions = terms["donn"]["p"]["title"]
+    assert terms["donnees"]["words"] == [health] and terms["données"]["words"] == [health]
+    gap, count, *positions = terms["donn"]["title"]
     assert (gap, count) == (health, 1) and positions == [1]   # "Les données de santé...": position 1
+    assert terms["donn"]["body"][0] == health
+
+
+def test_numbers_are_written_in_base_32_one_character_a_digit():
+    numbers = [0, 1, 31, 32, 1023, 1024, 123456789]
+    assert bundle.encode(numbers[:-1]) == "0" "1" "v" "B0" "_v" "BA0"
+    assert bundle.decode(bundle.encode(numbers)) == numbers
+    assert len(bundle.encode([31, 1023, 32767])) == 1 + 2 + 3
 
 
 def test_exporting_again_writes_only_the_entry_and_the_same_bytes(built, tmp_path):

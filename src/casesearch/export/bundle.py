@@ -1,6 +1,6 @@
 """The static bundle: the live index generation as files a browser fetches piecemeal.
 
-Layout of the output folder (format 2; every file compact, deterministic JSON)::
+Layout of the output folder (format 3; every file compact, deterministic JSON)::
 
     entry.json                 the only file whose name never changes: format, weights,
                                limits and the name of every other file
@@ -27,11 +27,18 @@ into chunks (pieces) where a term's own hash says so, so that adding one term mo
 boundary but its own. The entry lists them as ``"chunks"`` (``"words"``): [[first term,
 file], ...].
 
-Postings (in ``terms`` files), per term::
+Postings (in ``terms`` files): ``{term: row}``, a row holding one string per field of the
+entry's ``"row"`` (the words field first, then the fields by how many terms they hold;
+trailing empty strings left out, "" where the term is not in the field). A string is
+the field's postings of the term as numbers, page ids ascending::
 
-    {"s": {stem: {field: [id gap, frequency, id gap, frequency, ...]}},
-     "p": {stem: {field: [id gap, count, position gap, ...]}},   # phrase fields only
-     "w": {word: [id gap, id gap, ...]}}                          # the exact-form field
+    words field        id gap, id gap, ...                    (existence only)
+    phrase fields      id gap, count, count position gaps, ... (the count is the frequency)
+    other fields       id gap, frequency, ...
+
+each number in base 32, most significant digit first, one character a digit: the
+number's last digit is one of LAST_DIGITS (0-9a-v), the digits before it MORE_DIGITS
+(A-Z, w-z, -, _), so that no separator is needed (``encode``, ``decode``).
 
 A new bundle is written beside the old one, then ``entry.json`` is replaced in one
 rename: a reader sees the old bundle or the new, never a mix. Files of the bundle
@@ -53,7 +60,7 @@ from ..snapshot import Snapshot
 from ..weights import WEIGHTS
 from .tables import all_client_tables, fold_text_table
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 ENTRY = "entry.json"
 CLIENT = "casesearch.mjs"
 BOX = ("casesearch.js", "casesearch.css")   # the search box, as the service serves it
@@ -143,7 +150,8 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
     for docnum, page in enumerate(snap.stored):
         if page is not None:
             fragments[of_doc[docnum]] = add(f"{FRAGMENTS}/page", _fragment(page))
-    chunks = [[first, add("terms", chunk)] for first, chunk in _chunks(_postings(snap, of_doc))]
+    row, rows = _postings(snap, of_doc)
+    chunks = [[first, add("terms", chunk)] for first, chunk in _chunks(rows)]
     texts = "".join(page.folded + "".join(page.texts()) for page in snap.stored if page is not None)
     entry = {
         "format": FORMAT_VERSION,
@@ -155,6 +163,7 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
         "fields": [f.name for f in schema.FIELDS],
         "phrase_fields": list(schema.PHRASE_FIELDS),
         "words_field": schema.WORDS,
+        "row": row,
         "weights": WEIGHTS.to_dict(),
         "limits": {"max_query_chars": settings.max_query_chars, "max_query_terms": settings.max_query_terms},
         "analysis": add("analysis", {"tables": all_client_tables(texts), "fold_text": fold_text_table(),
@@ -184,43 +193,79 @@ def page_ids(sources: list[str], previous: list[str | None]) -> list[str | None]
     return slots
 
 
-def _postings(snap: Snapshot, of_doc: list[int | None]) -> dict[str, dict]:
-    """term -> {"s": {field: flat}, "p": {field: flat}, "w": flat}, ids ascending."""
+def _postings(snap: Snapshot, of_doc: list[int | None]) -> tuple[list[str], dict[str, list[str]]]:
+    """The row's fields (the words field, then the fields by how many terms they hold) and
+    term -> its row: per field, its postings as ``encode``d numbers, ids ascending ("": none)."""
     reader = snap.reader
-    terms: dict[str, dict] = {}
-    for name in [f.name for f in schema.FIELDS] + [schema.WORDS]:
+    found_in: dict[str, dict[str, str]] = {}
+    for name in [schema.WORDS] + [f.name for f in schema.FIELDS]:
         with_positions = name in schema.PHRASE_FIELDS
         for btext in reader.lexicon(name):
             term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
             found = []
             m = reader.postings(name, term)
             while m.is_active():
-                found.append((of_doc[m.id()], _number(m.weight()),
-                              tuple(m.value_as("positions")) if with_positions else ()))
+                found.append((of_doc[m.id()], m.weight(), tuple(m.value_as("positions")) if with_positions else ()))
                 m.next()
-            if not found:
-                continue
-            found.sort()
-            entry = terms.setdefault(term, {})
-            if name == schema.WORDS:
-                entry["w"] = _gaps([d for d, _, _ in found])
-                continue
-            flat, last = [], 0
-            for d, tf, _ in found:
-                flat += [d - last, tf]
-                last = d
-            entry.setdefault("s", {})[name] = flat
-            if with_positions:
-                flat, last = [], 0
-                for d, _, positions in found:
-                    flat += [d - last, len(positions), *_gaps(list(positions))]
-                    last = d
-                entry.setdefault("p", {})[name] = flat
-    return terms
+            if found:
+                found_in.setdefault(name, {})[term] = encode(_flat(name, term, sorted(found)))
+    fields = [schema.WORDS] + sorted(set(found_in) - {schema.WORDS}, key=lambda f: (-len(found_in[f]), f))
+    rows: dict[str, list[str]] = {}
+    for column, name in enumerate(fields):
+        for term, flat in found_in.get(name, {}).items():
+            row = rows.setdefault(term, [])
+            row += [""] * (column - len(row))
+            row.append(flat)
+    return fields, rows
 
 
-def _number(x: float) -> int | float:
-    return int(x) if x == int(x) else x
+def _flat(name: str, term: str, found: list[tuple[int, float, tuple[int, ...]]]) -> list[int]:
+    """One field's postings of a term as numbers: page id gaps (the words field); id gap,
+    count, position gaps (a phrase field: the count is the frequency); id gap, frequency."""
+    flat, last = [], 0
+    for d, tf, positions in found:
+        if name == schema.WORDS:
+            flat.append(d - last)
+        elif name in schema.PHRASE_FIELDS:
+            if tf != len(positions):
+                raise ExportError(f"'{term}' in {name}: frequency {tf} but {len(positions)} positions")
+            flat += [d - last, len(positions), *_gaps(list(positions))]
+        else:
+            if tf != int(tf):
+                raise ExportError(f"'{term}' in {name}: frequency {tf} is not a whole number")
+            flat += [d - last, int(tf)]
+        last = d
+    return flat
+
+
+# A number is written in base 32, most significant digit first: its last digit is one of
+# LAST_DIGITS, the digits before it are MORE_DIGITS (ids, counts and gaps are all >= 0).
+LAST_DIGITS = "0123456789abcdefghijklmnopqrstuv"
+MORE_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_"
+
+
+def encode(numbers: list[int]) -> str:
+    out = []
+    for n in numbers:
+        digits = [LAST_DIGITS[n & 31]]
+        n >>= 5
+        while n:
+            digits.append(MORE_DIGITS[n & 31])
+            n >>= 5
+        out += reversed(digits)
+    return "".join(out)
+
+
+def decode(text: str) -> list[int]:
+    out, n = [], 0
+    for c in text:
+        more = MORE_DIGITS.find(c)
+        if more >= 0:
+            n = n * 32 + more
+        else:
+            out.append(n * 32 + LAST_DIGITS.index(c))
+            n = 0
+    return out
 
 
 def _gaps(values: list[int]) -> list[int]:
@@ -232,21 +277,17 @@ def _cut_after(term: str, every: int) -> bool:
     return int.from_bytes(hashlib.sha1(term.encode("utf-8")).digest()[:4], "big") % every == 0
 
 
-def _chunks(terms: dict[str, dict]) -> list[tuple[str, dict]]:
-    """(first term, {"s": ..., "p": ..., "w": ...}) of each chunk, terms in order."""
+def _chunks(rows: dict[str, list[str]]) -> list[tuple[str, dict]]:
+    """(first term, {term: row}) of each chunk, terms in order."""
     out: list[tuple[str, dict]] = []
     current: dict = {}
-    first = None
-    for term in sorted(terms):
-        if first is None:
-            first = term
-        for kind, value in terms[term].items():
-            current.setdefault(kind, {})[term] = value
+    for term in sorted(rows):
+        current[term] = rows[term]
         if _cut_after(term, CHUNK_TERMS):
-            out.append((first, current))
-            current, first = {}, None
-    if first is not None:
-        out.append((first, current))
+            out.append((next(iter(current)), current))
+            current = {}
+    if current:
+        out.append((next(iter(current)), current))
     return out
 
 

@@ -757,6 +757,8 @@ class Postings {
     this.lengths = pages.lengths;
     this.english = pages.english.map(Boolean);
     this.families = pages.families;
+    this.phrase = new Set(entry.phrase_fields);
+    this.column = Object.fromEntries(entry.row.map((field, i) => [field, i]));   // field -> its place in a row
     this.chunkOf = chunkOf;        // term -> the loaded chunk holding it, or undefined
     this.cache = new Map();
   }
@@ -767,19 +769,30 @@ class Postings {
     return chunk;
   }
 
+  // the numbers of a term's postings in one field (bundle.py's _flat), decoded once
+  _flat(field, term) {
+    const key = "f" + KEY_SEP + field + KEY_SEP + term;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      const text = this._chunk(term)?.get(term)?.[this.column[field]];
+      found = text ? decodeNumbers(text) : [];
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
   // Postings.weights: term frequency per page (Map in page order)
   weights(field, term) {
     const found = new Map();
-    const chunk = this._chunk(term);
-    if (!chunk) return found;
-    if (field === this.wordsField) {   // the exact-form field keeps existence only: frequency 1
-      let id = 0;
-      for (const gap of chunk.w.get(term) ?? []) { id += gap; found.set(id, 1); }
-      return found;
-    }
-    const flat = chunk.s.get(term)?.[field] ?? [];
+    const flat = this._flat(field, term);
     let id = 0;
-    for (let i = 0; i < flat.length; i += 2) { id += flat[i]; found.set(id, flat[i + 1]); }
+    if (field === this.wordsField) {   // the exact-form field keeps existence only: frequency 1
+      for (const gap of flat) { id += gap; found.set(id, 1); }
+    } else if (this.phrase.has(field)) {   // id gap, count, count position gaps
+      for (let i = 0; i < flat.length; i += 2 + flat[i + 1]) { id += flat[i]; found.set(id, flat[i + 1]); }
+    } else {
+      for (let i = 0; i < flat.length; i += 2) { id += flat[i]; found.set(id, flat[i + 1]); }
+    }
     return found;
   }
 
@@ -789,7 +802,7 @@ class Postings {
     let found = this.cache.get(key);
     if (found === undefined) {
       found = new Map();
-      const flat = this._chunk(term)?.p.get(term)?.[field] ?? [];
+      const flat = this._flat(field, term);
       let id = 0, i = 0;
       while (i < flat.length) {
         id += flat[i];
@@ -1333,10 +1346,27 @@ function facetsOf(pages, ids) {
   return out;
 }
 
-// A chunk file with Maps for its terms (a term may be "constructor" or "__proto__")
-function chunkMaps(data) {
-  return { s: new Map(Object.entries(data.s ?? {})), p: new Map(Object.entries(data.p ?? {})),
-           w: new Map(Object.entries(data.w ?? {})) };
+// A chunk file as a Map of its terms (a term may be "constructor" or "__proto__") to their rows
+function chunkMaps(data) { return new Map(Object.entries(data)); }
+
+// bundle.py's encode: base 32, most significant digit first, the last digit of a number
+// from LAST_DIGITS, the others from MORE_DIGITS
+const LAST_DIGITS = "0123456789abcdefghijklmnopqrstuv", MORE_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_";
+const DIGIT_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 32; i++) {
+  DIGIT_VALUE[LAST_DIGITS.charCodeAt(i)] = i;
+  DIGIT_VALUE[MORE_DIGITS.charCodeAt(i)] = 32 + i;
+}
+
+function decodeNumbers(text) {
+  const out = [];
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const v = DIGIT_VALUE[text.charCodeAt(i)];
+    if (v >= 32) n = n * 32 + v - 32;
+    else { out.push(n * 32 + v); n = 0; }
+  }
+  return out;
 }
 
 // The search over a bundle: `await StaticSearch.open(load)`, where `load(name)` gives a
