@@ -210,13 +210,19 @@ def test_fragments_hold_no_folded_copy_the_analysis_file_folds_as_fold_text(buil
     assert "".join(table.get(c, c) for c in "Œuvre ÉTÉ ça") == analysis.fold_text("Œuvre ÉTÉ ça") == "Œuvre ete ca"
 
 
-def test_the_folded_words_are_cut_in_pieces_in_order_with_their_page_counts(built, tmp_path):
+def test_the_folded_words_are_cut_in_pieces_in_order_their_page_counts_apart(built, tmp_path):
     out = tmp_path / "search"
     bundle.export(built, out)
     pieces = entry(out)["words"]
-    words = [pair for _, name in pieces for pair in json.loads((out / name).read_text("utf-8"))["words"]]
-    assert [first for first, _ in pieces] == sorted(first for first, _ in pieces)
-    assert [w for w, _ in words] == sorted(w for w, _ in words) and all(w.isascii() for w, _ in words)
-    assert ["donnees", 1] in words and ["logiciel", 1] in words or ["logiciels", 1] in words
-    vocabulary = json.loads((out / entry(out)["vocabulary"]).read_text("utf-8"))
-    assert vocabulary["accented"]["donnees"] == [["données", 1]]
+    assert [first for first, _, _ in pieces] == sorted(first for first, _, _ in pieces)
+    words, counts, form_counts = [], [], []
+    for _, words_file, counts_file in pieces:
+        words += json.loads((out / words_file).read_text("utf-8"))["words"]
+        piece_counts = json.loads((out / counts_file).read_text("utf-8"))
+        counts += bundle.decode(piece_counts["words"])
+        form_counts += bundle.decode(piece_counts["accented"])
+    assert words == sorted(words) and all(w.isascii() for w in words) and len(counts) == len(words)
+    assert counts[words.index("donnees")] == 1 and counts[words.index("libre")] == 1
+    accented = json.loads((out / entry(out)["vocabulary"]).read_text("utf-8"))["accented"]
+    assert accented["donnees"] == ["données"]
+    assert len(form_counts) == sum(len(forms) for forms in accented.values()) and set(form_counts) == {1}

@@ -98,7 +98,7 @@ def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(sta
     page.wait_for_load_state("networkidle")
     bundle_files = {url.removeprefix("/search/"): size for url, size in fetched if url.startswith("/search/")}
     entry = json.loads((root / "search" / bundle.ENTRY).read_text("utf-8"))
-    assert {bundle.ENTRY, bundle.CLIENT, entry["analysis"], entry["page_data"]} <= set(bundle_files)
+    assert {bundle.ENTRY, bundle.CLIENT, entry["analysis"], entry["page_data"], entry["page_meta"]} <= set(bundle_files)
     chunks = {name for _, name in entry["chunks"]}
     fragments = [name for name in bundle_files if name.startswith("fragments/")]
     assert 1 <= len(fragments) <= 8 and 1 <= len(chunks & set(bundle_files)) <= 4
@@ -107,5 +107,5 @@ def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(sta
     assert sum(bundle_files.values()) < everything   # piecemeal, not the whole bundle
     assert len(fetched) == len({url for url, _ in fetched})   # no file twice
     assert entry["vocabulary"] not in bundle_files   # no typo to correct
-    words = {name for _, name in entry["words"]}
+    words = {name for _, name, _counts in entry["words"]}
     assert 1 <= len(words & set(bundle_files)) <= 2   # the completions of "libres": a piece or two

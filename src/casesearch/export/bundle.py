@@ -1,6 +1,6 @@
 """The static bundle: the live index generation as files a browser fetches piecemeal.
 
-Layout of the output folder (format 3; every file compact, deterministic JSON)::
+Layout of the output folder (format 4; every file compact, deterministic JSON)::
 
     entry.json                 the only file whose name never changes: format, weights,
                                limits and the name of every other file
@@ -8,14 +8,19 @@ Layout of the output folder (format 3; every file compact, deterministic JSON)::
     casesearch.js, .css        the search box (data-source="static:URL of this folder")
     analysis.<hash>.json       the analysis tables of each language, fold_text's table
                                (character -> one character), the synonym groups
-    pages.<hash>.json          per page id: source, field lengths, priors, filters, its
-                               fragment; BM25's page count and average lengths; families
-    words.<hash>.json          a range of the folded (ASCII) words of the pages, in order,
-                               with their page counts: {"words": [[word, pages], ...]};
-                               completions read the one or two holding a prefix, typo
-                               correction reads them all
-    vocabulary.<hash>.json     the accented forms of folded words with their page counts,
-                               {"accented": {folded: [[form, pages], ...]}}: typo correction
+    pages.<hash>.json          per page id: source, its fragment, field lengths, priors;
+                               BM25's page count and average lengths
+    meta.<hash>.json           per page id: its title's terms, names, filters (category,
+                               tags, date, lang, english); the families of stems: what
+                               seldom changes, apart from pages, which any change rewrites
+    words.<hash>.json          a range of the folded (ASCII) words of the pages, in order:
+                               {"words": [word, ...]}; completions read the one or two
+                               holding a prefix, typo correction reads them all
+    counts.<hash>.json         beside each words file, page counts: {"words": the words',
+                               "accented": the accented forms' of the words' range, in
+                               the vocabulary's order}, ``encode``d
+    vocabulary.<hash>.json     the accented forms of folded words, {"accented": {folded:
+                               [form, ...]}}, sorted: typo correction
     terms.<hash>.json          postings of a range of terms (stems and words), in order
     fragments/<hash>.json      one page as it is shown: title, URL, sections, text, loose
                                forms (no folded copy: the client folds with fold_text's table)
@@ -24,8 +29,9 @@ Names carry a hash of the content, so a CDN may cache them forever and an export
 a change rewrites only the files that changed. Page ids are kept from the previous
 export (a removed page leaves a hole that a new page fills), and terms (words) are cut
 into chunks (pieces) where a term's own hash says so, so that adding one term moves no
-boundary but its own. The entry lists them as ``"chunks"`` (``"words"``): [[first term,
-file], ...].
+boundary but its own. The entry lists them as ``"chunks"``: [[first term, file], ...]
+(``"words"``: [[first word, words file, counts file], ...]). What changes with any page
+(page counts, field lengths) is kept apart from what seldom does (words, titles, tags).
 
 Postings (in ``terms`` files): ``{term: row}``, a row holding one string per field of the
 entry's ``"row"`` (the words field first, then the fields by how many terms they hold;
@@ -47,6 +53,7 @@ before are kept (a visitor's page may still hold the old entry); older ones go.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
@@ -60,14 +67,14 @@ from ..snapshot import Snapshot
 from ..weights import WEIGHTS
 from .tables import all_client_tables, fold_text_table
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 ENTRY = "entry.json"
 CLIENT = "casesearch.mjs"
 BOX = ("casesearch.js", "casesearch.css")   # the search box, as the service serves it
 FRAGMENTS = "fragments"
 _STATIC = Path(__file__).resolve().parents[1] / "static"
 # A chunk ends after a term whose hash is 0 modulo this (about this many terms a chunk).
-CHUNK_TERMS = 256
+CHUNK_TERMS = 64
 # The folded words are cut so, about this many a piece (completions read one or two).
 PIECE_WORDS = 512
 
@@ -151,6 +158,7 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
         if page is not None:
             fragments[of_doc[docnum]] = add(f"{FRAGMENTS}/page", _fragment(page))
     row, rows = _postings(snap, of_doc)
+    accented, word_pieces = _word_pieces(snap)
     chunks = [[first, add("terms", chunk)] for first, chunk in _chunks(rows)]
     texts = "".join(page.folded + "".join(page.texts()) for page in snap.stored if page is not None)
     entry = {
@@ -168,9 +176,10 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
         "limits": {"max_query_chars": settings.max_query_chars, "max_query_terms": settings.max_query_terms},
         "analysis": add("analysis", {"tables": all_client_tables(texts), "fold_text": fold_text_table(),
                                       "synonyms": [text for _, text in synonyms.source_texts(settings.synonyms_file)]}),
-        "page_data": add("pages", _pages(snap, slots, of_doc, fragments)),
-        "vocabulary": add("vocabulary", _accented(snap)),
-        "words": [[first, add("words", piece)] for first, piece in _word_pieces(snap)],
+        **dict(zip(("page_data", "page_meta"), (add(stem, part) for stem, part in
+                                                  zip(("pages", "meta"), _pages(snap, slots, of_doc, fragments))))),
+        "vocabulary": add("vocabulary", accented),
+        "words": [[first, add("words", piece), add("counts", counts)] for first, piece, counts in word_pieces],
         "chunks": chunks,
     }
     return files, entry
@@ -291,7 +300,11 @@ def _chunks(rows: dict[str, list[str]]) -> list[tuple[str, dict]]:
     return out
 
 
-def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None], fragments: list[str | None]) -> dict:
+def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None],
+           fragments: list[str | None]) -> tuple[dict, dict]:
+    """What changes with a page's text (its fragment, field lengths, BM25's figures), and
+    what seldom does (its title's terms, filters; the families): the second file is
+    rewritten only when a title, a tag, a date or a family changes."""
     size = len(slots)
 
     def column(values, empty):  # noqa: ANN001, ANN202 - one value per docnum -> one per page id
@@ -309,9 +322,10 @@ def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None], fr
         "n": p.n,
         "avg": dict(p.avg),
         "lengths": {name: column(lengths, 0) for name, lengths in p.lengths.items()},
-        "english": column([int(e) for e in p.english], 0),
         "prior": column(snap.priors, 0.0),
         "full_prior": column(snap.full_priors, 0.0),
+    }, {
+        "english": column([int(e) for e in p.english], 0),
         "titles": column([list(t) for t in snap.titles], []),
         "url_names": column([list(t) for t in snap.url_names], []),
         "names": column([sorted(n) for n in snap.names], []),
@@ -333,27 +347,29 @@ def _fragment(page: schema.StoredPage) -> dict:
     return shown
 
 
-def _word_pieces(snap: Snapshot) -> list[tuple[str, dict]]:
-    """(first word, {"words": [[word, pages], ...]}) of each piece of the folded (ASCII)
-    words, in order, cut where a word's hash says so (as the term chunks are)."""
+def _word_pieces(snap: Snapshot) -> tuple[dict, list[tuple[str, dict, dict]]]:
+    """The vocabulary file ({"accented": {folded: [form, ...]}}) and (first word, words,
+    counts) of each piece of the folded (ASCII) words, in order, cut where a word's hash
+    says so (as the term chunks are). The page counts are apart from the words because
+    they change with any page that holds the words (whoosh counts a replaced page until
+    its segment merges), the words seldom: a re-export rewrites the small counts files."""
     vocabulary = snap.vocabulary
-    out: list[tuple[str, dict]] = []
-    piece: list = []
+    pieces: list[list[str]] = [[]]
     for word in sorted(vocabulary.load()):
-        piece.append([word, vocabulary.frequency(word)])
+        pieces[-1].append(word)
         if _cut_after(word, PIECE_WORDS):
-            out.append((piece[0][0], {"words": piece}))
-            piece = []
-    if piece:
-        out.append((piece[0][0], {"words": piece}))
-    return out
-
-
-def _accented(snap: Snapshot) -> dict:
-    """The accented forms pages write folded words in, with their page counts."""
-    vocabulary = snap.vocabulary
-    return {"accented": {folded: sorted([form, vocabulary.doc_frequency(form)] for form in forms)
-                         for folded, forms in sorted(vocabulary.accented().items())}}
+            pieces.append([])
+    pieces = [piece for piece in pieces if piece]
+    accented = {folded: sorted(forms) for folded, forms in sorted(vocabulary.accented().items())}
+    firsts = [piece[0] for piece in pieces]
+    forms_of: list[list[str]] = [[] for _ in pieces]   # each piece's accented forms, in order
+    for folded, forms in accented.items():
+        forms_of[max(0, bisect.bisect_right(firsts, folded) - 1)] += forms
+    out = [(piece[0], {"words": piece},
+            {"words": encode([vocabulary.frequency(w) for w in piece]),
+             "accented": encode([vocabulary.doc_frequency(form) for form in forms])})
+           for piece, forms in zip(pieces, forms_of)]
+    return {"accented": accented}, out
 
 
 # ---------------------------------------------------------------------- writing
@@ -380,8 +396,8 @@ def _previous_sources(out: Path) -> list[str | None]:
 def named_files(entry: dict) -> list[str]:
     """Every file an entry names, itself and the client included."""
     pages_file = entry["page_data"]
-    return [ENTRY, CLIENT, *BOX, entry["analysis"], pages_file, entry["vocabulary"],
-            *(w[1] for w in entry["words"]), *(c[1] for c in entry["chunks"])]
+    return [ENTRY, CLIENT, *BOX, entry["analysis"], pages_file, entry["page_meta"], entry["vocabulary"],
+            *(name for w in entry["words"] for name in w[1:]), *(c[1] for c in entry["chunks"])]
 
 
 def _write_file(path: Path, content: bytes) -> None:

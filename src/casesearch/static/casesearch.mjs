@@ -645,9 +645,9 @@ function mayBeTypo(word, digits) {
 }
 
 // typos.Vocabulary, over the bundle's vocabulary file (accented forms) and every piece of
-// its folded words
+// its folded words ([[word, pages], ...]) and of the accented forms' page counts
 class Vocabulary {
-  constructor(data, words, weights, analysis) {
+  constructor(data, words, formCounts, weights, analysis) {
     this.weights = weights;
     this.analysis = analysis;
     this.words = words.map(([w]) => w);                // folded (ASCII) words, sorted
@@ -658,7 +658,12 @@ class Vocabulary {
       if (!this.buckets.has(key)) this.buckets.set(key, []);
       this.buckets.get(key).push(w);
     }
-    this.accented = new Map(Object.entries(data.accented));   // folded -> [[form, pages], ...]
+    // folded -> [[form, pages], ...]; the counts follow the folded words' order, then the forms'
+    this.accented = new Map();
+    let i = 0;
+    for (const folded of Object.keys(data.accented).sort(cmpStr)) {
+      this.accented.set(folded, data.accented[folded].map((form) => [form, formCounts[i++]]));
+    }
     this.df = new Map(words);
     for (const forms of this.accented.values()) for (const [form, n] of forms) this.df.set(form, n);
   }
@@ -1376,8 +1381,8 @@ function decodeNumbers(text) {
 export class StaticSearch {
   static async open(load) {
     const entry = await load("entry.json");
-    const [analysis, pages] = await Promise.all([load(entry.analysis), load(entry.page_data)]);
-    return new StaticSearch(load, entry, analysis, pages);
+    const [analysis, pages, meta] = await Promise.all([load(entry.analysis), load(entry.page_data), load(entry.page_meta)]);
+    return new StaticSearch(load, entry, analysis, { ...pages, ...meta });
   }
 
   constructor(load, entry, analysisFile, pages) {
@@ -1426,9 +1431,14 @@ export class StaticSearch {
     })));
   }
 
-  // one piece of the folded words: [[word, pages], ...]
+  // one piece of the folded words: {words: [[word, pages], ...], accented: the page counts
+  // of the accented forms of its range}
   _wordPiece(i) {
-    return this._once(this.wordPieces, i, async () => (await this.load(this.entry.words[i][1])).words);
+    return this._once(this.wordPieces, i, async () => {
+      const [words, counts] = await Promise.all([this.load(this.entry.words[i][1]), this.load(this.entry.words[i][2])]);
+      const pages = decodeNumbers(counts.words);
+      return { words: words.words.map((word, k) => [word, pages[k]]), accented: decodeNumbers(counts.accented) };
+    });
   }
 
   // for typo correction: the accented forms and every piece of the folded words
@@ -1437,7 +1447,8 @@ export class StaticSearch {
       const [data, ...pieces] = await Promise.all([
         this._once(this.loading, "vocabulary", () => this.load(this.entry.vocabulary)),
         ...this.wordFirsts.map((_, i) => this._wordPiece(i))]);
-      this.vocabulary ??= new Vocabulary(data, pieces.flat(), this.entry.weights, this.analysis);
+      this.vocabulary ??= new Vocabulary(data, pieces.flatMap((p) => p.words), pieces.flatMap((p) => p.accented),
+                                         this.entry.weights, this.analysis);
     }
     return this.vocabulary;
   }
@@ -1448,7 +1459,7 @@ export class StaticSearch {
     const w = this.entry.weights;
     const found = [];
     scan: for (let i = Math.max(0, lastNotAfter(this.wordFirsts, prefix)); i < this.wordFirsts.length; i++) {
-      const words = await this._wordPiece(i);
+      const { words } = await this._wordPiece(i);
       for (let k = lowerBound(words, prefix); k < words.length; k++) {
         const [word, pages] = words[k];
         if (!word.startsWith(prefix)) break scan;
