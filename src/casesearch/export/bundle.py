@@ -1,6 +1,6 @@
 """The static bundle: the live index generation as files a browser fetches piecemeal.
 
-Layout of the output folder (format 4; every file compact, deterministic JSON)::
+Layout of the output folder (format 5; every file compact, deterministic JSON)::
 
     entry.json                 the only file whose name never changes: format, weights,
                                limits and the name of every other file
@@ -22,8 +22,9 @@ Layout of the output folder (format 4; every file compact, deterministic JSON)::
     vocabulary.<hash>.json     the accented forms of folded words, {"accented": {folded:
                                [form, ...]}}, sorted: typo correction
     terms.<hash>.json          postings of a range of terms (stems and words), in order
-    fragments/<hash>.json      one page as it is shown: title, URL, sections, text, loose
-                               forms (no folded copy: the client folds with fold_text's table)
+    fragments/<hash>.json      one page as it is shown: [url, title, summary, [[heading,
+                               anchor, text], ...], loose forms {form: [offsets]}] (no
+                               folded copy: the client folds with fold_text's table)
 
 Names carry a hash of the content, so a CDN may cache them forever and an export after
 a change rewrites only the files that changed. Page ids are kept from the previous
@@ -67,7 +68,7 @@ from ..snapshot import Snapshot
 from ..weights import WEIGHTS
 from .tables import all_client_tables, fold_text_table
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 ENTRY = "entry.json"
 CLIENT = "casesearch.mjs"
 BOX = ("casesearch.js", "casesearch.css")   # the search box, as the service serves it
@@ -339,12 +340,11 @@ def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None],
     }
 
 
-def _fragment(page: schema.StoredPage) -> dict:
-    """A page as it is shown; without its folded text, which the client folds itself
-    (``fold_text`` in the analysis file)."""
-    shown = page.to_json()
-    del shown["folded"]
-    return shown
+def _fragment(page: schema.StoredPage) -> list:
+    """A page as it is shown: [url, title, summary, [[heading, anchor, text], ...], loose
+    forms]. Its source, date, category, tags and language are in the pages files; its
+    folded text the client makes with ``fold_text``'s table."""
+    return [page.url, page.title, page.summary, [[s.heading, s.anchor, s.text] for s in page.sections], page.loose]
 
 
 def _word_pieces(snap: Snapshot) -> tuple[dict, list[tuple[str, dict, dict]]]:

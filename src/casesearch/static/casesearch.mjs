@@ -1304,7 +1304,7 @@ function cmpTuple(a, b) {
 
 // searcher._hit: a page as a result: marked title, the best passage, its best sections
 function hitOf(page, score, matcher, folded) {
-  const sections = page.sections.map(([heading, anchor, , text]) => ({ heading, anchor, text }));
+  const sections = page.sections.map(([heading, anchor, text]) => ({ heading, anchor, text }));
   const texts = [page.title, page.summary, ...sections.flatMap((s) => [s.heading, s.text])];
   const spans = matcher.matchesMany(texts, folded(texts), page.loose);
   const [titleSpans, summarySpans] = spans;
@@ -1471,6 +1471,13 @@ export class StaticSearch {
     return found.slice(0, w.prefix_expansions).map(([, word]) => word);
   }
 
+  // a page as it is shown: its fragment ([url, title, summary, sections, loose]) and the pages files
+  _page(d, [url, title, summary, sections, loose]) {
+    const p = this.pages;
+    return { url, title, summary, sections, loose, source: p.sources[d], date: p.date[d], category: p.category[d],
+             tags: p.tags[d], lang: p.lang[d] };
+  }
+
   // fold_text of a fragment's texts joined by "\n", as highlighting scans them
   _foldedOf(fragment) {
     return (texts) => {
@@ -1559,7 +1566,7 @@ export class StaticSearch {
     const matcher = new Matcher(this.analysis, new Set(shown.flatMap((word) => [...word.stems])),
                                 new Set(shown.flatMap((word) => word.exact)), ranking.prefixes);
     const fragments = await Promise.all(window.map(([d]) => this._fragment(d)));
-    const hits = window.map(([, score], i) => hitOf(fragments[i], score, matcher, this._foldedOf(fragments[i])));
+    const hits = window.map(([d, score], i) => hitOf(this._page(d, fragments[i]), score, matcher, this._foldedOf(fragments[i])));
     const facets = facetsOf(this.pages, ranked.map(([d]) => d));
     return { ok: true, query: parsed.text, total: ranked.length, page, per_page: perPage,
              took_ms: pyRound(performance.now() - started, 2), hits, facets, suggestion: ranking.suggestion };
