@@ -59,6 +59,14 @@ def test_postings_hold_what_the_index_holds(built, tmp_path):
     assert terms["donn"]["body"][0] == health
 
 
+def test_sorted_words_are_front_coded():
+    words = ["donne", "donnees", "donner", "logiciel", "logiciels", "x" * 30, "x" * 31]
+    assert bundle.front_code(words[:5]) == "AdonneFesFrAlogicielIs"
+    assert bundle.front_decode(bundle.front_code(words)) == words
+    with pytest.raises(bundle.ExportError):
+        bundle.front_code(["Paris"])
+
+
 def test_numbers_are_written_in_base_32_one_character_a_digit():
     numbers = [0, 1, 31, 32, 1023, 1024, 123456789]
     assert bundle.encode(numbers[:-1]) == "0" "1" "v" "B0" "_v" "BA0"
@@ -216,7 +224,7 @@ def test_the_folded_words_are_cut_in_pieces_in_order_their_page_counts_apart(bui
     assert [first for first, _, _ in pieces] == sorted(first for first, _, _ in pieces)
     words, counts, form_counts = [], [], []
     for _, words_file, counts_file in pieces:
-        words += json.loads((out / words_file).read_text("utf-8"))["words"]
+        words += bundle.front_decode(json.loads((out / words_file).read_text("utf-8"))["words"])
         piece_counts = json.loads((out / counts_file).read_text("utf-8"))
         counts += bundle.decode(piece_counts["words"])
         form_counts += bundle.decode(piece_counts["accented"])

@@ -1,6 +1,6 @@
 """The static bundle: the live index generation as files a browser fetches piecemeal.
 
-Layout of the output folder (format 5; every file compact, deterministic JSON)::
+Layout of the output folder (format 6; every file compact, deterministic JSON)::
 
     entry.json                 the only file whose name never changes: format, weights,
                                limits and the name of every other file
@@ -14,8 +14,8 @@ Layout of the output folder (format 5; every file compact, deterministic JSON)::
                                tags, date, lang, english); the families of stems: what
                                seldom changes, apart from pages, which any change rewrites
     words.<hash>.json          a range of the folded (ASCII) words of the pages, in order:
-                               {"words": [word, ...]}; completions read the one or two
-                               holding a prefix, typo correction reads them all
+                               {"words": the words ``front_code``d}; completions read the
+                               one or two holding a prefix, typo correction reads them all
     counts.<hash>.json         beside each words file, page counts: {"words": the words',
                                "accented": the accented forms' of the words' range, in
                                the vocabulary's order}, ``encode``d
@@ -58,6 +58,7 @@ import bisect
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,7 @@ from ..snapshot import Snapshot
 from ..weights import WEIGHTS
 from .tables import all_client_tables, fold_text_table
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 ENTRY = "entry.json"
 CLIENT = "casesearch.mjs"
 BOX = ("casesearch.js", "casesearch.css")   # the search box, as the service serves it
@@ -248,6 +249,28 @@ def _flat(name: str, term: str, found: list[tuple[int, float, tuple[int, ...]]])
     return flat
 
 
+def front_code(words: list[str]) -> str:
+    """Sorted lowercase words as one string: each word is a capital letter saying how many
+    of its first letters it shares with the word before (A: none, ... Z: 25), then the rest."""
+    out, before = [], ""
+    for word in words:
+        if any("A" <= c <= "Z" for c in word):
+            raise ExportError(f"the folded word {word!r} has a capital letter: it cannot be front-coded")
+        shared = 0
+        while shared < min(len(word), len(before), 25) and word[shared] == before[shared]:
+            shared += 1
+        out.append(chr(ord("A") + shared) + word[shared:])
+        before = word
+    return "".join(out)
+
+
+def front_decode(text: str) -> list[str]:
+    words: list[str] = []
+    for part in re.findall("[A-Z][^A-Z]*", text):
+        words.append((words[-1][:ord(part[0]) - ord("A")] if words else "") + part[1:])
+    return words
+
+
 # A number is written in base 32, most significant digit first: its last digit is one of
 # LAST_DIGITS, the digits before it are MORE_DIGITS (ids, counts and gaps are all >= 0).
 LAST_DIGITS = "0123456789abcdefghijklmnopqrstuv"
@@ -365,7 +388,7 @@ def _word_pieces(snap: Snapshot) -> tuple[dict, list[tuple[str, dict, dict]]]:
     forms_of: list[list[str]] = [[] for _ in pieces]   # each piece's accented forms, in order
     for folded, forms in accented.items():
         forms_of[max(0, bisect.bisect_right(firsts, folded) - 1)] += forms
-    out = [(piece[0], {"words": piece},
+    out = [(piece[0], {"words": front_code(piece)},
             {"words": encode([vocabulary.frequency(w) for w in piece]),
              "accented": encode([vocabulary.doc_frequency(form) for form in forms])})
            for piece, forms in zip(pieces, forms_of)]

@@ -1363,6 +1363,18 @@ for (let i = 0; i < 32; i++) {
   DIGIT_VALUE[MORE_DIGITS.charCodeAt(i)] = 32 + i;
 }
 
+// bundle.py's front_code: each word a capital letter (how many first letters it shares
+// with the word before: A none, B one...), then the rest
+function frontDecode(text) {
+  const words = [];
+  let before = "";
+  for (const [, shared, rest] of text.matchAll(/([A-Z])([^A-Z]*)/g)) {
+    before = before.slice(0, shared.charCodeAt(0) - 65) + rest;
+    words.push(before);
+  }
+  return words;
+}
+
 function decodeNumbers(text) {
   const out = [];
   let n = 0;
@@ -1437,7 +1449,7 @@ export class StaticSearch {
     return this._once(this.wordPieces, i, async () => {
       const [words, counts] = await Promise.all([this.load(this.entry.words[i][1]), this.load(this.entry.words[i][2])]);
       const pages = decodeNumbers(counts.words);
-      return { words: words.words.map((word, k) => [word, pages[k]]), accented: decodeNumbers(counts.accented) };
+      return { words: frontDecode(words.words).map((word, k) => [word, pages[k]]), accented: decodeNumbers(counts.accented) };
     });
   }
 
