@@ -14,7 +14,8 @@ For each site (default: both of ../shared/corpus), on a copy of it:
 - Queries (Node, bench/export_node.mjs): the judged queries of the site (dev and own sets)
   one after the other as one visitor, typed (prefix=false) and, as a second visitor, as
   the box asks them while one types (prefix=true, the last word completed): bytes of the
-  first query (the module and every file it needs), of each next one, and the search time once its files are loaded (p50 / p99).
+  first query (the module and every file it needs), of each next one, and the search time
+  once its files are loaded (p50 / p99).
 - Re-export: one page changed (a paragraph added), reindex, export: the share of the
   bundle's bytes written again.
 """
@@ -113,8 +114,8 @@ def bench(corpus: Path, queries: list[str], repeat: int) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| site | system | files | sent kB (disk kB) | first query kB (requests), typed / as you type "
-             "| next query kB mean / max, typed / as you type | p50 / p99 ms once loaded, typed / as you type |",
+    lines = [("| site | system | files | sent kB (disk kB) | first query kB (requests), typed / as you type "
+              "| next query kB mean / max, typed / as you type | p50 / p99 ms once loaded, typed / as you type |"),
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         for name in ("casesearch", "pagefind"):
