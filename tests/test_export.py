@@ -9,9 +9,9 @@ import subprocess
 import pytest
 from conftest import write_pages
 
-from casesearch import analysis
+from casesearch import analysis, schema
 from casesearch.cli import main
-from casesearch.export import bundle
+from casesearch.export import bundle, terms
 from casesearch.indexer import reindex
 
 
@@ -45,18 +45,33 @@ def test_postings_hold_what_the_index_holds(built, tmp_path):
     out = tmp_path / "search"
     bundle.export(built, out)
     ids = {s: i for i, s in enumerate(page_data(out)["sources"])}
-    terms = {}
+    row = entry(out)["row"]
+    assert row[0] == "words" and sorted(row[1:]) == sorted(f.name for f in schema.FIELDS)
+    found = {}
     for _, name in entry(out)["chunks"]:
-        for kind, found in json.loads((out / name).read_text("utf-8")).items():
-            for term, value in found.items():
-                terms.setdefault(term, {})[kind] = value
+        for term, row_texts in json.loads((out / name).read_text("utf-8")).items():
+            found[term] = {field: terms.decode(text) for field, text in zip(row, row_texts) if text}
     # "donnees" is in the title and the body of the health page, and a word of it
-    stem = terms["donn"]["s"]
     health = ids["_posts/2020-03-02-donnees-de-sante.md"]
-    assert stem["title"] == [health, 1] and stem["body"][0] == health
-    assert terms["donnees"]["w"] == [health] and terms["données"]["w"] == [health]
-    gap, count, *positions = terms["donn"]["p"]["title"]
+    assert found["donnees"]["words"] == [health] and found["données"]["words"] == [health]
+    gap, count, *positions = found["donn"]["title"]
     assert (gap, count) == (health, 1) and positions == [1]   # "Les données de santé...": position 1
+    assert found["donn"]["body"][0] == health
+
+
+def test_sorted_words_are_front_coded():
+    words = ["donne", "donnees", "donner", "logiciel", "logiciels", "x" * 30, "x" * 31]
+    assert terms.front_code(words[:5]) == "AdonneFesFrAlogicielIs"
+    assert terms.front_decode(terms.front_code(words)) == words
+    with pytest.raises(terms.ExportError):
+        terms.front_code(["Paris"])
+
+
+def test_numbers_are_written_in_base_32_one_character_a_digit():
+    numbers = [0, 1, 31, 32, 1023, 1024, 123456789]
+    assert terms.encode(numbers[:-1]) == "0" "1" "v" "B0" "_v" "BA0"
+    assert terms.decode(terms.encode(numbers)) == numbers
+    assert len(terms.encode([31, 1023, 32767])) == 1 + 2 + 3
 
 
 def test_exporting_again_writes_only_the_entry_and_the_same_bytes(built, tmp_path):
@@ -69,7 +84,7 @@ def test_exporting_again_writes_only_the_entry_and_the_same_bytes(built, tmp_pat
 
 
 def test_a_changed_page_rewrites_its_fragment_and_the_chunks_of_its_terms_only(built, site, tmp_path, monkeypatch):
-    monkeypatch.setattr(bundle, "CHUNK_TERMS", 4)   # chunks of a few terms on a three-page site
+    monkeypatch.setattr(terms, "CHUNK_TERMS", 4)   # chunks of a few terms on a three-page site
     out = tmp_path / "search"
     first = bundle.export(built, out)
     ids = page_data(out)["sources"]
@@ -189,3 +204,32 @@ def test_cli_export_and_check(built, tmp_path, runner):
     (out / entry(out)["vocabulary"]).unlink()
     done = runner.invoke(main, ["export", "--check", str(out)])
     assert done.exit_code == 1 and "missing" in done.output
+
+
+def test_fragments_hold_no_folded_copy_the_analysis_file_folds_as_fold_text(built, tmp_path):
+    out = tmp_path / "search"
+    bundle.export(built, out)
+    table = json.loads((out / entry(out)["analysis"]).read_text("utf-8"))["fold_text"]
+    for name in filter(None, page_data(out)["fragments"]):
+        _url, title, summary, sections, _loose = json.loads((out / name).read_text("utf-8"))
+        text = "\n".join([title, summary, *(part for heading, _anchor, body in sections for part in (heading, body))])
+        assert "".join(table.get(c, c) for c in text) == analysis.fold_text(text)
+    assert "".join(table.get(c, c) for c in "Œuvre ÉTÉ ça") == analysis.fold_text("Œuvre ÉTÉ ça") == "Œuvre ete ca"
+
+
+def test_the_folded_words_are_cut_in_pieces_in_order_their_page_counts_apart(built, tmp_path):
+    out = tmp_path / "search"
+    bundle.export(built, out)
+    pieces = entry(out)["words"]
+    assert [first for first, _, _ in pieces] == sorted(first for first, _, _ in pieces)
+    words, counts, form_counts = [], [], []
+    for _, words_file, counts_file in pieces:
+        words += terms.front_decode(json.loads((out / words_file).read_text("utf-8"))["words"])
+        piece_counts = json.loads((out / counts_file).read_text("utf-8"))
+        counts += terms.decode(piece_counts["words"])
+        form_counts += terms.decode(piece_counts["accented"])
+    assert words == sorted(words) and all(w.isascii() for w in words) and len(counts) == len(words)
+    assert counts[words.index("donnees")] == 1 and counts[words.index("libre")] == 1
+    accented = json.loads((out / entry(out)["vocabulary"]).read_text("utf-8"))["accented"]
+    assert accented["donnees"] == ["données"]
+    assert len(form_counts) == sum(len(forms) for forms in accented.values()) and set(form_counts) == {1}

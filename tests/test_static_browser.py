@@ -85,21 +85,26 @@ def test_the_box_finds_pages_in_the_bundle_with_marks_and_section_links(static_s
     assert section.first.get_attribute("href") == expected.hits[0].sections[0].url
 
 
+def fetched_files(page) -> list[tuple[str, int]]:
+    """(path, bytes of the body as sent) of every file the page fetched, in order."""
+    return page.evaluate("""performance.getEntriesByType("resource")
+        .map(e => [new URL(e.name).pathname, e.encodedBodySize])""")
+
+
 def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(static_site, page):
     origin, root, _settings = static_site
-    fetched: list[tuple[str, int]] = []
-    page.on("requestfinished", lambda request: fetched.append(
-        (request.url.removeprefix(origin), request.sizes()["responseBodySize"])))
     page.goto(origin + "/")
     page.wait_for_load_state("networkidle")
-    before = {url.removeprefix("/search/") for url, _ in fetched if url.startswith("/search/")}
+    before = {url.removeprefix("/search/") for url, _ in fetched_files(page) if url.startswith("/search/")}
     assert before == set(bundle.BOX)   # the box, and none of the bundle's data before a search
     page.get_by_role("searchbox").fill("logiciels libres")
     expect(page.locator(".cs-option").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    # every file the results were made of has its timing entry by now (an entry is added when
+    # its response ends, before the page's code can read it): no race with network events
+    fetched = fetched_files(page)
     bundle_files = {url.removeprefix("/search/"): size for url, size in fetched if url.startswith("/search/")}
     entry = json.loads((root / "search" / bundle.ENTRY).read_text("utf-8"))
-    assert {bundle.ENTRY, bundle.CLIENT, entry["analysis"], entry["page_data"]} <= set(bundle_files)
+    assert {bundle.ENTRY, bundle.CLIENT, entry["analysis"], entry["page_data"], entry["page_meta"]} <= set(bundle_files)
     chunks = {name for _, name in entry["chunks"]}
     fragments = [name for name in bundle_files if name.startswith("fragments/")]
     assert 1 <= len(fragments) <= 8 and 1 <= len(chunks & set(bundle_files)) <= 4
@@ -107,6 +112,9 @@ def test_one_search_fetches_the_module_the_entry_and_only_the_files_it_needs(sta
     everything = sum(p.stat().st_size for p in (root / "search").rglob("*") if p.is_file())
     assert sum(bundle_files.values()) < everything   # piecemeal, not the whole bundle
     assert len(fetched) == len({url for url, _ in fetched})   # no file twice
+    assert entry["vocabulary"] not in bundle_files   # no typo to correct
+    words = {name for _, name, _counts in entry["words"]}
+    assert 1 <= len(words & set(bundle_files)) <= 2   # the completions of "libres": a piece or two
 
 
 def test_an_english_page_gets_an_english_box_with_dates(static_site, page):
@@ -132,7 +140,8 @@ def test_an_english_page_gets_an_english_box_with_dates(static_site, page):
 @pytest.mark.parametrize("scheme, theme, background", [
     ("light", "", "rgb(255, 255, 255)"), ("dark", "", "rgb(22, 22, 22)"),
     ("dark", "light", "rgb(255, 255, 255)"), ("light", "dark", "rgb(22, 22, 22)")])
-def test_dark_mode_follows_the_visitor_unless_the_site_sets_a_theme(static_site, browser, scheme, theme, background):
+def test_dark_mode_follows_the_visitor_unless_the_site_sets_a_theme(static_site, browser, scheme, theme,  # noqa: F811
+                                                                   background):
     origin, root, _settings = static_site
     name = f"theme-{theme or 'auto'}.html"
     html = PAGE.replace('data-layout="inline"', f'data-layout="inline" data-theme="{theme}"') if theme else PAGE

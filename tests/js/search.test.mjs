@@ -69,14 +69,18 @@ test("files are read when a query needs them, and once", async () => {
   const read = [];
   const load = bundleLoader(python.bundle);
   const counting = await StaticSearch.open(async (name) => { read.push(name); return load(name); });
-  assert.equal(read.length, 3);   // the entry, the analysis, the pages
+  assert.equal(read.length, 4);   // the entry, the analysis, the pages and what seldom changes of them
   await counting.search("données", { prefix: false, perPage: 2 });   // known, found: no correction
   assert.ok(!read.some((name) => name.startsWith("vocabulary")), "no vocabulary without a correction or completion");
   assert.equal(read.filter((name) => name.startsWith("fragments/")).length, 2, "the fragments of the pages shown");
-  await counting.search("recru");   // as you type: completions from the vocabulary
+  await counting.search("recru");   // as you type: completions from a piece of the words
+  assert.ok(!read.some((name) => name.startsWith("vocabulary")), "no vocabulary for a completion");
+  assert.ok(read.some((name) => name.startsWith("words.")), "the words a completion reads");
+  await counting.search("donnnées", { prefix: false });   // a typo: the vocabulary, every piece of the words
   assert.equal(read.filter((name) => name.startsWith("vocabulary")).length, 1);
   const before = read.length;
   await counting.search("recru");
+  await counting.search("donnnées", { prefix: false });
   await counting.search("données", { prefix: false, perPage: 2 });
   assert.equal(read.length, before, "nothing read twice");
 });

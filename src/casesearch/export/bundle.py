@@ -1,29 +1,40 @@
 """The static bundle: the live index generation as files a browser fetches piecemeal.
 
-Layout of the output folder (format 1; every file compact, deterministic JSON)::
+Layout of the output folder (format 6; every file compact, deterministic JSON)::
 
     entry.json                 the only file whose name never changes: format, weights,
                                limits and the name of every other file
     casesearch.mjs             the client: analysis, ranking, the /api/search answer
     casesearch.js, .css        the search box (data-source="static:URL of this folder")
-    analysis.<hash>.json       the analysis tables of each language, the synonym groups
-    pages.<hash>.json          per page id: source, field lengths, priors, filters, its
-                               fragment; BM25's page count and average lengths; families
-    vocabulary.<hash>.json     folded words and their page counts, for typo correction
+    analysis.<hash>.json       the analysis tables of each language, fold_text's table
+                               (character -> one character), the synonym groups
+    pages.<hash>.json          per page id: source, its fragment, field lengths, priors;
+                               BM25's page count and average lengths
+    meta.<hash>.json           per page id: its title's terms, names, filters (category,
+                               tags, date, lang, english); the families of stems: what
+                               seldom changes, apart from pages, which any change rewrites
+    words.<hash>.json          a range of the folded (ASCII) words of the pages, in order:
+                               {"words": the words ``front_code``d}; completions read the
+                               one or two holding a prefix, typo correction reads them all
+    counts.<hash>.json         beside each words file, page counts: {"words": the words',
+                               "accented": the accented forms' of the words' range, in
+                               the vocabulary's order}, ``encode``d
+    vocabulary.<hash>.json     the accented forms of folded words, {"accented": {folded:
+                               [form, ...]}}, sorted: typo correction
     terms.<hash>.json          postings of a range of terms (stems and words), in order
-    fragments/<hash>.json      one page as it is shown: title, URL, sections, text
+    fragments/<hash>.json      one page as it is shown: [url, title, summary, [[heading,
+                               anchor, text], ...], loose forms {form: [offsets]}] (no
+                               folded copy: the client folds with fold_text's table)
 
 Names carry a hash of the content, so a CDN may cache them forever and an export after
 a change rewrites only the files that changed. Page ids are kept from the previous
-export (a removed page leaves a hole that a new page fills), and terms are cut into
-chunks where a term's own hash says so, so that adding one term moves no boundary but
-its own.
+export (a removed page leaves a hole that a new page fills), and terms (words) are cut
+into chunks (pieces) where a term's own hash says so, so that adding one term moves no
+boundary but its own. The entry lists them as ``"chunks"``: [[first term, file], ...]
+(``"words"``: [[first word, words file, counts file], ...]). What changes with any page
+(page counts, field lengths) is kept apart from what seldom does (words, titles, tags).
 
-Postings (in ``terms`` files), per term::
-
-    {"s": {stem: {field: [id gap, frequency, id gap, frequency, ...]}},
-     "p": {stem: {field: [id gap, count, position gap, ...]}},   # phrase fields only
-     "w": {word: [id gap, id gap, ...]}}                          # the exact-form field
+Postings and the words are written as ``terms`` says.
 
 A new bundle is written beside the old one, then ``entry.json`` is replaced in one
 rename: a reader sees the old bundle or the new, never a mix. Files of the bundle
@@ -40,23 +51,17 @@ from pathlib import Path
 
 from .. import __version__, generations, schema, synonyms
 from ..config import Settings
-from ..errors import CasesearchError
 from ..snapshot import Snapshot
 from ..weights import WEIGHTS
-from .tables import all_client_tables
+from .tables import all_client_tables, fold_text_table
+from .terms import ExportError, chunks_of, postings, word_pieces
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 6
 ENTRY = "entry.json"
 CLIENT = "casesearch.mjs"
 BOX = ("casesearch.js", "casesearch.css")   # the search box, as the service serves it
 FRAGMENTS = "fragments"
 _STATIC = Path(__file__).resolve().parents[1] / "static"
-# A chunk ends after a term whose hash is 0 modulo this (about this many terms a chunk).
-CHUNK_TERMS = 256
-
-
-class ExportError(CasesearchError):
-    """The bundle cannot be written, or a bundle does not check."""
 
 
 def dumps(value: object) -> bytes:
@@ -132,8 +137,10 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
     fragments = [None] * len(slots)
     for docnum, page in enumerate(snap.stored):
         if page is not None:
-            fragments[of_doc[docnum]] = add(f"{FRAGMENTS}/page", page.to_json())
-    chunks = [[first, add("terms", chunk)] for first, chunk in _chunks(_postings(snap, of_doc))]
+            fragments[of_doc[docnum]] = add(f"{FRAGMENTS}/page", _fragment(page))
+    row, rows = postings(snap, of_doc)
+    accented, pieces = word_pieces(snap)
+    chunks = [[first, add("terms", chunk)] for first, chunk in chunks_of(rows)]
     texts = "".join(page.folded + "".join(page.texts()) for page in snap.stored if page is not None)
     entry = {
         "format": FORMAT_VERSION,
@@ -145,12 +152,15 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
         "fields": [f.name for f in schema.FIELDS],
         "phrase_fields": list(schema.PHRASE_FIELDS),
         "words_field": schema.WORDS,
+        "row": row,
         "weights": WEIGHTS.to_dict(),
         "limits": {"max_query_chars": settings.max_query_chars, "max_query_terms": settings.max_query_terms},
-        "analysis": add("analysis", {"tables": all_client_tables(texts),
+        "analysis": add("analysis", {"tables": all_client_tables(texts), "fold_text": fold_text_table(),
                                       "synonyms": [text for _, text in synonyms.source_texts(settings.synonyms_file)]}),
-        "page_data": add("pages", _pages(snap, slots, of_doc, fragments)),
-        "vocabulary": add("vocabulary", _vocabulary(snap)),
+        **dict(zip(("page_data", "page_meta"), (add(stem, part) for stem, part in
+                                                  zip(("pages", "meta"), _pages(snap, slots, of_doc, fragments))))),
+        "vocabulary": add("vocabulary", accented),
+        "words": [[first, add("words", piece), add("counts", counts)] for first, piece, counts in pieces],
         "chunks": chunks,
     }
     return files, entry
@@ -173,68 +183,11 @@ def page_ids(sources: list[str], previous: list[str | None]) -> list[str | None]
     return slots
 
 
-def _postings(snap: Snapshot, of_doc: list[int | None]) -> dict[str, dict]:
-    """term -> {"s": {field: flat}, "p": {field: flat}, "w": flat}, ids ascending."""
-    reader = snap.reader
-    terms: dict[str, dict] = {}
-    for name in [f.name for f in schema.FIELDS] + [schema.WORDS]:
-        with_positions = name in schema.PHRASE_FIELDS
-        for btext in reader.lexicon(name):
-            term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            found = []
-            m = reader.postings(name, term)
-            while m.is_active():
-                found.append((of_doc[m.id()], _number(m.weight()),
-                              tuple(m.value_as("positions")) if with_positions else ()))
-                m.next()
-            if not found:
-                continue
-            found.sort()
-            entry = terms.setdefault(term, {})
-            if name == schema.WORDS:
-                entry["w"] = _gaps([d for d, _, _ in found])
-                continue
-            flat, last = [], 0
-            for d, tf, _ in found:
-                flat += [d - last, tf]
-                last = d
-            entry.setdefault("s", {})[name] = flat
-            if with_positions:
-                flat, last = [], 0
-                for d, _, positions in found:
-                    flat += [d - last, len(positions), *_gaps(list(positions))]
-                    last = d
-                entry.setdefault("p", {})[name] = flat
-    return terms
-
-
-def _number(x: float) -> int | float:
-    return int(x) if x == int(x) else x
-
-
-def _gaps(values: list[int]) -> list[int]:
-    return [v - (values[i - 1] if i else 0) for i, v in enumerate(values)]
-
-
-def _chunks(terms: dict[str, dict]) -> list[tuple[str, dict]]:
-    """(first term, {"s": ..., "p": ..., "w": ...}) of each chunk, terms in order."""
-    out: list[tuple[str, dict]] = []
-    current: dict = {}
-    first = None
-    for term in sorted(terms):
-        if first is None:
-            first = term
-        for kind, value in terms[term].items():
-            current.setdefault(kind, {})[term] = value
-        if int.from_bytes(hashlib.sha1(term.encode("utf-8")).digest()[:4], "big") % CHUNK_TERMS == 0:
-            out.append((first, current))
-            current, first = {}, None
-    if first is not None:
-        out.append((first, current))
-    return out
-
-
-def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None], fragments: list[str | None]) -> dict:
+def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None],
+           fragments: list[str | None]) -> tuple[dict, dict]:
+    """What changes with a page's text (its fragment, field lengths, BM25's figures), and
+    what seldom does (its title's terms, filters; the families): the second file is
+    rewritten only when a title, a tag, a date or a family changes."""
     size = len(slots)
 
     def column(values, empty):  # noqa: ANN001, ANN202 - one value per docnum -> one per page id
@@ -252,9 +205,10 @@ def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None], fr
         "n": p.n,
         "avg": dict(p.avg),
         "lengths": {name: column(lengths, 0) for name, lengths in p.lengths.items()},
-        "english": column([int(e) for e in p.english], 0),
         "prior": column(snap.priors, 0.0),
         "full_prior": column(snap.full_priors, 0.0),
+    }, {
+        "english": column([int(e) for e in p.english], 0),
         "titles": column([list(t) for t in snap.titles], []),
         "url_names": column([list(t) for t in snap.url_names], []),
         "names": column([sorted(n) for n in snap.names], []),
@@ -268,13 +222,11 @@ def _pages(snap: Snapshot, slots: list[str | None], of_doc: list[int | None], fr
     }
 
 
-def _vocabulary(snap: Snapshot) -> dict:
-    """Folded words with their page counts, and the accented forms pages write them in."""
-    vocabulary = snap.vocabulary
-    known = sorted(vocabulary.load())
-    return {"words": [[w, vocabulary.frequency(w)] for w in known],
-            "accented": {folded: sorted([form, vocabulary.doc_frequency(form)] for form in forms)
-                         for folded, forms in sorted(vocabulary.accented().items())}}
+def _fragment(page: schema.StoredPage) -> list:
+    """A page as it is shown: [url, title, summary, [[heading, anchor, text], ...], loose
+    forms]. Its source, date, category, tags and language are in the pages files; its
+    folded text the client makes with ``fold_text``'s table."""
+    return [page.url, page.title, page.summary, [[s.heading, s.anchor, s.text] for s in page.sections], page.loose]
 
 
 # ---------------------------------------------------------------------- writing
@@ -301,7 +253,8 @@ def _previous_sources(out: Path) -> list[str | None]:
 def named_files(entry: dict) -> list[str]:
     """Every file an entry names, itself and the client included."""
     pages_file = entry["page_data"]
-    return [ENTRY, CLIENT, *BOX, entry["analysis"], pages_file, entry["vocabulary"], *(c[1] for c in entry["chunks"])]
+    return [ENTRY, CLIENT, *BOX, entry["analysis"], pages_file, entry["page_meta"], entry["vocabulary"],
+            *(name for w in entry["words"] for name in w[1:]), *(c[1] for c in entry["chunks"])]
 
 
 def _write_file(path: Path, content: bytes) -> None:

@@ -7,7 +7,9 @@ own Unicode database so that both sides cut words at the same places:
   (``unicodedata.combining``), which a cluster of base and accents is made of;
 - ``digits``: the code points ``str.isdigit`` accepts beyond ``\\p{Nd}`` (², ①...);
 - in ``fold``, the characters outside the fold ranges that the site's pages write
-  (𝐀, 中...), which Python folds with unidecode.
+  (𝐀, 中...), which Python folds with unidecode;
+- ``fold_text_table``: ``analysis.fold_text`` of each character it changes (one letter for
+  one, so that offsets hold), for highlighting without a folded copy of every page.
 
 Ranges are ``[first, last + 1]`` pairs, sorted.
 """
@@ -48,6 +50,16 @@ def client_tables(code: str, text: str = "") -> dict:
     tables = lang.tables(code) | {"word_pattern_js": lang.word_pattern(r"[\p{L}\p{N}]")} | _unicode_tables()
     tables["fold"] |= _outside_folds(frozenset(text))
     return tables
+
+
+def fold_text_table() -> dict[str, str]:
+    """Character -> ``analysis.fold_text`` of it, for the characters it changes: it maps
+    ASCII and the characters of ``lang.FOLD_RANGES`` only, each to one character."""
+    codes = [*range(128), *(code for a, b in lang.FOLD_RANGES for code in range(a, b))]
+    table = {c: folded for c in map(chr, codes) if (folded := analysis.fold_text(c)) != c}
+    if any(len(v) != 1 for v in table.values()):
+        raise ValueError("analysis.fold_text no longer folds one character to one: offsets would move")
+    return table
 
 
 def all_client_tables(text: str = "") -> dict[str, dict]:

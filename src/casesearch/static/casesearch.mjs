@@ -632,29 +632,43 @@ function edits1(word) {
   return out;
 }
 
-// typos.Vocabulary, over the bundle's vocabulary file
+// typos.max_edits
+function maxEdits(weights, word) {
+  const n = codeLength(word);
+  if (n < weights.typo_min_length) return 0;
+  return n <= weights.typo_one_edit_max_length ? 1 : weights.typo_max_edits;
+}
+
+// Vocabulary.corrections leaves alone a word in capitals or with a digit
+function mayBeTypo(word, digits) {
+  return !isUpperText(word.raw) && !Array.from(word.raw).some((c) => ND_ANY.test(c) || inRanges(c.codePointAt(0), digits));
+}
+
+// typos.Vocabulary, over the bundle's vocabulary file (accented forms) and every piece of
+// its folded words ([[word, pages], ...]) and of the accented forms' page counts
 class Vocabulary {
-  constructor(data, weights, analysis) {
+  constructor(data, words, formCounts, weights, analysis) {
     this.weights = weights;
     this.analysis = analysis;
-    this.words = data.words.map(([w]) => w);           // folded (ASCII) words, sorted
-    this.known = new Map(data.words);                   // word -> pages holding it
+    this.words = words.map(([w]) => w);                // folded (ASCII) words, sorted
+    this.known = new Map(words);                        // word -> pages holding it
     this.buckets = new Map();                           // first letter and length -> words
     for (const w of this.words) {
       const key = w[0] + KEY_SEP + w.length;
       if (!this.buckets.has(key)) this.buckets.set(key, []);
       this.buckets.get(key).push(w);
     }
-    this.accented = new Map(Object.entries(data.accented));   // folded -> [[form, pages], ...]
-    this.df = new Map(data.words);
+    // folded -> [[form, pages], ...]; the counts follow the folded words' order, then the forms'
+    this.accented = new Map();
+    let i = 0;
+    for (const folded of Object.keys(data.accented).sort(cmpStr)) {
+      this.accented.set(folded, data.accented[folded].map((form) => [form, formCounts[i++]]));
+    }
+    this.df = new Map(words);
     for (const forms of this.accented.values()) for (const [form, n] of forms) this.df.set(form, n);
   }
 
-  maxEdits(word) {   // typos.max_edits
-    const w = this.weights, n = codeLength(word);
-    if (n < w.typo_min_length) return 0;
-    return n <= w.typo_one_edit_max_length ? 1 : w.typo_max_edits;
-  }
+  maxEdits(word) { return maxEdits(this.weights, word); }
 
   docFrequency(word) { return this.df.get(word) ?? 0; }
 
@@ -695,29 +709,40 @@ class Vocabulary {
     const fixes = new Map();
     const digits = this.analysis.chains.fr.digits;
     for (const w of words) {
-      if (isUpperText(w.raw) || Array.from(w.raw).some((c) => ND_ANY.test(c) || inRanges(c.codePointAt(0), digits))) continue;
+      if (!mayBeTypo(w, digits)) continue;
       const fixed = this.correct(w.folded);
       if (fixed && fixed !== w.folded) fixes.set(w.raw, this.written(fixed));
     }
     return fixes;
   }
+}
 
-  // ranking.completions: the most frequent folded words starting with what is typed
-  completions(prefix) {
-    const found = [];
-    let lo = 0, hi = this.words.length;
-    while (lo < hi) {   // the first word >= prefix
-      const mid = (lo + hi) >> 1;
-      if (cmpStr(this.words[mid], prefix) < 0) lo = mid + 1; else hi = mid;
-    }
-    for (let i = lo; i < this.words.length && this.words[i].startsWith(prefix); i++) {
-      const word = this.words[i];
-      if (word !== prefix) found.push([this.frequency(word), word]);
-      if (found.length > this.weights.prefix_scan) break;
-    }
-    found.sort((x, y) => y[0] - x[0] || cmpStr(x[1], y[1]));
-    return found.slice(0, this.weights.prefix_expansions).map(([, w]) => w);
+// the first of sorted [word, pages] pairs whose word is not before `word`
+function lowerBound(pairs, word) {
+  let lo = 0, hi = pairs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cmpStr(pairs[mid][0], word) < 0) lo = mid + 1; else hi = mid;
   }
+  return lo;
+}
+
+// the last of sorted first terms that is not after `term` (-1: none)
+function lastNotAfter(firsts, term) {
+  let lo = 0, hi = firsts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cmpStr(firsts[mid], term) <= 0) lo = mid + 1; else hi = mid;
+  }
+  return lo - 1;
+}
+
+// analysis.fold_text from its table in the analysis file: each character to one
+function foldTextOf(table) {
+  const map = new Map(Object.entries(table));
+  const chars = [...map.keys()].map((c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")).join("");
+  const re = new RegExp(`[${chars}]`, "g");
+  return (text) => text.replace(re, (c) => map.get(c));
 }
 
 // ----------------------------------------------------------------- scoring.py
@@ -737,6 +762,8 @@ class Postings {
     this.lengths = pages.lengths;
     this.english = pages.english.map(Boolean);
     this.families = pages.families;
+    this.phrase = new Set(entry.phrase_fields);
+    this.column = Object.fromEntries(entry.row.map((field, i) => [field, i]));   // field -> its place in a row
     this.chunkOf = chunkOf;        // term -> the loaded chunk holding it, or undefined
     this.cache = new Map();
   }
@@ -747,19 +774,30 @@ class Postings {
     return chunk;
   }
 
+  // the numbers of a term's postings in one field (bundle.py's _flat), decoded once
+  _flat(field, term) {
+    const key = "f" + KEY_SEP + field + KEY_SEP + term;
+    let found = this.cache.get(key);
+    if (found === undefined) {
+      const text = this._chunk(term)?.get(term)?.[this.column[field]];
+      found = text ? decodeNumbers(text) : [];
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
   // Postings.weights: term frequency per page (Map in page order)
   weights(field, term) {
     const found = new Map();
-    const chunk = this._chunk(term);
-    if (!chunk) return found;
-    if (field === this.wordsField) {   // the exact-form field keeps existence only: frequency 1
-      let id = 0;
-      for (const gap of chunk.w.get(term) ?? []) { id += gap; found.set(id, 1); }
-      return found;
-    }
-    const flat = chunk.s.get(term)?.[field] ?? [];
+    const flat = this._flat(field, term);
     let id = 0;
-    for (let i = 0; i < flat.length; i += 2) { id += flat[i]; found.set(id, flat[i + 1]); }
+    if (field === this.wordsField) {   // the exact-form field keeps existence only: frequency 1
+      for (const gap of flat) { id += gap; found.set(id, 1); }
+    } else if (this.phrase.has(field)) {   // id gap, count, count position gaps
+      for (let i = 0; i < flat.length; i += 2 + flat[i + 1]) { id += flat[i]; found.set(id, flat[i + 1]); }
+    } else {
+      for (let i = 0; i < flat.length; i += 2) { id += flat[i]; found.set(id, flat[i + 1]); }
+    }
     return found;
   }
 
@@ -769,7 +807,7 @@ class Postings {
     let found = this.cache.get(key);
     if (found === undefined) {
       found = new Map();
-      const flat = this._chunk(term)?.p.get(term)?.[field] ?? [];
+      const flat = this._flat(field, term);
       let id = 0, i = 0;
       while (i < flat.length) {
         id += flat[i];
@@ -1265,10 +1303,10 @@ function cmpTuple(a, b) {
 }
 
 // searcher._hit: a page as a result: marked title, the best passage, its best sections
-function hitOf(page, score, matcher) {
-  const sections = page.sections.map(([heading, anchor, , text]) => ({ heading, anchor, text }));
+function hitOf(page, score, matcher, folded) {
+  const sections = page.sections.map(([heading, anchor, text]) => ({ heading, anchor, text }));
   const texts = [page.title, page.summary, ...sections.flatMap((s) => [s.heading, s.text])];
-  const spans = matcher.matchesMany(texts, page.folded, page.loose);
+  const spans = matcher.matchesMany(texts, folded(texts), page.loose);
   const [titleSpans, summarySpans] = spans;
   const distinct = (list) => new Set(list.map(([, , t]) => t)).size;
   const scored = [];
@@ -1313,10 +1351,39 @@ function facetsOf(pages, ids) {
   return out;
 }
 
-// A chunk file with Maps for its terms (a term may be "constructor" or "__proto__")
-function chunkMaps(data) {
-  return { s: new Map(Object.entries(data.s ?? {})), p: new Map(Object.entries(data.p ?? {})),
-           w: new Map(Object.entries(data.w ?? {})) };
+// A chunk file as a Map of its terms (a term may be "constructor" or "__proto__") to their rows
+function chunkMaps(data) { return new Map(Object.entries(data)); }
+
+// bundle.py's encode: base 32, most significant digit first, the last digit of a number
+// from LAST_DIGITS, the others from MORE_DIGITS
+const LAST_DIGITS = "0123456789abcdefghijklmnopqrstuv", MORE_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_";
+const DIGIT_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 32; i++) {
+  DIGIT_VALUE[LAST_DIGITS.charCodeAt(i)] = i;
+  DIGIT_VALUE[MORE_DIGITS.charCodeAt(i)] = 32 + i;
+}
+
+// bundle.py's front_code: each word a capital letter (how many first letters it shares
+// with the word before: A none, B one...), then the rest
+function frontDecode(text) {
+  const words = [];
+  let before = "";
+  for (const [, shared, rest] of text.matchAll(/([A-Z])([^A-Z]*)/g)) {
+    before = before.slice(0, shared.charCodeAt(0) - 65) + rest;
+    words.push(before);
+  }
+  return words;
+}
+
+function decodeNumbers(text) {
+  const out = [];
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const v = DIGIT_VALUE[text.charCodeAt(i)];
+    if (v >= 32) n = n * 32 + v - 32;
+    else { out.push(n * 32 + v); n = 0; }
+  }
+  return out;
 }
 
 // The search over a bundle: `await StaticSearch.open(load)`, where `load(name)` gives a
@@ -1326,8 +1393,8 @@ function chunkMaps(data) {
 export class StaticSearch {
   static async open(load) {
     const entry = await load("entry.json");
-    const [analysis, pages] = await Promise.all([load(entry.analysis), load(entry.page_data)]);
-    return new StaticSearch(load, entry, analysis, pages);
+    const [analysis, pages, meta] = await Promise.all([load(entry.analysis), load(entry.page_data), load(entry.page_meta)]);
+    return new StaticSearch(load, entry, analysis, { ...pages, ...meta });
   }
 
   constructor(load, entry, analysisFile, pages) {
@@ -1343,6 +1410,10 @@ export class StaticSearch {
     this.loading = new Map();   // chunk index -> Promise
     this.fragments = new Map();
     this.vocabulary = null;
+    this.wordFirsts = (entry.words ?? []).map(([first]) => first);
+    this.wordPieces = new Map();   // piece index -> Promise of its [word, pages] pairs
+    this.foldText = foldTextOf(analysisFile.fold_text);
+    this.folded = new WeakMap();   // fragment -> the fold_text of its texts, joined
     pages.families = new Map(Object.entries(pages.families));
     const p = new Postings(pages, entry, this.analysis, (term) => {
       const i = this._chunkIndex(term);
@@ -1353,14 +1424,7 @@ export class StaticSearch {
   }
 
   // the chunk a term would be in: the last whose first term is not after it
-  _chunkIndex(term) {
-    let lo = 0, hi = this.firsts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cmpStr(this.firsts[mid], term) <= 0) lo = mid + 1; else hi = mid;
-    }
-    return lo - 1;
-  }
+  _chunkIndex(term) { return lastNotAfter(this.firsts, term); }
 
   _once(cache, key, make) {
     if (!cache.has(key)) cache.set(key, make().catch((error) => { cache.delete(key); throw error; }));
@@ -1379,12 +1443,59 @@ export class StaticSearch {
     })));
   }
 
+  // one piece of the folded words: {words: [[word, pages], ...], accented: the page counts
+  // of the accented forms of its range}
+  _wordPiece(i) {
+    return this._once(this.wordPieces, i, async () => {
+      const [words, counts] = await Promise.all([this.load(this.entry.words[i][1]), this.load(this.entry.words[i][2])]);
+      const pages = decodeNumbers(counts.words);
+      return { words: frontDecode(words.words).map((word, k) => [word, pages[k]]), accented: decodeNumbers(counts.accented) };
+    });
+  }
+
+  // for typo correction: the accented forms and every piece of the folded words
   async _vocabulary() {
     if (this.vocabulary === null) {
-      const data = await this._once(this.loading, "vocabulary", () => this.load(this.entry.vocabulary));
-      this.vocabulary ??= new Vocabulary(data, this.entry.weights, this.analysis);
+      const [data, ...pieces] = await Promise.all([
+        this._once(this.loading, "vocabulary", () => this.load(this.entry.vocabulary)),
+        ...this.wordFirsts.map((_, i) => this._wordPiece(i))]);
+      this.vocabulary ??= new Vocabulary(data, pieces.flatMap((p) => p.words), pieces.flatMap((p) => p.accented),
+                                         this.entry.weights, this.analysis);
     }
     return this.vocabulary;
+  }
+
+  // ranking.completions: the most frequent folded words starting with what is typed, from
+  // the first prefix_scan + 1 of them in order (the pieces of the words holding them)
+  async completions(prefix) {
+    const w = this.entry.weights;
+    const found = [];
+    scan: for (let i = Math.max(0, lastNotAfter(this.wordFirsts, prefix)); i < this.wordFirsts.length; i++) {
+      const { words } = await this._wordPiece(i);
+      for (let k = lowerBound(words, prefix); k < words.length; k++) {
+        const [word, pages] = words[k];
+        if (!word.startsWith(prefix)) break scan;
+        if (word !== prefix) found.push([pages, word]);
+        if (found.length > w.prefix_scan) break scan;
+      }
+    }
+    found.sort((x, y) => y[0] - x[0] || cmpStr(x[1], y[1]));
+    return found.slice(0, w.prefix_expansions).map(([, word]) => word);
+  }
+
+  // a page as it is shown: its fragment ([url, title, summary, sections, loose]) and the pages files
+  _page(d, [url, title, summary, sections, loose]) {
+    const p = this.pages;
+    return { url, title, summary, sections, loose, source: p.sources[d], date: p.date[d], category: p.category[d],
+             tags: p.tags[d], lang: p.lang[d] };
+  }
+
+  // fold_text of a fragment's texts joined by "\n", as highlighting scans them
+  _foldedOf(fragment) {
+    return (texts) => {
+      if (!this.folded.has(fragment)) this.folded.set(fragment, this.foldText(texts.join("\n")));
+      return this.folded.get(fragment);
+    };
   }
 
   _fragment(id) {
@@ -1417,14 +1528,19 @@ export class StaticSearch {
     const w = this.entry.weights;
     if (parsed.isEmpty) return { hits: [], suggestion: null, prefixes: [], queries: [] };
     const typedQuery = parsed;
-    const prefixes = parsed.prefix ? (await this._vocabulary()).completions(parsed.prefix) : [];
+    const prefixes = parsed.prefix ? await this.completions(parsed.prefix) : [];
     let ranked = await this._score(parsed, filters, prefixes, true);
     let suggestion = null;
     const last = parsed.words[parsed.words.length - 1];
     const typed = parsed.positive.filter((word) => !(prefixes.length && word === last));   // not the word being typed
     const unknown = typed.some((word) => !this.ctx.p.wordFrequency(word.folded));
     if (unknown || ranked.length < w.typo_below) {
-      const fixes = (await this._vocabulary()).corrections(typed);
+      // the vocabulary is read only when a word may be corrected: Vocabulary.correct leaves
+      // a known word alone, and the word's chunk, loaded, says whether pages hold it
+      const digits = this.analysis.chains.fr.digits, p = this.ctx.p;
+      const typo = typed.some((word) => mayBeTypo(word, digits) && maxEdits(w, word.folded) && isAlpha(word.folded)
+                                        && !p.wordFrequency(word.folded));
+      const fixes = typo ? (await this._vocabulary()).corrections(typed) : new Map();
       if (fixes.size) {
         const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false });
         const fixed = await this._score(corrected, filters, [], true);
@@ -1462,7 +1578,7 @@ export class StaticSearch {
     const matcher = new Matcher(this.analysis, new Set(shown.flatMap((word) => [...word.stems])),
                                 new Set(shown.flatMap((word) => word.exact)), ranking.prefixes);
     const fragments = await Promise.all(window.map(([d]) => this._fragment(d)));
-    const hits = window.map(([, score], i) => hitOf(fragments[i], score, matcher));
+    const hits = window.map(([d, score], i) => hitOf(this._page(d, fragments[i]), score, matcher, this._foldedOf(fragments[i])));
     const facets = facetsOf(this.pages, ranked.map(([d]) => d));
     return { ok: true, query: parsed.text, total: ranked.length, page, per_page: perPage,
              took_ms: pyRound(performance.now() - started, 2), hits, facets, suggestion: ranking.suggestion };
