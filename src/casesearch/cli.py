@@ -141,7 +141,8 @@ def export(settings: Settings, out: str | None, check_dir: str | None, as_json: 
         else:
             for problem in problems:
                 click.echo(f"Error: {problem}", err=True)
-            click.echo(f"{check_dir}: {len(problems)} problems" if problems else f"{check_dir}: ok")
+            click.echo(f"{check_dir}: {len(problems)} problem{'s' if len(problems) > 1 else ''}" if problems
+                       else f"{check_dir}: ok")
         sys.exit(1 if problems else 0)
     report = bundle.export(settings, Path(out) if out else settings.content_dir / "_site" / "search")
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())

@@ -72,6 +72,10 @@ def hashed(stem: str, content: bytes) -> str:
     return f"{stem}.{hashlib.sha256(content).hexdigest()[:16]}.json"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("s" if n != 1 else "")
+
+
 @dataclass
 class ExportReport:
     out: Path
@@ -84,7 +88,7 @@ class ExportReport:
 
     def summary(self) -> str:
         return (f"exported {self.pages} pages to '{self.out}': {self.files} files, {self.bytes:,} bytes; "
-                f"{len(self.written)} files written ({self.written_bytes:,} bytes), {len(self.removed)} removed")
+                f"{_count(len(self.written), 'file')} written ({self.written_bytes:,} bytes), {len(self.removed)} removed")
 
     def to_dict(self) -> dict:
         return {"ok": True, "out": str(self.out), "pages": self.pages, "files": self.files, "bytes": self.bytes,
