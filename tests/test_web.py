@@ -3,17 +3,18 @@ limits, escaping, CORS, caching and security headers."""
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from pathlib import Path
 
 import pytest
+from conftest import write_pages
 
 from casesearch.config import replace
 from casesearch.indexer import reindex
 from casesearch.searcher import Searcher
 from casesearch.web import create_app
-from conftest import write_pages
 
 
 @pytest.fixture
@@ -285,8 +286,12 @@ def test_abusive_queries_answer_200_or_400_never_500(repo_settings, make_app):
             assert response.get_json()["ok"] is (response.status_code == 200)
 
 
-def test_undecodable_query_string_is_not_an_error(client):
-    assert client.get("/api/search?q=%ff%fe%00%ED%A0%80").status_code == 200
+def test_undecodable_query_string_is_refused_not_searched_as_literal_text(client):
+    for query in ("q=%ff%fe%00", "q=%ED%A0%80", "q=ok&category=%C3"):
+        response = client.get("/api/search?" + query)
+        assert response.status_code == 400, query
+        assert "not valid UTF-8" in response.get_json()["error"]["message"]
+    assert client.get("/api/search?q=%C3%A9t%C3%A9").status_code == 200   # été
 
 
 # -- escaping --------------------------------------------------------------------------------
@@ -319,6 +324,21 @@ def test_content_comes_back_escaped(tmp_path, make_app):
             assert "<" not in unmarked(fragment) and ">" not in unmarked(fragment), fragment
         assert XSS_AS_TEXT in unmarked(hit["title_html"])
         assert XSS_AS_TEXT in unmarked(hit["snippet_html"])
+
+
+def test_html_fields_are_safe_in_a_quoted_attribute_too(tmp_path, make_app):
+    from casesearch.config import load_settings
+
+    content = tmp_path / "quotes"
+    write_pages(content, {"q.md": "---\ntitle: 'Le \"guide\" d''accueil'\n---\nUn \"guide\" d'accueil pour l'équipe.\n"})
+    settings = load_settings({"content_dir": content, "index_dir": tmp_path / "quotes-index"}, environ={})
+    reindex(settings)
+    hit = get_json(make_app(settings).test_client(), "/api/search?q=guide")["hits"][0]
+    assert hit["title"] == 'Le "guide" d\'accueil'
+    for fragment in (hit["title_html"], hit["snippet_html"]):
+        assert '"' not in fragment and "'" not in fragment, fragment
+        assert "&quot;" in fragment and "&#x27;" in fragment
+    assert html.unescape(unmarked(hit["title_html"])) == hit["title"]
 
 
 def test_page_escapes_the_query_it_echoes(client):

@@ -114,16 +114,21 @@ def _seeds(matcher: Matcher) -> tuple[str, ...]:
     return _SEEDS[matcher]
 
 
+def _escape(text: str) -> str:
+    """& < > " ' as entities: the *_html fields are safe in an element and in a quoted attribute."""
+    return html.escape(text, quote=True)
+
+
 def mark(text: str, spans: list[tuple[int, int, str]]) -> str:
     """HTML-escape text, wrapping each span in <mark>."""
     out, last = [], 0
     for start, end, _ in spans:
         if start < last:
             continue
-        out.append(html.escape(text[last:start], quote=False))
-        out.append("<mark>" + html.escape(text[start:end], quote=False) + "</mark>")
+        out.append(_escape(text[last:start]))
+        out.append("<mark>" + _escape(text[start:end]) + "</mark>")
         last = end
-    out.append(html.escape(text[last:], quote=False))
+    out.append(_escape(text[last:]))
     return "".join(out)
 
 
@@ -132,7 +137,7 @@ def snippet(text: str, spans: list[tuple[int, int, str]], width: int = 180) -> s
     text = text.replace("\n", " ")
     if not spans:
         cut = _cut(text, 0, width)
-        return html.escape(cut[0], quote=False) + ("…" if cut[2] else "")
+        return _escape(cut[0]) + ("…" if cut[2] else "")
     best_start, best_score = spans[0][0], -1
     inside: dict[str, int] = {}
     j = 0

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.before_request(_refuse_bodies)
+    app.before_request(_refuse_undecodable)
     app.after_request(_headers)
     if settings.rate_limit:
         _rate_limit(app, settings.rate_limit)
@@ -166,6 +168,18 @@ def _cached(response: Response) -> Response:
 
 
 # -- every response ---------------------------------------------------------------------
+
+def _refuse_undecodable() -> None:
+    """Percent-encoded bytes that are not UTF-8 (%ED%A0%80) are refused, not searched as the
+    literal text werkzeug leaves in their place (the search page shows the box as it is)."""
+    if request.blueprint != "api":
+        return
+    try:
+        parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise QueryError("the query string is not valid UTF-8: encode parameters as UTF-8 "
+                         "(as browsers and encodeURIComponent do)") from None
+
 
 def _refuse_bodies() -> None:
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()   # no length to check

@@ -420,7 +420,10 @@ function pyRound(x, n) {
 }
 
 // html.escape(text, quote=False)
-function escapeHtml(s) { return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+// highlight._escape: html.escape(s, quote=True)
+function escapeHtml(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+}
 
 function sameList(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
 
