@@ -773,3 +773,17 @@ def test_corpus_heading_without_space_follows_the_sites_markdown_parser() -> Non
     own = load_page(PageFile(source, site / source),
                     make_settings(site, heading_ids="kramdown", explicit=frozenset({"heading_ids"})))
     assert title in [s.heading for s in own.sections]
+
+
+@pytest.mark.parametrize("body, text", [
+    # an unmatched "[" stays text and the link inside it is the link, as kramdown shows it
+    ("Le [rapport du sénat, [Flotte aérienne](https://example.org/r) souligne.",
+     "Le [rapport du sénat, Flotte aérienne souligne."),
+    ("![Une longue description " + "très " * 200 + "détaillée](img.png)", "Une longue description " + "très " * 199
+     + "très détaillée"),
+    ("{{ page.title }} et {% include note.html %} puis {{{{ texte", "et puis {{{{ texte"),
+    ("Écrire à <contact@example.org> ou <<<<.", "Écrire à ou <<<<."),
+])
+def test_markup_is_removed_as_kramdown_shows_it(body: str, text: str) -> None:
+    assert [s.text for s in to_sections(body)] == [text]
+

@@ -50,7 +50,8 @@ _DROP = re.compile(
     r"|\{%-?\s*comment\s*-?%\}.*?(?:\{%-?\s*endcomment\s*-?%\}|\Z)"
     r"|\{::comment\}.*?(?:\{:/comment\}|\{:/\}|\Z)"
     r"|<(script|style|iframe|noscript|svg|template)\b[^>]*>.*?</\1\s*>"
-    r"|\{%.*?%\}|\{\{.*?\}\}",
+    # a tag ends before the next opener (Liquid nests none): a page of "{{{{..." stays linear
+    r"|\{%(?:(?!\{%).)*?%\}|\{\{(?:(?!\{\{).)*?\}\}",
     re.S | re.I,
 )
 
@@ -75,11 +76,14 @@ _BLOCK_TAG = re.compile(
     re.I,
 )
 _CELL_TAG = re.compile(r"</?t[dh]\b[^>\x00]*>", re.I)
-_AUTOLINK = re.compile(r"<(?:(?:https?|ftp|mailto):[^>\s\x00]*|[^>\s@\x00]+@[^>\s\x00]+)>", re.I)
+# an address's parts are at most 64 and 255 characters (RFC 5321): a page of "<<<<..." stays linear
+_AUTOLINK = re.compile(r"<(?:(?:https?|ftp|mailto):[^>\s\x00]*|[^>\s@\x00]{1,64}@[^>\s\x00]{1,255})>", re.I)
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^>\x00]*)?/?>|<![A-Za-z][^>\x00]*>")
-_IMAGE = re.compile(r"!\[([^\]\x00]*)\](?:\((?:[^()\n]|\([^()\n]*\))*\)|\[[^\]\x00]*\])")
-_LINK = re.compile(r"\[([^\]\x00]*)\](?:\((?:[^()\n\x00]|\([^()\n\x00]*\))*\)|[ ]?\[[^\]\x00]*\])")
-_FOOTNOTE_REF = re.compile(r"\[\^[^\]\x00]+\]")
+# Link texts stop at the next "[" (nested brackets were never taken as a link here either):
+# each "[" is scanned to the next bracket, not to the end, so a page of "[[[[..." stays linear
+_IMAGE = re.compile(r"!\[([^\[\]\x00]*)\](?:\((?:[^()\n]|\([^()\n]*\))*\)|\[[^\[\]\x00]*\])")
+_LINK = re.compile(r"\[([^\[\]\x00]*)\](?:\((?:[^()\n\x00]|\([^()\n\x00]*\))*\)|[ ]?\[[^\[\]\x00]*\])")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\[\]\x00]+\]")
 _SPAN_IAL = re.compile(r"\{:[^}\n\x00]*\}|\{#[A-Za-z][\w:.-]*\}")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _UNDERSCORES = re.compile(r"_+")
