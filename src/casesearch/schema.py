@@ -82,8 +82,7 @@ class StoredPage:
 
     @classmethod
     def of(cls, doc: Document) -> StoredPage:
-        texts = [doc.title, doc.summary] + [part for s in doc.sections for part in (s.heading, s.text)]
-        folded = analysis.fold_text("\n".join(texts))
+        folded = analysis.fold_text("\n".join(_texts(doc.title, doc.summary, doc.sections)))
         return cls(url=doc.url, source=doc.source, title=doc.title, summary=doc.summary, date=doc.date,
                    category=doc.category, tags=tuple(doc.tags), lang=doc.lang,
                    body_words=sum(len(s.text.split()) for s in doc.sections), sections=tuple(doc.sections),
@@ -92,7 +91,7 @@ class StoredPage:
     def texts(self) -> list[str]:
         """Title, summary, then each section's heading and text: the order of `folded` and
         of the spans highlighting returns."""
-        return [self.title, self.summary] + [part for s in self.sections for part in (s.heading, s.text)]
+        return _texts(self.title, self.summary, self.sections)
 
     @property
     def url_words(self) -> str:
@@ -116,6 +115,10 @@ class StoredPage:
                    date=data["date"], category=data["category"], tags=tuple(data["tags"]), lang=data["lang"],
                    body_words=data["body_words"], sections=tuple(Section(*s) for s in data["sections"]),
                    folded=data["folded"], loose=data["loose"])
+
+
+def _texts(title: str, summary: str, sections: tuple[Section, ...]) -> list[str]:
+    return [title, summary] + [part for s in sections for part in (s.heading, s.text)]
 
 
 def document_fields(doc: Document) -> dict:

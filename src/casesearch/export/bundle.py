@@ -145,7 +145,8 @@ def build(snap: Snapshot, settings: Settings, previous: list[str | None]) -> tup
     row, rows = postings(snap, of_doc)
     accented, pieces = word_pieces(snap)
     chunks = [[first, add("terms", chunk)] for first, chunk in chunks_of(rows)]
-    texts = "".join(page.folded + "".join(page.texts()) for page in snap.stored if page is not None)
+    # the characters the pages write (their folded copies add none outside the fold ranges)
+    texts = "".join("".join(page.texts()) for page in snap.stored if page is not None)
     entry = {
         "format": FORMAT_VERSION,
         "casesearch": __version__,
