@@ -15,7 +15,8 @@ import pytest
 from casesearch.config import load_settings
 from casesearch.content import Document, load_page
 from casesearch.errors import ContentError
-from casesearch.generations import current_generation, read_manifest
+from casesearch.generations import current_generation
+from casesearch.manifest import read_manifest
 from casesearch.indexer import reindex
 from casesearch.reader import discover
 from casesearch.searcher import Searcher

@@ -240,10 +240,10 @@ def test_background_searcher_answers_from_the_old_generation_while_the_new_one_o
     opening, release = threading.Event(), threading.Event()
     original = Searcher._open
 
-    def slow_open(self):
+    def slow_open(self, choice):
         opening.set()
         release.wait(10)
-        return original(self)
+        return original(self, choice)
 
     monkeypatch.setattr(Searcher, "_open", slow_open)
     write_pages(site, {"nouvelle.md": "---\ntitle: Zythologie\n---\nLa zythologie, science de la bière.\n"})
@@ -266,7 +266,9 @@ def test_a_generation_that_cannot_be_opened_is_tried_once_and_the_old_one_serves
     (built.index_dir / "CURRENT").write_text("gen-000099\n")
     time.sleep(4 * RECHECK_SECONDS)
     assert searcher.search("logiciel").total == 1
-    assert sum("cannot open" in r.getMessage() for r in caplog.records) == 1
+    assert sum("index damaged" in r.getMessage() for r in caplog.records) == 1
+    health = searcher.health()
+    assert health["status"] == "degraded" and "gen-000099" in health["reason"] and health["generation"] == 1
     searcher.close()
 
 

@@ -77,9 +77,12 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary line.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False),
               help="Then write the static bundle of the index in this folder (as `casesearch export --out`).")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), is_flag=False, flag_value=600.0, default=0.0,
+              metavar="[SECONDS]", help="Wait for a running reindex to end (at most SECONDS, default 600) "
+                                        "instead of exiting 4: a publish hook loses no edit.")
 @with_settings
 def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: bool, quiet: bool,
-            export_dir: str | None) -> None:
+            export_dir: str | None, wait: float) -> None:
     """Build or update the index from the content folder, then publish it atomically."""
     from .export.bundle import export as write_bundle
     from .indexer import reindex as run
@@ -95,7 +98,7 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
 
         progress = advance
     try:
-        report = run(settings, full=full, strict=strict, force=force, progress=progress)
+        report = run(settings, full=full, strict=strict, force=force, progress=progress, wait=wait)
     except CasesearchError as exc:
         if as_json:   # scripts reading stdout learn why nothing was published
             click.echo(json.dumps({"published": False, "error": str(exc), "exit_code": exc.exit_code},
@@ -121,6 +124,32 @@ def reindex(settings: Settings, full: bool, strict: bool, force: bool, as_json: 
     _check_synonyms(settings)
     if strict and report.errors:
         sys.exit(EXIT_STRICT)
+
+
+@main.command()
+@click.option("--all", "every", is_flag=True, help="Verify every kept generation, not only the live one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+@with_settings
+def check(settings: Settings, every: bool, as_json: bool) -> None:
+    """Verify the live index (sizes and checksums of its files); exit 1 when it is damaged."""
+    from .generations import check as verify
+
+    problem, verdicts = verify(settings.index_dir, every=every)
+    damaged = bool(problem) or not verdicts or any(v.problem for v in verdicts)
+    if as_json:
+        click.echo(json.dumps({"ok": not damaged, "current": problem or None,
+                               "generations": [v.to_json() for v in verdicts]}, ensure_ascii=False, indent=2))
+    else:
+        if problem:
+            click.echo(f"Error: {problem}", err=True)
+        if not verdicts:
+            click.echo(f"Error: no index generation in '{settings.index_dir}'", err=True)
+        for v in verdicts:
+            what = f"damaged: {v.problem}" if v.problem else f"ok, {v.pages} pages, {v.bytes / 1e6:.1f} MB"
+            click.echo(f"{v.name}{' (live)' if v.live else ''}: {what}", err=bool(v.problem))
+        if damaged:
+            click.echo("Run `casesearch reindex`: it rebuilds what is damaged and repairs CURRENT.", err=True)
+    sys.exit(1 if damaged else 0)
 
 
 @main.command()

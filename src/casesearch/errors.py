@@ -50,3 +50,11 @@ class QueryError(CasesearchError):
     """A visitor's query or its parameters are out of bounds."""
 
     exit_code = 2
+
+
+class IndexDamaged(IndexMissing):
+    """No generation of the index verifies: files missing, truncated or changed."""
+
+
+class IndexWriteError(CasesearchError):
+    """A build could not write its generation (disk full, permissions): nothing was published."""

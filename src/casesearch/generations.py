@@ -7,17 +7,20 @@ Layout::
     index/.lock            held (flock) by the one reindex allowed at a time
 
 A generation is written once and never changed; publishing one is replacing CURRENT.
-Readers keep whatever generation they opened until they open the next.
+Generations share no file (an incremental build copies the live one), and the manifest
+records the size and SHA-256 of every file, so damage to one generation never reaches
+another and is found before it is served (`damage`, `servable`). Readers keep whatever
+generation they opened until they open the next.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,112 +28,182 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from . import analysis, schema
-from .errors import IndexBusy, IndexMissing, IndexOutdated
+from .errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated
+from .manifest import MANIFEST, Manifest, damage, index_files, read_manifest
 
-MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = ".lock"
 # What a build stores depends on these; any change triggers a full rebuild, and a
 # generation of another format is never opened (its stored records do not read back).
-FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}"
-_NAME = re.compile(r"gen-\d{6}")
+# m2: the manifest records every file's size and checksum.
+FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}-m2"
+_NAME = re.compile(r"gen-(\d{6,})")
+
+
+# -- CURRENT and the generation folders ---------------------------------------------------
+
+def pointer(index_dir: Path) -> tuple[str | None, str]:
+    """(name CURRENT gives, "") or (None, what is wrong with it): missing, empty,
+    not a generation name (garbage), or naming a folder that is not there."""
+    try:
+        raw = (index_dir / CURRENT).read_bytes()[:256]
+    except FileNotFoundError:
+        return None, f"'{index_dir / CURRENT}' is missing"
+    except OSError as exc:
+        return None, f"'{index_dir / CURRENT}' cannot be read ({exc.strerror})"
+    name = raw.decode("utf-8", errors="replace").strip()
+    if not name:
+        return None, f"'{index_dir / CURRENT}' is empty"
+    if not _NAME.fullmatch(name):
+        return None, f"'{index_dir / CURRENT}' does not name a generation (damaged)"
+    if not (index_dir / name).is_dir():
+        return None, f"'{index_dir / CURRENT}' names '{name}', which is not there"
+    return name, ""
 
 
 def current_generation(index_dir: Path) -> Path | None:
-    """Folder of the live generation, or None when nothing was published."""
+    """Folder of the live generation, or None when nothing (readable) was published."""
+    name, _ = pointer(index_dir)
+    return index_dir / name if name else None
+
+
+def number(gen: Path) -> int:
+    match = _NAME.fullmatch(gen.name)
+    return int(match.group(1)) if match else 0
+
+
+def folders(index_dir: Path) -> list[Path]:
+    """Every generation folder, newest first (by number, which only grows)."""
     try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        found = [p for p in index_dir.iterdir() if _NAME.fullmatch(p.name) and p.is_dir()]
     except FileNotFoundError:
-        return None
-    path = index_dir / name
-    return path if name.startswith("gen-") and path.is_dir() else None
+        return []
+    return sorted(found, key=number, reverse=True)
 
 
-@dataclass(frozen=True)
-class PageEntry:
-    """A page of a generation as its manifest records it."""
-    hash: str         # sha1 of the file's bytes: unchanged pages are not read again
-    url: str
-    title: str
-    stale: bool = False   # the page failed to read; this is its last good version
+def next_folder(index_dir: Path) -> Path:
+    """Where the next build writes: one past every number used so far (read from the folders
+    and CURRENT), so that a lost CURRENT never brings an old name, or an old ETag, back."""
+    name, _ = pointer(index_dir)
+    used = [number(p) for p in folders(index_dir)] + ([number(index_dir / name)] if name else [])
+    return index_dir / f"gen-{max(used, default=0) + 1:06d}"
 
-    def to_json(self) -> dict:
-        return {"hash": self.hash, "url": self.url, "title": self.title} | ({"stale": True} if self.stale else {})
 
-    @classmethod
-    def from_json(cls, data: dict) -> PageEntry:
-        return cls(data["hash"], data["url"], data["title"], bool(data.get("stale")))
-
+# -- choosing what to serve ----------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Manifest:
-    """What a generation holds and how it was built (manifest.json)."""
-    format: str               # FORMAT of the casesearch that built it
-    settings: str             # fingerprint of the settings and _config.yml that shaped it
-    generation: int
-    built_at: str             # ISO 8601, UTC
-    pages: dict[str, PageEntry]   # source -> entry
-    stale: tuple[str, ...]    # sources kept from an older build because they fail now
+class Choice:
+    """The generation to serve and why it is not CURRENT's ("" when it is)."""
+    path: Path
+    manifest: Manifest
+    degraded: str = ""
 
-    def to_json(self) -> dict:
-        return {"format": self.format, "settings": self.settings, "generation": self.generation,
-                "built_at": self.built_at, "pages": {s: p.to_json() for s, p in self.pages.items()},
-                "stale": list(self.stale)}
 
-    @classmethod
-    def from_json(cls, data: dict) -> Manifest:
+def servable(index_dir: Path, *, deep: Callable[[Path], bool] = lambda _: True) -> Choice:
+    """CURRENT's generation when it is sound, else the newest generation of this format that
+    is (by number), with the reason. IndexOutdated when CURRENT's is of another format (a
+    fallback would hide that a reindex is due), IndexDamaged when no generation is sound,
+    IndexMissing when there is none. `deep(path)`: verify checksums too, not sizes only."""
+    name, problem = pointer(index_dir)
+    candidates = folders(index_dir)
+    if name:
+        candidates = [index_dir / name] + [p for p in candidates if p.name != name]
+    elif not candidates:
+        raise IndexMissing(f"no index in '{index_dir}': run `casesearch reindex` first")
+    reasons = [problem] if problem else []
+    for gen in candidates:
         try:
-            return cls(data["format"], data["settings"], int(data["generation"]), data["built_at"],
-                       {s: PageEntry.from_json(p) for s, p in data["pages"].items()}, tuple(data.get("stale", ())))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"not a casesearch manifest: {exc!r}") from None
+            manifest = read_manifest(gen)
+        except (OSError, ValueError) as exc:
+            reasons.append(f"'{gen / MANIFEST}' is unreadable ({exc})")
+            continue
+        if manifest.format != FORMAT:
+            if gen.name == name:
+                raise IndexOutdated(f"the index in '{gen}' is of format {manifest.format}, this casesearch "
+                                    f"reads {FORMAT}: run `casesearch reindex`")
+            continue
+        if why := damage(gen, manifest, deep=deep(gen)):
+            reasons.append(why)
+            continue
+        return Choice(gen, manifest, "; ".join(reasons) + (f"; serving '{gen.name}'" if reasons else ""))
+    raise IndexDamaged("no generation of the index can be served: " + "; ".join(reasons or ["none is complete"])
+                       + ": run `casesearch reindex`")
 
 
-def read_manifest(gen_dir: Path) -> Manifest:
-    """ValueError when it is not a manifest (OSError when it cannot be read)."""
-    return Manifest.from_json(json.loads((gen_dir / MANIFEST).read_text(encoding="utf-8")))
+@dataclass(frozen=True)
+class Verdict:
+    """One generation as `casesearch check` reports it."""
+    name: str
+    live: bool
+    problem: str        # "" when it verifies
+    pages: int = 0
+    bytes: int = 0
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "live": self.live, "ok": not self.problem, "problem": self.problem or None,
+                "pages": self.pages, "bytes": self.bytes}
 
 
-def write_manifest(gen_dir: Path, manifest: Manifest) -> None:
-    tmp = gen_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest.to_json(), sort_keys=True, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, gen_dir / MANIFEST)
+def check(index_dir: Path, *, every: bool = False) -> tuple[str, list[Verdict]]:
+    """CURRENT's problem ("" when none) and the verdict on the live generation (every
+    generation with `every`), checksums read."""
+    name, problem = pointer(index_dir)
+    gens = folders(index_dir) if every or not name else [index_dir / name]
+    verdicts = []
+    for gen in gens:
+        try:
+            manifest = read_manifest(gen)
+        except (OSError, ValueError) as exc:
+            verdicts.append(Verdict(gen.name, gen.name == name, f"'{gen / MANIFEST}' is unreadable ({exc})"))
+            continue
+        if manifest.format != FORMAT:
+            why = f"'{gen}' was built by another version of casesearch (format {manifest.format}, this one reads {FORMAT})"
+        else:
+            why = damage(gen, manifest)
+        verdicts.append(Verdict(gen.name, gen.name == name, why, len(manifest.pages), size(gen)))
+    return problem, verdicts
+
+
+def open_index(gen: Path) -> whoosh_index.Index:
+    return whoosh_index.open_dir(str(gen))
 
 
 def open_live(index_dir: Path) -> tuple[Path, Manifest, whoosh_index.Index]:
-    """The live generation, its manifest and its whoosh index; IndexOutdated when another
-    version of casesearch built it."""
-    gen = current_generation(index_dir)
-    if gen is None:
-        raise IndexMissing(f"no index in '{index_dir}': run `casesearch reindex` first")
-    manifest = read_manifest(gen)
-    if manifest.format != FORMAT:
-        raise IndexOutdated(f"the index in '{gen}' is of format {manifest.format}, this casesearch "
-                            f"reads {FORMAT}: run `casesearch reindex`")
-    return gen, manifest, whoosh_index.open_dir(str(gen))
+    """The generation to serve (`servable`), its manifest and its whoosh index."""
+    choice = servable(index_dir)
+    return choice.path, choice.manifest, open_index(choice.path)
 
 
 def outdated(index_dir: Path) -> str:
     """Why the index folder holds nothing this version can serve ("" when it does)."""
-    gen = current_generation(index_dir)
-    if gen is None:
-        return f"no index in '{index_dir}'"
     try:
-        built = read_manifest(gen).format
-    except (OSError, ValueError):
-        return f"the manifest of '{gen}' is unreadable"
-    return "" if built == FORMAT else f"the index in '{gen}' is of format {built}, this casesearch reads {FORMAT}"
+        servable(index_dir, deep=lambda _: False)
+    except IndexMissing as exc:    # IndexOutdated too
+        return str(exc).split(": run `", 1)[0]
+    except IndexDamaged:
+        return "no generation of the index can be served"
+    return ""
 
+
+# -- building ------------------------------------------------------------------------------
 
 @contextmanager
-def exclusive(index_dir: Path) -> Iterator[None]:
-    """The build lock: one reindex at a time; IndexBusy at once when another holds it."""
+def exclusive(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """The build lock: one reindex at a time; IndexBusy when another holds it for longer
+    than `wait` seconds (at once by default)."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
     with open(index_dir / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexBusy(f"another reindex is running on '{index_dir}'; try again when it ends") from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    waited = f" (waited {wait:g} s)" if wait else ""
+                    raise IndexBusy(f"another reindex is running on '{index_dir}'{waited}; try again when it "
+                                    "ends, or use --wait") from None
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         try:
             yield
         finally:
@@ -138,28 +211,48 @@ def exclusive(index_dir: Path) -> Iterator[None]:
 
 
 def copy_generation(src: Path, dst: Path) -> None:
-    """A new generation starting as the live one: hard links, whoosh segments being write-once."""
+    """A new generation starting as a copy of `src` (never a hard link: damage to one
+    generation must not reach another, nor a later build change a file it serves)."""
     dst.mkdir()
-    for item in src.iterdir():
-        if item.name in (MANIFEST,) or item.name.endswith(".lock") or item.name == "WRITELOCK":
-            continue
-        try:
-            os.link(item, dst / item.name)
-        except OSError:
-            shutil.copy2(item, dst / item.name)
+    for item in index_files(src):
+        shutil.copyfile(item, dst / item.name)
+
+
+def size(gen: Path) -> int:
+    """Bytes a generation takes on disk (0 when it is gone)."""
+    try:
+        return sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+    except OSError:
+        return 0
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def publish(index_dir: Path, gen_dir: Path) -> None:
+    """Make `gen_dir` live: its files, its folder, then CURRENT and the index folder reach
+    the disk in that order, so that after a power cut CURRENT names a whole generation."""
+    for item in gen_dir.iterdir():
+        if item.is_file():
+            _fsync(item)
+    _fsync(gen_dir)
     tmp = index_dir / (CURRENT + ".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
         out.write(gen_dir.name + "\n")
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, index_dir / CURRENT)
+    _fsync(index_dir)
 
 
 def cleanup(index_dir: Path, keep: set[str]) -> None:
     """Remove generations other than the live one and the one before it (readers may hold it)."""
-    for item in index_dir.glob("gen-*"):
-        if item.name not in keep and _NAME.fullmatch(item.name):   # ours only
+    for item in folders(index_dir):
+        if item.name not in keep:
             shutil.rmtree(item, ignore_errors=True)
+    (index_dir / (CURRENT + ".tmp")).unlink(missing_ok=True)

@@ -1,10 +1,10 @@
 """Full and incremental builds, in phases: plan, check, write, publish.
 
-A build never touches the live generation: it writes a new folder (a hard-linked
-copy of the live one for an incremental build, whoosh segments being write-once),
-then publishes it by renaming CURRENT (`generations`). Readers keep whatever
-generation they opened; a killed build leaves an unpublished folder that the next
-run removes.
+A build never touches the live generation: it writes a new folder (a copy of the
+live one for an incremental build, after the live one verified), then publishes it
+by renaming CURRENT (`generations`). Readers keep whatever generation they opened;
+a killed build leaves an unpublished folder that the next run removes; a build that
+cannot write (a full disk) removes its folder and says what it needed.
 """
 
 from __future__ import annotations
@@ -23,8 +23,16 @@ from whoosh.writing import SegmentWriter
 from . import generations, schema
 from .config import Settings
 from .content import Document, PageFile, Skipped, load_page, read_bytes
-from .errors import CasesearchError, ContentError, SafetyCheckFailed
-from .generations import Manifest, PageEntry
+from .errors import (
+    CasesearchError,
+    ContentError,
+    IndexDamaged,
+    IndexMissing,
+    IndexOutdated,
+    IndexWriteError,
+    SafetyCheckFailed,
+)
+from .manifest import Manifest, PageEntry, file_sums, write_manifest
 from .reader import read_files
 from .site import Site, load_site
 
@@ -88,6 +96,7 @@ class _Plan:
     live: Path | None
     old: Manifest | None
     report: ReindexReport
+    repair: str = ""   # what is damaged in the index folder: the build must publish
     pages: dict[str, PageEntry] = field(default_factory=dict)
 
     to_write: dict[str, Document] = field(default_factory=dict)  # pages to (re)write
@@ -142,19 +151,22 @@ class _Plan:
 
     def changes_nothing(self) -> bool:
         stale_changed = self.old is not None and sorted(self.report.stale) != sorted(self.old.stale)
-        return not self.report.full and not self.to_write and not self.report.removed and not stale_changed
+        return (not self.report.full and not self.to_write and not self.report.removed and not stale_changed
+                and not self.repair)
 
 
 def reindex(settings: Settings, *, full: bool = False, strict: bool = False, force: bool = False,
-            progress: Callable[[int, int], None] | None = None) -> ReindexReport:
+            progress: Callable[[int, int], None] | None = None, wait: float = 0.0) -> ReindexReport:
     """Bring the index up to date with the content folder, publishing atomically:
-    plan (read what changed), check (refuse what would hurt), write, publish."""
+    plan (read what changed), check (refuse what would hurt), write, publish. A damaged
+    live generation or CURRENT is repaired (rebuilt from the newest sound generation, or
+    in full). `wait`: seconds to wait for a running reindex rather than fail at once."""
     started = time.perf_counter()
     if not settings.content_dir.is_dir():
         raise CasesearchError(f"content folder '{settings.content_dir}' does not exist: check the path "
                               "(option --content or CASESEARCH_CONTENT)")
     site = load_site(settings)   # a broken _config.yml stops here: nothing is published
-    with generations.exclusive(settings.index_dir):
+    with generations.exclusive(settings.index_dir, wait=wait):
         plan = _plan(settings, site, full, progress)
         if reason := _check(plan, strict, force):
             plan.report.reason = plan.report.reason or reason
@@ -171,15 +183,31 @@ def _fingerprint(settings: Settings, site: Site) -> str:
     return f"{settings.fingerprint()}-{site.fingerprint}"
 
 
-def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None) -> _Plan:
-    live = generations.current_generation(settings.index_dir)
+def _base(index_dir: Path) -> tuple[Path | None, Manifest | None, str]:
+    """The generation a build starts from: the live one when it verifies (checksums read),
+    else the newest that does; and what needs repair ("" when nothing)."""
     try:
-        old = generations.read_manifest(live) if live else None
-    except (OSError, ValueError):
-        old, live = None, None   # unreadable manifest: rebuild from scratch
+        choice = generations.servable(index_dir)
+    except IndexOutdated:
+        live = generations.current_generation(index_dir)
+        try:
+            return live, generations.read_manifest(live), ""
+        except (OSError, ValueError) as exc:
+            return None, None, str(exc)
+    except IndexDamaged as exc:
+        return None, None, str(exc).split(": run `", 1)[0]
+    except IndexMissing:
+        return None, None, ""
+    return choice.path, choice.manifest, choice.degraded
+
+
+def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None) -> _Plan:
+    live, old, repair = _base(settings.index_dir)
     compatible = old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
-    plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible))
-    if not compatible and old:
+    plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair)
+    if repair:
+        plan.report.reason = f"repairing the index: {repair}"
+    elif not compatible and old:
         plan.report.reason = "index format or settings changed: full rebuild"
     found = read_files(settings, site)
     plan.report.errors.extend(found.errors)
@@ -207,10 +235,31 @@ def _check(plan: _Plan, strict: bool, force: bool) -> str:
 
 
 def _write(plan: _Plan) -> Path:
-    """A new generation folder: the whole index, or the live one with the changes."""
-    index_dir, report, live = plan.settings.index_dir, plan.report, plan.live
-    generation = (plan.old.generation + 1) if plan.old else 1
-    gen_dir = index_dir / f"gen-{generation:06d}"
+    """A new generation folder, whole or none: on a write error (a full disk) the partial
+    folder is removed and IndexWriteError says what space it needed."""
+    index_dir = plan.settings.index_dir
+    gen_dir = generations.next_folder(index_dir)
+    try:
+        return _write_generation(plan, gen_dir)
+    except OSError as exc:
+        written = generations.size(gen_dir)
+        shutil.rmtree(gen_dir, ignore_errors=True)
+        need = max(written, generations.size(plan.live) if plan.live else 0)
+        free = shutil.disk_usage(index_dir).free
+        raise IndexWriteError(
+            f"cannot write the new index generation '{gen_dir}': {exc.strerror or exc}. It needs about "
+            f"{_mb(need)} MB on '{index_dir}' ({_mb(free)} MB free now); the partial folder was removed and the "
+            "live index is untouched. Free some space (or fix the permissions) and run `casesearch reindex` again"
+        ) from None
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f}"
+
+
+def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
+    """The whole index, or the base generation with the changes, in `gen_dir`."""
+    report, live = plan.report, plan.live
     if gen_dir.exists():
         shutil.rmtree(gen_dir)
     if report.full:
@@ -229,10 +278,11 @@ def _write(plan: _Plan) -> Path:
             writer.update_document(**schema.document_fields(doc))
     writer.commit()
     ix.close()
-    generations.write_manifest(gen_dir, Manifest(
-        format=generations.FORMAT, settings=_fingerprint(plan.settings, plan.site), generation=generation,
-        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        pages=plan.pages, stale=tuple(sorted(report.stale))))
+    copied = plan.old.files if plan.old and not report.full else None   # verified when chosen as the base
+    write_manifest(gen_dir, Manifest(
+        format=generations.FORMAT, settings=_fingerprint(plan.settings, plan.site),
+        generation=generations.number(gen_dir), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        pages=plan.pages, stale=tuple(sorted(report.stale)), files=file_sums(gen_dir, copied)))
     return gen_dir
 
 

@@ -90,9 +90,12 @@ SCHEMAS: dict[str, Any] = {
     },
     "Health": {
         "type": "object", "additionalProperties": False,
-        "required": ["ok", "pages", "generation", "built_at", "stale"],
+        "required": ["ok", "status", "reason", "pages", "generation", "built_at", "stale"],
         "properties": {
             "ok": {"const": True},
+            "status": {"enum": ["ok", "degraded"],
+                       "description": "`degraded`: the live generation is damaged and an earlier one answers."},
+            "reason": {"type": ["string", "null"], "description": "What is damaged, when degraded."},
             "pages": {"type": "integer", "minimum": 0},
             "generation": {"type": "integer", "minimum": 1},
             "built_at": {"type": "string"},
@@ -133,7 +136,8 @@ def _errors(*statuses: int) -> dict:
             413: "The request has a body: the API takes none.",
             429: "Too many requests from this client (when a rate limit is configured).",
             500: "Unexpected error (logged; no details in the body).",
-            503: "No index has been built yet."}
+            503: "No index can be served: none is built yet (`index_missing`), or every generation "
+                 "is damaged (`index_damaged`, with what is wrong)."}
     answers = {str(status): _error(text[status]) for status in statuses}
     # 404 (unknown path), 405 (a method other than GET, HEAD, OPTIONS): the same body
     answers["default"] = _error("Any other error, in the same JSON body.")

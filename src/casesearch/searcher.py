@@ -10,20 +10,24 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
 from whoosh.index import EmptyIndexError
 
 from . import generations, query
 from .config import Settings
-from .errors import IndexMissing, IndexOutdated, QueryError
+from .errors import CasesearchError, IndexMissing, IndexOutdated, QueryError
 from .highlight import Matcher, mark, snippet
+from .manifest import damage, signature
 from .ranking import Filters, rank
 from .schema import StoredPage
 from .snapshot import Snapshot
 from .suggest import suggestions
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SORTS = ("relevance", "date")
 FACETS = ("category", "tags", "year")
@@ -31,6 +35,7 @@ MAX_PER_PAGE = 50
 MAX_WINDOW = 1000          # page * per_page
 SECTIONS_PER_HIT = 3
 RECHECK_SECONDS = 0.1      # how often a searcher looks for a newly published generation
+DOWN_RECHECK_SECONDS = 1.0  # how often it looks again when no generation can be served
 
 
 @dataclass
@@ -96,7 +101,11 @@ class Searcher:
         self._live: Snapshot | None = None
         self._previous: Snapshot | None = None
         self._checked = 0.0
-        self._failed: str | None = None          # a generation that could not be opened
+        self._failed: str | None = None          # CURRENT's generation when it could not be served
+        self._degraded = ""                      # why the live generation is not CURRENT's
+        self._signature: tuple = ()              # the live generation's files as last seen
+        self._verified: set[str] = set()         # generations whose checksums this process read
+        self._down: tuple[float, IndexMissing] | None = None   # nothing servable, and when that was seen
         self._watcher: threading.Thread | None = None
         self._closing = threading.Event()
 
@@ -108,9 +117,11 @@ class Searcher:
         now = time.monotonic()
         if live is not None and now - self._checked < RECHECK_SECONDS:
             return live
+        if live is None and self._down and now - self._down[0] < DOWN_RECHECK_SECONDS:
+            raise self._down[1]   # verifying again on every request would not help, only cost
         self._checked = now
         gen = generations.current_generation(self.settings.index_dir)
-        if live is not None and gen is not None and live.name == gen.name:
+        if live is not None and gen is not None and live.name == gen.name and not self._changed(live):
             return live
         with self._lock:
             self._switch()
@@ -127,49 +138,117 @@ class Searcher:
             self._switch()
         return self.snapshot().name
 
+    def _changed(self, live: Snapshot) -> bool:
+        """Whether the live generation's files were written to since it was opened (a
+        stat per file): its checksums must then be read again before it serves on."""
+        return signature(self._path(live), live.manifest) != self._signature
+
+    def _path(self, snap: Snapshot):  # noqa: ANN202
+        return self.settings.index_dir / snap.name
+
     def _switch(self) -> None:
-        """Open the published generation if it is not the live one (the caller holds the lock)."""
+        """Serve the generation `generations.servable` names when it is not the live one:
+        CURRENT's, or the newest one that verifies (the caller holds the lock)."""
         gen = generations.current_generation(self.settings.index_dir)
-        if self._live is not None and (gen is None or gen.name in (self._live.name, self._failed)):
+        live = self._live
+        if live is not None and self._changed(live):
+            self._drop(live, "its files changed")
+            live = None
+        if live is not None and (gen is None or gen.name in (live.name, self._failed)):
             return
-        fresh = self._open()
-        if fresh is None:   # could not open the new generation: keep serving the old one
+        choice = self._choose()
+        if choice is None:   # could not open the new generation: keep serving the old one
             self._failed = gen.name if gen is not None else None
+            return
+        self._failed = gen.name if gen is not None and gen.name != choice.path.name else None
+        self._degraded = choice.degraded
+        if choice.degraded:
+            log.error("index damaged: %s", choice.degraded)
+        if live is not None and live.name == choice.path.name:
+            return
+        fresh = self._open(choice)
+        if fresh is None:
             return
         if self._previous is not None:
             self._previous.close()
         self._previous, self._live = self._live, fresh
+        self._signature = signature(choice.path, choice.manifest)
+
+    def _drop(self, snap: Snapshot, why: str) -> None:
+        """Stop serving a generation found damaged; it answers the queries already under
+        way, and its checksums are read again before it may serve again."""
+        log.error("index generation '%s' is damaged (%s): serving the newest one that verifies", snap.name, why)
+        self._verified.discard(snap.name)
+        if self._live is snap:
+            if self._previous is not None:
+                self._previous.close()
+            self._previous, self._live = snap, None
+
+    def _choose(self) -> generations.Choice | None:
+        """What to serve; None when it cannot be decided now and a generation is live."""
+        for attempt in range(3):   # a reindex may publish (and clean up) while we read: retry
+            try:
+                choice = generations.servable(self.settings.index_dir, deep=lambda g: g.name not in self._verified)
+                self._verified.add(choice.path.name)
+                self._down = None
+                return choice
+            except IndexOutdated as exc:   # retrying cannot help; the live one, if any, still serves
+                if self._live is None:
+                    raise
+                log.error("%s; still serving %s", exc, self._live.name)
+                return None
+            except IndexMissing as exc:   # IndexDamaged too
+                if attempt == 2:
+                    if self._live is None:
+                        self._down = (time.monotonic(), exc)
+                        raise
+                    log.error("%s; still serving %s", exc, self._live.name)
+                    return None
+                time.sleep(0.05)
+        return None
+
+    def _open(self, choice: generations.Choice) -> Snapshot | None:
+        for attempt in range(3):
+            try:
+                return Snapshot(choice.path, choice.manifest, generations.open_index(choice.path), self.settings)
+            except (OSError, ValueError, EmptyIndexError):
+                if attempt == 2:
+                    if self._live is None:
+                        raise IndexMissing(f"cannot open the index in '{choice.path}': "
+                                           "run `casesearch reindex --full`") from None
+                    log.exception("cannot open the new index generation; still serving %s", self._live.name)
+                time.sleep(0.05)
+        return None
 
     def _watch(self) -> None:
         while not self._closing.wait(RECHECK_SECONDS):
             try:
                 gen = generations.current_generation(self.settings.index_dir)
                 live = self._live
-                if gen is not None and live is not None and gen.name not in (live.name, self._failed):
+                if live is None or (gen is not None and gen.name not in (live.name, self._failed)) or self._changed(live):
                     with self._lock:
                         self._switch()
+            except IndexMissing:   # nothing servable: requests answer 503 with the reason
+                pass
             except Exception:   # noqa: BLE001 - a thread's error would vanish: log it, keep serving
                 log.exception("cannot open the new index generation")
 
-    def _open(self) -> Snapshot | None:
-        """Open the live generation; a reindex may publish (and clean up) while we read, so retry."""
-        for attempt in range(3):
-            try:
-                gen, manifest, ix = generations.open_live(self.settings.index_dir)
-                return Snapshot(gen, manifest, ix, self.settings)
-            except IndexOutdated as exc:   # retrying cannot help; the live one, if any, still serves
-                if self._live is None:
-                    raise
-                log.error("%s; still serving %s", exc, self._live.name)
-                return None
-            except (OSError, ValueError, EmptyIndexError):
-                if attempt == 2:
-                    if self._live is None:
-                        raise IndexMissing(f"cannot open the index in '{self.settings.index_dir}': "
-                                           "run `casesearch reindex --full`") from None
-                    log.exception("cannot open the new index generation; still serving %s", self._live.name)
-                time.sleep(0.05)
-        return None
+    def _answer(self, work: Callable[[Snapshot], T]) -> T:
+        """`work` on the live generation; when it fails on a generation whose files are
+        damaged, once more on the newest generation that verifies."""
+        snap = self.snapshot()
+        try:
+            return work(snap)
+        except CasesearchError:
+            raise
+        except Exception:
+            why = damage(self._path(snap), snap.manifest)
+            if not why:
+                raise
+            with self._lock:
+                self._drop(snap, why)
+                self._switch()
+            return work(self.snapshot())
 
     def close(self) -> None:
         self._closing.set()
@@ -182,7 +261,8 @@ class Searcher:
 
     def health(self) -> dict:
         snap = self.snapshot()
-        return {"pages": snap.pages(), "generation": snap.manifest.generation,
+        return {"status": "degraded" if self._degraded else "ok", "reason": self._degraded or None,
+                "pages": snap.pages(), "generation": snap.manifest.generation,
                 "built_at": snap.manifest.built_at, "stale": list(snap.manifest.stale)}
 
     def suggest(self, text: str, limit: int = 10) -> list[dict]:
@@ -190,7 +270,7 @@ class Searcher:
         pages write after them, then frequent words extending the last one.
         [{"text", "kind", "url"?}]"""
         parsed = parse_query(self.settings, text)
-        return suggestions(self.snapshot(), parsed, text, limit)
+        return self._answer(lambda snap: suggestions(snap, parsed, text, limit))
 
     def explain(self, text: str, top: int = 5, *, prefix: bool = False) -> dict:
         """The analysed query and, for the top pages, what each word and field contributed:
@@ -198,7 +278,10 @@ class Searcher:
         the scorer itself reports them (`ranking.rank(..., explain=pages)`).
         `prefix=True` explains a search as you type (the API's default)."""
         parsed = parse_query(self.settings, text, prefix=prefix)
-        snap = self.snapshot()
+        return self._answer(lambda snap: self._explain(snap, parsed, top))
+
+    @staticmethod
+    def _explain(snap: Snapshot, parsed: query.ParsedQuery, top: int) -> dict:
         with snap.lock:
             first = [d for d, _ in rank(snap, parsed, Filters()).hits[:top]]
             ranking = rank(snap, parsed, Filters(), explain=first)
@@ -231,7 +314,11 @@ class Searcher:
         started = time.perf_counter()
         check_window(page, per_page, sort)
         parsed = parse_query(self.settings, text, prefix=prefix)
-        snap = self.snapshot()
+        return self._answer(lambda snap: self._search(snap, parsed, started, page, per_page, filters, sort))
+
+    @staticmethod
+    def _search(snap: Snapshot, parsed: query.ParsedQuery, started: float, page: int, per_page: int,
+                filters: Filters, sort: str) -> SearchResult:
         with snap.lock:
             ranking = rank(snap, parsed, filters)
         ranked = ranking.hits

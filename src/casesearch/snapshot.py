@@ -11,7 +11,7 @@ from pathlib import Path
 from . import analysis, schema, scoring, synonyms, typos
 from .config import Settings
 from .errors import ConfigError
-from .generations import Manifest
+from .manifest import Manifest
 from .weights import WEIGHTS
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import __version__, openapi
 from .config import Settings, load_settings
-from .errors import CasesearchError, ConfigError, IndexMissing, QueryError
+from .errors import CasesearchError, ConfigError, IndexDamaged, IndexMissing, QueryError
 from .searcher import MAX_WINDOW, Filters, Searcher, check_window, parse_query
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,9 @@ def suggest() -> Response:
 
 @api.get("/health")
 def health() -> Response:
-    response = current_app.json.response({"ok": True, **_searcher().health()})
+    state = _searcher().health()
+    state["reason"] = state["reason"] and _public(state["reason"])
+    response = current_app.json.response({"ok": True, **state})
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -248,6 +250,9 @@ def error_response(status: int, code: str, message: str) -> Response:
 def _domain_error(exc: CasesearchError) -> Response:
     if isinstance(exc, QueryError):
         return error_response(400, "invalid_parameter", str(exc))
+    if isinstance(exc, IndexDamaged):
+        log.error("%s", exc)
+        return error_response(503, "index_damaged", _public(f"the search index is damaged; {exc}"))
     if isinstance(exc, IndexMissing):
         log.error("%s", exc)
         return error_response(503, "index_missing", "the search index is not built yet; try again later")
@@ -265,6 +270,11 @@ def _http_error(exc: HTTPException) -> Response:
         if name in ("Allow", "Retry-After"):
             response.headers[name] = value
     return response
+
+
+def _public(message: str) -> str:
+    """A message for visitors: paths relative to the index folder (its place is the operator's)."""
+    return message.replace(f"{_settings().index_dir}/", "")
 
 
 def _unexpected_error(exc: Exception) -> Response:

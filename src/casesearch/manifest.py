@@ -1,0 +1,144 @@
+"""What a generation holds (manifest.json): its pages, how it was built, and the size and
+SHA-256 of every file, which say whether the generation is still as it was written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """A page of a generation as its manifest records it."""
+    hash: str         # sha1 of the file's bytes: unchanged pages are not read again
+    url: str
+    title: str
+    stale: bool = False   # the page failed to read; this is its last good version
+
+    def to_json(self) -> dict:
+        return {"hash": self.hash, "url": self.url, "title": self.title} | ({"stale": True} if self.stale else {})
+
+    @classmethod
+    def from_json(cls, data: dict) -> PageEntry:
+        return cls(data["hash"], data["url"], data["title"], bool(data.get("stale")))
+
+
+@dataclass(frozen=True)
+class FileSum:
+    """A file of a generation as it was written."""
+    size: int
+    sha256: str
+
+    def to_json(self) -> list:
+        return [self.size, self.sha256]
+
+    @classmethod
+    def from_json(cls, data: list) -> FileSum:
+        size, digest = data
+        return cls(int(size), str(digest))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a generation holds and how it was built (manifest.json)."""
+    format: str               # FORMAT of the casesearch that built it
+    settings: str             # fingerprint of the settings and _config.yml that shaped it
+    generation: int
+    built_at: str             # ISO 8601, UTC
+    pages: dict[str, PageEntry]   # source -> entry
+    stale: tuple[str, ...]    # sources kept from an older build because they fail now
+    files: dict[str, FileSum] = field(default_factory=dict)   # every other file of the folder
+
+    def to_json(self) -> dict:
+        return {"format": self.format, "settings": self.settings, "generation": self.generation,
+                "built_at": self.built_at, "pages": {s: p.to_json() for s, p in self.pages.items()},
+                "stale": list(self.stale), "files": {n: f.to_json() for n, f in self.files.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        try:
+            return cls(data["format"], data["settings"], int(data["generation"]), data["built_at"],
+                       {s: PageEntry.from_json(p) for s, p in data["pages"].items()}, tuple(data.get("stale", ())),
+                       {n: FileSum.from_json(f) for n, f in data.get("files", {}).items()})
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ValueError(f"not a casesearch manifest: {exc!r}") from None
+
+
+def read_manifest(gen_dir: Path) -> Manifest:
+    """ValueError when it is not a manifest (OSError when it cannot be read)."""
+    try:
+        data = json.loads((gen_dir / MANIFEST).read_bytes())
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not a casesearch manifest: {exc.reason}") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a casesearch manifest: not a JSON object")
+    return Manifest.from_json(data)
+
+
+def write_manifest(gen_dir: Path, manifest: Manifest) -> None:
+    tmp = gen_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest.to_json(), sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, gen_dir / MANIFEST)
+
+
+def index_files(gen_dir: Path) -> list[Path]:
+    """The whoosh files of a generation (not the manifest, nor whoosh's empty lock file)."""
+    return sorted(p for p in gen_dir.iterdir()
+                  if p.name != MANIFEST and not p.name.endswith((".tmp", "WRITELOCK", ".lock")) and p.is_file())
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def file_sums(gen_dir: Path, known: dict[str, FileSum] | None = None) -> dict[str, FileSum]:
+    """Size and SHA-256 of every file of a generation; `known` ones (copied from a
+    generation that verified) are not read again."""
+    sums = {}
+    for path in index_files(gen_dir):
+        size = path.stat().st_size
+        old = (known or {}).get(path.name)
+        sums[path.name] = old if old and old.size == size else FileSum(size, _sha256(path))
+    return sums
+
+
+def damage(gen_dir: Path, manifest: Manifest | None = None, *, deep: bool = True) -> str:
+    """What is wrong with a generation's files ("" when nothing): a manifest that does
+    not read, a file missing or of another size, and with `deep` another checksum."""
+    try:
+        manifest = manifest or read_manifest(gen_dir)
+    except (OSError, ValueError) as exc:
+        return f"'{gen_dir / MANIFEST}' is unreadable ({exc})"
+    if not manifest.files:
+        return f"'{gen_dir / MANIFEST}' lists no files"
+    for name, expected in sorted(manifest.files.items()):
+        path = gen_dir / name
+        try:
+            size = path.stat().st_size
+            if size != expected.size:
+                return f"'{path}' holds {size} bytes, {expected.size} were written"
+            if deep and _sha256(path) != expected.sha256:
+                return f"'{path}' changed since it was written (checksum differs)"
+        except FileNotFoundError:
+            return f"'{path}' is missing"
+        except OSError as exc:
+            return f"'{path}' cannot be read ({exc.strerror})"
+    return ""
+
+
+def signature(gen_dir: Path, manifest: Manifest) -> tuple:
+    """What a cheap look at the files sees (size, times, inode): a change means a write."""
+    sig = []
+    for name in sorted(manifest.files):
+        try:
+            st = (gen_dir / name).stat()
+            sig.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+        except OSError:
+            sig.append((name, None))
+    return tuple(sig)
