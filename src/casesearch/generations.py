@@ -246,6 +246,8 @@ def publish(index_dir: Path, gen_dir: Path) -> None:
         out.write(gen_dir.name + "\n")
         out.flush()
         os.fsync(out.fileno())
+    if (index_dir / CURRENT).is_dir() and not (index_dir / CURRENT).is_symlink():
+        shutil.rmtree(index_dir / CURRENT)   # damage in CURRENT's place: nothing of ours is in it
     os.replace(tmp, index_dir / CURRENT)
     _fsync(index_dir)
 

@@ -135,7 +135,7 @@ def damage(gen_dir: Path, manifest: Manifest | None = None, *, deep: bool = True
 def signature(gen_dir: Path, manifest: Manifest) -> tuple:
     """What a cheap look at the files sees (size, times, inode): a change means a write."""
     sig = []
-    for name in sorted(manifest.files):
+    for name in [MANIFEST, *sorted(manifest.files)]:
         try:
             st = (gen_dir / name).stat()
             sig.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))

@@ -112,17 +112,12 @@ class Searcher:
     # -- the live generation ------------------------------------------------
     def snapshot(self) -> Snapshot:
         live = self._live
-        if live is not None and self.background:
-            return live
         now = time.monotonic()
-        if live is not None and now - self._checked < RECHECK_SECONDS:
+        if live is not None and (self.background or now - self._checked < RECHECK_SECONDS):
             return live
         if live is None and self._down and now - self._down[0] < DOWN_RECHECK_SECONDS:
             raise self._down[1]   # verifying again on every request would not help, only cost
         self._checked = now
-        gen = generations.current_generation(self.settings.index_dir)
-        if live is not None and gen is not None and live.name == gen.name and not self._changed(live):
-            return live
         with self._lock:
             self._switch()
             if self.background and self._watcher is None:
@@ -148,22 +143,30 @@ class Searcher:
 
     def _switch(self) -> None:
         """Serve the generation `generations.servable` names when it is not the live one:
-        CURRENT's, or the newest one that verifies (the caller holds the lock)."""
-        gen = generations.current_generation(self.settings.index_dir)
+        CURRENT's, or the newest one that verifies (the caller holds the lock). A look at
+        CURRENT and a stat of the live files when nothing changed."""
+        name, problem = generations.pointer(self.settings.index_dir)
         live = self._live
         if live is not None and self._changed(live):
             self._drop(live, "its files changed")
             live = None
-        if live is not None and (gen is None or gen.name in (live.name, self._failed)):
-            return
+        if live is not None:
+            if name is None:   # CURRENT is lost or damaged: what is live stays live
+                self._degraded = f"{problem}; serving '{live.name}'"
+                return
+            if name == live.name:
+                self._degraded, self._failed = "", None
+                return
+            if name == self._failed:
+                return
         choice = self._choose()
         if choice is None:   # could not open the new generation: keep serving the old one
-            self._failed = gen.name if gen is not None else None
+            self._failed = name
             return
-        self._failed = gen.name if gen is not None and gen.name != choice.path.name else None
-        self._degraded = choice.degraded
-        if choice.degraded:
+        self._failed = name if name != choice.path.name else None
+        if choice.degraded and choice.degraded != self._degraded:
             log.error("index damaged: %s", choice.degraded)
+        self._degraded = choice.degraded
         if live is not None and live.name == choice.path.name:
             return
         fresh = self._open(choice)
@@ -222,12 +225,12 @@ class Searcher:
 
     def _watch(self) -> None:
         while not self._closing.wait(RECHECK_SECONDS):
+            down = self._down
+            if self._live is None and down and time.monotonic() - down[0] < DOWN_RECHECK_SECONDS:
+                continue
             try:
-                gen = generations.current_generation(self.settings.index_dir)
-                live = self._live
-                if live is None or (gen is not None and gen.name not in (live.name, self._failed)) or self._changed(live):
-                    with self._lock:
-                        self._switch()
+                with self._lock:
+                    self._switch()
             except IndexMissing:   # nothing servable: requests answer 503 with the reason
                 pass
             except Exception:   # noqa: BLE001 - a thread's error would vanish: log it, keep serving
