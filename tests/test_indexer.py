@@ -6,7 +6,10 @@ import dataclasses
 import fcntl
 import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
@@ -14,8 +17,8 @@ from whoosh import index as whoosh_index
 from casesearch import generations, schema
 from casesearch.errors import IndexBusy, IndexOutdated, SafetyCheckFailed
 from casesearch.generations import current_generation
-from casesearch.manifest import write_manifest
 from casesearch.indexer import reindex
+from casesearch.manifest import write_manifest
 from casesearch.searcher import RECHECK_SECONDS, Searcher
 from casesearch.survey import survey as survey_site
 
@@ -115,6 +118,28 @@ def test_second_reindex_at_once_is_refused(built):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(IndexBusy, match="another reindex"):
             reindex(built)
+
+
+def test_reindex_wait_waits_for_the_running_one_and_loses_no_edit(built, site):
+    """A publish hook's `reindex --wait`: the edit made while another reindex runs is published."""
+    cli = [str(Path(sys.executable).with_name("casesearch")), "reindex", "--content", str(site),
+           "--index", str(built.index_dir)]
+    (site / "neuf.md").write_text("---\ntitle: Page neuve\n---\nhorticulture\n", encoding="utf-8")
+    with open(built.index_dir / generations.LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        busy = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+        assert busy.returncode == 4 and "--wait" in busy.stderr
+        waiting = subprocess.Popen([*cli, "--wait", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        assert waiting.poll() is None   # still waiting for the lock
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0 and "1 added" in out, out + err
+    assert titles(built, "horticulture") == ["Page neuve"]
+    with open(built.index_dir / generations.LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        gave_up = subprocess.run([*cli, "--wait", "0.5"], capture_output=True, text=True, timeout=60)
+    assert gave_up.returncode == 4 and "waited 0.5 s" in gave_up.stderr
 
 
 def test_killed_build_leaves_live_index_serving(built, site):

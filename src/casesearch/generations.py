@@ -252,6 +252,15 @@ def publish(index_dir: Path, gen_dir: Path) -> None:
     _fsync(index_dir)
 
 
+def tidy(index_dir: Path) -> None:
+    """Remove what killed builds left (folders past the live one, CURRENT.tmp) and
+    generations before the one before the live one; nothing when CURRENT is unreadable."""
+    live = current_generation(index_dir)
+    if live is not None:
+        before = [p.name for p in folders(index_dir) if number(p) < number(live)][:1]
+        cleanup(index_dir, {live.name, *before})
+
+
 def cleanup(index_dir: Path, keep: set[str]) -> None:
     """Remove generations other than the live one and the one before it (readers may hold it)."""
     for item in folders(index_dir):

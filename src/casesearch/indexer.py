@@ -10,6 +10,7 @@ cannot write (a full disk) removes its folder and says what it needed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -17,10 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
-
-from . import generations, schema
+from . import generations, segments
 from .config import Settings
 from .content import Document, PageFile, Skipped, load_page, read_bytes
 from .errors import (
@@ -35,6 +33,8 @@ from .errors import (
 from .manifest import Manifest, PageEntry, file_sums, write_manifest
 from .reader import read_files
 from .site import Site, load_site
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -170,9 +170,9 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         plan = _plan(settings, site, full, progress)
         if reason := _check(plan, strict, force):
             plan.report.reason = plan.report.reason or reason
+            generations.tidy(settings.index_dir)
             return _finish(plan.report, started)
         gen_dir = _write(plan)
-        generations.publish(settings.index_dir, gen_dir)
         generations.cleanup(settings.index_dir, {gen_dir.name} | ({plan.live.name} if plan.live else set()))
         plan.report.published = True
         plan.report.generation = int(gen_dir.name.removeprefix("gen-"))
@@ -235,13 +235,19 @@ def _check(plan: _Plan, strict: bool, force: bool) -> str:
 
 
 def _write(plan: _Plan) -> Path:
-    """A new generation folder, whole or none: on a write error (a full disk) the partial
-    folder is removed and IndexWriteError says what space it needed."""
+    """A new generation folder, whole and published, or none: on a write error (a full
+    disk) the partial folder is removed and IndexWriteError says what space it needed."""
     index_dir = plan.settings.index_dir
     gen_dir = generations.next_folder(index_dir)
     try:
-        return _write_generation(plan, gen_dir)
+        _write_generation(plan, gen_dir)
+        generations.publish(index_dir, gen_dir)
+        return gen_dir
     except OSError as exc:
+        if generations.current_generation(index_dir) == gen_dir:   # published; only the last folder sync failed
+            log.warning("published '%s' but could not sync '%s': %s", gen_dir, index_dir, exc)
+            return gen_dir
+        (index_dir / (generations.CURRENT + ".tmp")).unlink(missing_ok=True)
         written = generations.size(gen_dir)
         shutil.rmtree(gen_dir, ignore_errors=True)
         need = max(written, generations.size(plan.live) if plan.live else 0)
@@ -263,73 +269,16 @@ def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
     if gen_dir.exists():
         shutil.rmtree(gen_dir)
     if report.full:
-        gen_dir.mkdir()
-        ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
-        writer = _Writer(ix, limitmb=256)
-        for doc in [*plan.to_write.values(), *_stale_documents(live, report.stale)]:
-            writer.add_document(**schema.document_fields(doc))
+        segments.write_whole(gen_dir, [*plan.to_write.values(), *segments.stored_documents(live, report.stale)])
     else:
         generations.copy_generation(live, gen_dir)
-        ix = whoosh_index.open_dir(str(gen_dir))
-        writer = _Writer(ix, limitmb=128)
-        for source in report.removed:
-            writer.delete_by_term("source", source)
-        for doc in plan.to_write.values():
-            writer.update_document(**schema.document_fields(doc))
-    writer.commit()
-    ix.close()
+        segments.write_changes(gen_dir, report.removed, list(plan.to_write.values()))
     copied = plan.old.files if plan.old and not report.full else None   # verified when chosen as the base
     write_manifest(gen_dir, Manifest(
         format=generations.FORMAT, settings=_fingerprint(plan.settings, plan.site),
         generation=generations.number(gen_dir), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         pages=plan.pages, stale=tuple(sorted(report.stale)), files=file_sums(gen_dir, copied)))
     return gen_dir
-
-
-class _Lengths:
-    """A segment's field lengths, each field's column read once."""
-
-    def __init__(self, reader) -> None:  # noqa: ANN001 - whoosh's per-document reader
-        self._reader = reader
-        self._columns: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        column = self._columns.get(fieldname)
-        if column is None:
-            r = self._reader
-            column = self._columns[fieldname] = [r.doc_field_length(d, fieldname, default)
-                                                 for d in range(r.doc_count_all())]
-        return column[docnum]
-
-    def close(self) -> None:
-        self._reader.close()
-
-
-class _Writer(SegmentWriter):
-    """whoosh's writer, except that writing the postings reads each page's field length
-    from a list instead of whoosh's column reader once per posting (6% of the
-    instructions of a full build of site-eig, counted with callgrind)."""
-
-    def _flush_segment(self) -> None:   # whoosh 2.7.5's, with _Lengths
-        self.perdocwriter.close()
-        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if lengths:
-            lengths.close()
-
-
-def _stale_documents(live: Path | None, sources: list[str]) -> list[Document]:
-    """Last good versions of failing pages, read back from the live index for a full rebuild."""
-    if not live or not sources:
-        return []
-    wanted = set(sources)
-    docs = []
-    with whoosh_index.open_dir(str(live)).searcher() as searcher:
-        for stored in searcher.all_stored_fields():
-            if stored.get("source") in wanted:
-                docs.append(schema.StoredPage.from_json(stored["display"]).document())
-    return docs
 
 
 def _finish(report: ReindexReport, started: float) -> ReindexReport:
