@@ -33,9 +33,11 @@ serve: $(STAMP)
 	$(BIN)/casesearch serve --host $(HOST) --port $(PORT)
 
 # The browser test drives Debian's chromium (CI runs as root on a fresh machine); a browser is never downloaded.
+# Without its ~115 recommended packages (avahi, cups, samba libraries): headless needs none of them
+# but fonts to draw text with (fonts-liberation, one of the recommended, is kept).
 browser:
 	command -v chromium >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation; }
 
 # tests/test_jekyll_oracle.py and test_heading_ids.py compare casesearch with Debian's jekyll
 # (never a gem download); ruby-stringex is what kramdown's transliterated_header_ids needs.

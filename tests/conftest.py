@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -12,7 +13,23 @@ from casesearch.config import load_settings
 from casesearch.indexer import reindex
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+# CI sets it: tests that need ../shared/ fail instead of skipping when it is missing
+REQUIRE_SHARED = os.environ.get("CASESEARCH_REQUIRE_SHARED") == "1"
+
+
+def shared_missing(*paths: Path) -> str:
+    """Why tests needing `paths` (under ../shared/) cannot run here ("" when they can);
+    pytest.fail when CASESEARCH_REQUIRE_SHARED=1 (CI must never skip them)."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if not missing:
+        return ""
+    message = (f"{', '.join(missing)} absent: the shared corpus and judged queries go in {SHARED}, beside the "
+               "project folder (a plain clone has none)")
+    if REQUIRE_SHARED:
+        pytest.fail(message + "; CASESEARCH_REQUIRE_SHARED=1 requires them", pytrace=False)
+    return message
 
 PAGES = {
     "_posts/2020-03-02-donnees-de-sante.md": """\

@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import shared_missing
 
 from casesearch.config import SETTINGS, Settings, load_settings, replace
 from casesearch.content import (
@@ -668,7 +669,7 @@ def test_rich_kramdown_page_from_test_data() -> None:
 
 # --- the real corpus -----------------------------------------------------------------------
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus folder absent")
+needs_corpus = pytest.mark.skipif(bool(shared_missing(CORPUS)), reason=shared_missing(CORPUS) or "-")
 
 
 def _load_all(site: Path) -> tuple[int, dict[str, list[object]]]:

@@ -11,20 +11,21 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import shared_missing
 
 from casesearch.config import load_settings
 from casesearch.content import Document, load_page
 from casesearch.errors import ContentError
 from casesearch.generations import current_generation
-from casesearch.manifest import read_manifest
 from casesearch.indexer import reindex
+from casesearch.manifest import read_manifest
 from casesearch.reader import discover
 from casesearch.searcher import Searcher
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
-if not CORPUS.is_dir():  # a plain clone has no corpus; CI lays shared/ beside the clone and runs these
-    pytest.skip(f"the shared corpus is not at {CORPUS} (a plain clone has none)", allow_module_level=True)
+if why := shared_missing(CORPUS):  # a plain clone has no corpus; CI lays shared/ beside the clone and runs these
+    pytest.skip(why, allow_module_level=True)
 
 
 @pytest.mark.parametrize("folder", ["site-eig", "beta.gouv.fr", "bad"])

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import titled_site
+from conftest import shared_missing, titled_site
 
 from casesearch.config import load_settings
 from casesearch.indexer import reindex
@@ -23,8 +23,7 @@ SETS = (SHARED / "eval" / "dev-queries.json", ROOT / "bench" / "queries" / "own-
 
 
 def _queries() -> list:
-    if not (SETS[0].is_file() and CORPUS.is_dir()):
-        absent = f"the shared corpus and dev queries ({SHARED}) are absent"
+    if absent := shared_missing(SETS[0], CORPUS):
         return [pytest.param(None, marks=pytest.mark.skip(reason=absent))]
     return [pytest.param(q, id=q["id"])
             for path in SETS for q in json.loads(path.read_text(encoding="utf-8"))["queries"]]

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import shared_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -105,10 +106,9 @@ def test_fts5_query_is_never_syntax():
 def dev_run(request, tmp_path_factory):
     """casesearch on every corpus named by a judged query set, each indexed once."""
     queries = request.param
-    if not queries.is_file() or not CORPUS_ROOT.is_dir():
+    if why := shared_missing(queries, CORPUS_ROOT):
         # a plain clone has no shared/; CI and developers' machines have it beside the project
-        pytest.skip(f"the judged queries and corpus are not here: expected {queries} and {CORPUS_ROOT} "
-                    "(shared/ sits beside the project folder on developers' machines and in CI)")
+        pytest.skip(why)
     return relevance.evaluate(queries, CORPUS_ROOT, k=10, systems=("casesearch",),
                               work=tmp_path_factory.mktemp("relevance"))
 

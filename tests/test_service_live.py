@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,9 +14,15 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from conftest import CORPUS, shared_missing
 from gunicorn.config import Config
+
+from casesearch.config import load_settings
+from casesearch.indexer import reindex
+from casesearch.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 CASESEARCH = Path(sys.executable).with_name("casesearch")
@@ -159,3 +166,80 @@ def test_casesearch_serve_builds_the_index_when_there_is_none(site, tmp_path):
     finally:
         stop(proc)
     assert proc.returncode == 0, log.read_text()
+
+
+# -- serving through reindexes, one of them killed, on a real site --------------------------
+
+LOAD_SECONDS = 60
+LOAD_CLIENTS = 8
+
+
+def _load(port: int, words: list[str], until: float, n: int, results: list) -> None:
+    """One client: searches the words in turn until `until`: (status, total, seconds, word)."""
+    i = n
+    while time.monotonic() < until:
+        word = words[i % len(words)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            status, body = get(port, f"/api/search?q={quote(word)}", timeout=10)
+            results.append((status, body.get("total", 0), time.perf_counter() - started, word))
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            results.append((0, 0, time.perf_counter() - started, f"{word}: {exc!r}"))
+
+
+def test_serving_through_three_reindexes_and_a_killed_one(tmp_path, record_property):
+    """2 workers, 8 clients for 60 s on site-eig, searching words it holds, while 3
+    reindexes publish and a 4th (--full) is SIGKILLed mid-build: every answer 200, none empty."""
+    if why := shared_missing(CORPUS / "site-eig"):
+        pytest.skip(why)
+    content = tmp_path / "content"
+    shutil.copytree(CORPUS / "site-eig", content)
+    settings = load_settings({"content_dir": content, "index_dir": tmp_path / "index"}, environ={})
+    assert reindex(settings).published
+    words = ["données", "formation", "intelligence artificielle", "santé", "défi", "open data", "l'emploi"]
+    searcher = Searcher(settings)
+    assert all(searcher.search(w).total for w in words)
+    searcher.close()
+    page = next(iter(sorted((content / "_defis").glob("*.md"))))
+    cli = [str(CASESEARCH), "reindex", "--quiet", "--content", str(content), "--index", str(settings.index_dir)]
+    port, log = free_port(), tmp_path / "gunicorn.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--timeout", "30",
+                                 "--bind", f"127.0.0.1:{port}", *NO_CONTROL_SOCKET, "wsgi:app"],
+                                cwd=ROOT, env=server_env(settings), stdout=out, stderr=subprocess.STDOUT)
+    results: list = []
+    try:
+        wait_ready(proc, port, log)
+        until = time.monotonic() + LOAD_SECONDS
+        clients = [threading.Thread(target=_load, args=(port, words, until, n, results), daemon=True)
+                   for n in range(LOAD_CLIENTS)]
+        for client in clients:
+            client.start()
+        for round_ in range(3):
+            time.sleep(LOAD_SECONDS / 6)
+            page.write_text(page.read_text(encoding="utf-8") + f"\nMise à jour {round_} : zythologie.\n",
+                            encoding="utf-8")
+            done = subprocess.run(cli, capture_output=True, text=True, timeout=120, env=server_env(settings))
+            assert done.returncode == 0, done.stdout + done.stderr
+        time.sleep(LOAD_SECONDS / 6)
+        killed = subprocess.Popen([*cli, "--full"], env=server_env(settings))
+        time.sleep(1.0)   # mid-build: a full build of site-eig takes several seconds
+        killed.send_signal(signal.SIGKILL)
+        assert killed.wait(10) == -signal.SIGKILL
+        for client in clients:
+            client.join(LOAD_SECONDS + 30)
+        assert get(port, "/api/search?q=zythologie")[1]["total"] == 1
+    finally:
+        stop(proc)
+    failed = [r for r in results if r[0] != 200]
+    empty = [r for r in results if r[0] == 200 and r[1] == 0]
+    times = sorted(r[2] for r in results)
+    p99 = times[int(len(times) * 0.99)] * 1000
+    record_property("requests", len(results))
+    record_property("p99_ms", round(p99, 1))
+    print(f"\n{len(results)} requests in {LOAD_SECONDS} s, {LOAD_CLIENTS} clients: p50 "
+          f"{times[len(times) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms, max {times[-1] * 1000:.1f} ms")
+    assert len(results) > 100
+    assert not failed, failed[:5]
+    assert not empty, empty[:5]

@@ -19,6 +19,9 @@ import { assertSameBody, bundleLoader, jsSearch, pythonSearch, root } from "./he
 const SHARED = process.env.CASESEARCH_SHARED || root("../shared");
 const QUERY_FILES = [`${SHARED}/eval/dev-queries.json`, root("bench/queries/own-queries.json")];
 const absent = !existsSync(`${SHARED}/corpus`) || !QUERY_FILES.every(existsSync);
+if (absent && process.env.CASESEARCH_REQUIRE_SHARED === "1") {
+  throw new Error(`no shared corpus and judged queries at ${SHARED}; CASESEARCH_REQUIRE_SHARED=1 requires them`);
+}
 
 function bySite() {
   const sites = new Map();
