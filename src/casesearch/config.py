@@ -54,6 +54,10 @@ SETTINGS: tuple[Setting, ...] = (
             rebuild=True),
     Setting("summary_keys", ["apercu", "excerpt", "description", "summary", "mission", "short_description"],
             "front-matter keys tried for the summary", "list", rebuild=True),
+    Setting("description_keys", ["description", "search_description", "meta_description", "seo.description",
+                                 "excerpt", "summary", "subtitle", "lead", "short_description", "mission", "apercu"],
+            "front-matter keys whose texts are searched with the summary, though not shown (a dot reaches "
+            "a nested key: `seo.description`)", "list", rebuild=True),
     Setting("topics_keys", ["tags", "thematiques", "categories", "keywords"],
             "front-matter keys whose values become topics", "list", rebuild=True),
     Setting("category_key", "category", "front-matter key of the category", rebuild=True),

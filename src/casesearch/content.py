@@ -41,6 +41,9 @@ class Document:
     date: str | None  # ISO 8601 with offset; None when unknown
     lang: str  # normalised code: "fr", "en", ...
     sections: tuple[Section, ...]
+    about: str = ""   # front-matter descriptions besides the summary: searched, not shown
+    # the text of other pages' links to this one: (text, distinct linking pages), most used first
+    anchors: tuple[tuple[str, int], ...] = ()
 
     @property
     def body(self) -> str:
@@ -122,7 +125,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
     title = (next((t for key in settings.title_keys if (t := _first_text(fm.get(key)))), "")
              or next((s.heading for s in sections if s.heading), "")
              or " ".join(slug.replace("_", " ").replace("-", " ").split()))
-    summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := texts(fm.get(key)))), "")
+    summary = next((" ".join(map(clean_inline, ts)) for key in settings.summary_keys if (ts := texts(_value(fm, key)))), "")
     lang_value = next((t for key in (settings.lang_key, "language", "locale") if (t := _first_text(fm.get(key)))), "")
     if lang_value:
         lang = normalize_lang(lang_value, settings.default_lang)
@@ -133,6 +136,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
         url=site.base_url + quote(unquote(url_path), safe="/:@!$&'()*+,;=~"),
         title=title,
         summary=" ".join(summary.split()),
+        about=_about(fm, settings.description_keys, summary),
         tags=_topics(fm, settings.topics_keys),
         category=_first_text(fm.get(settings.category_key)),
         date=when.isoformat(timespec="seconds") if when else None,
@@ -153,11 +157,34 @@ def url_words(url: str) -> str:
     return " ".join(w for w in _URL_SPLIT.split(last) if w and not w.isdigit() and w != "index")
 
 
+def _value(fm: dict[str, Any], key: str) -> Any:
+    """The value of a front-matter key; `seo.description` reaches into `seo: {description: }`."""
+    value: Any = fm
+    for part in key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _about(fm: dict[str, Any], keys: tuple[str, ...], summary: str) -> str:
+    """The texts of the description keys, each once and not the summary again: searched, not shown."""
+    seen = {" ".join(summary.split()).casefold()}
+    out = []
+    for key in keys:
+        for text in texts(_value(fm, key)):
+            text = " ".join(clean_inline(text).split())
+            if text and text.casefold() not in seen:
+                seen.add(text.casefold())
+                out.append(text)
+    return "\n".join(out)
+
+
 def _topics(fm: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
     for key in keys:
-        for text in texts(fm.get(key)):
+        for text in texts(_value(fm, key)):
             for part in text.split(","):
                 tag = clean_inline(part)
                 if tag and tag.casefold() not in seen:

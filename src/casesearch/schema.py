@@ -19,7 +19,7 @@ from .weights import WEIGHTS
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ FIELDS: tuple[SearchField, ...] = (
     SearchField("title", "page title"),
     SearchField("headings", "section headings"),
     SearchField("tags", "topics: tags, thematiques, categories, keywords"),
-    SearchField("summary", "front-matter summary (apercu, description, ...)"),
+    SearchField("summary", "front-matter summary (apercu, description, ...) and the other descriptions "
+                           "(search_description, seo.description, ...)"),
     # hub pages (a list of incubators) get their text from the layout: their URL names them
     SearchField("url", "near-empty pages only: words naming the page in its URL (/incubateurs/ -> incubateurs)"),
     SearchField("body", "page text"),
@@ -79,6 +80,8 @@ class StoredPage:
     # the words written otherwise than the analysis joins them (e-mail -> email) with their
     # offsets in `folded`, so that highlighting marks every form the analysis finds
     loose: dict[str, list[int]]
+    about: str = ""   # Document.about and .anchors: searched, never shown; kept to rebuild the page
+    anchors: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, doc: Document) -> StoredPage:
@@ -86,7 +89,7 @@ class StoredPage:
         return cls(url=doc.url, source=doc.source, title=doc.title, summary=doc.summary, date=doc.date,
                    category=doc.category, tags=tuple(doc.tags), lang=doc.lang,
                    body_words=sum(len(s.text.split()) for s in doc.sections), sections=tuple(doc.sections),
-                   folded=folded, loose=analysis.loose_forms(folded))
+                   folded=folded, loose=analysis.loose_forms(folded), about=doc.about, anchors=tuple(doc.anchors))
 
     def texts(self) -> list[str]:
         """Title, summary, then each section's heading and text: the order of `folded` and
@@ -100,21 +103,25 @@ class StoredPage:
     def document(self) -> Document:
         """The page as it was read, for a rebuild that keeps a failing page's last good version."""
         return Document(source=self.source, url=self.url, title=self.title, summary=self.summary, tags=self.tags,
-                        category=self.category, date=self.date, lang=self.lang, sections=self.sections)
+                        category=self.category, date=self.date, lang=self.lang, sections=self.sections,
+                        about=self.about, anchors=self.anchors)
 
     def to_json(self) -> dict:
         return {"url": self.url, "source": self.source, "title": self.title, "summary": self.summary,
                 "date": self.date, "category": self.category, "tags": list(self.tags), "lang": self.lang,
                 "body_words": self.body_words,
                 "sections": [[s.heading, s.anchor, s.level, s.text] for s in self.sections],
-                "folded": self.folded, "loose": self.loose}
+                "folded": self.folded, "loose": self.loose} | (
+                    {"about": self.about} if self.about else {}) | (
+                    {"anchors": [list(a) for a in self.anchors]} if self.anchors else {})
 
     @classmethod
     def from_json(cls, data: dict) -> StoredPage:
         return cls(url=data["url"], source=data["source"], title=data["title"], summary=data["summary"],
                    date=data["date"], category=data["category"], tags=tuple(data["tags"]), lang=data["lang"],
                    body_words=data["body_words"], sections=tuple(Section(*s) for s in data["sections"]),
-                   folded=data["folded"], loose=data["loose"])
+                   folded=data["folded"], loose=data["loose"], about=data.get("about", ""),
+                   anchors=tuple((text, count) for text, count in data.get("anchors", ())))
 
 
 def _texts(title: str, summary: str, sections: tuple[Section, ...]) -> list[str]:
@@ -132,11 +139,11 @@ def document_fields(doc: Document) -> dict:
         "title": mark + doc.title,
         "headings": mark + doc.headings,
         "tags": mark + tags_text,
-        "summary": mark + doc.summary,
+        "summary": mark + "\n".join(t for t in (doc.summary, doc.about) if t),
         # only near-empty pages are searched by their URL's words (changing hub_words: reindex --full)
         "url": mark + (doc.url_words if stored.body_words < WEIGHTS.hub_words else ""),
         "body": mark + body,
-        "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, body)),
+        "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, doc.about, body)),
         "category": doc.category,
         "tag": ",".join(t.replace(",", " ") for t in doc.tags),
         "year": (doc.date or "")[:4],
