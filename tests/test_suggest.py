@@ -32,11 +32,19 @@ def terms(searcher, text):
     return [s["text"] for s in searcher.suggest(text) if s["kind"] == "term"]
 
 
-def test_the_word_pages_write_next_comes_before_frequent_words(searcher):
-    # "peut", "permet" and "plusieurs" (after a full stop) are in more pages
-    found = terms(searcher, "formation p")
-    assert found[0] == "formation professionnelle"
-    assert {"formation peut", "formation permet", "formation plusieurs"} <= set(found)   # then these
+def test_only_phrases_pages_write_are_offered(searcher):
+    # "peut", "permet" and "plusieurs" are in more pages, but never right after "formation":
+    # "formation peut" is no phrase of the site, whatever the frequency of its words
+    assert terms(searcher, "formation p") == ["formation professionnelle"]
+    assert terms(searcher, "formation pe") == []
+
+
+@pytest.mark.parametrize("typed", ["formation p", "formation ", "la formation", "demandeur d'", "pôle e",
+                                   "données p", "un logiciel l", "on pe"])
+def test_every_suggestion_of_two_words_or_more_occurs_in_a_page(searcher, typed):
+    texts = " | ".join(" ".join(page.split("---")[-1].lower().replace("’", "'").split()) for page in PAGES.values())
+    for text in terms(searcher, typed):
+        assert text.lower().replace("’", "'") in texts, (typed, text)
 
 
 def test_elided_word_is_completed_as_pages_write_it(searcher):

@@ -1,5 +1,5 @@
 """As-you-type suggestions: page titles, then what the pages write after the words typed,
-then frequent words starting with the last one.
+or, for one word typed, frequent words starting with it: only what pages write.
 
 "logiciel li" should offer "logiciel libre" before "logiciel lien": the words that follow
 the typed ones in the pages' own text (as they write them: accents, elisions) come
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from . import analysis, query, schema, scoring
+from . import analysis, query, scoring
 from .lang import APOSTROPHES, char_class
 from .query import ParsedQuery
 from .ranking import completions
@@ -33,8 +33,10 @@ def suggestions(snap: Snapshot, parsed: ParsedQuery, text: str, limit: int) -> l
     out = _titles(snap, head, last, limit // 2)
     seen = {_key(s["text"]) for s in out}
     with snap.lock:
+        # after typed words, only what pages write after them: "formation al" is never
+        # completed as "formation aller" because both words occur somewhere in a page
         phrases = _next_words(snap, head, last) if head else []
-        terms = [] if open_end or not parsed.words else _terms(snap, parsed, head, last)
+        terms = [] if head or open_end or not parsed.words else _terms(snap, parsed, last)
     for completed in phrases + terms:
         if len(out) >= limit:
             break
@@ -110,16 +112,11 @@ def _as_typed(phrase: str, first: str) -> str:
     return phrase[0].lower() + phrase[1:] if first[:1].islower() and phrase[:1].isupper() else phrase
 
 
-def _terms(snap: Snapshot, parsed: ParsedQuery, head: list[str], last: str) -> list[str]:
-    """Frequent words of the index starting with the last typed word (after its elision),
-    among the pages holding the words before it."""
+def _terms(snap: Snapshot, parsed: ParsedQuery, last: str) -> list[str]:
+    """Frequent words of the index starting with the one word typed (after its elision),
+    as the pages write them."""
     prefix = parsed.prefix or analysis.fold(re.split(_APOSTROPHE, last)[-1])
     if not prefix:
         return []
-    found = completions(snap.reader, prefix)
-    if len(parsed.words) > 1:   # only completions found beside the words before them
-        clauses = [scoring.word_scores(snap.postings, w) for w in parsed.words[:-1]]
-        pages = set(clauses[0]).intersection(*clauses[1:])
-        found = tuple(w for w in found if pages & snap.postings.term_scores(schema.WORDS, w).keys())
     elided = last[:len(last) - len(re.split(_APOSTROPHE, last)[-1])]   # "d'" of "d'em"
-    return [" ".join([*head, elided + snap.vocabulary.written(word)]) for word in found]
+    return [elided + snap.vocabulary.written(word) for word in completions(snap.reader, prefix)]
