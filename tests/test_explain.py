@@ -19,7 +19,8 @@ from casesearch.weights import WEIGHTS, RankingWeights
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"
-SETS = (SHARED / "eval" / "dev-queries.json", ROOT / "bench" / "queries" / "own-queries.json")
+SETS = (SHARED / "eval" / "dev-queries.json", ROOT / "bench" / "queries" / "own-queries.json",
+        ROOT / "bench" / "queries" / "own-queries-2.json")
 
 
 def _queries() -> list:

@@ -41,3 +41,73 @@ def test_words_only_in_description_keys_find_the_page_and_are_not_shown(tmp_path
     assert _first(settings, "hébergement souverain") == "guide.md"   # a nested key
     hit = Searcher(settings).search("stages").hits[0]
     assert hit.summary == "La communauté beta.gouv.fr"   # the summary shown is the first summary key's
+
+
+# -- questions ------------------------------------------------------------------------------
+
+QUESTION_PAGES = {
+    "candidater.md": """\
+        ---
+        title: Candidater à un défi
+        ---
+        ## Le calendrier
+        Les défis sont publiés en janvier.
+
+        ## Déposer sa candidature
+        Pour candidater, remplissez le formulaire avant mars.
+        """,
+    # every word of the question, the question words included, in a page about something else
+    "faq.md": """\
+        ---
+        title: Foire aux questions
+        ---
+        Comment ça marche ? Qui peut venir ? Comment faire ? Le défi de la semaine est de
+        lire ce guide, et personne ne peut candidater ici. Comment faire mieux ?
+        """,
+    "postuler.md": """\
+        ---
+        title: Les entrepreneurs
+        ---
+        ## Postuler
+        Toute personne majeure peut postuler au programme.
+        """,
+}
+
+
+def test_question_words_do_not_hide_the_page_that_answers(tmp_path):
+    settings = build_site(tmp_path, QUESTION_PAGES)
+    for question in ("comment candidater à un défi", "comment candidater à un défi ?", "candidater défi ?"):
+        assert _first(settings, question) == "candidater.md", question
+    assert _first(settings, "qui peut postuler") == "postuler.md"
+    assert _first(settings, "qu'est-ce qu'un défi") is not None
+
+
+def test_a_question_links_to_the_section_that_answers(tmp_path):
+    settings = build_site(tmp_path, QUESTION_PAGES)
+    hit = Searcher(settings).search("comment candidater", prefix=False).hits[0]
+    assert hit.source == "candidater.md"
+    assert hit.sections and hit.sections[0].anchor == "dposer-sa-candidature"
+
+
+def test_a_question_word_alone_is_searched_as_a_word(tmp_path):
+    settings = build_site(tmp_path, QUESTION_PAGES)
+    assert _first(settings, "comment") == "faq.md"
+
+
+# -- English pages --------------------------------------------------------------------------
+
+ENGLISH_PAGES = {
+    "en/about.md": "---\ntitle: About us\nlang: en\n---\nWe build digital public services with the administration.\n",
+    "en/program.md": "---\ntitle: The programme\nlang: en\n---\nWhat is a state startup? A small team.\n",
+    # French pages holding the English words
+    "coutumes.md": "---\ntitle: Les coutumes\n---\nUn article about les us et coutumes des startups d'État.\n",
+    "startup.md": "---\ntitle: Qu'est-ce qu'une startup d'État ?\n---\nUne startup d'État (state startup) est une équipe.\n",
+}
+
+
+def test_an_english_query_ranks_english_pages_first(tmp_path):
+    settings = build_site(tmp_path, ENGLISH_PAGES)
+    assert _first(settings, "about us") == "en/about.md"
+    assert _first(settings, "what is a state startup") == "en/program.md"
+    # a French query ranks the French page first
+    assert _first(settings, "qu'est-ce qu'une startup d'État") == "startup.md"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import analysis
 from .errors import QueryError
+from .lang import APOSTROPHES, HYPHENS, en, fr
 
 # A quoted phrase, possibly excluded; else a bare word, possibly excluded.
 _SYNTAX = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
@@ -45,6 +46,11 @@ class ParsedQuery:
     phrases: tuple[tuple[QueryWord, ...], ...]
     excluded: tuple[QueryWord, ...]
     prefix: str | None = None
+    # a question ("comment candidater", "...?"): its question words were dropped, and pages
+    # with some of the other words rank with pages with all of them
+    question: bool = False
+    # the query's language when its function words are of one language only ("about us")
+    lang: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -105,6 +111,39 @@ def clean(text: str) -> str:
                    for c in text)
 
 
+# -- questions and the query's language -------------------------------------------------
+
+_LANGS = {"fr": fr, "en": en}
+_QUESTIONS = {code: sorted({tuple(q.split()) for q in m.QUESTIONS}, key=len, reverse=True) for code, m in _LANGS.items()}
+# the function words of each language: stop words and question words
+_FUNCTION = {code: frozenset(m.STOPWORDS) | {w for q in m.QUESTIONS for w in q.split()} for code, m in _LANGS.items()}
+_PIECE_SPLIT = re.compile("[" + re.escape(APOSTROPHES + HYPHENS) + "]+")
+
+
+def _pieces(raw: str) -> list[str]:
+    """A typed word's folded pieces, split at apostrophes and hyphens: qu'est-ce -> qu est ce."""
+    return [p for p in map(analysis.fold, _PIECE_SPLIT.split(raw)) if p]
+
+
+def asked(tokens: list[str]) -> int:
+    """How many of the words a query starts with ask a question: the longest question of
+    either language they begin with, ending with a word (0 when none)."""
+    pieces = [_pieces(t) for t in tokens]
+    flat = tuple(p for ps in pieces for p in ps)
+    ends = {sum(map(len, pieces[:n])): n for n in range(1, len(pieces) + 1)}   # pieces -> words
+    return max((ends[len(q)] for qs in _QUESTIONS.values() for q in qs if len(q) in ends and flat[:len(q)] == q),
+               default=0)
+
+
+def language(tokens: list[str]) -> str | None:
+    """The query's language when its function words (stop and question words) are of one
+    language only: "about us" is English, "le guide" French, "open data" neither."""
+    flat = [p for t in tokens for p in _pieces(t)]
+    seen = [code for code, words in _FUNCTION.items()
+            if any(p in words and not any(p in _FUNCTION[o] for o in _FUNCTION if o != code) for p in flat)]
+    return seen[0] if len(seen) == 1 else None
+
+
 def parse(text: str, *, max_chars: int = 200, max_terms: int = 12, prefix: bool = True) -> ParsedQuery:
     """Parse a visitor's query; raise QueryError when it is over the limits."""
     if len(text) > 4 * max_chars:   # before any work on it
@@ -112,13 +151,34 @@ def parse(text: str, *, max_chars: int = 200, max_terms: int = 12, prefix: bool 
     text = clean(text)              # NFC first: an é typed as e + accent is one character
     if len(text) > max_chars:
         raise QueryError(f"query is {len(text)} characters long; the limit is {max_chars}")
+    tokens = [(m.group(3) or "", m.group(4)) for m in _SYNTAX.finditer(text)]
+    leading = []   # the bare words the query starts with
+    for negative, word in tokens:
+        if word is None or negative:
+            break
+        leading.append(word)
+    lang = language([word for _, word in tokens if word is not None])
+    if question := asked(leading):
+        parsed = _parse(text, max_terms, prefix, skip=question, lang=lang)
+        if not parsed.is_empty:
+            return dataclasses.replace(parsed, question=True)
+    parsed = _parse(text, max_terms, prefix, skip=0, lang=lang)
+    return dataclasses.replace(parsed, question=text.rstrip().endswith("?")) if not parsed.is_empty else parsed
+
+
+def _parse(text: str, max_terms: int, prefix: bool, skip: int, lang: str | None) -> ParsedQuery:
+    """The query without its first `skip` words; in English (`lang`), English stop words
+    are dropped too (French ones always are)."""
     words: list[QueryWord] = []
     phrases: list[tuple[QueryWord, ...]] = []
     excluded: list[QueryWord] = []
     typed = 0
     last_plain: QueryWord | None = None
-    for match in _SYNTAX.finditer(text):
+    for n, match in enumerate(_SYNTAX.finditer(text)):
         neg_phrase, phrase, neg_word, word = match.groups()
+        if n < skip:
+            typed += 1
+            continue
         if phrase is not None:
             parts = _phrase_words(phrase)
             typed += len(phrase.split())
@@ -134,7 +194,7 @@ def parse(text: str, *, max_chars: int = 200, max_terms: int = 12, prefix: bool 
         negative = bool(neg_word) and len(word) > 0
         analysed = analyse_word(word)
         last_plain = None
-        if analysed is None:
+        if analysed is None or (lang == "en" and not analysed.english):
             continue
         if negative:
             excluded.append(analysed)
@@ -147,4 +207,4 @@ def parse(text: str, *, max_chars: int = 200, max_terms: int = 12, prefix: bool 
     if prefix and last_plain is not None and text and not text[-1].isspace() and len(last_plain.folded) >= 2:
         typed_prefix = last_plain.folded
     return ParsedQuery(text=text.strip(), words=tuple(words), phrases=tuple(phrases),
-                       excluded=tuple(excluded), prefix=typed_prefix)
+                       excluded=tuple(excluded), prefix=typed_prefix, lang=lang)

@@ -76,7 +76,8 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     typed_query = parsed
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
     prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
-    ranked = _score(snap, parsed, filters, prefixes, all_words=True, explained=explained)
+    # a question asks for pages with some of its words too, ranked with those with all
+    ranked = _score(snap, parsed, filters, prefixes, all_words=not parsed.question, explained=explained)
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
@@ -93,7 +94,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
                 _adopt(explained, tier, new, "typo-corrected query, below the query as typed", _scale(ranked, new))
                 ranked += _below(ranked, new)
                 parsed = corrected
-    if len(ranked) < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1:
+    if len(ranked) < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1 and not parsed.question:
         seen = {d for d, _ in ranked}
         tier = _tier(explained)
         partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False, explained=tier)
@@ -147,11 +148,14 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
         prior = snap.priors[d]
         if named and named <= snap.names[d]:   # a near-empty page whose title or URL is the query
             prior = snap.full_priors[d]
-        scores[d] = sum(matched) * (len(matched) / count) * prior
+        language = WEIGHTS.other_query_language_factor if parsed.lang and snap.stored[d].lang != parsed.lang else 1.0
+        scores[d] = sum(matched) * (len(matched) / count) * prior * language
         if explained is not None and d in explained:
             shown = [part for c in clause_parts for part in c.get(d, ())]
             factors = [("words matched / words", len(matched) / count)] if len(matched) < count else []
             factors.append(("prior" if prior == snap.priors[d] else "prior (title or URL names the query)", prior))
+            if language != 1.0:
+                factors.append((f"page not in the query's language ({parsed.lang})", language))
             explained[d] = Explanation(shown, factors)
     if all_words and len(parsed.words) > 1:
         # exact ties broken by the page's source path, as the static search does (docnums are whoosh's own)

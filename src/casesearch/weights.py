@@ -90,6 +90,9 @@ class RankingWeights:
     empty_page_prior: float = 0.2
     # Prior of a page in another language than the site's. 0-1.
     other_language_prior: float = 0.8
+    # A page in another language than the query's, when the query's function words say
+    # which it is ("about us": English; "le guide": French). 0-1.
+    other_query_language_factor: float = 0.5
 
     # -- tiers ---------------------------------------------------------------------------
     # Fewer hits with every word than this: add pages matching some of the words. 0-20.

@@ -17,7 +17,8 @@ import { StaticSearch } from "../../src/casesearch/static/casesearch.mjs";
 import { assertSameBody, bundleLoader, jsSearch, pythonSearch, root } from "./helpers.mjs";
 
 const SHARED = process.env.CASESEARCH_SHARED || root("../shared");
-const QUERY_FILES = [`${SHARED}/eval/dev-queries.json`, root("bench/queries/own-queries.json")];
+const QUERY_FILES = [`${SHARED}/eval/dev-queries.json`, root("bench/queries/own-queries.json"),
+                     root("bench/queries/own-queries-2.json")];
 const absent = !existsSync(`${SHARED}/corpus`) || !QUERY_FILES.every(existsSync);
 if (absent && process.env.CASESEARCH_REQUIRE_SHARED === "1") {
   throw new Error(`no shared corpus and judged queries at ${SHARED}; CASESEARCH_REQUIRE_SHARED=1 requires them`);

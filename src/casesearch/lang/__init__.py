@@ -110,6 +110,7 @@ def tables(lang: str) -> dict:
         "fold_ranges": [list(r) for r in FOLD_RANGES],
         "fold": dict(fold_table()),
         "stopwords": list(module.STOPWORDS),
+        "questions": list(module.QUESTIONS),
         "elision": {key: list(value) for key, value in module.ELISION.items()},
         "stemmer": copy.deepcopy(module.STEMMER),
     }

@@ -5,6 +5,13 @@ from . import read_stopwords
 # Folded. Sources and curation are written at the top of the file.
 STOPWORDS = read_stopwords("stopwords_en.txt")
 
+# What makes a query a question (see fr.py): dropped at the start of a query with other words.
+QUESTIONS = [
+    "how", "how to", "how do i", "how can i", "how long", "how much", "how many", "what", "what is",
+    "what are", "what s", "whats", "why", "when", "where", "who", "who can", "which", "whom", "whose",
+    "is there", "are there", "can i", "do i", "does", "do",
+]
+
 ELISION = {
     "prefixes": [],
     "exceptions": [],

@@ -5,6 +5,19 @@ from . import read_stopwords
 # Folded. Sources and curation are written at the top of the file.
 STOPWORDS = read_stopwords("stopwords_fr.txt")
 
+# What makes a query a question, folded, words separated by spaces (an apostrophe or a
+# hyphen separates too: "qu'est-ce" is "qu est ce"). At the start of a query with other
+# words, they are dropped: the content words decide which pages answer, and a question
+# asks for pages with some of its words, not only pages with all.
+QUESTIONS = [
+    "comment", "comment faire", "comment faire pour", "combien", "combien de", "combien de temps",
+    "combien de fois", "combien coute", "pourquoi", "quand", "quel", "quelle", "quels", "quelles",
+    "qui", "qui peut", "quoi", "ou", "lequel", "laquelle", "lesquels", "lesquelles", "que", "que faire",
+    "est ce que", "est ce qu", "qu est ce que", "qu est ce qu", "qu est ce", "c est quoi",
+    "a quoi sert", "a quoi servent", "a quoi ca sert", "peut on", "puis je", "dois je", "doit on",
+    "faut il", "y a t il", "existe t il", "quel est", "quelle est", "quels sont", "quelles sont",
+]
+
 ELISION = {
     # Folded elided words removed (with their apostrophe) at the start of a word or compound part.
     "prefixes": ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"],

@@ -106,6 +106,9 @@ export class Chain {
   constructor(tables) {
     this.lang = tables.lang;
     this.stopwords = new Set(tables.stopwords);
+    this.questions = tables.questions.map((q) => q.split(" "));
+    // the function words of the language: stop words and question words (query.language)
+    this.functionWords = new Set([...tables.stopwords, ...this.questions.flat()]);
     this.prefixes = new Set(tables.elision.prefixes);
     this.exceptions = new Set(tables.elision.exceptions);
     this.clitics = new Set(tables.elision.clitics);
@@ -486,6 +489,46 @@ function phraseWords(analysis, phrase) {
   return words;
 }
 
+// query._pieces: a typed word's folded pieces, split at apostrophes and hyphens
+function pieces(analysis, raw) {
+  const chain = analysis.chains[analysis.defaultLang];
+  const out = [];
+  let piece = "";
+  for (const c of raw + " ") {
+    if (c === " " || chain.apostrophes.has(c) || chain.hyphens.has(c)) {
+      const folded = piece ? analysis.fold(piece) : "";
+      if (folded) out.push(folded);
+      piece = "";
+    } else piece += c;
+  }
+  return out;
+}
+
+// query.asked: how many of the words a query starts with ask a question (0 when none)
+function asked(analysis, tokens) {
+  const split = tokens.map((t) => pieces(analysis, t));
+  const flat = split.flat();
+  const ends = new Map();
+  let total = 0;
+  split.forEach((ps, n) => { total += ps.length; ends.set(total, n + 1); });
+  let best = 0;
+  for (const chain of Object.values(analysis.chains)) {
+    for (const q of chain.questions) {
+      if (ends.has(q.length) && q.every((w, i) => flat[i] === w)) best = Math.max(best, ends.get(q.length));
+    }
+  }
+  return best;
+}
+
+// query.language: the query's language when its function words are of one language only
+function queryLanguage(analysis, tokens) {
+  const flat = tokens.flatMap((t) => pieces(analysis, t));
+  const codes = Object.keys(analysis.chains);
+  const seen = codes.filter((code) => flat.some((p) => analysis.chains[code].functionWords.has(p)
+    && !codes.some((o) => o !== code && analysis.chains[o].functionWords.has(p))));
+  return seen.length === 1 ? seen[0] : null;
+}
+
 // query.clean: control and format characters become spaces; Unicode NFC
 function cleanQuery(text) {
   let out = "";
@@ -493,15 +536,36 @@ function cleanQuery(text) {
   return out;
 }
 
-// query.parse: a visitor's text -> {text, words, phrases, excluded, prefix}; QueryError over the limits
+// query.parse: a visitor's text -> {text, words, phrases, excluded, prefix, question, lang};
+// QueryError over the limits
 export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, prefix = true } = {}) {
   if (codeLength(text) > 4 * maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
   text = cleanQuery(text);
   if (codeLength(text) > maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
+  const tokens = [...text.matchAll(SYNTAX)].map((m) => [m[3] || "", m[4]]);
+  const leading = [];
+  for (const [negative, word] of tokens) {
+    if (word === undefined || negative) break;
+    leading.push(word);
+  }
+  const lang = queryLanguage(analysis, tokens.filter(([, w]) => w !== undefined).map(([, w]) => w));
+  const question = asked(analysis, leading);
+  if (question) {
+    const parsed = parseWords(analysis, text, maxTerms, prefix, question, lang);
+    if (!parsed.isEmpty) return { ...parsed, question: true };
+  }
+  const parsed = parseWords(analysis, text, maxTerms, prefix, 0, lang);
+  return parsed.isEmpty ? parsed : { ...parsed, question: text.trimEnd().endsWith("?") };
+}
+
+// query._parse: the query without its first `skip` words; in English, English stop words dropped too
+function parseWords(analysis, text, maxTerms, prefix, skip, lang) {
   const words = [], phrases = [], excluded = [];
-  let typed = 0, lastPlain = null;
+  let typed = 0, lastPlain = null, n = -1;
   for (const m of text.matchAll(SYNTAX)) {
     const [, negPhrase, phrase, negWord, word] = m;
+    n += 1;
+    if (n < skip) { typed += 1; continue; }
     if (phrase !== undefined) {
       const parts = phraseWords(analysis, phrase);
       typed += splitWords(phrase).length;
@@ -515,7 +579,7 @@ export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, pref
     const negative = Boolean(negWord) && word.length > 0;
     const analysed = analyseWord(analysis, word);
     lastPlain = null;
-    if (analysed === null) continue;
+    if (analysed === null || (lang === "en" && !analysed.english.length)) continue;
     if (negative) excluded.push(analysed);
     else { words.push(analysed); lastPlain = analysed; }
   }
@@ -526,7 +590,7 @@ export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, pref
   }
   const positive = words.concat(...phrases);
   return { text: text.trim(), words, phrases, excluded, prefix: typedPrefix, positive,
-           isEmpty: !words.length && !phrases.length };
+           isEmpty: !words.length && !phrases.length, question: false, lang };
 }
 
 // --------------------------------------------------------------- synonyms.py
@@ -1087,7 +1151,8 @@ function scorePages(ctx, parsed, filters, prefixes, allWords) {
     let prior = pages.prior[d];
     // a near-empty page whose title or URL is the query
     if (named.size && [...named].every((t) => ctx.names[d].has(t))) prior = pages.full_prior[d];
-    scores.set(d, matched.reduce((sum, s) => sum + s, 0) * (matched.length / count) * prior);
+    const language = parsed.lang && pages.lang[d] !== parsed.lang ? w.other_query_language_factor : 1.0;
+    scores.set(d, matched.reduce((sum, s) => sum + s, 0) * (matched.length / count) * prior * language);
   }
   if (allWords && parsed.words.length > 1) {
     let best = [...scores.keys()].sort((a, b) => scores.get(b) - scores.get(a) || cmpStr(source(a), source(b)))
@@ -1532,7 +1597,8 @@ export class StaticSearch {
     if (parsed.isEmpty) return { hits: [], suggestion: null, prefixes: [], queries: [] };
     const typedQuery = parsed;
     const prefixes = parsed.prefix ? await this.completions(parsed.prefix) : [];
-    let ranked = await this._score(parsed, filters, prefixes, true);
+    // a question asks for pages with some of its words too, ranked with those with all
+    let ranked = await this._score(parsed, filters, prefixes, !parsed.question);
     let suggestion = null;
     const last = parsed.words[parsed.words.length - 1];
     const typed = parsed.positive.filter((word) => !(prefixes.length && word === last));   // not the word being typed
@@ -1555,7 +1621,7 @@ export class StaticSearch {
         }
       }
     }
-    if (ranked.length < w.fallback_below && parsed.words.length + parsed.phrases.length > 1) {
+    if (ranked.length < w.fallback_below && parsed.words.length + parsed.phrases.length > 1 && !parsed.question) {
       const seen = new Set(ranked.map(([d]) => d));
       const partial = (await this._score(parsed, filters, prefixes, false)).filter(([d]) => !seen.has(d));
       ranked = ranked.concat(below(w, ranked, partial));
