@@ -111,3 +111,30 @@ def test_an_english_query_ranks_english_pages_first(tmp_path):
     assert _first(settings, "what is a state startup") == "en/program.md"
     # a French query ranks the French page first
     assert _first(settings, "qu'est-ce qu'une startup d'État") == "startup.md"
+
+
+# -- names in every spelling ------------------------------------------------------------------
+
+NAME_PAGES = {
+    "vigicrux.md": "---\ntitle: Vigicr’UX\n---\nRepenser le site Vigicrues avec ses usagers.\n",
+    "api.md": "---\ntitle: api.gouv.fr\n---\nLe catalogue des interfaces de l'État.\n",
+    "datapass.md": "---\ntitle: DataPass\n---\nDemander l'accès aux données protégées.\n",
+    "cpf.md": "---\ntitle: Mon Compte Formation\n---\nChoisir et financer une formation.\n",
+    "franceconnect.md": "---\ntitle: Se connecter\n---\nLe bouton franceconnect sur chaque démarche.\n",
+    # the names' words, apart, in pages about something else
+    "autre.md": "---\ntitle: Un compte rendu\n---\nLa formation des agents, le pass culture, les data et l'usage.\n",
+}
+SPELLINGS = {
+    "vigicrux.md": ["vigicrux", "Vigicr'UX", "vigicr ux", "VigicrUX"],
+    "api.md": ["api.gouv.fr", "api gouv", "apigouv", "api-gouv"],
+    "datapass.md": ["DataPass", "datapass", "data pass", "data-pass"],
+    "cpf.md": ["Mon Compte Formation", "moncompteformation", "mon-compte-formation", "MonCompteFormation"],
+    "franceconnect.md": ["franceconnect", "FranceConnect", "france connect", "France-Connect"],
+}
+
+
+def test_every_spelling_of_a_name_finds_its_page(tmp_path):
+    settings = build_site(tmp_path, NAME_PAGES)
+    misses = [(query, _first(settings, query)) for source, queries in SPELLINGS.items() for query in queries
+              if _first(settings, query) != source]
+    assert misses == []

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from . import analysis, query, schema, scoring
+from . import analysis, names, query, schema, scoring
 from .errors import QueryError
 from .query import ParsedQuery, QueryWord
 from .schema import StoredPage
@@ -83,6 +83,9 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
     if unknown or len(ranked) < WEIGHTS.typo_below:
         fixes = snap.vocabulary.corrections(typed)
+        # a name typed joined ("moncompteformation") that pages write apart: its words as a phrase
+        fixes |= names.splits(snap.vocabulary, [w for w in typed if w in parsed.words], fixes,
+                              lambda phrase: _occurs(snap.postings, phrase))
         if fixes:
             corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False)
             tier = _tier(explained)
@@ -104,6 +107,12 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     queries = (typed_query,) if parsed is typed_query else (typed_query, parsed)
     done = {d: e for d, e in explained.items() if e is not None} if explained else {}
     return Ranking(ranked, suggestion, prefixes, queries, done)
+
+
+def _occurs(p: scoring.Postings, phrase: str) -> bool:
+    """Whether a page holds the words of `phrase` standing together."""
+    words = tuple(query.parse(f'"{phrase}"', prefix=False).positive)
+    return bool(words) and bool(_all_of(p, words, [[] for _ in words], slop=WEIGHTS.phrase_slop))
 
 
 def _tier(explained: dict[int, Explanation | None] | None) -> dict[int, Explanation | None] | None:

@@ -108,6 +108,11 @@ class RankingWeights:
     typo_min_length: int = 5
     # Words up to this length get 1 edit, longer ones typo_max_edits. typo_min_length-12.
     typo_one_edit_max_length: int = 8
+    # A word unknown to the index, at least this long, that no correction fixes is tried as
+    # 2 or 3 known words written apart (moncompteformation, vigicrux): names.py. 5-12.
+    name_min_length: int = 6
+    # How many of its splits are looked up as phrases, the likeliest first. 0 (off)-20.
+    name_splits: int = 8
     # Edits allowed for long words (a transposition is one edit). 1-2.
     typo_max_edits: int = 2
 

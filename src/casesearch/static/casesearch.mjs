@@ -784,6 +784,24 @@ class Vocabulary {
   }
 }
 
+// names.candidates: the ways a folded word is made of 2 or 3 known words or stop words,
+// the likeliest first
+function nameCandidates(w, word, frequency, stopwords) {
+  if (word.length < w.name_min_length || !/^[a-z]+$/.test(word)) return [];
+  const rank = (parts) => {
+    const counts = parts.map(frequency);
+    if (parts.some((p, i) => !counts[i] && !stopwords.has(p)) || !counts.some(Boolean)) return null;
+    return [parts.length, -Math.min(...counts.filter(Boolean)), parts];
+  };
+  const n = word.length, found = [];
+  const add = (parts) => { const r = rank(parts); if (r) found.push(r); };
+  for (let i = 2; i <= n - 2; i++) add([word.slice(0, i), word.slice(i)]);
+  for (let i = 2; i <= n - 4; i++) for (let j = i + 2; j <= n - 2; j++) add([word.slice(0, i), word.slice(i, j), word.slice(j)]);
+  const cmpParts = (a, b) => { for (let i = 0; i < a.length; i++) { const c = cmpStr(a[i], b[i]); if (c) return c; } return 0; };
+  found.sort((a, b) => a[0] - b[0] || a[1] - b[1] || cmpParts(a[2], b[2]));
+  return found.slice(0, w.name_splits).map((r) => r[2]);
+}
+
 // the first of sorted [word, pages] pairs whose word is not before `word`
 function lowerBound(pairs, word) {
   let lo = 0, hi = pairs.length;
@@ -1584,6 +1602,28 @@ export class StaticSearch {
     return terms;
   }
 
+  // names.splits: a name typed joined that pages write apart, as the phrase of its words
+  async _names(vocabulary, words, fixes) {
+    const digits = this.analysis.chains.fr.digits, stopwords = this.analysis.chains.fr.stopwords;
+    const typos = new Set(fixes.keys());
+    for (const word of words) {
+      if (typos.has(word.raw) || !mayBeTypo(word, digits) || vocabulary.frequency(word.folded)) continue;
+      for (const parts of nameCandidates(this.entry.weights, word.folded, (t) => vocabulary.frequency(t), stopwords)) {
+        const phrase = parts.map((t) => vocabulary.written(t)).join(" ");
+        if (await this._occurs(phrase)) { fixes.set(word.raw, `"${phrase}"`); break; }
+      }
+    }
+  }
+
+  // ranking._occurs: whether a page holds the words of `phrase` standing together
+  async _occurs(phrase) {
+    const parsed = parseQuery(this.analysis, `"${phrase}"`, { prefix: false });
+    const words = parsed.positive;
+    if (!words.length) return false;
+    await this.need(this._terms(parsed, []));
+    return allOf(this.ctx, words, words.map(() => []), this.entry.weights.phrase_slop).size > 0;
+  }
+
   async _score(parsed, filters, prefixes, allWords) {
     await this.need(this._terms(parsed, prefixes));
     return scorePages(this.ctx, parsed, filters, prefixes, allWords);
@@ -1609,7 +1649,9 @@ export class StaticSearch {
       const digits = this.analysis.chains.fr.digits, p = this.ctx.p;
       const typo = typed.some((word) => mayBeTypo(word, digits) && maxEdits(w, word.folded) && isAlpha(word.folded)
                                         && !p.wordFrequency(word.folded));
-      const fixes = typo ? (await this._vocabulary()).corrections(typed) : new Map();
+      const vocabulary = typo ? await this._vocabulary() : null;
+      const fixes = typo ? vocabulary.corrections(typed) : new Map();
+      if (typo) await this._names(vocabulary, typed.filter((word) => parsed.words.includes(word)), fixes);
       if (fixes.size) {
         const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false });
         const fixed = await this._score(corrected, filters, [], true);

@@ -1,0 +1,53 @@
+"""Names typed joined that pages write apart: "moncompteformation" for "Mon Compte
+Formation", "vigicrux" for "Vigicr’UX", "apigouv" for "api.gouv.fr".
+
+A typed word the index does not know, that no typo correction fixes, is cut into the
+fewest words the index knows (stop words allowed: "mon", "de"), and searched as a phrase
+of them, in the tier of typo corrections. Names written with capitals or hyphens
+(DataPass, data-pass) need nothing here: the analysis indexes them joined and in parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import analysis
+from .weights import WEIGHTS
+
+MIN_PIECE = 2      # no piece shorter than this
+
+
+def candidates(word: str, frequency: Callable[[str], int]) -> list[tuple[str, ...]]:
+    """The ways `word` is made of 2 or 3 known words (`frequency` > 0) or stop words, one of
+    them at least not a stop word: fewest pieces first, then the split whose rarest known
+    piece is the most frequent, then alphabetical order; at most WEIGHTS.name_splits."""
+    if len(word) < WEIGHTS.name_min_length or not (word.isascii() and word.isalpha()):
+        return []
+
+    def rank(parts: tuple[str, ...]) -> tuple | None:
+        counts = [frequency(p) for p in parts]
+        if any(not c and not analysis.is_stopword(p) for p, c in zip(parts, counts)) or not any(counts):
+            return None
+        return len(parts), -min(c for c in counts if c), parts
+
+    n = len(word)
+    found = [r for i in range(MIN_PIECE, n - MIN_PIECE + 1) if (r := rank((word[:i], word[i:])))]
+    found += [r for i in range(MIN_PIECE, n - 2 * MIN_PIECE + 1) for j in range(i + MIN_PIECE, n - MIN_PIECE + 1)
+              if (r := rank((word[:i], word[i:j], word[j:])))]
+    return [parts for *_, parts in sorted(found)[:WEIGHTS.name_splits]]
+
+
+def splits(vocabulary, words, fixes: dict[str, str], occurs: Callable[[str], bool]) -> dict[str, str]:  # noqa: ANN001
+    """raw typed word -> its known words as a quoted phrase, for the words unknown to the
+    index (`vocabulary`, a typos.Vocabulary) that `fixes` (typo corrections) leaves alone:
+    the first candidate split that `occurs(phrase)` in a page."""
+    out = {}
+    for w in words:
+        if w.raw in fixes or w.raw.isupper() or any(c.isdigit() for c in w.raw) or vocabulary.frequency(w.folded):
+            continue
+        for parts in candidates(w.folded, vocabulary.frequency):
+            phrase = " ".join(vocabulary.written(p) for p in parts)
+            if occurs(phrase):
+                out[w.raw] = f'"{phrase}"'
+                break
+    return out
