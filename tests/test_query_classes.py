@@ -138,3 +138,24 @@ def test_every_spelling_of_a_name_finds_its_page(tmp_path):
     misses = [(query, _first(settings, query)) for source, queries in SPELLINGS.items() for query in queries
               if _first(settings, query) != source]
     assert misses == []
+
+
+# -- navigational: the name of a page -------------------------------------------------------
+
+HUB_PAGES = {
+    # hub pages: the layout lists the teams; the page itself holds three words
+    "incubateurs.md": "---\ntitle: Les incubateurs\n---\nListe des incubateurs.\n",
+    "nous-rejoindre.md": "---\ntitle: Rejoignez-nous\npermalink: /nous-rejoindre/\n---\nVoir les offres.\n",
+    **{f"startup-{i}.md": f"---\ntitle: Startup {i}\n---\n" + " ".join(
+        ["Cette startup est née dans un incubateur ministériel."] * 3
+        + ["Les incubateurs l'ont accompagnée, et elle veut nous rejoindre et rejoindre d'autres équipes."] * 2)
+        + "\n" for i in range(8)},
+}
+
+
+def test_a_hub_page_comes_first_for_its_title_or_its_url(tmp_path):
+    settings = build_site(tmp_path, HUB_PAGES)
+    for query in ("incubateurs", "Les incubateurs", "incubateur", "les Incubateurs"):
+        assert _first(settings, query) == "incubateurs.md", query
+    for query in ("nous rejoindre", "rejoignez-nous", "Rejoignez nous"):
+        assert _first(settings, query) == "nous-rejoindre.md", query
