@@ -17,15 +17,21 @@ anchor text. Three steps:
 - `resolve(target, page_url, site) -> str | None`: the `url_key` of the page of `site` the
   link points to; None for another site, `mailto:`/`tel:`/`javascript:`, `#fragment` (the
   same page), a file that is no page, a broken link, Liquid this module cannot evaluate.
+  A path that is no page's key may still lead to one: a page's `redirect_from` paths
+  (`LinkSite.aliases`), or a key that differs only in case from a single page's.
   `site_path(target, page_url, site)`: the path within the site, page or not; None when
   the target leaves the site. Liquid is evaluated as Jekyll 4.3 does (tags/link.rb,
   tags/post_url.rb, filters/url_filters.rb): `{{ site.url }}`, `{{ site.baseurl }}`,
   `{{ 'x' | relative_url }}`, `absolute_url`, `prepend:`/`append:`, `{% link path %}`
   (a path relative to the site, or to `collections_dir` for documents) and
   `{% post_url [dir/]YYYY-MM-DD-slug %}`, both with baseurl in front.
+  `LinkSite(by_source, url=, baseurl=, collections_dir=, hosts=, aliases=)` holds what this
+  needs; `LinkSite.from_site(site, by_source, aliases)` makes it from casesearch's `Site`.
 - `anchors(pages, site) -> {source: [text, ...]}`: for each page of `site`, the texts of
   the links other pages point at it with, one per linking page and text (texts compared
   case-insensitively), most-used first; the number of linking pages is the weight.
+  `pages` (source -> (URL, links)) may hold pages the index leaves out (`robots: noindex`):
+  their links are on the site all the same.
 
 `url_key(path)`: one form for a page's URL path and a link's path, so that `/apropos`,
 `/apropos/`, `/apropos/index.html`, `/apropos/index` and `/apropos.html` all meet (Jekyll and
@@ -602,7 +608,8 @@ def _key(path: str) -> str:
 
 
 def resolve(target: str, page_url: str, site: LinkSite) -> str | None:
-    """The url_key of the page of `site` the link points to, or None (see the docstring)."""
+    """The url_key of the page of `site` that a link of the page at `page_url` points to, or
+    None (see the module's docstring)."""
     path = site_path(target, page_url, site)
     if path is None:
         return None
