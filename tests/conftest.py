@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -30,6 +31,17 @@ def shared_missing(*paths: Path) -> str:
     if REQUIRE_SHARED:
         pytest.fail(message + "; CASESEARCH_REQUIRE_SHARED=1 requires them", pytrace=False)
     return message
+
+
+def require_jekyll() -> None:
+    """Skip the calling test when Debian's jekyll is missing; fail instead under CI or
+    CASESEARCH_REQUIRE_JEKYLL=1, where the Jekyll oracles must run."""
+    if shutil.which("jekyll"):
+        return
+    message = "Debian's jekyll is not installed (`make test` installs it: apt-get install jekyll)"
+    if os.environ.get("CI") or os.environ.get("CASESEARCH_REQUIRE_JEKYLL") == "1":
+        pytest.fail(message + "; CI / CASESEARCH_REQUIRE_JEKYLL=1 require it")
+    pytest.skip(message)
 
 PAGES = {
     "_posts/2020-03-02-donnees-de-sante.md": """\

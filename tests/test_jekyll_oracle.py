@@ -8,12 +8,11 @@ missing, except under CI or CASESEARCH_REQUIRE_JEKYLL=1, where that is a failure
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import pytest
-
-from jekyll_oracle import JekyllSite, build, casesearch_pages, compare, jekyll_available
+from conftest import require_jekyll
+from jekyll_oracle import JekyllSite, build, casesearch_pages, compare
 
 SITES = Path(__file__).resolve().parent / "data" / "jekyll"
 
@@ -32,15 +31,6 @@ BUILDS = [
 def _id(build_: tuple[str, list[str] | None]) -> str:
     site, configs = build_
     return site if not configs else f"{site}+{configs[-1].strip('_').removesuffix('.yml')}"
-
-
-def require_jekyll() -> None:
-    if jekyll_available():
-        return
-    message = "Debian's jekyll is not installed (`make test` installs it: apt-get install jekyll)"
-    if os.environ.get("CI") or os.environ.get("CASESEARCH_REQUIRE_JEKYLL") == "1":
-        pytest.fail(message + "; CI / CASESEARCH_REQUIRE_JEKYLL=1 require it")
-    pytest.skip(message)
 
 
 @functools.lru_cache(maxsize=None)
