@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from conftest import build_site
 
+from casesearch.indexer import reindex
 from casesearch.searcher import Searcher
 
 
@@ -159,3 +160,41 @@ def test_a_hub_page_comes_first_for_its_title_or_its_url(tmp_path):
         assert _first(settings, query) == "incubateurs.md", query
     for query in ("nous rejoindre", "rejoignez-nous", "Rejoignez nous"):
         assert _first(settings, query) == "nous-rejoindre.md", query
+
+
+# -- link text ------------------------------------------------------------------------------
+
+LINK_PAGES = {
+    "_config.yml": "baseurl: /site\nurl: https://exemple.gouv.fr\npermalink: /:title/\n",
+    "guide.md": "---\ntitle: Recruter\npermalink: /recrutement/\n---\nLes étapes pour embaucher un agent.\n",
+    "_posts/2020-01-02-bilan.md": "---\ntitle: Bilan\n---\nLe bilan de l'année.\n",
+    "a.md": "---\ntitle: A\n---\nLisez [le guide du recrutement](/recrutement/) avant tout.\n",
+    "b.md": "---\ntitle: B\n---\nVoir [le guide du recrutement]({{ site.baseurl }}/recrutement).\n",
+    "c.md": "---\ntitle: C\n---\nAussi [le guide du recrutement]({% link guide.md %}) et "
+            "[la rétrospective annuelle]({% post_url 2020-01-02-bilan %}).\n",
+    "d.md": "---\ntitle: D\n---\nEt [le guide du recrutement](https://exemple.gouv.fr/site/recrutement/).\n",
+    # a page that says the words itself, and links to itself with them
+    "e.md": "---\ntitle: E\npermalink: /e/\n---\nUn guide du recrutement ? [Guide du recrutement](/e/).\n",
+}
+
+
+def test_a_page_is_found_by_the_text_of_the_links_to_it(tmp_path):
+    settings = build_site(tmp_path, LINK_PAGES)
+    assert _first(settings, "guide du recrutement") == "guide.md"        # four pages link to it so
+    assert _first(settings, "rétrospective annuelle") == "_posts/2020-01-02-bilan.md"   # {% post_url %}
+    hit = Searcher(settings).search("guide du recrutement", prefix=False).hits[0]
+    assert hit.summary == "" and "recrutement" not in hit.snippet_html   # searched, not shown
+
+
+def test_link_texts_follow_the_edits_of_the_linking_pages(tmp_path):
+    settings = build_site(tmp_path, LINK_PAGES)
+    content = settings.content_dir
+    (content / "c.md").write_text("---\ntitle: C\n---\nPlus de lien.\n", encoding="utf-8")
+    report = reindex(settings)
+    assert report.updated == ["_posts/2020-01-02-bilan.md", "c.md", "guide.md"]   # the pages c linked to, again
+    assert _first(settings, "rétrospective annuelle") is None
+    (content / "f.md").write_text("---\ntitle: F\n---\n[Le calendrier des bilans]({{ site.baseurl }}/bilan/)\n",
+                                  encoding="utf-8")
+    reindex(settings)
+    assert _first(settings, "calendrier des bilans") == "_posts/2020-01-02-bilan.md"
+    assert reindex(settings).reason == "nothing changed"

@@ -22,6 +22,7 @@ from .defaults import with_defaults
 from .errors import ContentError
 from .files import check_size, decode, read_bytes
 from .front_matter import texts
+from .links import Link, extract
 from .markdown import Section, clean_inline, normalize_text, to_sections
 from .permalinks import document_date, document_url, extname, page_url
 from .reader import path_skip_reason
@@ -44,6 +45,7 @@ class Document:
     about: str = ""   # front-matter descriptions besides the summary: searched, not shown
     # the text of other pages' links to this one: (text, distinct linking pages), most used first
     anchors: tuple[tuple[str, int], ...] = ()
+    links: tuple[Link, ...] = ()   # its own links, as written: where the anchors come from
 
     @property
     def body(self) -> str:
@@ -142,6 +144,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
         date=when.isoformat(timespec="seconds") if when else None,
         lang=lang,
         sections=sections,
+        links=tuple(extract(normalize_text(body), html=not site.is_markdown(name))),
     )
 
 

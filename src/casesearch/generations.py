@@ -164,6 +164,24 @@ def check(index_dir: Path, *, every: bool = False) -> tuple[str, list[Verdict]]:
     return problem, verdicts
 
 
+def build_base(index_dir: Path) -> tuple[Path | None, Manifest | None, str]:
+    """The generation a build starts from: the live one when it verifies (checksums read),
+    else the newest that does; and what needs repair ("" when nothing)."""
+    try:
+        choice = servable(index_dir)
+    except IndexOutdated:
+        live = current_generation(index_dir)
+        try:
+            return live, read_manifest(live), ""
+        except (OSError, ValueError) as exc:
+            return None, None, str(exc)
+    except IndexDamaged as exc:
+        return None, None, str(exc).split(": run `", 1)[0]
+    except IndexMissing:
+        return None, None, ""
+    return choice.path, choice.manifest, choice.degraded
+
+
 def open_index(gen: Path) -> whoosh_index.Index:
     return whoosh_index.open_dir(str(gen))
 

@@ -10,9 +10,11 @@ cannot write (a full disk) removes its folder and says what it needed.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -24,12 +26,10 @@ from .content import Document, PageFile, Skipped, load_page, read_bytes
 from .errors import (
     CasesearchError,
     ContentError,
-    IndexDamaged,
-    IndexMissing,
-    IndexOutdated,
     IndexWriteError,
     SafetyCheckFailed,
 )
+from .links import Link, LinkSite, anchors
 from .manifest import Manifest, PageEntry, file_sums, write_manifest
 from .reader import read_files
 from .site import Site, load_site
@@ -122,7 +122,8 @@ class _Plan:
         if isinstance(loaded, Skipped):
             self.report.skipped.append(loaded)
             return
-        self.pages[page.source] = PageEntry(digest, loaded.url, loaded.title)
+        self.pages[page.source] = PageEntry(digest, loaded.url, loaded.title,
+                                            links=tuple((link.text, link.target) for link in loaded.links))
         self.to_write[page.source] = loaded
 
     def keep_stale(self, source: str) -> None:
@@ -140,6 +141,29 @@ class _Plan:
                         "give one of them another permalink"))
             self.to_write.pop(source, None)
             self.keep_stale(source)
+
+    def link_texts(self) -> None:
+        """Give each page the text of the other pages' links to it (`links.anchors`), from
+        every page's links, read now or kept in the manifest. A page whose link texts
+        changed is written again: read back from the index when its file did not change."""
+        site = LinkSite.from_site(self.site, {source: entry.url for source, entry in self.pages.items()})
+        found = anchors({source: (entry.url, [Link(text, target) for text, target in entry.links])
+                         for source, entry in self.pages.items()}, site)
+        unchanged = []
+        for source, entry in self.pages.items():
+            texts = tuple(Counter(found.get(source, ())).items())   # (text, linking pages), most first
+            digest = hashlib.sha1(json.dumps(texts, ensure_ascii=False).encode()).hexdigest() if texts else ""
+            if entry.stale or (digest == entry.anchors and source not in self.to_write):
+                continue
+            self.pages[source] = replace(entry, anchors=digest)
+            if source in self.to_write:
+                self.to_write[source] = replace(self.to_write[source], anchors=texts)
+            else:
+                unchanged.append((source, texts))
+        if unchanged:
+            stored = {doc.source: doc for doc in segments.stored_documents(self.live, [s for s, _ in unchanged])}
+            for source, texts in unchanged:
+                self.to_write[source] = replace(stored[source], anchors=texts)
 
     def summarise(self) -> None:
         report, old_pages = self.report, self.old_pages
@@ -183,26 +207,8 @@ def _fingerprint(settings: Settings, site: Site) -> str:
     return f"{settings.fingerprint()}-{site.fingerprint}"
 
 
-def _base(index_dir: Path) -> tuple[Path | None, Manifest | None, str]:
-    """The generation a build starts from: the live one when it verifies (checksums read),
-    else the newest that does; and what needs repair ("" when nothing)."""
-    try:
-        choice = generations.servable(index_dir)
-    except IndexOutdated:
-        live = generations.current_generation(index_dir)
-        try:
-            return live, generations.read_manifest(live), ""
-        except (OSError, ValueError) as exc:
-            return None, None, str(exc)
-    except IndexDamaged as exc:
-        return None, None, str(exc).split(": run `", 1)[0]
-    except IndexMissing:
-        return None, None, ""
-    return choice.path, choice.manifest, choice.degraded
-
-
 def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None) -> _Plan:
-    live, old, repair = _base(settings.index_dir)
+    live, old, repair = generations.build_base(settings.index_dir)
     compatible = old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
     plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair)
     if repair:
@@ -217,6 +223,7 @@ def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, i
             progress(done, len(found.pages))
         plan.add(page)
     plan.drop_duplicate_urls()
+    plan.link_texts()
     plan.summarise()
     return plan
 

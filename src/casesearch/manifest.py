@@ -19,13 +19,20 @@ class PageEntry:
     url: str
     title: str
     stale: bool = False   # the page failed to read; this is its last good version
+    # its links to other pages, (text, target as written): the link texts of the pages
+    # they point at are computed from every page's, changed or not
+    links: tuple[tuple[str, str], ...] = ()
+    anchors: str = ""     # digest of the link texts pointing at it, as indexed ("" for none)
 
     def to_json(self) -> dict:
-        return {"hash": self.hash, "url": self.url, "title": self.title} | ({"stale": True} if self.stale else {})
+        return ({"hash": self.hash, "url": self.url, "title": self.title} | ({"stale": True} if self.stale else {})
+                | ({"links": [list(link) for link in self.links]} if self.links else {})
+                | ({"anchors": self.anchors} if self.anchors else {}))
 
     @classmethod
     def from_json(cls, data: dict) -> PageEntry:
-        return cls(data["hash"], data["url"], data["title"], bool(data.get("stale")))
+        return cls(data["hash"], data["url"], data["title"], bool(data.get("stale")),
+                   tuple((text, target) for text, target in data.get("links", ())), data.get("anchors", ""))
 
 
 @dataclass(frozen=True)

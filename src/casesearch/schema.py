@@ -19,7 +19,7 @@ from .weights import WEIGHTS
 
 # Bumped whenever the schema or what goes into a field changes; together with
 # analysis.FORMAT_VERSION it decides whether `reindex` must rebuild from scratch.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,13 @@ FIELDS: tuple[SearchField, ...] = (
     # hub pages (a list of incubators) get their text from the layout: their URL names them
     SearchField("url", "near-empty pages only: words naming the page in its URL (/incubateurs/ -> incubateurs)"),
     SearchField("body", "page text"),
+    # as web search engines read anchor text: what the site calls the page where it links to it
+    SearchField("anchors", "the text of other pages' links to the page, once per linking page"),
 )
 BOOSTS: dict[str, float] = {f.name: f.boost for f in FIELDS}
 
 # Fields indexed with positions, for quoted phrases and the proximity bonus.
-PHRASE_FIELDS = ("title", "headings", "summary", "body")
+PHRASE_FIELDS = ("title", "headings", "summary", "body", "anchors")
 
 # The unstemmed word field: exact-form bonus, search-as-you-type prefixes, typo fixes.
 WORDS = "words"
@@ -133,6 +135,9 @@ def document_fields(doc: Document) -> dict:
     mark = analysis.lang_prefix(doc.lang)
     tags_text = "\n".join(doc.tags)
     body = "\n\n".join(s.text for s in doc.sections)
+    # a text linked from n pages is written n times (at most anchor_repeat): the weight of a
+    # text is how many pages use it, and the field's BM25 saturates past a few
+    anchor_text = "\n".join(text for text, pages in doc.anchors for _ in range(min(pages, WEIGHTS.anchor_repeat)))
     stored = StoredPage.of(doc)
     return {
         "source": doc.source,
@@ -143,7 +148,9 @@ def document_fields(doc: Document) -> dict:
         # only near-empty pages are searched by their URL's words (changing hub_words: reindex --full)
         "url": mark + (doc.url_words if stored.body_words < WEIGHTS.hub_words else ""),
         "body": mark + body,
-        "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, doc.about, body)),
+        "anchors": mark + anchor_text,
+        "words": mark + "\n".join((doc.title, doc.headings, tags_text, doc.summary, doc.about, body,
+                                    *(text for text, _ in doc.anchors))),
         "category": doc.category,
         "tag": ",".join(t.replace(",", " ") for t in doc.tags),
         "year": (doc.date or "")[:4],
@@ -164,6 +171,7 @@ def build_schema() -> fields.Schema:
         summary=fields.TEXT(analyzer=stem, phrase=True),
         url=fields.TEXT(analyzer=stem, phrase=False),
         body=fields.TEXT(analyzer=stem, phrase=True),
+        anchors=fields.TEXT(analyzer=stem, phrase=True),
         words=ExactWords(analysis.WordAnalyzer()),
         # filters and facets
         category=fields.ID(),

@@ -31,7 +31,9 @@ class RankingWeights:
     # title > section headings > topics > summary > body. `url` only holds words for
     # near-empty pages (see hub_words). Range 0 (field ignored) to ~10; body is the unit.
     field_boosts: Mapping[str, float] = field(default_factory=lambda: _frozen(
-        title=6.0, headings=3.0, tags=2.5, summary=2.0, url=2.0, body=1.0))
+        title=6.0, headings=3.0, tags=2.5, summary=2.0, url=2.0, body=1.0, anchors=2.5))
+    # The text of a link is indexed once per linking page, at most this many times. 1-10.
+    anchor_repeat: int = 5
     # Bonus for the exact (unstemmed, folded) form typed, on pages already matched,
     # as this share of the form's BM25 in the word field. 0 (no bonus) to ~1.
     exact_form_boost: float = 0.6
@@ -45,7 +47,7 @@ class RankingWeights:
     # Length normalisation per field: 0 (length ignored) to 1 (fully normalised).
     # Short fields (titles, tags) are barely normalised; `words` is the exact-form field.
     b: Mapping[str, float] = field(default_factory=lambda: _frozen(
-        title=0.4, headings=0.5, tags=0.3, summary=0.6, url=0.3, body=0.75, words=0.5))
+        title=0.4, headings=0.5, tags=0.3, summary=0.6, url=0.3, body=0.75, anchors=0.4, words=0.5))
     # A field shorter than this share of the field's average length is normalised as if it
     # were that long, so a two-line stub gets no huge boost for being short. 0 (off) to 1.
     short_floor: Mapping[str, float] = field(default_factory=lambda: _frozen(body=0.5, summary=0.5))
