@@ -198,3 +198,12 @@ def test_link_texts_follow_the_edits_of_the_linking_pages(tmp_path):
     reindex(settings)
     assert _first(settings, "calendrier des bilans") == "_posts/2020-01-02-bilan.md"
     assert reindex(settings).reason == "nothing changed"
+
+
+def test_a_link_to_a_former_url_of_a_page_counts_for_it(tmp_path):
+    settings = build_site(tmp_path, {
+        "nouveau.md": "---\ntitle: Nouveau\npermalink: /nouveau/\nredirect_from:\n  - /ancien/\n---\nTexte.\n",
+        "lien.md": "---\ntitle: Lien\n---\nVoir [la charte graphique](/ancien/).\n",
+    })
+    found = [h.source for h in Searcher(settings).search("charte graphique", prefix=False).hits]
+    assert "nouveau.md" in found   # the only words naming it are those of the link to its former URL

@@ -46,6 +46,7 @@ class Document:
     # the text of other pages' links to this one: (text, distinct linking pages), most used first
     anchors: tuple[tuple[str, int], ...] = ()
     links: tuple[Link, ...] = ()   # its own links, as written: where the anchors come from
+    aliases: tuple[str, ...] = ()  # its former URLs (redirect_from): links to them reach it
 
     @property
     def body(self) -> str:
@@ -145,6 +146,7 @@ def load_page(page: PageFile, settings: Settings, data: bytes | None = None, sit
         lang=lang,
         sections=sections,
         links=tuple(extract(normalize_text(body), html=not site.is_markdown(name))),
+        aliases=tuple(texts(fm.get("redirect_from"))),
     )
 
 

@@ -123,7 +123,8 @@ class _Plan:
             self.report.skipped.append(loaded)
             return
         self.pages[page.source] = PageEntry(digest, loaded.url, loaded.title,
-                                            links=tuple((link.text, link.target) for link in loaded.links))
+                                            links=tuple((link.text, link.target) for link in loaded.links),
+                                            aliases=loaded.aliases)
         self.to_write[page.source] = loaded
 
     def keep_stale(self, source: str) -> None:
@@ -146,7 +147,8 @@ class _Plan:
         """Give each page the text of the other pages' links to it (`links.anchors`), from
         every page's links, read now or kept in the manifest. A page whose link texts
         changed is written again: read back from the index when its file did not change."""
-        site = LinkSite.from_site(self.site, {source: entry.url for source, entry in self.pages.items()})
+        site = LinkSite.from_site(self.site, {source: entry.url for source, entry in self.pages.items()},
+                                  {alias: source for source, entry in self.pages.items() for alias in entry.aliases})
         found = anchors({source: (entry.url, [Link(text, target) for text, target in entry.links])
                          for source, entry in self.pages.items()}, site)
         unchanged = []

@@ -23,16 +23,19 @@ class PageEntry:
     # they point at are computed from every page's, changed or not
     links: tuple[tuple[str, str], ...] = ()
     anchors: str = ""     # digest of the link texts pointing at it, as indexed ("" for none)
+    aliases: tuple[str, ...] = ()   # its former URLs (redirect_from)
 
     def to_json(self) -> dict:
         return ({"hash": self.hash, "url": self.url, "title": self.title} | ({"stale": True} if self.stale else {})
                 | ({"links": [list(link) for link in self.links]} if self.links else {})
-                | ({"anchors": self.anchors} if self.anchors else {}))
+                | ({"anchors": self.anchors} if self.anchors else {})
+                | ({"aliases": list(self.aliases)} if self.aliases else {}))
 
     @classmethod
     def from_json(cls, data: dict) -> PageEntry:
         return cls(data["hash"], data["url"], data["title"], bool(data.get("stale")),
-                   tuple((text, target) for text, target in data.get("links", ())), data.get("anchors", ""))
+                   tuple((text, target) for text, target in data.get("links", ())), data.get("anchors", ""),
+                   tuple(data.get("aliases", ())))
 
 
 @dataclass(frozen=True)
