@@ -180,7 +180,8 @@ class Searcher:
     def _drop(self, snap: Snapshot, why: str) -> None:
         """Stop serving a generation found damaged; it answers the queries already under
         way, and its checksums are read again before it may serve again."""
-        log.error("index generation '%s' is damaged (%s): serving the newest one that verifies", snap.name, why)
+        log.error("index generation '%s': %s; verifying it again, the newest generation that verifies serves",
+                  snap.name, why)
         self._verified.discard(snap.name)
         if self._live is snap:
             if self._previous is not None:
