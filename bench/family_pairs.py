@@ -149,7 +149,26 @@ def write(out: Path, records: list[dict], about: dict) -> None:
     out.write_text(head + ",\n" + ",\n".join(lists) + "\n}\n", encoding="utf-8")  # one pair a line
 
 
+EXCEPTIONS_HEADER = """\
+# Light stems casesearch never joins into one word family, though Snowball's French stemmer
+# gives them one key: the pairs labelled "wrong" in tests/data/family_pairs.json (a
+# sample of wfrench's words found in the corpora, read and labelled one by one). Written by
+#   python bench/family_pairs.py --exceptions tests/data/family_pairs.json > THIS FILE
+# like Elasticsearch's stemmer_override: data, read by lang/fr.py. One pair a line.
+"""
+
+
+def exceptions(labelled: Path) -> str:
+    """The wrong pairs of a labelled file as casesearch's family exceptions (light stems)."""
+    pairs = json.loads(labelled.read_text(encoding="utf-8"))["pairs"]
+    lines = sorted({" ".join(sorted(p["stems"])) for p in pairs if p["label"] == "wrong"})
+    return EXCEPTIONS_HEADER + "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--exceptions"]:
+        sys.stdout.write(exceptions(Path(sys.argv[2])))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dict", type=Path, default=DICTIONARY, help="word list, one word a line")
     parser.add_argument("--corpus", action="append", type=Path,

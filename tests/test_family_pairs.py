@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from conftest import build_site
+
 from casesearch.analysis import family_key, fold, stem
+from casesearch.searcher import Searcher
 from casesearch.weights import WEIGHTS
 
 DATA = json.loads((Path(__file__).parent / "data" / "family_pairs.json").read_text(encoding="utf-8"))
@@ -27,8 +31,8 @@ def test_stems_and_key_are_todays():
     assert not stale
 
 
-def test_joined_by_todays_rule():
-    """Postings.family's rule: one light stem extends the other, both alphabetic and at least
+def test_would_be_joined_by_the_prefix_rule():
+    """The candidates' rule: one light stem extends the other, both alphabetic and at least
     family_min letters long, and they share the family key (checked above)."""
     def joined(short: str, long: str) -> bool:
         return short != long and long.startswith(short) and \
@@ -52,3 +56,28 @@ def test_sample_is_a_prefix_of_the_order():
     """Every pair of ranks 1..n was read: labelled, or left out with the doubt."""
     ranks = sorted(p["rank"] for p in EVERY)
     assert ranks == list(range(1, len(ranks) + 1))
+
+
+@pytest.fixture(scope="module")
+def postings(tmp_path_factory):
+    """An index with a page per labelled pair holding its two words."""
+    pages = {f"p{i}.md": f"---\ntitle: Page {i}\n---\n{p['words'][0]} et {p['words'][1]}.\n"
+             for i, p in enumerate(PAIRS)}
+    searcher = Searcher(build_site(tmp_path_factory.mktemp("families"), pages))
+    yield searcher.snapshot().postings
+    searcher.close()
+
+
+def test_no_wrong_pair_is_joined(postings):
+    joined = [_id(p) for p in PAIRS if p["label"] == "wrong"
+              and (p["stems"][1] in postings.family(p["stems"][0]) or p["stems"][0] in postings.family(p["stems"][1]))]
+    assert joined == []
+
+
+def test_right_pairs_stay_joined(postings):
+    """Every right pair is still a family, except where the family holds more members than
+    family_size and the pair's are not among the most frequent."""
+    lost = [_id(p) for p in PAIRS if p["label"] == "right"
+            and p["stems"][1] not in postings.family(p["stems"][0])
+            and len(postings.families().get(p["family_key"], ())) <= WEIGHTS.family_size]
+    assert lost == []

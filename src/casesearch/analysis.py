@@ -138,6 +138,15 @@ def family_key(stem_text: str) -> str:
         return _FAMILY_STEMMER.stemWord(stem_text)
 
 
+_UNRELATED = frozenset((a, b) for a, b in _lang.fr.FAMILY_EXCEPTIONS)
+
+
+def related(stem_a: str, stem_b: str) -> bool:
+    """Whether two light stems of one family key may be joined: not a pair a reader never
+    relates (lang.fr.FAMILY_EXCEPTIONS: format / formation)."""
+    return (min(stem_a, stem_b), max(stem_a, stem_b)) not in _UNRELATED
+
+
 def lang_prefix(lang: str) -> str:
     """Text prefix choosing the language of what follows: "" for French and unknown languages."""
     if lang == DEFAULT_LANG or lang not in LANGUAGES:

@@ -75,7 +75,8 @@ class Postings:
         # only members that extend the term or that it extends: recrut ~ recrutement,
         # not publiqu ~ publication (Snowball's -ication rule), nor short stems like donn
         members = [t for t in group
-                   if t != term and min(len(t), len(term)) >= least and (t.startswith(term) or term.startswith(t))]
+                   if t != term and min(len(t), len(term)) >= least and (t.startswith(term) or term.startswith(t))
+                   and analysis.related(t, term)]
         return sorted(members, key=lambda t: (-self.family_df(t), t))[:WEIGHTS.family_size]
 
     def family_df(self, stem: str) -> int:

@@ -85,6 +85,12 @@ def fold_table() -> dict[str, str]:
     return table
 
 
+def read_pairs(name: str) -> list[list[str]]:
+    """The pairs of words, one pair a line, of one of casesearch's data files, sorted."""
+    text = resources.files("casesearch").joinpath("data", name).read_text("utf-8")
+    return sorted(pair for line in text.splitlines() if len(pair := sorted(line.split("#", 1)[0].split())) == 2)
+
+
 def read_stopwords(name: str) -> list[str]:
     """Folded words of one of casesearch's stop-word files (``data/``), sorted."""
     text = resources.files("casesearch").joinpath("data", name).read_text("utf-8")
@@ -111,6 +117,7 @@ def tables(lang: str) -> dict:
         "fold": dict(fold_table()),
         "stopwords": list(module.STOPWORDS),
         "questions": list(module.QUESTIONS),
+        "family_exceptions": [list(pair) for pair in module.FAMILY_EXCEPTIONS],
         "elision": {key: list(value) for key, value in module.ELISION.items()},
         "stemmer": copy.deepcopy(module.STEMMER),
     }

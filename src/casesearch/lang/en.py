@@ -2,6 +2,8 @@
 
 from . import read_stopwords
 
+FAMILY_EXCEPTIONS: list[list[str]] = []   # word families are French only
+
 # Folded. Sources and curation are written at the top of the file.
 STOPWORDS = read_stopwords("stopwords_en.txt")
 

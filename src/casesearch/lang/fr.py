@@ -1,9 +1,14 @@
 """French: stop words, elision and the light stemmer's rules, as plain data."""
 
-from . import read_stopwords
+from . import read_pairs, read_stopwords
 
 # Folded. Sources and curation are written at the top of the file.
 STOPWORDS = read_stopwords("stopwords_fr.txt")
+
+# Light stems Snowball gives one family key though a reader never relates them (format /
+# formation, départ / département): never joined into one word family. Sources at the top
+# of the file.
+FAMILY_EXCEPTIONS = read_pairs("family_exceptions_fr.txt")
 
 # What makes a query a question, folded, words separated by spaces (an apostrophe or a
 # hyphen separates too: "qu'est-ce" is "qu est ce"). At the start of a query with other

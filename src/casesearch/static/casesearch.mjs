@@ -346,6 +346,7 @@ export class Analysis {
     this.defaultLang = defaultLang;
     this.mark = tablesByLang[defaultLang].lang_mark;
     this.familyStem = memoised(frenchStem);
+    this.unrelated = new Set((tablesByLang.fr?.family_exceptions ?? []).map(([a, b]) => a + " " + b));
   }
 
   // [language, offset of the text after a leading language mark]; unknown languages are the default
@@ -366,6 +367,12 @@ export class Analysis {
   }
 
   fold(word) { return this.chains[this.defaultLang].fold(word); }
+
+  // analysis.related: whether two light stems of one family key may be joined
+  related(a, b) {
+    const [x, y] = cmpStr(a, b) <= 0 ? [a, b] : [b, a];
+    return !this.unrelated.has(x + " " + y);
+  }
 
   stem(word, lang = this.defaultLang) { return (this.chains[lang] || this.chains[this.defaultLang]).stem(word); }
 
@@ -925,7 +932,8 @@ class Postings {
     const group = key ? this.families.get(key) : null;
     if (!group || !group.length) return [];
     return group.filter((t) => t !== term && Math.min(codeLength(t), codeLength(term)) >= least
-                         && (t.startsWith(term) || term.startsWith(t))).slice(0, this.w.family_size);
+                         && (t.startsWith(term) || term.startsWith(t)) && this.analysis.related(t, term))
+      .slice(0, this.w.family_size);
   }
 
   // Postings.field_tf: frequency in one field, normalised by the field's length
