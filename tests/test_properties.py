@@ -8,15 +8,23 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import tempfile
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from conftest import PAGES, build_site
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from casesearch.config import load_settings
 from casesearch.content import PageFile, load_page
+from casesearch.errors import SafetyCheckFailed
+from casesearch.indexer import reindex
+from casesearch.searcher import Searcher
 from casesearch.web import create_app
 
 # -- (a) the API answers anything with 200 or 400 and a JSON body ---------------------------
@@ -208,3 +216,131 @@ def test_html_fields_of_hostile_pages_hold_text_and_marks_only(tmp_path_factory,
                     assert any(shown in text for text in texts), (where, fragment, texts)
     finally:
         app.extensions["casesearch"]["searcher"].close()
+
+
+# -- (c) incremental reindexing never loses a good page because of a bad neighbour -------------
+
+DIGITS = "bcdfghjklm"   # consonants only: no stemmer rule touches them, so each word is its own stem
+
+
+def nonsense(n: int) -> str:
+    """A word no page or other call shares: each digit three times, so that any two words are
+    more than two edits apart and typo correction never turns one into another."""
+    return "zorg" + "".join(DIGITS[int(d)] * 3 for d in f"{n:03d}")
+
+
+def page_bytes(kind: str, word: str) -> bytes:
+    """A page of `kind` whose body holds `word`: good, draft, or broken two ways."""
+    return {"good": f"---\ntitle: Page {word}\n---\nLe mot {word} est ici.\n".encode(),
+            "draft": f"---\ntitle: Brouillon\npublished: false\n---\n{word}\n".encode(),
+            "yaml": f"---\ntitle: [pas fermé\n---\n{word}\n".encode(),
+            "utf8": f"---\ntitle: Latin-1\n---\n{word} caf".encode() + b"\xe9\n"}[kind]
+
+
+NAMES_POOL = [f"p{i}.md" for i in range(6)]   # a small pool: names are reused after deletion
+KINDS = ["good", "good", "draft", "yaml", "utf8"]
+
+
+class Reindexing(RuleBasedStateMachine):
+    """Pages in a content folder change between incremental reindexes; a model says what the
+    index must hold: each published page's last good version, never a draft or deleted page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.base = Path(tempfile.mkdtemp(prefix="reindexing-"))
+        (self.base / "content").mkdir()
+        self.settings = load_settings({"content_dir": self.base / "content", "index_dir": self.base / "index"},
+                                      environ={})
+        self.searcher = Searcher(self.settings)
+        self.files: dict[str, tuple[str, str]] = {}   # name -> (kind, word) on disk
+        self.indexed: dict[str, str] = {}              # name -> word the index must hold
+        self.words: list[str] = []
+        self.built = False
+
+    def teardown(self) -> None:
+        self.reindex_and_check()
+        self.searcher.close()
+        shutil.rmtree(self.base)
+
+    def write(self, name: str, kind: str) -> None:
+        word = nonsense(len(self.words))
+        self.words.append(word)
+        (self.base / "content" / name).write_bytes(page_bytes(kind, word))
+        self.files[name] = (kind, word)
+
+    def then(self, reindex_now: bool) -> None:
+        if reindex_now:
+            self.reindex_and_check()
+
+    def free(self) -> list[str]:
+        return [n for n in NAMES_POOL if n not in self.files]
+
+    @initialize(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))
+    def first_build(self, kinds):
+        for name, kind in zip(NAMES_POOL, kinds):
+            self.write(name, kind)
+        self.reindex_and_check()
+
+    @precondition(lambda self: self.free())
+    @rule(data=st.data(), kind=st.sampled_from(KINDS), reindex_now=st.booleans())
+    def add(self, data, kind, reindex_now):
+        self.write(data.draw(st.sampled_from(self.free())), kind)
+        self.then(reindex_now)
+
+    @precondition(lambda self: self.files)
+    @rule(data=st.data(), kind=st.sampled_from(KINDS), reindex_now=st.booleans())
+    def edit(self, data, kind, reindex_now):
+        """A new version: good (mends a broken page), drafted, or broken."""
+        self.write(data.draw(st.sampled_from(sorted(self.files))), kind)
+        self.then(reindex_now)
+
+    @precondition(lambda self: self.files and self.free())
+    @rule(data=st.data(), reindex_now=st.booleans())
+    def rename(self, data, reindex_now):
+        old, new = data.draw(st.sampled_from(sorted(self.files))), data.draw(st.sampled_from(self.free()))
+        (self.base / "content" / old).rename(self.base / "content" / new)
+        self.files[new] = self.files.pop(old)
+        self.then(reindex_now)
+
+    @precondition(lambda self: self.files)
+    @rule(data=st.data(), reindex_now=st.booleans())
+    def delete(self, data, reindex_now):
+        name = data.draw(st.sampled_from(sorted(self.files)))
+        (self.base / "content" / name).unlink()
+        del self.files[name]
+        self.then(reindex_now)
+
+    def expected(self) -> dict[str, str]:
+        """What an incremental reindex must hold now: good pages as written, broken ones as they
+        last were indexed (if ever), drafts and deleted pages not at all."""
+        out = {}
+        for name, (kind, word) in self.files.items():
+            if kind == "good":
+                out[name] = word
+            elif kind in ("yaml", "utf8") and name in self.indexed:
+                out[name] = self.indexed[name]
+        return out
+
+    def reindex_and_check(self) -> None:
+        expected = self.expected()
+        broken = sorted(n for n, (kind, _) in self.files.items() if kind in ("yaml", "utf8"))
+        if self.built and len(self.indexed) > 1 and len(expected) < len(self.indexed) / 2:
+            with pytest.raises(SafetyCheckFailed):   # the live index stays as it was
+                reindex(self.settings)
+        else:
+            report = reindex(self.settings)
+            assert sorted(e.source for e in report.errors) == broken
+            assert all(e.source in str(e) for e in report.errors)
+            assert sorted(report.stale) == sorted(n for n in broken if n in expected)
+            self.indexed, self.built = expected, True
+        self.searcher.refresh()
+        assert self.searcher.health()["pages"] == len(self.indexed)
+        for word in self.words:
+            # two pages share a word when one was renamed and a broken page took its old name
+            found = sorted(h.source for h in self.searcher.search(word, prefix=False, per_page=50).hits)
+            assert found == sorted(n for n, w in self.indexed.items() if w == word), (word, self.files, self.indexed)
+
+
+Reindexing.TestCase.settings = settings(max_examples=30, stateful_step_count=15, deadline=None,
+                                        suppress_health_check=[HealthCheck.too_slow])
+test_reindexing_keeps_good_pages_and_drops_drafts_and_deleted_ones = Reindexing.TestCase
