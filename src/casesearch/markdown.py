@@ -580,8 +580,10 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
                 lines = out.start(text, int(m.group(1)), hid.group(1) if hid else None, auto=False)
                 heading_before = True
                 continue
-        elif first in "=-" and was_para_start and line[0] in "=-" and _SETEXT.match(line):
-            raw = _SETEXT_TEXT.match(lines.pop()).group(1).rstrip()
+        elif (first in "=-" and was_para_start and line[0] in "=-" and _SETEXT.match(line)
+              and (above := _SETEXT_TEXT.match(lines[-1]))):   # indented 4+: code, no heading text
+            lines.pop()
+            raw = above.group(1).rstrip()
             explicit = None
             if "{#" in raw and (hid := _HEADER_ID.match(raw)):
                 raw, explicit = hid.group(1).rstrip(), hid.group(2)
