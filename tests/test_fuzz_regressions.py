@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from casesearch import query
+from casesearch.cli import main
 from casesearch.config import load_settings
 from casesearch.content import Document, PageFile, load_page
-from casesearch.errors import ContentError
+from casesearch.errors import ContentError, QueryError
+from casesearch.searcher import Searcher
 
 LIMIT_S = 1.0
 
@@ -43,3 +46,30 @@ def test_underline_below_indented_code_makes_no_heading(tmp_path, underline):
 def test_setext_heading_indented_three_spaces_still_is_one(tmp_path):
     doc = read_page(tmp_path, b"---\ntitle: t\n---\n   Contexte\n---\nTexte.\n")
     assert [(s.heading, s.level) for s in doc.sections] == [("Contexte", 2)]
+
+
+# -- queries ------------------------------------------------------------------------------
+
+NOT_UTF8 = "caf\udce9"   # `casesearch search $'caf\xe9'`: Python's reading of the argument
+
+
+def test_query_holding_bytes_that_are_not_utf8_is_refused():
+    """A lone surrogate reached unidecode, which warned (an error in the tests) from suggest."""
+    with pytest.raises(QueryError, match="UTF-8"):
+        query.parse(NOT_UTF8)
+
+
+@pytest.mark.parametrize("call", ["search", "suggest", "explain"])
+def test_searcher_refuses_a_query_that_is_not_utf8(built, call):
+    searcher = Searcher(built)
+    try:
+        with pytest.raises(QueryError, match="UTF-8"):
+            getattr(searcher, call)(NOT_UTF8)
+    finally:
+        searcher.close()
+
+
+def test_cli_search_with_bytes_that_are_not_utf8_is_a_usage_error(built, runner):
+    result = runner.invoke(main, ["search", NOT_UTF8, "--content", str(built.content_dir),
+                                  "--index", str(built.index_dir)])
+    assert result.exit_code == 2 and "UTF-8" in result.output
