@@ -106,6 +106,7 @@ def main(name: str, target: Callable[[bytes], None], seeds: Callable[[], Iterabl
             for seed in seeds():
                 (corpus / hashlib.sha1(seed).hexdigest()).write_bytes(seed)
         libfuzzer.append(str(corpus))
-    atheris.Setup([sys.argv[0], "-max_len=16384", "-timeout=120", *libfuzzer], harness.one_input)
+    tokens = ROOT / "fuzz" / f"{name}.dict"   # the input language's tokens, for the mutator
+    atheris.Setup([sys.argv[0], "-max_len=16384", "-timeout=120", f"-dict={tokens}", *libfuzzer], harness.one_input)
     atheris.Fuzz()
     harness.finish()
