@@ -14,6 +14,7 @@ from casesearch.cli import main
 from casesearch.config import load_settings
 from casesearch.content import Document, PageFile, load_page
 from casesearch.errors import ContentError, QueryError
+from casesearch.markdown import to_sections
 from casesearch.searcher import Searcher
 
 LIMIT_S = 1.0
@@ -46,6 +47,25 @@ def test_underline_below_indented_code_makes_no_heading(tmp_path, underline):
 def test_setext_heading_indented_three_spaces_still_is_one(tmp_path):
     doc = read_page(tmp_path, b"---\ntitle: t\n---\n   Contexte\n---\nTexte.\n")
     assert [(s.heading, s.level) for s in doc.sections] == [("Contexte", 2)]
+
+
+@pytest.mark.parametrize("fence", ["```a", "~~~a"])
+@pytest.mark.parametrize("ids", ["kramdown", "gfm"])
+def test_page_of_unclosed_fences_is_read_in_linear_time(fence, ids):
+    """Each fence that nothing closes is text, which the reader found by reading the page
+    again: a page of 3,000 such lines overflowed the stack (RecursionError, which stopped
+    the whole reindex) and 500 took 0.3 s (fuzz/pages.py's slowest input had 45 of them)."""
+    body = f"{fence}\n\n" * 3000 + "# Fin\n"
+    started = time.perf_counter()
+    sections = to_sections(body, ids=ids)
+    assert time.perf_counter() - started < LIMIT_S
+    assert [s.heading for s in sections][-1] == "Fin" and len(sections) <= 2
+
+
+@pytest.mark.parametrize("fence, ids", [("~~~a", "kramdown"), ("```a", "gfm")])
+def test_unclosed_fence_is_text_and_the_heading_below_is_read(fence, ids):
+    """As kramdown 2.4 renders it: <p>~~~a</p> then <h1 id="un">Un</h1>."""
+    assert [s.heading for s in to_sections(f"{fence}\n\n# Un\n\nx\n", ids=ids)] == ["", "Un"]
 
 
 # -- queries ------------------------------------------------------------------------------
