@@ -76,6 +76,8 @@ class Harness:
 
     def finish(self) -> None:
         elapsed = time.monotonic() - self.started
+        self.findings.mkdir(parents=True, exist_ok=True)
+        (self.findings / "slowest.bin").write_bytes(self.slowest[1])   # worth a look even under 1 s
         print(f"\n{self.name}: {self.runs} inputs in {elapsed:.0f} s ({self.runs / elapsed:.0f}/s); "
               f"slowest {self.slowest[0] * 1000:.0f} ms ({self.slowest[1][:60]!r}); "
               f"{len(self.found)} finding(s)", flush=True)

@@ -4,7 +4,8 @@
 A bad page must raise ContentError (casesearch's error family) naming its file; any other
 exception, an error that does not name the file, or an input taking over 1 s is a
 finding (saved under fuzz/findings/pages/). The input's last byte picks the page's site
-(with or without _config.yml) and its path (page, post, collection document, HTML).
+(with or without _config.yml), its path (page, post, collection document, HTML) and how
+many times its body is repeated (1, 40 or 400, up to 200 KB).
 
     .venv/bin/pip install -e '.[fuzz]'
     .venv/bin/python fuzz/pages.py --seconds 600 [--corpus DIR] [libFuzzer options]
@@ -51,10 +52,18 @@ def _sites():
 SITES = _sites()
 
 
+REPEATS = (1, 1, 1, 40, 400)   # a small input repeated: super-linear reading shows within 1 s
+MAX_REPEATED = 200_000
+
+
 def read_page(data: bytes) -> None:
     last = data[-1] if data else 0
     settings, site = SITES[last % len(SITES)]
     source, kind, collection = PATHS[last // len(SITES) % len(PATHS)]
+    repeat = REPEATS[last // (len(SITES) * len(PATHS)) % len(REPEATS)]
+    if repeat > 1 and len(data) > 1:
+        head, _, body = data.partition(b"\n---\n")   # the body repeated, after any front matter
+        data = head + _ + body[:-1] * min(repeat, MAX_REPEATED // len(data)) + data[-1:]
     try:
         result = load_page(PageFile(source, site.root / source, kind, collection), settings, data, site)
     except CasesearchError as exc:
