@@ -514,11 +514,29 @@ def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = Hea
     if not markdown:
         text = _paragraphs(_clean(normalize_text(body)))
         return [Section("", "", 0, text)] if text else []
-    out = _line_pass(body, ids.input == "gfm", frozenset())
+    out = _line_pass(body, ids.input == "gfm")
     return out.sections(ids)
 
 
-def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
+def _closing_fences(lines: list[str], gfm: bool) -> dict[str, list[int]]:
+    """For each fence character, the longest closing fence at or below each line. A fence
+    with no closing line below it is no code block (kramdown's regexps want both ends):
+    knowing it when the fence opens keeps the pass linear (reading the page again for each
+    unclosed fence took minutes, and overflowed the stack, for a page of '```a' lines)."""
+    chars = "`~" if gfm else "~"   # kramdown's own parser: tildes at column 0 only
+    longest = {char: [0] * (len(lines) + 1) for char in "`~"}
+    for i in range(len(lines) - 1, -1, -1):
+        for column in longest.values():
+            column[i] = column[i + 1]
+        rest = lines[i].lstrip(" ") if gfm else lines[i]
+        if rest[:1] and rest[0] in chars and len(lines[i]) - len(rest) < 4:
+            tail = rest.strip()   # the fence and nothing else: a closing line
+            if not tail.strip(rest[0]):
+                longest[rest[0]][i] = max(longest[rest[0]][i], len(tail))
+    return longest
+
+
+def _line_pass(body: str, gfm: bool) -> _Builder:
     out = _Builder()
     lines = out.lines
     boundary = True  # kramdown's after_block_boundary?: start, blank line, block IAL, '^'
@@ -526,9 +544,11 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
     para_start = False  # ... and began its paragraph at a boundary: '---' under it makes a heading
     heading_before = False  # the previous line is a heading: a block IAL under it may name it
     pending_id: str | None = None  # from a block IAL line at a boundary: names the next block
-    fence, fences = "", 0
+    fence = ""
     html_tag, html_depth = "", 0
-    for line in body.split("\n"):
+    all_lines = body.split("\n")
+    closing = _closing_fences(all_lines, gfm)
+    for number, line in enumerate(all_lines):
         if fence:
             if gfm:
                 closed = line.lstrip(" ").startswith(fence) and len(line) - len(line.lstrip(" ")) < 4 \
@@ -580,8 +600,10 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
                 lines = out.start(text, int(m.group(1)), hid.group(1) if hid else None, auto=False)
                 heading_before = True
                 continue
-        elif first in "=-" and was_para_start and line[0] in "=-" and _SETEXT.match(line):
-            raw = _SETEXT_TEXT.match(lines.pop()).group(1).rstrip()
+        elif (first in "=-" and was_para_start and line[0] in "=-" and _SETEXT.match(line)
+              and (above := _SETEXT_TEXT.match(lines[-1]))):   # indented 4+: code, no heading text
+            lines.pop()
+            raw = above.group(1).rstrip()
             explicit = None
             if "{#" in raw and (hid := _HEADER_ID.match(raw)):
                 raw, explicit = hid.group(1).rstrip(), hid.group(2)
@@ -596,12 +618,10 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
             continue
         if first in "`~" and (gfm or not was_para):
             m = (_FENCE_GFM if gfm else _FENCE_KRAMDOWN).match(line)
-            if m:
-                fences += 1
-                if fences not in not_fences:
-                    fence = m.group(1)
-                    lines.append("")
-                    continue
+            if m and closing[m.group(1)[0]][number + 1] >= len(m.group(1)):
+                fence = m.group(1)
+                lines.append("")
+                continue
         if first == "<" and (m := _HTML_BLOCK.match(line)):
             tag = m.group(1).lower()
             if tag not in _HTML_SPAN_ELEMENTS:
@@ -665,6 +685,4 @@ def _line_pass(body: str, gfm: bool, not_fences: frozenset[int]) -> _Builder:
         lines.append(line)
         in_para = True
         para_start = at_boundary and not was_para
-    if fence:  # an unclosed fence is no code block: its lines are read as markdown
-        return _line_pass(body, gfm, not_fences | {fences})
     return out

@@ -17,6 +17,8 @@ from .lang import APOSTROPHES, HYPHENS, en, fr
 
 # A quoted phrase, possibly excluded; else a bare word, possibly excluded.
 _SYNTAX = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+# what Python makes of bytes that are not UTF-8 on a command line (`casesearch search $'\xe9'`)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def parse(text: str, *, max_chars: int = 200, max_terms: int = 12, prefix: bool 
     """Parse a visitor's query; raise QueryError when it is over the limits."""
     if len(text) > 4 * max_chars:   # before any work on it
         raise QueryError(f"query is {len(text)} characters long; the limit is {max_chars}")
+    if _SURROGATE.search(text):     # the API refuses such bytes before they get here
+        raise QueryError("the query is not valid UTF-8: type it again, or encode it as UTF-8")
     text = clean(text)              # NFC first: an é typed as e + accent is one character
     if len(text) > max_chars:
         raise QueryError(f"query is {len(text)} characters long; the limit is {max_chars}")
