@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 
 from . import analysis, schema
 from .query import QueryWord
@@ -61,8 +62,8 @@ class Postings:
         self._scores: dict[tuple[str, str], dict[int, float]] = {}
         self._positions: dict[tuple[str, str], dict[int, bytes]] = {}
         self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
-        # what queries have read from the index: posting lists and their postings, lists
-        # of positions and pages' positions decoded (a cost to bound, not a cache)
+        # what queries have read from the index: stems scored, posting lists and their
+        # postings, lists of positions and pages' positions decoded (a cost to bound)
         self.read: Counter[str] = Counter()
         self._families: dict[str, list[str]] | None = None
 
@@ -107,12 +108,14 @@ class Postings:
         """(first docnum, matcher, deleted docnums) of each segment holding the term; the
         matcher unfiltered (whoosh wraps it to skip deleted pages: we skip them ourselves)."""
         for reader, base in self.reader.leaf_readers():
-            if (field, term) in reader:
+            try:   # one look-up of the term, where `in` and then postings() would take two
                 m = reader.postings(field, term)
-                deleted: frozenset[int] = frozenset()
-                if isinstance(m, FilterMatcher):
-                    m, deleted = m.child, reader.deleted_docs_set
-                yield base, m, deleted
+            except TermNotFound:
+                continue
+            deleted: frozenset[int] = frozenset()
+            if isinstance(m, FilterMatcher):
+                m, deleted = m.child, reader.deleted_docs_set
+            yield base, m, deleted
 
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
@@ -166,6 +169,7 @@ class Postings:
         key = ("bm25f", "", term)
         found = self._scores.get(key)
         if found is None:
+            self.read["stems"] += 1
             pseudo: dict[int, float] = {}
             boosts = WEIGHTS.field_boosts
             for f in schema.FIELDS:
