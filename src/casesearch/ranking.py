@@ -76,7 +76,10 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     typed_query = parsed
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
     prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
-    ranked = _score(snap, parsed, filters, prefixes, all_words=True, explained=explained)
+    # the pages of each word, read once for the tier with all words and the one with some
+    # (when explaining, each tier collects its own parts)
+    memo: dict | None = {} if explained is None else None
+    ranked = _score(snap, parsed, filters, prefixes, all_words=True, explained=explained, memo=memo)
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
@@ -85,7 +88,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
         if fixes:
             corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False)
             tier = _tier(explained)
-            fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier)
+            fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier, memo=memo)
             if len(fixed) > len(ranked):
                 suggestion = corrected.text
                 seen = {d for d, _ in ranked}
@@ -96,7 +99,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     if len(ranked) < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1:
         seen = {d for d, _ in ranked}
         tier = _tier(explained)
-        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False, explained=tier)
+        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False, explained=tier, memo=memo)
                    if h[0] not in seen]
         _adopt(explained, tier, partial, "some of the words, below pages with all", _scale(ranked, partial))
         ranked += _below(ranked, partial)
@@ -122,12 +125,20 @@ def _adopt(explained: dict | None, tier: dict | None, hits: list[tuple[int, floa
 
 
 def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],
-           all_words: bool, explained: dict[int, Explanation | None] | None = None) -> list[tuple[int, float]]:
+           all_words: bool, explained: dict[int, Explanation | None] | None = None,
+           memo: dict | None = None) -> list[tuple[int, float]]:
     """Pages and their scores; `explained` ({docnum: None} for the pages to explain) gets
-    each of those pages' Explanation, when it is among the pages scored."""
+    each of those pages' Explanation, when it is among the pages scored. `memo` keeps the
+    clauses of a query (and completions) for another tier of the same ranking."""
     p = snap.postings
-    clauses, clause_parts = _clauses(snap, parsed, prefixes, 
-                                     None if explained is None else {d: [] for d in explained})
+    key = (id(parsed), prefixes)
+    if memo is not None and key in memo:
+        clauses, clause_parts = memo[key]
+    else:
+        clauses, clause_parts = _clauses(snap, parsed, prefixes,
+                                         None if explained is None else {d: [] for d in explained})
+        if memo is not None:
+            memo[key] = clauses, clause_parts
     if not clauses:
         return []
     if all_words:
