@@ -20,13 +20,13 @@ in classes:
 
 Each query runs through `Searcher.search` as the API runs it (prefix on, 10 per page),
 every run as the first time the query is seen: the per-query caches of the generation
-(posting lists, scores, positions, word frequencies) are emptied before it
+(posting lists, scores, positions, word frequencies, highlighting's) are emptied before it
 (`--cold-analysis`: the analysis' memos of words too). The figure of a query is the
 median of `--repeat` runs, wall clock and the thread's CPU time (the host is shared:
 CPU time leaves out what other processes took). Printed per class: median, p99 and
 max ms; for the classes taken from a page, how often that page comes first / in the
 top 10; and the most any query of the class read (`scoring.Postings.read`,
-`typos.Vocabulary.read`: posting lists and postings, position lists and pages'
+`typos.Vocabulary.read`: stems scored, posting lists and postings, position lists and pages'
 positions decoded, words corrected and known words compared); then the 5 slowest
 queries. `--profile N` also runs every query once under cProfile and prints the N
 costliest functions (cumulative).
@@ -59,7 +59,7 @@ QUERY_FILES = (SHARED / "eval" / "dev-queries.json", ROOT / "bench" / "queries" 
 WORD = re.compile(r"^[^\W\d_]{2,}(?:['’-][^\W\d_]+)*$")
 STOP = ("le", "la", "les", "de", "des", "du", "et", "en", "pour", "sur", "un", "une", "au", "aux", "à", "dans")
 LETTERS = "abcdefghijklmnopqrstuvwxyzéèàç"
-COUNTERS = ("lists", "postings", "position lists", "positions decoded", "words", "compared")
+COUNTERS = ("stems", "lists", "postings", "position lists", "positions decoded", "words", "compared")
 
 
 # -- the site's index ----------------------------------------------------------
@@ -79,13 +79,17 @@ def open_searcher(site: Path, work: Path):  # noqa: ANN201 - casesearch Searcher
 
 def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch Snapshot
     """Empty what a generation keeps from one query to the next (posting lists, scores,
-    positions, word frequencies): the next query costs what a query never seen costs.
+    positions, word frequencies, highlighting's words): the next query costs what a
+    query never seen costs.
     What opening a generation reads (word list, families) is kept, as a worker keeps it.
     `analysis`: also the analysis' memos of words (stems, folds, families), as in a
     worker that has seen none of the words of the query or of the pages it shows."""
+    from casesearch import highlight
     snap.postings._scores.clear()
     snap.postings._positions.clear()
     snap.vocabulary._df.clear()
+    highlight._SEEDS.clear()
+    highlight._KNOWN.clear()
     if analysis:
         from casesearch import analysis as a
         for chain in a._CHAINS.values():

@@ -182,11 +182,25 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     return sorted(scores.items(), key=lambda item: (-item[1], snap.stored[item[0]].source))
 
 
-def extras(p: scoring.Postings, word: QueryWord, prefixes: tuple[str, ...] = ()
-            ) -> list[tuple[str, float, bool]]:
-    """Looser matches of a word: its family, and completions when it is being typed."""
-    extra = [(t, WEIGHTS.family_factor, True) for alt in word.alternatives if len(alt) == 1
-             for t in p.family(alt[0])]
+def families(p: scoring.Postings, words: tuple[QueryWord, ...]) -> list[list[str]]:
+    """Each word's related stems (of each one-stem alternative, most frequent first), the
+    words taking them in order until WEIGHTS.family_terms are taken."""
+    room = WEIGHTS.family_terms
+    out = []
+    for word in words:
+        mine: list[str] = []
+        for alt in word.alternatives:
+            if len(alt) == 1 and room > 0:
+                related = p.family(alt[0])[:room]
+                room -= len(related)
+                mine += related
+        out.append(mine)
+    return out
+
+
+def extras(family: list[str], word: QueryWord, prefixes: tuple[str, ...] = ()) -> list[tuple[str, float, bool]]:
+    """Looser matches of a word: its family (from `families`), and completions when it is being typed."""
+    extra = [(t, WEIGHTS.family_factor, True) for t in family]
     if prefixes:
         extra += [(t, WEIGHTS.prefix_factor, False)
                   for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
@@ -216,8 +230,11 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wan
     p = snap.postings
     clause_parts: list[Parts] | None = None if wanted is None else []
     words = parsed.words
-    loose = [extras(p, w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
-    spans = {span.start: span for span in snap.synonyms.find(words)}
+    found_spans = snap.synonyms.find(words)
+    # the typed words take their families first, then the synonyms' words, in the order scored
+    family = iter(families(p, words + tuple(w for span in found_spans for v in span.variants for w in v)))
+    loose = [extras(next(family), w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
+    spans = {span.start: span for span in found_spans}
     clauses = []
     i = 0
     while i < len(words):
@@ -232,7 +249,7 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wan
             size = span.end - span.start
             for variant in span.variants:
                 instead = collector(wanted)
-                found = _all_of(p, variant, [extras(p, w) for w in variant], slop=WEIGHTS.synonym_slop,
+                found = _all_of(p, variant, [extras(next(family), w) for w in variant], slop=WEIGHTS.synonym_slop,
                                 parts=instead)
                 factor = WEIGHTS.synonym_factor * size / len(variant)
                 for d, score in found.items():

@@ -120,11 +120,15 @@ class Vocabulary:
     def frequency(self, word: str) -> int:
         return self.doc_frequency(word) if word in self.load() else 0
 
+    def may_correct(self, word: str) -> bool:
+        """Is the word one correction looks at: unknown, long enough, only letters?"""
+        return bool(max_edits(word)) and word.isalpha() and not self.frequency(word)
+
     def correct(self, word: str) -> str | None:
         """The most frequent known word within the allowed edits, or None."""
-        edits = max_edits(word)
-        if not edits or not word.isalpha() or self.frequency(word):
+        if not self.may_correct(word):
             return None
+        edits = max_edits(word)
         known = self.load()
         self.read["words"] += 1
         found = [(1, -self.doc_frequency(w), w) for w in _edits1(word) if w in known]
@@ -158,11 +162,16 @@ class Vocabulary:
         return accented if count * 2 > self.frequency(word) else word
 
     def corrections(self, words) -> dict[str, str]:  # noqa: ANN001 - QueryWord, kept import-free
-        """raw typed word -> corrected word as pages write it, for the words that need one."""
+        """raw typed word -> corrected word as pages write it, for the words that need one
+        (the first WEIGHTS.typo_words of them: each costs a scan of the vocabulary)."""
         fixes = {}
+        room = WEIGHTS.typo_words
         for w in words:
-            if w.raw.isupper() or any(c.isdigit() for c in w.raw):
+            if w.raw.isupper() or any(c.isdigit() for c in w.raw) or not self.may_correct(w.folded):
                 continue
+            if room == 0:
+                break
+            room -= 1
             fixed = self.correct(w.folded)
             if fixed and fixed != w.folded:
                 fixes[w.raw] = self.written(fixed)

@@ -109,10 +109,25 @@ class RankingWeights:
     typo_max_edits: int = 2
 
     # -- limits --------------------------------------------------------------------------
+    # What one query may cost, whatever the site holds: each limit bounds how many terms
+    # a query reads, never how long it runs, so the same query always gets the same
+    # answer. Chosen so that the judged queries rank the same (bench/relevance.py) and a
+    # 12-word query answers in well under 50 ms (bench/query_cost.py).
     # Search as you type: the most frequent completions of the last word searched. 0-50.
     prefix_expansions: int = 12
     # Completions read from the word list before keeping the most frequent. 50-5000.
     prefix_scan: int = 500
+    # Related stems (word families) added for one query, over its words in order, then
+    # the words of its synonyms: each takes up to family_size from what is left. 0-100.
+    family_terms: int = 24
+    # Words of other members of synonym groups searched for one query: the query's spans
+    # in order, each group's members in the order of its line; a member whose words do
+    # not fit in what is left is left out, and a span left with none is searched as
+    # typed. 0-50.
+    synonym_words: int = 16
+    # Words of one query that typo correction looks at (unknown words of typo_min_length
+    # letters or more, in order); the others stay as typed. 0-12.
+    typo_words: int = 4
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (mappings as dicts, grades as lists), for the export."""

@@ -533,9 +533,11 @@ export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, pref
 
 const KEY_SEP = "\u0000";
 
-// synonyms.Synonyms: groups of members (arrays of query words); find() gives the spans
+// synonyms.Synonyms: groups of members (arrays of query words); find() gives the spans,
+// with at most `room` (weights.synonym_words) words of other members for a query
 class Synonyms {
-  constructor(groups) {
+  constructor(groups, room) {
+    this.room = room;
     const key = (member) => member.map((w) => w.alternatives[0][0]).join(KEY_SEP);   // synonyms._key
     this.byKey = new Map();
     for (const group of groups) {
@@ -548,17 +550,23 @@ class Synonyms {
     this.longest = Math.max(0, ...[...this.byKey.keys()].map((k) => k.split(KEY_SEP).length));
   }
 
-  // Synonyms.find: non-overlapping spans {start, end, variants} of the query, longest first
+  // Synonyms.find: non-overlapping spans {start, end, variants} of the query, longest first,
+  // each with the other members that fit in what is left of the room (spans in order,
+  // members in order; a span left with none is not a span)
   find(words) {
     const keys = words.map((w) => (w.alternatives[0].length === 1 ? w.alternatives[0][0] : null));
     const spans = [];
-    let i = 0;
+    let i = 0, room = this.room;
     while (i < words.length) {
       let found = false;
       for (let size = Math.min(this.longest, words.length - i); size > 0; size--) {
         const key = keys.slice(i, i + size);
         if (!key.includes(null) && this.byKey.has(key.join(KEY_SEP))) {
-          spans.push({ start: i, end: i + size, variants: this.byKey.get(key.join(KEY_SEP)) });
+          const variants = [];
+          for (const variant of this.byKey.get(key.join(KEY_SEP))) {
+            if (variant.length <= room) { variants.push(variant); room -= variant.length; }
+          }
+          if (variants.length) spans.push({ start: i, end: i + size, variants });
           i += size;
           found = true;
           break;
@@ -589,11 +597,11 @@ function parseGroups(analysis, text, origin) {
 
 // synonyms.load, as Snapshot uses it: the site's groups beside the built-in ones, or the
 // built-in ones alone when the site's file does not parse
-function loadSynonyms(analysis, texts) {
+function loadSynonyms(analysis, texts, room) {
   try {
-    return new Synonyms(texts.flatMap((text, i) => parseGroups(analysis, text, i ? "site" : "built-in")));
+    return new Synonyms(texts.flatMap((text, i) => parseGroups(analysis, text, i ? "site" : "built-in")), room);
   } catch (error) {
-    return new Synonyms(parseGroups(analysis, texts[0], "built-in"));
+    return new Synonyms(parseGroups(analysis, texts[0], "built-in"), room);
   }
 }
 
@@ -677,10 +685,13 @@ class Vocabulary {
 
   frequency(word) { return this.known.get(word) ?? 0; }
 
+  // Vocabulary.may_correct: is the word one correction looks at (unknown, long enough, letters)?
+  mayCorrect(word) { return Boolean(this.maxEdits(word)) && isAlpha(word) && !this.frequency(word); }
+
   // Vocabulary.correct: the most frequent known word within the allowed edits, or null
   correct(word) {
+    if (!this.mayCorrect(word)) return null;
     const edits = this.maxEdits(word);
-    if (!edits || !isAlpha(word) || this.frequency(word)) return null;
     const found = [];
     for (const w of edits1(word)) if (this.known.has(w)) found.push([1, -this.docFrequency(w), w]);
     if (!found.length && edits > 1) {
@@ -707,12 +718,16 @@ class Vocabulary {
     return count * 2 > this.frequency(word) ? accented : word;
   }
 
-  // Vocabulary.corrections: raw typed word -> corrected word as pages write it
+  // Vocabulary.corrections: raw typed word -> corrected word as pages write it, for the
+  // first typo_words words that need one
   corrections(words) {
     const fixes = new Map();
     const digits = this.analysis.chains.fr.digits;
+    let room = this.weights.typo_words;
     for (const w of words) {
-      if (!mayBeTypo(w, digits)) continue;
+      if (!mayBeTypo(w, digits) || !this.mayCorrect(w.folded)) continue;
+      if (room === 0) break;
+      room -= 1;
       const fixed = this.correct(w.folded);
       if (fixed && fixed !== w.folded) fixes.set(w.raw, this.written(fixed));
     }
@@ -1008,12 +1023,33 @@ function anyFilter(filters) { return Boolean(filters.category || filters.tag || 
 // snapshot.signature: the stems of a text
 function signature(analysis, text) { return analysis.tokens(text, "fr", "stem").map((t) => t[0]); }
 
-// ranking.extras: looser matches of a word, [stem, weight, related]: its family, and
-// completions when it is being typed
-function extras(ctx, word, prefixes = []) {
-  const { p, w, analysis } = ctx;
-  const extra = [];
-  for (const alt of word.alternatives) if (alt.length === 1) for (const t of p.family(alt[0])) extra.push([t, w.family_factor, true]);
+// ranking.families: each word's related stems, the words taking them in order until
+// family_terms are taken
+function families(ctx, words) {
+  let room = ctx.w.family_terms;
+  return words.map((word) => {
+    const mine = [];
+    for (const alt of word.alternatives) {
+      if (alt.length !== 1 || room <= 0) continue;
+      const related = ctx.p.family(alt[0]).slice(0, room);
+      room -= related.length;
+      mine.push(...related);
+    }
+    return mine;
+  });
+}
+
+// the words of a query whose families are taken, in order (ranking._clauses): the typed
+// words, then the words of the synonyms of each span
+function familyWords(words, spans) {
+  return words.concat(spans.flatMap((span) => span.variants.flat()));
+}
+
+// ranking.extras: looser matches of a word, [stem, weight, related]: its family (from
+// families), and completions when it is being typed
+function extras(ctx, word, family, prefixes = []) {
+  const { w, analysis } = ctx;
+  const extra = family.map((t) => [t, w.family_factor, true]);
   if (prefixes.length) {
     const stems = [...new Set(prefixes.map((c) => analysis.stem(c, "fr")))].filter((s) => !word.stems.has(s)).sort(cmpStr);
     for (const t of stems) extra.push([t, w.prefix_factor, false]);
@@ -1035,8 +1071,11 @@ function allOf(ctx, words, looser, slop = null) {
 function queryClauses(ctx, parsed, prefixes) {
   const { p, w } = ctx;
   const words = parsed.words;
-  const loose = words.map((word, i) => extras(ctx, word, i === words.length - 1 ? prefixes : []));
-  const spans = new Map(ctx.synonyms.find(words).map((span) => [span.start, span]));
+  const found = ctx.synonyms.find(words);
+  const family = families(ctx, familyWords(words, found));
+  let next = words.length;
+  const loose = words.map((word, i) => extras(ctx, word, family[i], i === words.length - 1 ? prefixes : []));
+  const spans = new Map(found.map((span) => [span.start, span]));
   const clauses = [];
   let i = 0;
   while (i < words.length) {
@@ -1050,9 +1089,9 @@ function queryClauses(ctx, parsed, prefixes) {
     const merged = allOf(ctx, words.slice(span.start, span.end), loose.slice(span.start, span.end));
     const size = span.end - span.start;
     for (const variant of span.variants) {
-      const found = allOf(ctx, variant, variant.map((v) => extras(ctx, v)), w.synonym_slop);
+      const also = allOf(ctx, variant, variant.map((v) => extras(ctx, v, family[next++])), w.synonym_slop);
       const factor = w.synonym_factor * size / variant.length;
-      for (let [d, score] of found) {
+      for (let [d, score] of also) {
         score *= factor;
         if (score > (merged.get(d) ?? 0.0)) merged.set(d, score);
       }
@@ -1407,7 +1446,7 @@ export class StaticSearch {
     // query analysis is French, as Python's (analysis.DEFAULT_LANG); the site's default
     // language only shapes the priors, which come precomputed
     this.analysis = new Analysis(analysisFile.tables, "fr");
-    this.synonyms = loadSynonyms(this.analysis, analysisFile.synonyms);
+    this.synonyms = loadSynonyms(this.analysis, analysisFile.synonyms, entry.weights.synonym_words);
     this.firsts = entry.chunks.map(([first]) => first);
     this.chunks = new Map();    // chunk index -> its terms
     this.loading = new Map();   // chunk index -> Promise
@@ -1511,11 +1550,10 @@ export class StaticSearch {
     const word = (w, extra) => {
       for (const t of [...w.stems, ...w.exact, w.folded, ...extra.map(([t]) => t)]) terms.add(t);
     };
-    parsed.words.forEach((w, i) => word(w, extras(this.ctx, w, i === parsed.words.length - 1 ? prefixes : [])));
+    const all = familyWords(parsed.words, this.synonyms.find(parsed.words));
+    const family = families(this.ctx, all);
+    all.forEach((w, i) => word(w, extras(this.ctx, w, family[i], i === parsed.words.length - 1 ? prefixes : [])));
     for (const w of parsed.positive.concat(parsed.excluded)) word(w, []);
-    for (const span of this.synonyms.find(parsed.words)) {
-      for (const variant of span.variants) for (const w of variant) word(w, extras(this.ctx, w));
-    }
     return terms;
   }
 
