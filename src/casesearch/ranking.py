@@ -211,6 +211,8 @@ def _all_of(p: scoring.Postings, words: tuple[QueryWord, ...], extras: list[list
             slop: int | None = None, parts: Parts | None = None) -> dict[int, float]:
     """Pages holding every word (standing together within `slop` when given), scores summed;
     `parts` (a collector) gets the parts of its pages found."""
+    if slop is not None and len(words) > 1 and not scoring.side_by_side(p, words):
+        return {}   # nowhere together: the words' other fields and families need not be read
     each = [collector(parts) for _ in words]
     per_word = [scoring.word_scores(p, w, extra, got) for w, extra, got in zip(words, extras, each)]
     shared = set(per_word[0]).intersection(*per_word[1:])

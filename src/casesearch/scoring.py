@@ -337,16 +337,9 @@ def _sequence(position_lists: list[tuple[int, ...]], gaps: list[int], slop: int)
     return False
 
 
-def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> set[int]:
-    """The pages among `docs` where the words stand together in the title or the body.
-
-    Positions are read only for a field where some of the pages hold every word (which
-    the frequencies that scored them tell), and decoded only for those pages."""
-    found: set[int] = set()
-    docs = list(docs)
-    if not docs:
-        return found
-    gaps = [w.gap for w in words]
+def _phrase_stems(words: tuple[QueryWord, ...]) -> Iterator[tuple[str, bool, list[str]]]:
+    """(field, for English pages, a stem per word) wherever the words may stand together:
+    each field with positions, in each language where every word has a one-stem form."""
     for field in schema.PHRASE_FIELDS:
         for lang_english in (False, True):
             stems = []
@@ -357,13 +350,44 @@ def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slo
                     break
                 stems.append(single)
             else:
-                having = [p.field_tf(field, s) for s in stems]
-                here = [d for d in docs if d not in found and p.english[d] == lang_english
-                        and all(d in h for h in having)]
-                if not here:
-                    continue
-                lists = [p.positions(field, s) for s in stems]
-                for d in here:
-                    if _sequence([p.decode(field, lst[d]) for lst in lists], gaps, slop):
-                        found.add(d)
+                yield field, lang_english, stems
+
+
+def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> set[int]:
+    """The pages where the words may stand together (each word's stem in one field with
+    positions, in the page's language): `together` finds its pages among these. Read from
+    the frequencies scoring reads, the words in order, a field left at the first word
+    none of its pages hold."""
+    found: set[int] = set()
+    for field, lang_english, stems in _phrase_stems(words):
+        pages: set[int] | None = None
+        for stem in stems:
+            holding = p.field_tf(field, stem)
+            pages = {d for d in holding if p.english[d] == lang_english} if pages is None else pages & holding.keys()
+            if not pages:
+                break
+        else:
+            found |= pages
+    return found
+
+
+def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> set[int]:
+    """The pages among `docs` where the words stand together in the title or the body.
+
+    Positions are read only for a field where some of the pages hold every word (which
+    the frequencies that scored them tell), and decoded only for those pages."""
+    found: set[int] = set()
+    docs = list(docs)
+    if not docs:
+        return found
+    gaps = [w.gap for w in words]
+    for field, lang_english, stems in _phrase_stems(words):
+        having = [p.field_tf(field, s) for s in stems]
+        here = [d for d in docs if d not in found and p.english[d] == lang_english and all(d in h for h in having)]
+        if not here:
+            continue
+        lists = [p.positions(field, s) for s in stems]
+        for d in here:
+            if _sequence([p.decode(field, lst[d]) for lst in lists], gaps, slop):
+                found.add(d)
     return found
