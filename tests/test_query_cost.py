@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import titled_site
 
-from casesearch import query, schema
+from casesearch import query, schema, synonyms
 from casesearch.ranking import families
 from casesearch.searcher import Searcher
 from casesearch.weights import WEIGHTS
@@ -87,7 +87,9 @@ def test_synonyms_of_a_query_stop_at_synonym_words(searcher):
     assert sum(len(v) for span in spans for v in span.variants) <= WEIGHTS.synonym_words
     assert spans and spans[0].start == 0, "the first acronym is expanded"
     assert len(spans) < len(parsed.words), "the budget ran out before the last acronyms"
-    # one acronym alone gets all of its group, however long its expansion
+    # one acronym alone gets all of its group: every built-in member fits in the limit
+    builtin = [m for origin, text in synonyms.source_texts() for g in synonyms.parse_groups(text, origin) for m in g]
+    assert max(map(len, builtin)) <= WEIGHTS.synonym_words
     urssaf = snap.synonyms.find(query.parse("urssaf").words)
     assert urssaf and len(urssaf[0].variants[0]) > 6
     assert [h.source for h in searcher.search("urssaf", prefix=False).hits] == ["sigles.md"]

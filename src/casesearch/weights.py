@@ -123,8 +123,9 @@ class RankingWeights:
     # Words of other members of synonym groups searched for one query: the query's spans
     # in order, each group's members in the order of its line; a member whose words do
     # not fit in what is left is left out, and a span left with none is searched as
-    # typed. 0-50.
-    synonym_words: int = 16
+    # typed. At least the longest member (7 words in the built-in list: urssaf's), or
+    # that member is never searched. Each word costs about a typed word. 0-50.
+    synonym_words: int = 8
     # Words of one query that typo correction looks at (unknown words of typo_min_length
     # letters or more, in order); the others stay as typed. 0-12.
     typo_words: int = 4
