@@ -43,9 +43,9 @@ def distance(a: str, b: str, limit: int) -> int:
         best = cur[0] if low == 1 else over
         for j in range(low, high + 1):
             cb = b[j - 1]
-            value = prev[j - 1] + (ca != cb)
-            if prev[j] < value:
-                value = prev[j] + 1 if prev[j] + 1 < value else value
+            value = prev[j - 1] + (ca != cb)   # min() of three, written out: the hot loop of a scan
+            if prev[j] + 1 < value:
+                value = prev[j] + 1
             if cur[j - 1] + 1 < value:
                 value = cur[j - 1] + 1
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < value:
