@@ -16,6 +16,8 @@ in classes:
 - `synonym12`: members of the synonym groups (`data/synonyms_fr.txt`) up to 12 words;
 - `mix`: 1 to 12 words mixing all of the above, stop words, a quoted phrase and an
   excluded word;
+- `compound12`: 12 pairs of consecutive words of a page joined by hyphens
+  (`projet-données`), each searched as its joined form or its two parts;
 - `judged`: the site's dev and own judged queries.
 
 Each query runs through `Searcher.search` as the API runs it (prefix on, 10 per page),
@@ -104,7 +106,7 @@ def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch S
 # -- generated queries ---------------------------------------------------------
 
 def page_words(snap) -> list[tuple[str, list[str]]]:  # noqa: ANN001
-    """Per page of 12 words or more, its source and its words in order (letters, with
+    """Per page of 24 words or more, its source and its words in order (letters, with
     inner apostrophes or hyphens)."""
     out = []
     for page in snap.stored:
@@ -112,7 +114,7 @@ def page_words(snap) -> list[tuple[str, list[str]]]:  # noqa: ANN001
             continue
         words = [w.strip(".,;:!?()[]«»\"“”*_`") for w in " ".join(page.texts()).split()]
         words = [w for w in words if WORD.match(w)]
-        if len(words) >= 12:
+        if len(words) >= 24:
             out.append((page.source, words))
     return out
 
@@ -218,6 +220,11 @@ def generate(snap, corpus: str, per_class: int, seed: int) -> list[Query]:  # no
         if text.count('"') % 2:
             text = text.replace('"', "")
         out.append(Query("mix", text))
+    for _ in range(per_class):
+        source, words = rng.choice(pages)
+        start = rng.randrange(len(words) - 23)
+        pairs = [a + "-" + b for a, b in zip(words[start:start + 24:2], words[start + 1:start + 24:2])]
+        out.append(Query("compound12", fit(pairs), source))
     return [q for q in out if q.text]
 
 

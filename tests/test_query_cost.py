@@ -95,6 +95,19 @@ def test_synonyms_of_a_query_stop_at_synonym_words(searcher):
     assert [h.source for h in searcher.search("urssaf", prefix=False).hits] == ["sigles.md"]
 
 
+def test_compounds_of_a_query_stop_at_compound_parts(searcher):
+    short = "projet donnée santé emploi école ville route vélo train livre musée sport".split()
+    text = " ".join(f"{a}-{b}" for a, b in zip(short, short[1:] + short[:1]))   # twelve compounds
+    parsed = query.parse(text, prefix=False)
+    parts = [max((len(alt) for alt in w.alternatives if len(alt) > 1), default=0) for w in parsed.words]
+    assert sum(parts) <= WEIGHTS.compound_parts < 2 * len(parts)
+    assert parts[0] == 2 and parts[-1] == 0, "the words take their parts in order"
+    assert all(w.alternatives and w.stems for w in parsed.words), "a compound past the limit keeps its joined form"
+    snap = _cold(searcher)
+    searcher.search(text, prefix=False)
+    assert snap.postings.read["stems"] <= len(_own_stems(parsed))
+
+
 def test_typo_correction_looks_at_typo_words_words_at_most(searcher):
     text = " ".join(_typo(w) for w in TWELVE)
     parsed = query.parse(text, prefix=False)

@@ -126,6 +126,10 @@ class RankingWeights:
     # typed. At least the longest member (7 words in the built-in list: urssaf's), or
     # that member is never searched. Each word costs about a typed word. 0-50.
     synonym_words: int = 8
+    # Parts of compounds (start-up, projet-données) searched for one query, its words in
+    # order: a compound whose parts do not fit in what is left is searched as its joined
+    # form only. Each part costs about a typed word. 0-50.
+    compound_parts: int = 12
     # Words of one query that typo correction looks at (unknown words of typo_min_length
     # letters or more, in order); the others stay as typed. 0-12.
     typo_words: int = 4

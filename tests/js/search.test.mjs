@@ -50,6 +50,7 @@ const QUERIES = [
   ["rsa urssaf cpam caf cpf dinum insee anct cnil anssi drees dares", { prefix: false }],
   ["recrutment cantnes donnes publiqes logicel libres adminstration numeriqe emplio santé hopitaux recru", {}],
   ["recrutment devloppeurs desginers dificile cohotres", { prefix: false }],   // the fifth typo stays
+  ["start-up Île-de-France co-construction data-centrés open-data missions-numériques données-santé", {}],   // compound_parts
 ];
 
 const python = pythonSearch({ queries: QUERIES });

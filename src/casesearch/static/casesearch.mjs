@@ -473,6 +473,16 @@ function analyseWord(analysis, raw) {
   return queryWord(raw, french, english, exact, folded);
 }
 
+// query._within: the word, and the room left for compounds' parts: a compound whose parts
+// do not fit in what is left is searched as its joined form
+function within(word, room) {
+  const parts = Math.max(0, ...word.alternatives.filter((alt) => alt.length > 1).map((alt) => alt.length));
+  if (!parts) return [word, room];
+  if (parts <= room) return [word, room - parts];
+  const one = (alt) => alt.length === 1;
+  return [queryWord(word.raw, word.alternatives.filter(one), word.english.filter(one), word.exact, word.folded, word.gap), room];
+}
+
 // query._phrase_words
 function phraseWords(analysis, phrase) {
   const words = [];
@@ -494,16 +504,16 @@ function cleanQuery(text) {
 }
 
 // query.parse: a visitor's text -> {text, words, phrases, excluded, prefix}; QueryError over the limits
-export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, prefix = true } = {}) {
+export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, prefix = true, compoundParts = Infinity } = {}) {
   if (codeLength(text) > 4 * maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
   text = cleanQuery(text);
   if (codeLength(text) > maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
   const words = [], phrases = [], excluded = [];
-  let typed = 0, lastPlain = null;
+  let typed = 0, lastPlain = null, room = compoundParts;
   for (const m of text.matchAll(SYNTAX)) {
     const [, negPhrase, phrase, negWord, word] = m;
     if (phrase !== undefined) {
-      const parts = phraseWords(analysis, phrase);
+      const parts = phraseWords(analysis, phrase).map((part) => { [part, room] = within(part, room); return part; });
       typed += splitWords(phrase).length;
       lastPlain = null;
       if (negPhrase && parts.length) excluded.push(...parts);
@@ -513,9 +523,10 @@ export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, pref
     }
     typed += 1;
     const negative = Boolean(negWord) && word.length > 0;
-    const analysed = analyseWord(analysis, word);
+    let analysed = analyseWord(analysis, word);
     lastPlain = null;
     if (analysed === null) continue;
+    [analysed, room] = within(analysed, room);
     if (negative) excluded.push(analysed);
     else { words.push(analysed); lastPlain = analysed; }
   }
@@ -1583,7 +1594,7 @@ export class StaticSearch {
                                         && !p.wordFrequency(word.folded));
       const fixes = typo ? (await this._vocabulary()).corrections(typed) : new Map();
       if (fixes.size) {
-        const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false });
+        const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false, compoundParts: w.compound_parts });
         const fixed = await this._score(corrected, filters, [], true);
         if (fixed.length > ranked.length) {
           suggestion = corrected.text;
@@ -1608,7 +1619,8 @@ export class StaticSearch {
     checkWindow(page, perPage, sort);
     filters = checkFilters(filters);
     const limits = this.entry.limits;
-    const parsed = parseQuery(this.analysis, text, { maxChars: limits.max_query_chars, maxTerms: limits.max_query_terms, prefix });
+    const parsed = parseQuery(this.analysis, text, { maxChars: limits.max_query_chars, maxTerms: limits.max_query_terms, prefix,
+                                                     compoundParts: this.entry.weights.compound_parts });
     const ranking = await this.rank(parsed, filters);
     let ranked = ranking.hits;
     const date = (d) => this.pages.date[d] ?? "";
