@@ -41,6 +41,7 @@ const QUERIES = [
   ["open data developers", { prefix: false }],              // English pages' analysis
   ["startup numérique", { prefix: false }],                 // proximity, some of the words
   ["Île-de-France", {}],
+  ["Île-de-France données", {}],                            // "de" of the English analysis is no mark
   ["missions numériques", {}],                              // text with emoji (UTF-16 offsets)
   ["les des", {}],                                          // stop words only
   ["zzzzqx", {}],                                           // nothing

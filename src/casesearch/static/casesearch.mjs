@@ -1187,10 +1187,14 @@ class Matcher {
     this.seeds = this._seeds();
   }
 
+  // highlight._marked: a word is not marked for a French stop word, which only the English
+  // analysis of a compound keeps (de of Île-de-France)
+  _marked(stem) { return !this.analysis.chains.fr.stopwords.has(stem); }
+
   // Matcher.seeds: folded beginnings that any matching word starts with
   _seeds() {
     const seeds = new Set(this.prefixes);
-    for (const t of [...this.stems, ...this.forms]) {
+    for (const t of [...[...this.stems].filter((stem) => this._marked(stem)), ...this.forms]) {
       const chars = Array.from(t);
       seeds.add(chars.slice(0, Math.max(3, chars.length - 2)).join(""));
     }
@@ -1258,7 +1262,9 @@ class Matcher {
     const a = this.analysis;
     const folded = a.fold(word);
     for (const prefix of this.prefixes) if (folded.startsWith(prefix)) return prefix;
-    for (const code of ["fr", "en"]) for (const [t] of a.tokens(word, code, "stem")) if (this.stems.has(t)) return t;
+    for (const code of ["fr", "en"]) {
+      for (const [t] of a.tokens(word, code, "stem")) if (this.stems.has(t) && this._marked(t)) return t;
+    }
     for (const [t] of a.tokens(word, "fr", "word")) if (this.forms.has(t)) return t;
     return null;
   }
