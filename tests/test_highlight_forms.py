@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import build_site
 
+from casesearch import query
 from casesearch.highlight import Matcher
 from casesearch.searcher import Searcher
 
@@ -54,3 +55,14 @@ def test_search_email_marks_e_mail_in_the_snippet_and_sections(searcher):
 def test_matcher_marks_the_joined_forms_of_the_analysis(term, text, marked):
     spans = Matcher(stems=frozenset([term]), forms=frozenset()).matches(text)
     assert [text[s:e] for s, e, _ in spans] == [marked]
+
+
+def test_a_compound_marks_itself_not_the_stop_words_its_english_analysis_keeps():
+    """The English analysis of Île-de-France keeps `de` (not an English stop word): the page
+    is French, and `de` elsewhere in it is no match (nor a place to look for one)."""
+    word = query.analyse_word("Île-de-France")
+    assert "de" in word.stems
+    matcher = Matcher(stems=word.stems, forms=frozenset(word.exact))
+    text = "Plus de 300 projets de la région Île-de-France."
+    assert [text[s:e] for s, e, _ in matcher.matches(text)] == ["Île-de-France"]
+    assert "de" not in matcher.seeds()

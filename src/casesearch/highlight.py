@@ -30,7 +30,7 @@ class Matcher:
 
     def seeds(self) -> tuple[str, ...]:
         """Folded beginnings that any matching word starts with (stems may rewrite an ending)."""
-        seeds = {t[:max(3, len(t) - 2)] for t in self.stems | self.forms} | set(self.prefixes)
+        seeds = {t[:max(3, len(t) - 2)] for t in _marked(self.stems) | self.forms} | set(self.prefixes)
         return tuple(sorted(seed for seed in seeds if seed))
 
     def matches(self, text: str, folded: str | None = None,
@@ -93,12 +93,18 @@ class Matcher:
                 return prefix
         for code in ("fr", "en"):
             for term in analysis.stem_terms(word, code):
-                if term.text in self.stems:
+                if term.text in self.stems and not analysis.is_stopword(term.text):
                     return term.text
         for term in analysis.word_terms(word):
             if term.text in self.forms:
                 return term.text
         return None
+
+
+def _marked(stems: frozenset[str]) -> frozenset[str]:
+    """The stems a page's word may be marked for: not French stop words, which only the
+    English analysis of a compound keeps (`de` of Île-de-France, never a match on its own)."""
+    return frozenset(t for t in stems if not analysis.is_stopword(t))
 
 
 _SEEDS: dict[Matcher, tuple[str, ...]] = {}

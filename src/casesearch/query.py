@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from . import analysis
 from .errors import QueryError
 from .lang import APOSTROPHES, HYPHENS, en, fr
+from .weights import WEIGHTS
 
 # A quoted phrase, possibly excluded; else a bare word, possibly excluded.
 _SYNTAX = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
@@ -91,6 +92,18 @@ def analyse_word(raw: str) -> QueryWord | None:
     exact = tuple(dict.fromkeys(accented or folded_forms))
     folded = max(folded_forms, key=len) if folded_forms else analysis.fold(raw)
     return QueryWord(raw=raw, alternatives=french, english=english, exact=exact, folded=folded)
+
+
+def _within(word: QueryWord, room: int) -> tuple[QueryWord, int]:
+    """The word, and the room left for compounds' parts (WEIGHTS.compound_parts): a
+    compound whose parts do not fit in what is left is searched as its joined form."""
+    parts = max((len(alt) for alt in word.alternatives if len(alt) > 1), default=0)
+    if not parts:
+        return word, room
+    if parts <= room:
+        return word, room - parts
+    return dataclasses.replace(word, alternatives=tuple(a for a in word.alternatives if len(a) == 1),
+                               english=tuple(a for a in word.english if len(a) == 1)), room
 
 
 def _phrase_words(phrase: str) -> list[QueryWord]:
@@ -177,6 +190,7 @@ def _parse(text: str, max_terms: int, prefix: bool, skip: int, lang: str | None)
     phrases: list[tuple[QueryWord, ...]] = []
     excluded: list[QueryWord] = []
     typed = 0
+    room = WEIGHTS.compound_parts
     last_plain: QueryWord | None = None
     for n, match in enumerate(_SYNTAX.finditer(text)):
         neg_phrase, phrase, neg_word, word = match.groups()
@@ -184,7 +198,10 @@ def _parse(text: str, max_terms: int, prefix: bool, skip: int, lang: str | None)
             typed += 1
             continue
         if phrase is not None:
-            parts = _phrase_words(phrase)
+            parts = []
+            for part in _phrase_words(phrase):
+                part, room = _within(part, room)
+                parts.append(part)
             typed += len(phrase.split())
             last_plain = None
             if neg_phrase and parts:
@@ -200,6 +217,7 @@ def _parse(text: str, max_terms: int, prefix: bool, skip: int, lang: str | None)
         last_plain = None
         if analysed is None or (lang == "en" and not analysed.english):
             continue
+        analysed, room = _within(analysed, room)
         if negative:
             excluded.append(analysed)
         else:

@@ -76,8 +76,11 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     typed_query = parsed
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
     prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
+    # the pages of each word, read once for the tier with all words and the one with some
+    # (when explaining, each tier collects its own parts)
+    memo: dict | None = {} if explained is None else None
     # a question asks for pages with some of its words too, ranked with those with all
-    ranked = _score(snap, parsed, filters, prefixes, all_words=not parsed.question, explained=explained)
+    ranked = _score(snap, parsed, filters, prefixes, all_words=not parsed.question, explained=explained, memo=memo)
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
@@ -89,7 +92,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
         if fixes:
             corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False)
             tier = _tier(explained)
-            fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier)
+            fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier, memo=memo)
             if len(fixed) > len(ranked):
                 suggestion = corrected.text
                 seen = {d for d, _ in ranked}
@@ -100,7 +103,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     if len(ranked) < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1 and not parsed.question:
         seen = {d for d, _ in ranked}
         tier = _tier(explained)
-        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False, explained=tier)
+        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False, explained=tier, memo=memo)
                    if h[0] not in seen]
         _adopt(explained, tier, partial, "some of the words, below pages with all", _scale(ranked, partial))
         ranked += _below(ranked, partial)
@@ -132,12 +135,20 @@ def _adopt(explained: dict | None, tier: dict | None, hits: list[tuple[int, floa
 
 
 def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],
-           all_words: bool, explained: dict[int, Explanation | None] | None = None) -> list[tuple[int, float]]:
+           all_words: bool, explained: dict[int, Explanation | None] | None = None,
+           memo: dict | None = None) -> list[tuple[int, float]]:
     """Pages and their scores; `explained` ({docnum: None} for the pages to explain) gets
-    each of those pages' Explanation, when it is among the pages scored."""
+    each of those pages' Explanation, when it is among the pages scored. `memo` keeps the
+    clauses of a query (and completions) for another tier of the same ranking."""
     p = snap.postings
-    clauses, clause_parts = _clauses(snap, parsed, prefixes, 
-                                     None if explained is None else {d: [] for d in explained})
+    key = (id(parsed), prefixes)
+    if memo is not None and key in memo:
+        clauses, clause_parts = memo[key]
+    else:
+        clauses, clause_parts = _clauses(snap, parsed, prefixes,
+                                         None if explained is None else {d: [] for d in explained})
+        if memo is not None:
+            memo[key] = clauses, clause_parts
     if not clauses:
         return []
     if all_words:
@@ -184,11 +195,25 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     return sorted(scores.items(), key=lambda item: (-item[1], snap.stored[item[0]].source))
 
 
-def extras(p: scoring.Postings, word: QueryWord, prefixes: tuple[str, ...] = ()
-            ) -> list[tuple[str, float, bool]]:
-    """Looser matches of a word: its family, and completions when it is being typed."""
-    extra = [(t, WEIGHTS.family_factor, True) for alt in word.alternatives if len(alt) == 1
-             for t in p.family(alt[0])]
+def families(p: scoring.Postings, words: tuple[QueryWord, ...]) -> list[list[str]]:
+    """Each word's related stems (of each one-stem alternative, most frequent first), the
+    words taking them in order until WEIGHTS.family_terms are taken."""
+    room = WEIGHTS.family_terms
+    out = []
+    for word in words:
+        mine: list[str] = []
+        for alt in word.alternatives:
+            if len(alt) == 1 and room > 0:
+                related = p.family(alt[0])[:room]
+                room -= len(related)
+                mine += related
+        out.append(mine)
+    return out
+
+
+def extras(family: list[str], word: QueryWord, prefixes: tuple[str, ...] = ()) -> list[tuple[str, float, bool]]:
+    """Looser matches of a word: its family (from `families`), and completions when it is being typed."""
+    extra = [(t, WEIGHTS.family_factor, True) for t in family]
     if prefixes:
         extra += [(t, WEIGHTS.prefix_factor, False)
                   for t in sorted({analysis.stem(c) for c in prefixes} - word.stems)]
@@ -199,6 +224,8 @@ def _all_of(p: scoring.Postings, words: tuple[QueryWord, ...], extras: list[list
             slop: int | None = None, parts: Parts | None = None) -> dict[int, float]:
     """Pages holding every word (standing together within `slop` when given), scores summed;
     `parts` (a collector) gets the parts of its pages found."""
+    if slop is not None and len(words) > 1 and not scoring.side_by_side(p, words):
+        return {}   # nowhere together: the words' other fields and families need not be read
     each = [collector(parts) for _ in words]
     per_word = [scoring.word_scores(p, w, extra, got) for w, extra, got in zip(words, extras, each)]
     shared = set(per_word[0]).intersection(*per_word[1:])
@@ -218,8 +245,11 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wan
     p = snap.postings
     clause_parts: list[Parts] | None = None if wanted is None else []
     words = parsed.words
-    loose = [extras(p, w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
-    spans = {span.start: span for span in snap.synonyms.find(words)}
+    found_spans = snap.synonyms.find(words)
+    # the typed words take their families first, then the synonyms' words, in the order scored
+    family = iter(families(p, words + tuple(w for span in found_spans for v in span.variants for w in v)))
+    loose = [extras(next(family), w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
+    spans = {span.start: span for span in found_spans}
     clauses = []
     i = 0
     while i < len(words):
@@ -234,7 +264,7 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wan
             size = span.end - span.start
             for variant in span.variants:
                 instead = collector(wanted)
-                found = _all_of(p, variant, [extras(p, w) for w in variant], slop=WEIGHTS.synonym_slop,
+                found = _all_of(p, variant, [extras(next(family), w) for w in variant], slop=WEIGHTS.synonym_slop,
                                 parts=instead)
                 factor = WEIGHTS.synonym_factor * size / len(variant)
                 for d, score in found.items():

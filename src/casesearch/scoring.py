@@ -13,8 +13,14 @@ Every figure is a field of `weights.RankingWeights`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 
 from . import analysis, schema
 from .query import QueryWord
@@ -22,6 +28,25 @@ from .weights import WEIGHTS
 
 _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
 _CACHE_LIMIT = 20_000     # posting lists kept per generation (memory, not ranking)
+
+
+def _blocks(m: Matcher, values: bool = False) -> Iterator[tuple]:
+    """(ids, weights, values or None) of a fresh leaf matcher, a block of postings at a
+    time: whoosh's own block reading (whoosh-reloaded 2.7.5, pinned), a quarter faster
+    than three method calls per posting on long lists, and values (positions) are only
+    decoded where asked for; another matcher is read a posting at a time."""
+    if type(m) is W3LeafMatcher:
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            if values:
+                m._read_values()
+            yield m._ids, m._weights, m._values
+            m._next_block()
+        return
+    while m.is_active():
+        yield (m.id(),), (m.weight(),), (m.value(),) if values else None
+        m.next()
 
 
 class Postings:
@@ -36,33 +61,62 @@ class Postings:
         self.lengths = {name: [reader.doc_field_length(d, name, 0) for d in range(self.size)] for name in names}
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: dict[tuple[str, str], dict[int, float]] = {}
-        self._positions: dict[tuple[str, str], dict[int, tuple[int, ...]]] = {}
+        self._positions: dict[tuple[str, str], dict[int, bytes]] = {}
+        self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
+        # what queries have read from the index: stems scored, posting lists looked up and
+        # their postings, lists of positions and pages' positions decoded (a cost to bound)
+        self.read: Counter[str] = Counter()
         self._families: dict[str, list[str]] | None = None
 
     def weights(self, field: str, term: str) -> dict[int, float]:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
-        found = {}
-        if (field, term) in self.reader:
-            m = self.reader.postings(field, term)
-            while m.is_active():
-                found[m.id()] = m.weight()
-                m.next()
+        found: dict[int, float] = {}
+        for base, m, deleted in self._leaves(field, term):
+            for ids, weights, _ in _blocks(m):
+                if base or deleted:
+                    found.update((base + i, w) for i, w in zip(ids, weights) if i not in deleted)
+                else:
+                    found.update(zip(ids, weights))
+        self.read["lists"] += 1
+        self.read["postings"] += len(found)
         return found
 
-    def positions(self, field: str, term: str) -> dict[int, tuple[int, ...]]:
+    def positions(self, field: str, term: str) -> dict[int, bytes]:
+        """The term's positions per page, still encoded (`decode` reads a page's): the
+        proximity test decodes those of the few pages it looks at."""
         key = (field, term)
         found = self._positions.get(key)
         if found is None:
             found = {}
-            if (field, term) in self.reader:
-                m = self.reader.postings(field, term)
-                while m.is_active():
-                    found[m.id()] = tuple(m.value_as("positions"))
-                    m.next()
+            for base, m, deleted in self._leaves(field, term):
+                for ids, _, values in _blocks(m, values=True):
+                    found.update((base + i, v) for i, v in zip(ids, values) if i not in deleted)
+            self.read["position lists"] += 1
             if len(self._positions) > _CACHE_LIMIT:
                 self._positions.clear()
             self._positions[key] = found
         return found
+
+    def decode(self, field: str, value: bytes) -> tuple[int, ...]:
+        """Positions of one page from `positions`' encoded value."""
+        self.read["positions decoded"] += 1
+        decoder = self._decoders.get(field)
+        if decoder is None:
+            decoder = self._decoders[field] = self.reader.schema[field].format.decoder("positions")
+        return tuple(decoder(value))
+
+    def _leaves(self, field: str, term: str) -> Iterator[tuple[int, Matcher, frozenset[int]]]:
+        """(first docnum, matcher, deleted docnums) of each segment holding the term; the
+        matcher unfiltered (whoosh wraps it to skip deleted pages: we skip them ourselves)."""
+        for reader, base in self.reader.leaf_readers():
+            try:   # one look-up of the term, where `in` and then postings() would take two
+                m = reader.postings(field, term)
+            except TermNotFound:
+                continue
+            deleted: frozenset[int] = frozenset()
+            if isinstance(m, FilterMatcher):
+                m, deleted = m.child, reader.deleted_docs_set
+            yield base, m, deleted
 
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
@@ -117,6 +171,7 @@ class Postings:
         key = ("bm25f", "", term)
         found = self._scores.get(key)
         if found is None:
+            self.read["stems"] += 1
             pseudo: dict[int, float] = {}
             boosts = WEIGHTS.field_boosts
             for f in schema.FIELDS:
@@ -284,10 +339,9 @@ def _sequence(position_lists: list[tuple[int, ...]], gaps: list[int], slop: int)
     return False
 
 
-def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> set[int]:
-    """The pages among `docs` where the words stand together in the title or the body."""
-    found: set[int] = set()
-    gaps = [w.gap for w in words]
+def _phrase_stems(words: tuple[QueryWord, ...]) -> Iterator[tuple[str, bool, list[str]]]:
+    """(field, for English pages, a stem per word) wherever the words may stand together:
+    each field with positions, in each language where every word has a one-stem form."""
     for field in schema.PHRASE_FIELDS:
         for lang_english in (False, True):
             stems = []
@@ -298,10 +352,44 @@ def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slo
                     break
                 stems.append(single)
             else:
-                lists = [p.positions(field, s) for s in stems]
-                for d in docs:
-                    if d in found or p.english[d] != lang_english:
-                        continue
-                    if all(d in lst for lst in lists) and _sequence([lst[d] for lst in lists], gaps, slop):
-                        found.add(d)
+                yield field, lang_english, stems
+
+
+def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> set[int]:
+    """The pages where the words may stand together (each word's stem in one field with
+    positions, in the page's language): `together` finds its pages among these. Read from
+    the frequencies scoring reads, the words in order, a field left at the first word
+    none of its pages hold."""
+    found: set[int] = set()
+    for field, lang_english, stems in _phrase_stems(words):
+        pages: set[int] | None = None
+        for stem in stems:
+            holding = p.field_tf(field, stem)
+            pages = {d for d in holding if p.english[d] == lang_english} if pages is None else pages & holding.keys()
+            if not pages:
+                break
+        else:
+            found |= pages
+    return found
+
+
+def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> set[int]:
+    """The pages among `docs` where the words stand together in the title or the body.
+
+    Positions are read only for a field where some of the pages hold every word (which
+    the frequencies that scored them tell), and decoded only for those pages."""
+    found: set[int] = set()
+    docs = list(docs)
+    if not docs:
+        return found
+    gaps = [w.gap for w in words]
+    for field, lang_english, stems in _phrase_stems(words):
+        having = [p.field_tf(field, s) for s in stems]
+        here = [d for d in docs if d not in found and p.english[d] == lang_english and all(d in h for h in having)]
+        if not here:
+            continue
+        lists = [p.positions(field, s) for s in stems]
+        for d in here:
+            if _sequence([p.decode(field, lst[d]) for lst in lists], gaps, slop):
+                found.add(d)
     return found

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .query import QueryWord, analyse_word
+from .weights import WEIGHTS
 
 BUILTIN = "synonyms_fr.txt"
 
@@ -43,14 +44,23 @@ class Synonyms:
         return len(self._by_key)
 
     def find(self, words: tuple[QueryWord, ...]) -> list[Span]:
-        """Non-overlapping spans of the query that are members of a group, longest first."""
+        """Non-overlapping spans of the query that are members of a group, longest first,
+        each with the other members of its group that fit in WEIGHTS.synonym_words (spans
+        in order, members in order; a span left with none is not a span)."""
         keys = [w.alternatives[0][0] if len(w.alternatives[0]) == 1 else None for w in words]
         spans, i = [], 0
+        room = WEIGHTS.synonym_words
         while i < len(words):
             for size in range(min(self._longest, len(words) - i), 0, -1):
                 key = tuple(keys[i:i + size])
                 if None not in key and key in self._by_key:
-                    spans.append(Span(i, i + size, tuple(self._by_key[key])))
+                    variants = []
+                    for variant in self._by_key[key]:
+                        if len(variant) <= room:
+                            variants.append(variant)
+                            room -= len(variant)
+                    if variants:
+                        spans.append(Span(i, i + size, tuple(variants)))
                     i += size
                     break
             else:

@@ -8,7 +8,7 @@ edit; never on numbers or acronyms (typed in capitals).
 from __future__ import annotations
 
 import string
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from . import analysis
 from .weights import WEIGHTS
@@ -23,23 +23,50 @@ def max_edits(word: str) -> int:
 
 
 def distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions), capped at limit+1."""
+    """Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions), capped at limit+1.
+
+    Only the cells within `limit` of the diagonal are computed (a cell further away is
+    more than `limit` edits anyway): the scan of a 2-edit correction compares hundreds of
+    known words, each in a few cells per letter rather than a whole row."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    over = limit + 1
+    n = len(b)
     prev2: list[int] = []
-    prev = list(range(len(b) + 1))
+    prev = [j if j <= limit else over for j in range(n + 1)]
     for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = ca != cb
-            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, prev2[j - 2] + 1)
+        cur = [over] * (n + 1)
+        if i <= limit:
+            cur[0] = i
+        low = max(1, i - limit)
+        high = min(n, i + limit)
+        best = cur[0] if low == 1 else over
+        for j in range(low, high + 1):
+            cb = b[j - 1]
+            value = prev[j - 1] + (ca != cb)   # min() of three, written out: the hot loop of a scan
+            if prev[j] + 1 < value:
+                value = prev[j] + 1
+            if cur[j - 1] + 1 < value:
+                value = cur[j - 1] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < value:
+                value = prev2[j - 2] + 1
+            if value > over:
+                value = over
             cur[j] = value
-        if min(cur) > limit:
-            return limit + 1
+            if value < best:
+                best = value
+        if best > limit:
+            return over
         prev2, prev = prev, cur
-    return prev[-1]
+    return min(prev[-1], over)
+
+
+def _mask(word: str) -> int:
+    """The letters of a word as bits (letters sharing a bit only make the test laxer)."""
+    mask = 0
+    for c in word:
+        mask |= 1 << (ord(c) & 63)
+    return mask
 
 
 def _edits1(word: str) -> set[str]:
@@ -59,8 +86,11 @@ class Vocabulary:
         self._field = fieldname
         self._known: set[str] | None = None
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        self._masks: dict[tuple[str, int], list[int]] = {}   # a bucket's letter masks, made on first use
         self._accented: dict[str, list[str]] = defaultdict(list)   # folded -> accented forms
         self._df: dict[str, int] = {}
+        # what corrections have cost: words looked at, known words compared (a cost to bound)
+        self.read: Counter[str] = Counter()
 
     def load(self) -> set[str]:
         if self._known is None:
@@ -90,20 +120,37 @@ class Vocabulary:
     def frequency(self, word: str) -> int:
         return self.doc_frequency(word) if word in self.load() else 0
 
+    def may_correct(self, word: str) -> bool:
+        """Is the word one correction looks at: unknown, long enough, only letters?"""
+        return bool(max_edits(word)) and word.isalpha() and not self.frequency(word)
+
     def correct(self, word: str) -> str | None:
         """The most frequent known word within the allowed edits, or None."""
-        edits = max_edits(word)
-        if not edits or not word.isalpha() or self.frequency(word):
+        if not self.may_correct(word):
             return None
+        edits = max_edits(word)
         known = self.load()
+        self.read["words"] += 1
         found = [(1, -self.doc_frequency(w), w) for w in _edits1(word) if w in known]
         if not found and edits > 1:
+            mask = _mask(word)
             for length in range(len(word) - edits, len(word) + edits + 1):
-                for candidate in self._buckets.get((word[0], length), ()):
+                bucket = self._buckets.get((word[0], length), ())
+                for candidate, other in zip(bucket, self._bucket_masks((word[0], length))):
+                    # an edit adds at most one letter the other word lacks, and removes at most one
+                    if (other & ~mask).bit_count() > edits or (mask & ~other).bit_count() > edits:
+                        continue
+                    self.read["compared"] += 1
                     d = distance(word, candidate, edits)
                     if d <= edits:
                         found.append((d, -self.doc_frequency(candidate), candidate))
         return min(found)[2] if found else None
+
+    def _bucket_masks(self, key: tuple[str, int]) -> list[int]:
+        masks = self._masks.get(key)
+        if masks is None:
+            masks = self._masks[key] = [_mask(w) for w in self._buckets.get(key, ())]
+        return masks
 
     def written(self, word: str) -> str:
         """The form pages mostly write a folded word in: donnees -> données."""
@@ -115,11 +162,16 @@ class Vocabulary:
         return accented if count * 2 > self.frequency(word) else word
 
     def corrections(self, words) -> dict[str, str]:  # noqa: ANN001 - QueryWord, kept import-free
-        """raw typed word -> corrected word as pages write it, for the words that need one."""
+        """raw typed word -> corrected word as pages write it, for the words that need one
+        (the first WEIGHTS.typo_words of them: each costs a scan of the vocabulary)."""
         fixes = {}
+        room = WEIGHTS.typo_words
         for w in words:
-            if w.raw.isupper() or any(c.isdigit() for c in w.raw):
+            if w.raw.isupper() or any(c.isdigit() for c in w.raw) or not self.may_correct(w.folded):
                 continue
+            if room == 0:
+                break
+            room -= 1
             fixed = self.correct(w.folded)
             if fixed and fixed != w.folded:
                 fixes[w.raw] = self.written(fixed)

@@ -119,10 +119,30 @@ class RankingWeights:
     typo_max_edits: int = 2
 
     # -- limits --------------------------------------------------------------------------
+    # What one query may cost, whatever the site holds: each limit bounds how many terms
+    # a query reads, never how long it runs, so the same query always gets the same
+    # answer. Chosen so that the judged queries rank the same (bench/relevance.py) and a
+    # 12-word query answers in well under 50 ms (bench/query_cost.py).
     # Search as you type: the most frequent completions of the last word searched. 0-50.
     prefix_expansions: int = 12
     # Completions read from the word list before keeping the most frequent. 50-5000.
     prefix_scan: int = 500
+    # Related stems (word families) added for one query, over its words in order, then
+    # the words of its synonyms: each takes up to family_size from what is left. 0-100.
+    family_terms: int = 24
+    # Words of other members of synonym groups searched for one query: the query's spans
+    # in order, each group's members in the order of its line; a member whose words do
+    # not fit in what is left is left out, and a span left with none is searched as
+    # typed. At least the longest member (7 words in the built-in list: urssaf's), or
+    # that member is never searched. Each word costs about a typed word. 0-50.
+    synonym_words: int = 8
+    # Parts of compounds (start-up, projet-données) searched for one query, its words in
+    # order: a compound whose parts do not fit in what is left is searched as its joined
+    # form only. Each part costs about a typed word. 0-50.
+    compound_parts: int = 12
+    # Words of one query that typo correction looks at (unknown words of typo_min_length
+    # letters or more, in order); the others stay as typed. 0-12.
+    typo_words: int = 4
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (mappings as dicts, grades as lists), for the export."""

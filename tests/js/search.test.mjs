@@ -6,7 +6,9 @@
 
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 import { StaticSearch } from "../../src/casesearch/static/casesearch.mjs";
@@ -39,11 +41,17 @@ const QUERIES = [
   ["open data developers", { prefix: false }],              // English pages' analysis
   ["startup numérique", { prefix: false }],                 // proximity, some of the words
   ["Île-de-France", {}],
+  ["Île-de-France données", {}],                            // "de" of the English analysis is no mark
   ["missions numériques", {}],                              // text with emoji (UTF-16 offsets)
   ["les des", {}],                                          // stop words only
   ["zzzzqx", {}],                                           // nothing
   ["données", { per_page: 51 }],                            // over the limits: the API's error
   ["données", { filters: { year: "20" } }],
+  // twelve words over the limits of weights.py: synonyms (synonym_words), typos (typo_words)
+  ["rsa urssaf cpam caf cpf dinum insee anct cnil anssi drees dares", { prefix: false }],
+  ["recrutment cantnes donnes publiqes logicel libres adminstration numeriqe emplio santé hopitaux recru", {}],
+  ["recrutment devloppeurs desginers dificile cohotres", { prefix: false }],   // the fifth typo stays
+  ["start-up Île-de-France co-construction data-centrés open-data missions-numériques données-santé", {}],   // compound_parts
 ];
 
 const python = pythonSearch({ queries: QUERIES });
@@ -91,5 +99,26 @@ test("the bundle's own casesearch.mjs (snowball inlined) answers the same", asyn
   for (const i of [0, 4, 7, 12, 14]) {
     const [text, options] = QUERIES[i];
     assertSameBody(await jsSearch(search, text, options), python.results[i], text);
+  }
+});
+
+// A site whose word families run past weights.family_terms: twelve verbs, each with three
+// relatives (participer: participant, participation, participement), one page per verb.
+test("the words a query's families take stop at the same place in Python and JavaScript", async () => {
+  const roots = ["inform", "particip", "accompagn", "administr", "transform", "développ",
+                 "install", "consult", "exploit", "publi", "financ", "document"];
+  const site = await mkdtemp(join(tmpdir(), "casesearch-families-"));
+  after(() => rm(site, { recursive: true, force: true }));
+  for (const [i, root] of roots.entries()) {
+    const words = ["er", "ant", "ation", "ement"].map((suffix) => root + suffix).join(" ");
+    await writeFile(join(site, `page-${i}.md`), `---\ntitle: Les mots de ${root}\n---\n${words}. ${roots[(i + 1) % 12]}er.\n`);
+  }
+  const verbs = roots.map((root) => root + "er").join(" ");
+  const asked = [[verbs, { prefix: false }], [verbs, {}], [roots.slice(6).map((r) => r + "ation").join(" "), {}]];
+  const answered = pythonSearch({ site, queries: asked });
+  after(() => rm(answered.dir, { recursive: true, force: true }));
+  const families = await StaticSearch.open(bundleLoader(answered.bundle));
+  for (const [i, [text, options]] of asked.entries()) {
+    assertSameBody(await jsSearch(families, text, options), answered.results[i], text);
   }
 });

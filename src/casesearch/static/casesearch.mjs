@@ -483,6 +483,16 @@ function analyseWord(analysis, raw) {
   return queryWord(raw, french, english, exact, folded);
 }
 
+// query._within: the word, and the room left for compounds' parts: a compound whose parts
+// do not fit in what is left is searched as its joined form
+function within(word, room) {
+  const parts = Math.max(0, ...word.alternatives.filter((alt) => alt.length > 1).map((alt) => alt.length));
+  if (!parts) return [word, room];
+  if (parts <= room) return [word, room - parts];
+  const one = (alt) => alt.length === 1;
+  return [queryWord(word.raw, word.alternatives.filter(one), word.english.filter(one), word.exact, word.folded, word.gap), room];
+}
+
 // query._phrase_words
 function phraseWords(analysis, phrase) {
   const words = [];
@@ -545,7 +555,7 @@ function cleanQuery(text) {
 
 // query.parse: a visitor's text -> {text, words, phrases, excluded, prefix, question, lang};
 // QueryError over the limits
-export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, prefix = true } = {}) {
+export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, prefix = true, compoundParts = Infinity } = {}) {
   if (codeLength(text) > 4 * maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
   text = cleanQuery(text);
   if (codeLength(text) > maxChars) throw new QueryError(`query is ${codeLength(text)} characters long; the limit is ${maxChars}`);
@@ -558,23 +568,23 @@ export function parseQuery(analysis, text, { maxChars = 200, maxTerms = 12, pref
   const lang = queryLanguage(analysis, tokens.filter(([, w]) => w !== undefined).map(([, w]) => w));
   const question = asked(analysis, leading);
   if (question) {
-    const parsed = parseWords(analysis, text, maxTerms, prefix, question, lang);
+    const parsed = parseWords(analysis, text, maxTerms, prefix, question, lang, compoundParts);
     if (!parsed.isEmpty) return { ...parsed, question: true };
   }
-  const parsed = parseWords(analysis, text, maxTerms, prefix, 0, lang);
+  const parsed = parseWords(analysis, text, maxTerms, prefix, 0, lang, compoundParts);
   return parsed.isEmpty ? parsed : { ...parsed, question: text.trimEnd().endsWith("?") };
 }
 
 // query._parse: the query without its first `skip` words; in English, English stop words dropped too
-function parseWords(analysis, text, maxTerms, prefix, skip, lang) {
+function parseWords(analysis, text, maxTerms, prefix, skip, lang, compoundParts) {
   const words = [], phrases = [], excluded = [];
-  let typed = 0, lastPlain = null, n = -1;
+  let typed = 0, lastPlain = null, n = -1, room = compoundParts;
   for (const m of text.matchAll(SYNTAX)) {
     const [, negPhrase, phrase, negWord, word] = m;
     n += 1;
     if (n < skip) { typed += 1; continue; }
     if (phrase !== undefined) {
-      const parts = phraseWords(analysis, phrase);
+      const parts = phraseWords(analysis, phrase).map((part) => { [part, room] = within(part, room); return part; });
       typed += splitWords(phrase).length;
       lastPlain = null;
       if (negPhrase && parts.length) excluded.push(...parts);
@@ -584,9 +594,10 @@ function parseWords(analysis, text, maxTerms, prefix, skip, lang) {
     }
     typed += 1;
     const negative = Boolean(negWord) && word.length > 0;
-    const analysed = analyseWord(analysis, word);
+    let analysed = analyseWord(analysis, word);
     lastPlain = null;
     if (analysed === null || (lang === "en" && !analysed.english.length)) continue;
+    [analysed, room] = within(analysed, room);
     if (negative) excluded.push(analysed);
     else { words.push(analysed); lastPlain = analysed; }
   }
@@ -604,9 +615,11 @@ function parseWords(analysis, text, maxTerms, prefix, skip, lang) {
 
 const KEY_SEP = "\u0000";
 
-// synonyms.Synonyms: groups of members (arrays of query words); find() gives the spans
+// synonyms.Synonyms: groups of members (arrays of query words); find() gives the spans,
+// with at most `room` (weights.synonym_words) words of other members for a query
 class Synonyms {
-  constructor(groups) {
+  constructor(groups, room) {
+    this.room = room;
     const key = (member) => member.map((w) => w.alternatives[0][0]).join(KEY_SEP);   // synonyms._key
     this.byKey = new Map();
     for (const group of groups) {
@@ -619,17 +632,23 @@ class Synonyms {
     this.longest = Math.max(0, ...[...this.byKey.keys()].map((k) => k.split(KEY_SEP).length));
   }
 
-  // Synonyms.find: non-overlapping spans {start, end, variants} of the query, longest first
+  // Synonyms.find: non-overlapping spans {start, end, variants} of the query, longest first,
+  // each with the other members that fit in what is left of the room (spans in order,
+  // members in order; a span left with none is not a span)
   find(words) {
     const keys = words.map((w) => (w.alternatives[0].length === 1 ? w.alternatives[0][0] : null));
     const spans = [];
-    let i = 0;
+    let i = 0, room = this.room;
     while (i < words.length) {
       let found = false;
       for (let size = Math.min(this.longest, words.length - i); size > 0; size--) {
         const key = keys.slice(i, i + size);
         if (!key.includes(null) && this.byKey.has(key.join(KEY_SEP))) {
-          spans.push({ start: i, end: i + size, variants: this.byKey.get(key.join(KEY_SEP)) });
+          const variants = [];
+          for (const variant of this.byKey.get(key.join(KEY_SEP))) {
+            if (variant.length <= room) { variants.push(variant); room -= variant.length; }
+          }
+          if (variants.length) spans.push({ start: i, end: i + size, variants });
           i += size;
           found = true;
           break;
@@ -660,11 +679,11 @@ function parseGroups(analysis, text, origin) {
 
 // synonyms.load, as Snapshot uses it: the site's groups beside the built-in ones, or the
 // built-in ones alone when the site's file does not parse
-function loadSynonyms(analysis, texts) {
+function loadSynonyms(analysis, texts, room) {
   try {
-    return new Synonyms(texts.flatMap((text, i) => parseGroups(analysis, text, i ? "site" : "built-in")));
+    return new Synonyms(texts.flatMap((text, i) => parseGroups(analysis, text, i ? "site" : "built-in")), room);
   } catch (error) {
-    return new Synonyms(parseGroups(analysis, texts[0], "built-in"));
+    return new Synonyms(parseGroups(analysis, texts[0], "built-in"), room);
   }
 }
 
@@ -748,10 +767,13 @@ class Vocabulary {
 
   frequency(word) { return this.known.get(word) ?? 0; }
 
+  // Vocabulary.may_correct: is the word one correction looks at (unknown, long enough, letters)?
+  mayCorrect(word) { return Boolean(this.maxEdits(word)) && isAlpha(word) && !this.frequency(word); }
+
   // Vocabulary.correct: the most frequent known word within the allowed edits, or null
   correct(word) {
+    if (!this.mayCorrect(word)) return null;
     const edits = this.maxEdits(word);
-    if (!edits || !isAlpha(word) || this.frequency(word)) return null;
     const found = [];
     for (const w of edits1(word)) if (this.known.has(w)) found.push([1, -this.docFrequency(w), w]);
     if (!found.length && edits > 1) {
@@ -778,12 +800,16 @@ class Vocabulary {
     return count * 2 > this.frequency(word) ? accented : word;
   }
 
-  // Vocabulary.corrections: raw typed word -> corrected word as pages write it
+  // Vocabulary.corrections: raw typed word -> corrected word as pages write it, for the
+  // first typo_words words that need one
   corrections(words) {
     const fixes = new Map();
     const digits = this.analysis.chains.fr.digits;
+    let room = this.weights.typo_words;
     for (const w of words) {
-      if (!mayBeTypo(w, digits)) continue;
+      if (!mayBeTypo(w, digits) || !this.mayCorrect(w.folded)) continue;
+      if (room === 0) break;
+      room -= 1;
       const fixed = this.correct(w.folded);
       if (fixed && fixed !== w.folded) fixes.set(w.raw, this.written(fixed));
     }
@@ -1098,12 +1124,33 @@ function anyFilter(filters) { return Boolean(filters.category || filters.tag || 
 // snapshot.signature: the stems of a text
 function signature(analysis, text) { return analysis.tokens(text, "fr", "stem").map((t) => t[0]); }
 
-// ranking.extras: looser matches of a word, [stem, weight, related]: its family, and
-// completions when it is being typed
-function extras(ctx, word, prefixes = []) {
-  const { p, w, analysis } = ctx;
-  const extra = [];
-  for (const alt of word.alternatives) if (alt.length === 1) for (const t of p.family(alt[0])) extra.push([t, w.family_factor, true]);
+// ranking.families: each word's related stems, the words taking them in order until
+// family_terms are taken
+function families(ctx, words) {
+  let room = ctx.w.family_terms;
+  return words.map((word) => {
+    const mine = [];
+    for (const alt of word.alternatives) {
+      if (alt.length !== 1 || room <= 0) continue;
+      const related = ctx.p.family(alt[0]).slice(0, room);
+      room -= related.length;
+      mine.push(...related);
+    }
+    return mine;
+  });
+}
+
+// the words of a query whose families are taken, in order (ranking._clauses): the typed
+// words, then the words of the synonyms of each span
+function familyWords(words, spans) {
+  return words.concat(spans.flatMap((span) => span.variants.flat()));
+}
+
+// ranking.extras: looser matches of a word, [stem, weight, related]: its family (from
+// families), and completions when it is being typed
+function extras(ctx, word, family, prefixes = []) {
+  const { w, analysis } = ctx;
+  const extra = family.map((t) => [t, w.family_factor, true]);
   if (prefixes.length) {
     const stems = [...new Set(prefixes.map((c) => analysis.stem(c, "fr")))].filter((s) => !word.stems.has(s)).sort(cmpStr);
     for (const t of stems) extra.push([t, w.prefix_factor, false]);
@@ -1125,8 +1172,11 @@ function allOf(ctx, words, looser, slop = null) {
 function queryClauses(ctx, parsed, prefixes) {
   const { p, w } = ctx;
   const words = parsed.words;
-  const loose = words.map((word, i) => extras(ctx, word, i === words.length - 1 ? prefixes : []));
-  const spans = new Map(ctx.synonyms.find(words).map((span) => [span.start, span]));
+  const found = ctx.synonyms.find(words);
+  const family = families(ctx, familyWords(words, found));
+  let next = words.length;
+  const loose = words.map((word, i) => extras(ctx, word, family[i], i === words.length - 1 ? prefixes : []));
+  const spans = new Map(found.map((span) => [span.start, span]));
   const clauses = [];
   let i = 0;
   while (i < words.length) {
@@ -1140,9 +1190,9 @@ function queryClauses(ctx, parsed, prefixes) {
     const merged = allOf(ctx, words.slice(span.start, span.end), loose.slice(span.start, span.end));
     const size = span.end - span.start;
     for (const variant of span.variants) {
-      const found = allOf(ctx, variant, variant.map((v) => extras(ctx, v)), w.synonym_slop);
+      const also = allOf(ctx, variant, variant.map((v) => extras(ctx, v, family[next++])), w.synonym_slop);
       const factor = w.synonym_factor * size / variant.length;
-      for (let [d, score] of found) {
+      for (let [d, score] of also) {
         score *= factor;
         if (score > (merged.get(d) ?? 0.0)) merged.set(d, score);
       }
@@ -1228,10 +1278,14 @@ class Matcher {
     this.seeds = this._seeds();
   }
 
+  // highlight._marked: a word is not marked for a French stop word, which only the English
+  // analysis of a compound keeps (de of Île-de-France)
+  _marked(stem) { return !this.analysis.chains.fr.stopwords.has(stem); }
+
   // Matcher.seeds: folded beginnings that any matching word starts with
   _seeds() {
     const seeds = new Set(this.prefixes);
-    for (const t of [...this.stems, ...this.forms]) {
+    for (const t of [...[...this.stems].filter((stem) => this._marked(stem)), ...this.forms]) {
       const chars = Array.from(t);
       seeds.add(chars.slice(0, Math.max(3, chars.length - 2)).join(""));
     }
@@ -1299,7 +1353,9 @@ class Matcher {
     const a = this.analysis;
     const folded = a.fold(word);
     for (const prefix of this.prefixes) if (folded.startsWith(prefix)) return prefix;
-    for (const code of ["fr", "en"]) for (const [t] of a.tokens(word, code, "stem")) if (this.stems.has(t)) return t;
+    for (const code of ["fr", "en"]) {
+      for (const [t] of a.tokens(word, code, "stem")) if (this.stems.has(t) && this._marked(t)) return t;
+    }
     for (const [t] of a.tokens(word, "fr", "word")) if (this.forms.has(t)) return t;
     return null;
   }
@@ -1498,7 +1554,7 @@ export class StaticSearch {
     // query analysis is French, as Python's (analysis.DEFAULT_LANG); the site's default
     // language only shapes the priors, which come precomputed
     this.analysis = new Analysis(analysisFile.tables, "fr");
-    this.synonyms = loadSynonyms(this.analysis, analysisFile.synonyms);
+    this.synonyms = loadSynonyms(this.analysis, analysisFile.synonyms, entry.weights.synonym_words);
     this.firsts = entry.chunks.map(([first]) => first);
     this.chunks = new Map();    // chunk index -> its terms
     this.loading = new Map();   // chunk index -> Promise
@@ -1602,11 +1658,10 @@ export class StaticSearch {
     const word = (w, extra) => {
       for (const t of [...w.stems, ...w.exact, w.folded, ...extra.map(([t]) => t)]) terms.add(t);
     };
-    parsed.words.forEach((w, i) => word(w, extras(this.ctx, w, i === parsed.words.length - 1 ? prefixes : [])));
+    const all = familyWords(parsed.words, this.synonyms.find(parsed.words));
+    const family = families(this.ctx, all);
+    all.forEach((w, i) => word(w, extras(this.ctx, w, family[i], i === parsed.words.length - 1 ? prefixes : [])));
     for (const w of parsed.positive.concat(parsed.excluded)) word(w, []);
-    for (const span of this.synonyms.find(parsed.words)) {
-      for (const variant of span.variants) for (const w of variant) word(w, extras(this.ctx, w));
-    }
     return terms;
   }
 
@@ -1625,7 +1680,7 @@ export class StaticSearch {
 
   // ranking._occurs: whether a page holds the words of `phrase` standing together
   async _occurs(phrase) {
-    const parsed = parseQuery(this.analysis, `"${phrase}"`, { prefix: false });
+    const parsed = parseQuery(this.analysis, `"${phrase}"`, { prefix: false, compoundParts: this.entry.weights.compound_parts });
     const words = parsed.positive;
     if (!words.length) return false;
     await this.need(this._terms(parsed, []));
@@ -1661,7 +1716,7 @@ export class StaticSearch {
       const fixes = typo ? vocabulary.corrections(typed) : new Map();
       if (typo) await this._names(vocabulary, typed.filter((word) => parsed.words.includes(word)), fixes);
       if (fixes.size) {
-        const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false });
+        const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false, compoundParts: w.compound_parts });
         const fixed = await this._score(corrected, filters, [], true);
         if (fixed.length > ranked.length) {
           suggestion = corrected.text;
@@ -1686,7 +1741,8 @@ export class StaticSearch {
     checkWindow(page, perPage, sort);
     filters = checkFilters(filters);
     const limits = this.entry.limits;
-    const parsed = parseQuery(this.analysis, text, { maxChars: limits.max_query_chars, maxTerms: limits.max_query_terms, prefix });
+    const parsed = parseQuery(this.analysis, text, { maxChars: limits.max_query_chars, maxTerms: limits.max_query_terms, prefix,
+                                                     compoundParts: this.entry.weights.compound_parts });
     const ranking = await this.rank(parsed, filters);
     let ranked = ranking.hits;
     const date = (d) => this.pages.date[d] ?? "";

@@ -1,0 +1,160 @@
+"""What one query may cost is bounded by counts (weights' limits), never by a clock: on a
+small site built so that every expansion would run past its limit, the work a 12-word
+query does (stems scored, words corrected, known words compared, positions decoded) is
+counted by `Postings.read` and `Vocabulary.read` and stays under the limits, and such a
+query still finds its page."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import titled_site
+
+from casesearch import query, schema, synonyms
+from casesearch.ranking import families
+from casesearch.searcher import Searcher
+from casesearch.weights import WEIGHTS
+
+# Twelve verbs whose derived words share a family key: each verb's stem has three relatives
+# in the index (participer: participant, participation, participement), 36 in all, more than
+# WEIGHTS.family_terms.
+ROOTS = ("inform", "particip", "accompagn", "administr", "transform", "développ",
+         "install", "consult", "exploit", "publi", "financ", "document")
+VERBS = [root + "er" for root in ROOTS]
+# twelve words of the target page, none of them a stop word, all long enough to be corrected
+TWELVE = ("municipaux rénovent patiemment plusieurs bibliothèques communales architectes bénévoles "
+          "viennent renforcer modeste chantier").split()
+TARGET = "Depuis janvier, les agents " + " ".join(TWELVE) + " régional."
+ACRONYMS = "rsa urssaf cpam caf cpf dinum insee anct cnil anssi drees dares"
+
+
+def _pages() -> dict[str, tuple[str, str]]:
+    pages = {f"famille-{root}": (f"Les mots de {root}", " ".join(root + suffix for suffix in
+                                                                   ("er", "ant", "ation", "ement")) + ".")
+             for root in ROOTS}
+    pages["chantier"] = ("Un chantier de bénévoles", TARGET + ".")
+    pages["sigles"] = ("Les sigles", "Le revenu de solidarité active et l'union de recouvrement des cotisations de "
+                       "sécurité sociale et d'allocations familiales, la caisse primaire d'assurance maladie.")
+    for i in range(6):   # pages holding some of the target's words, for the tiers below
+        pages[f"autre-{i}"] = (f"Autre page {i}", " ".join(TWELVE[i::3]) + " et un texte ordinaire.")
+    return pages
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    s = Searcher(titled_site(tmp_path_factory.mktemp("cost"), _pages()))
+    yield s
+    s.close()
+
+
+def _cold(s: Searcher):
+    """The snapshot with its per-query caches emptied and its counters at zero: the next
+    query costs what a query never seen costs."""
+    snap = s.snapshot()
+    snap.postings._scores.clear()
+    snap.postings._positions.clear()
+    snap.postings.read.clear()
+    snap.vocabulary._df.clear()
+    snap.vocabulary.read.clear()
+    return snap
+
+
+def _typo(word: str) -> str:
+    """One letter swapped with the next (one edit), kept where the word's first letter is."""
+    return word[:2] + word[3] + word[2] + word[4:]
+
+
+def _own_stems(parsed: query.ParsedQuery) -> set[str]:
+    return {t for w in parsed.positive for t in w.stems}
+
+
+def test_word_families_of_a_query_stop_at_family_terms(searcher):
+    snap = searcher.snapshot()
+    parsed = query.parse(" ".join(VERBS), prefix=False)
+    every = [len(snap.postings.family(alt[0])) for w in parsed.words for alt in w.alternatives if len(alt) == 1]
+    assert sum(every) > WEIGHTS.family_terms, "the fixture's families must run past the limit"
+    taken = families(snap.postings, parsed.words)
+    assert sum(map(len, taken)) == WEIGHTS.family_terms
+    assert len(taken[0]) == every[0] and not taken[-1], "the words take their families in order"
+    snap = _cold(searcher)
+    searcher.search(" ".join(VERBS), prefix=False)
+    assert snap.postings.read["stems"] <= len(_own_stems(parsed)) + WEIGHTS.family_terms
+
+
+def test_synonyms_of_a_query_stop_at_synonym_words(searcher):
+    snap = searcher.snapshot()
+    parsed = query.parse(ACRONYMS, prefix=False)
+    spans = snap.synonyms.find(parsed.words)
+    assert sum(len(v) for span in spans for v in span.variants) <= WEIGHTS.synonym_words
+    assert spans and spans[0].start == 0, "the first acronym is expanded"
+    assert len(spans) < len(parsed.words), "the budget ran out before the last acronyms"
+    # one acronym alone gets all of its group: every built-in member fits in the limit
+    builtin = [m for origin, text in synonyms.source_texts() for g in synonyms.parse_groups(text, origin) for m in g]
+    assert max(map(len, builtin)) <= WEIGHTS.synonym_words
+    urssaf = snap.synonyms.find(query.parse("urssaf").words)
+    assert urssaf and len(urssaf[0].variants[0]) > 6
+    assert [h.source for h in searcher.search("urssaf", prefix=False).hits] == ["sigles.md"]
+
+
+def test_compounds_of_a_query_stop_at_compound_parts(searcher):
+    short = "projet donnée santé emploi école ville route vélo train livre musée sport".split()
+    text = " ".join(f"{a}-{b}" for a, b in zip(short, short[1:] + short[:1]))   # twelve compounds
+    parsed = query.parse(text, prefix=False)
+    parts = [max((len(alt) for alt in w.alternatives if len(alt) > 1), default=0) for w in parsed.words]
+    assert sum(parts) <= WEIGHTS.compound_parts < 2 * len(parts)
+    assert parts[0] == 2 and parts[-1] == 0, "the words take their parts in order"
+    assert all(w.alternatives and w.stems for w in parsed.words), "a compound past the limit keeps its joined form"
+    snap = _cold(searcher)
+    searcher.search(text, prefix=False)
+    assert snap.postings.read["stems"] <= len(_own_stems(parsed))
+
+
+def test_typo_correction_looks_at_typo_words_words_at_most(searcher):
+    text = " ".join(_typo(w) for w in TWELVE)
+    parsed = query.parse(text, prefix=False)
+    snap = _cold(searcher)
+    assert sum(not snap.vocabulary.frequency(w.folded) for w in parsed.words) > WEIGHTS.typo_words
+    searcher.search(text, prefix=False)
+    assert 0 < snap.vocabulary.read["words"] <= WEIGHTS.typo_words
+    # each word corrected compares at most the known words of its first letter and near lengths
+    known = snap.vocabulary.load()
+    nearby = max(sum(1 for k in known if k[0] == w.folded[0] and abs(len(k) - len(w.folded)) <= 2)
+                 for w in parsed.words)
+    assert snap.vocabulary.read["compared"] <= WEIGHTS.typo_words * nearby
+
+
+@pytest.mark.parametrize("typos", [WEIGHTS.typo_words, 6])
+def test_a_twelve_word_query_with_typos_finds_its_page(searcher, typos):
+    words = [_typo(w) if i % 2 == 0 and i < 2 * typos else w for i, w in enumerate(TWELVE)]
+    assert sum(a != b for a, b in zip(words, TWELVE)) == typos
+    hits = searcher.search(" ".join(words)).hits
+    assert hits[0].source == "chantier.md"
+
+
+def test_a_twelve_word_query_reads_positions_of_candidate_pages_only(searcher):
+    text = " ".join(TWELVE)
+    parsed = query.parse(text, prefix=False)
+    snap = _cold(searcher)
+    found = searcher.search(text, prefix=False)
+    assert found.hits[0].source == "chantier.md"
+    # the proximity test decodes, per grade and field, the positions of each word on the
+    # pages that hold all of them there (here the target page only), not on every page
+    # holding a word
+    holding = len(set().union(*(snap.postings.field_tf("body", t).keys() for t in _own_stems(parsed))))
+    assert holding > 1
+    grades, fields = len(WEIGHTS.proximity), len(schema.PHRASE_FIELDS)
+    assert snap.postings.read["positions decoded"] <= grades * fields * len(parsed.words)
+    assert snap.postings.read["stems"] <= len(_own_stems(parsed))
+
+
+def test_a_twelve_word_query_of_everything_stays_under_every_limit(searcher):
+    """Typos, acronyms and word families together, as you type: every count is bounded."""
+    words = [_typo(w) for w in TWELVE[:4]] + ACRONYMS.split()[:4] + VERBS[:4]
+    text = " ".join(words)
+    parsed = query.parse(text)
+    snap = _cold(searcher)
+    searcher.search(text)
+    assert snap.vocabulary.read["words"] <= WEIGHTS.typo_words
+    corrected = 2 * WEIGHTS.typo_words   # a correction's stems, French and English
+    synonyms = 2 * WEIGHTS.synonym_words
+    bound = len(_own_stems(parsed)) + corrected + WEIGHTS.family_terms + synonyms + WEIGHTS.prefix_expansions
+    assert snap.postings.read["stems"] <= bound
