@@ -207,3 +207,10 @@ def test_a_link_to_a_former_url_of_a_page_counts_for_it(tmp_path):
     })
     found = [h.source for h in Searcher(settings).search("charte graphique", prefix=False).hits]
     assert "nouveau.md" in found   # the only words naming it are those of the link to its former URL
+
+
+def test_a_name_split_in_a_query_of_twelve_words_is_no_error(tmp_path):
+    """The corrected query holds more words than typed: the limits are the typed query's."""
+    settings = build_site(tmp_path, NAME_PAGES)
+    query = "apigouv " + " ".join(["catalogue"] * 11)
+    assert _first(settings, query) == "api.md"

@@ -20,6 +20,8 @@ from .snapshot import Snapshot, signature
 from .weights import WEIGHTS
 
 FILTER_CHARS = 100        # longest category / tag / lang value accepted (input checking, not ranking)
+# a corrected query may be longer than the one typed: each word at most 3 (names.py)
+REWRITTEN_LIMITS = {"max_chars": 1000, "max_terms": 40}
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
         fixes |= names.splits(snap.vocabulary, [w for w in typed if w in parsed.words], fixes,
                               lambda phrase: _occurs(snap.postings, phrase))
         if fixes:
-            corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False)
+            # the visitor's limits were checked on what they typed; a name's words may add some
+            corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False, **REWRITTEN_LIMITS)
             tier = _tier(explained)
             fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier, memo=memo)
             if len(fixed) > len(ranked):

@@ -1716,7 +1716,9 @@ export class StaticSearch {
       const fixes = typo ? vocabulary.corrections(typed) : new Map();
       if (typo) await this._names(vocabulary, typed.filter((word) => parsed.words.includes(word)), fixes);
       if (fixes.size) {
-        const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes), { prefix: false, compoundParts: w.compound_parts });
+        // the visitor's limits were checked on what they typed; a name's words may add some
+        const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes),
+                                     { prefix: false, compoundParts: w.compound_parts, maxChars: 1000, maxTerms: 40 });
         const fixed = await this._score(corrected, filters, [], true);
         if (fixed.length > ranked.length) {
           suggestion = corrected.text;
