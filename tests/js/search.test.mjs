@@ -52,6 +52,11 @@ const QUERIES = [
   ["recrutment cantnes donnes publiqes logicel libres adminstration numeriqe emplio santé hopitaux recru", {}],
   ["recrutment devloppeurs desginers dificile cohotres", { prefix: false }],   // the fifth typo stays
   ["start-up Île-de-France co-construction data-centrés open-data missions-numériques données-santé", {}],   // compound_parts
+  ["comment recruter des développeurs ?", { prefix: false }],                   // a question: some of the words
+  ["what is open data", { prefix: false }],                                      // an English query
+  ["logiciellibre", { prefix: false }],                                          // a name typed joined
+  // twelve words, and the split name makes the corrected query thirteen
+  ["logiciellibre données santé emploi hôpitaux patients recrutement formation publique numérique licence forge", { prefix: false }],
 ];
 
 const python = pythonSearch({ queries: QUERIES });
