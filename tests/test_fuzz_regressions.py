@@ -14,7 +14,7 @@ from casesearch.cli import main
 from casesearch.config import load_settings
 from casesearch.content import Document, PageFile, load_page
 from casesearch.errors import ContentError, QueryError
-from casesearch.markdown import to_sections
+from casesearch.markdown import HeadingIds, to_sections
 from casesearch.searcher import Searcher
 
 LIMIT_S = 1.0
@@ -68,6 +68,34 @@ def test_unclosed_fence_is_text_and_the_heading_below_is_read(fence, ids):
     assert [s.heading for s in to_sections(f"{fence}\n\n# Un\n\nx\n", ids=ids)] == ["", "Un"]
 
 
+@pytest.mark.parametrize("ids", ["kramdown", "gfm", HeadingIds(stripping=True)])
+@pytest.mark.parametrize("piece", ["_a ", "*a ", "**a ", "[", "![", "[a", "a_"])
+def test_heading_of_one_piece_repeated_gets_its_id_in_linear_time(piece, ids):
+    """A heading's id reads its markdown spans: a '_' that never closes was read on to the
+    end from each one, with the text before it searched again (cubic: 4,000 characters of
+    '_a ' took minutes), and a '[' looked for its ']' to the end (fuzz/pages.py: 21.8 s)."""
+    heading = (piece * (16_000 // len(piece))).strip()
+    started = time.perf_counter()
+    sections = to_sections(f"## {heading}\n\nTexte.\n", ids=ids)
+    assert time.perf_counter() - started < LIMIT_S
+    assert sections[0].level == 2 and sections[0].text == "Texte."
+
+
+def test_ids_of_ordinary_headings_are_unchanged_by_the_step_limit():
+    assert [s.anchor for s in to_sections("## Un _accent_ et [un lien](x.html)\n\n## Un *gras* !\n",
+                                          ids="gfm")] == ["un-accent-et-un-lien", "un-gras-"]
+
+
+@pytest.mark.parametrize("piece", ["<p ", "<td ", "<a ", "<!a", "<http:", "{:", "<script>", "<script ",
+                                   "<style>x"])
+def test_page_of_one_unclosed_tag_repeated_is_read_in_linear_time(tmp_path, piece):
+    """Each '<p ' (tag, cell, autolink, span IAL, script) with no '>' or closing tag after it
+    was read to the end of the text: 4 s for 20 KB; the page is now read in one pass."""
+    body = piece * (200_000 // len(piece))
+    doc = read_page(tmp_path, f"---\ntitle: t\n---\nAvant.\n\n{body}\n".encode())
+    assert isinstance(doc, Document) and doc.sections[0].text.startswith("Avant.")
+
+
 # -- queries ------------------------------------------------------------------------------
 
 NOT_UTF8 = "caf\udce9"   # `casesearch search $'caf\xe9'`: Python's reading of the argument
@@ -93,3 +121,42 @@ def test_cli_search_with_bytes_that_are_not_utf8_is_a_usage_error(built, runner)
     result = runner.invoke(main, ["search", NOT_UTF8, "--content", str(built.content_dir),
                                   "--index", str(built.index_dir)])
     assert result.exit_code == 2 and "UTF-8" in result.output
+
+
+# -- slow pages found by fuzz/pages.py (over 1 s each there; inputs in tests/data/fuzz/pages/) ---
+
+FUZZ_PAGES = sorted((Path(__file__).parent / "data" / "fuzz" / "pages").glob("*.bin"))
+JEKYLL_CONFIG = "collections:\n  startups:\n    output: true\n    permalink: /startups/:name\n"
+FUZZ_PATHS = (("page.md", "page", ""), ("_posts/2020-01-02-titre.md", "document", "posts"),
+              ("en/guide.markdown", "page", ""), ("index.html", "page", ""),
+              ("_startups/outil.md", "document", "startups"))
+
+
+def fuzzed_page(base: Path, data: bytes) -> tuple[PageFile, object, bytes]:
+    """The page fuzz/pages.py made of an input: its last byte picks the site (with or without
+    _config.yml), the path and how many times the body repeats (1, 40 or 400, up to 200 KB)."""
+    last = data[-1]
+    root = base / ("jekyll" if last % 2 else "legacy")
+    root.mkdir(exist_ok=True)
+    if last % 2:
+        (root / "_config.yml").write_text(JEKYLL_CONFIG, encoding="utf-8")
+    settings = load_settings({"content_dir": root, "index_dir": base / "index"}, environ={})
+    source, kind, collection = FUZZ_PATHS[last // 2 % len(FUZZ_PATHS)]
+    repeat = (1, 1, 1, 40, 400)[last // 10 % 5]
+    if repeat > 1:
+        head, sep, body = data.partition(b"\n---\n")
+        data = head + sep + body[:-1] * min(repeat, 200_000 // len(data)) + data[-1:]
+    return PageFile(source, root / source, kind, collection), settings, data
+
+
+@pytest.mark.parametrize("path", FUZZ_PAGES, ids=[p.stem for p in FUZZ_PAGES])
+def test_page_the_fuzzer_found_slow_is_read_within_a_second(tmp_path, path):
+    page, settings, data = fuzzed_page(tmp_path, path.read_bytes())
+    started = time.perf_counter()
+    try:
+        result = load_page(page, settings, data)
+    except ContentError as exc:
+        result = exc
+        assert f"'{page.source}'" in str(exc)
+    assert time.perf_counter() - started < LIMIT_S
+    assert isinstance(result, (Document, ContentError))

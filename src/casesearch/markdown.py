@@ -11,6 +11,7 @@ import html
 import html.entities
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import unidecode
@@ -45,15 +46,15 @@ def normalize_text(text: str) -> str:
 
 
 # Removed from the whole body before the line pass; they may span lines.
-_DROP = re.compile(
+_DROP_TEXT = (
     r"<!--.*?(?:-->|\Z)"  # an unclosed comment hides the rest of the page in a browser too
     r"|\{%-?\s*comment\s*-?%\}.*?(?:\{%-?\s*endcomment\s*-?%\}|\Z)"
     r"|\{::comment\}.*?(?:\{:/comment\}|\{:/\}|\Z)"
-    r"|<(script|style|iframe|noscript|svg|template)\b[^>]*>.*?</\1\s*>"
     # a tag ends before the next opener (Liquid nests none): a page of "{{{{..." stays linear
-    r"|\{%(?:(?!\{%).)*?%\}|\{\{(?:(?!\{\{).)*?\}\}",
-    re.S | re.I,
+    r"|\{%(?:(?!\{%).)*?%\}|\{\{(?:(?!\{\{).)*?\}\}"
 )
+_DROP = re.compile(_DROP_TEXT + r"|<(script|style|iframe|noscript|svg|template)\b[^>]*(>?)", re.S | re.I)
+_DROP_NO_TAG = re.compile(_DROP_TEXT, re.S | re.I)   # once no '>' is left: no opening tag either
 
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _IAL_LINE = re.compile(r" {0,3}\{:(.*)\}[ \t]*$")  # block IAL, ALD, {::options /}, {:/}
@@ -72,19 +73,23 @@ _TABLE_SEP = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|
 # Applied to each section's text, in this order.
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|table|thead|tbody|tr|section|article|header|footer|"
-    r"nav|aside|main|blockquote|pre|figure|figcaption|hr|details|summary|form)\b[^>\x00]*>",
+    r"nav|aside|main|blockquote|pre|figure|figcaption|hr|details|summary|form)\b[^>\x00]*(>?)",
     re.I,
 )
-_CELL_TAG = re.compile(r"</?t[dh]\b[^>\x00]*>", re.I)
+_CELL_TAG = re.compile(r"</?t[dh]\b[^>\x00]*(>?)", re.I)
 # an address's parts are at most 64 and 255 characters (RFC 5321): a page of "<<<<..." stays linear
-_AUTOLINK = re.compile(r"<(?:(?:https?|ftp|mailto):[^>\s\x00]*|[^>\s@\x00]{1,64}@[^>\s\x00]{1,255})>", re.I)
-_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^>\x00]*)?/?>|<![A-Za-z][^>\x00]*>")
+_AUTOLINK = re.compile(r"<(?:(?:https?|ftp|mailto):[^>\s\x00]*(>?)|[^>\s@\x00]{1,64}@[^>\s\x00]{1,255}>)", re.I)
+_TAG = re.compile(r"(?:</?[A-Za-z][\w:-]*(?:\s[^>\x00]*)?/?|<![A-Za-z][^>\x00]*)(>?)")
+# Each pattern above that reads on to a '>' (or a '}') ends its match where it finds none,
+# and the text matched is left as it is (_unless_closed): with no '>' to come, no tag can
+# start inside it either, and the next search starts after it. Else every '<p ' of a page
+# of them was read to the page's end again: quadratic, 4 s for 20 KB.
 # Link texts stop at the next "[" (nested brackets were never taken as a link here either):
 # each "[" is scanned to the next bracket, not to the end, so a page of "[[[[..." stays linear
 _IMAGE = re.compile(r"!\[([^\[\]\x00]*)\](?:\((?:[^()\n]|\([^()\n]*\))*\)|\[[^\[\]\x00]*\])")
 _LINK = re.compile(r"\[([^\[\]\x00]*)\](?:\((?:[^()\n\x00]|\([^()\n\x00]*\))*\)|[ ]?\[[^\[\]\x00]*\])")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\[\]\x00]+\]")
-_SPAN_IAL = re.compile(r"\{:[^}\n\x00]*\}|\{#[A-Za-z][\w:.-]*\}")
+_SPAN_IAL = re.compile(r"\{:[^}\n\x00]*(\}?)|\{#[A-Za-z][\w:.-]*\}")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _UNDERSCORES = re.compile(r"_+")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"':=])")
@@ -179,6 +184,16 @@ _FOOTNOTE_AT = re.compile(r"\[\^([\w-]+)\]")
 _LINK_TAIL = re.compile(r"\((?:[^()\s]|\([^()]*\))*?(?:\s+(['\"]).*?\1)?\s*\)|\s?\[([^\]]*)\]")
 _TYPO = (("---", "—"), ("--", "–"), ("...", "…"), ("<< ", "«\u00a0"), (" >>", "\u00a0»"), ("<<", "«"), (">>", "»"))
 _SPAN_CHARS = re.compile(r"[\\`*_<\[!&${]|--|\.\.\.|>>")
+_WORD_BEFORE = re.compile(r"[^\W\d_]-?\Z")  # an intraword '_' (after 'a' or 'a-') opens nothing
+# The span parser may read a piece of a heading again (an emphasis that never closes, then
+# the next one...): past this many steps per character, or on a heading this long, the id
+# is made from the raw text, so that a hostile heading costs linear time (one of 4,000
+# characters of '_a ' took minutes); the corpus' headings take one step a character.
+_STEPS_PER_CHAR, _SPAN_MAX_CHARS = 8, 2000
+
+
+class _TooComplex(Exception):
+    """The span parser ran out of steps on this heading."""
 
 
 class _Spans:
@@ -188,6 +203,8 @@ class _Spans:
     def __init__(self, text: str, gfm: bool, refs: frozenset[str], notes: frozenset[str]) -> None:
         self.s, self.gfm, self.refs, self.notes = text, gfm, refs, notes
         self.out: list[tuple[int, str]] = []
+        self.steps = _STEPS_PER_CHAR * len(text) + 100
+        self.brackets: dict[int, int] | None = None   # '[' -> its ']', found on the first link
 
     def text(self, value: str) -> None:
         self.out.append((_TEXT, value))
@@ -197,6 +214,9 @@ class _Spans:
         s = self.s
         start_len = len(self.out)
         while pos < end:
+            self.steps -= 1
+            if self.steps < 0:
+                raise _TooComplex
             if stop and s.startswith(stop, pos) and self._closes(pos, stop, elem, start_len):
                 return True, pos
             c = s[pos]
@@ -228,7 +248,7 @@ class _Spans:
                     self.text("{")
                     pos += 1
             else:
-                for sym, char in _TYPO:
+                for sym, char in _TYPO if c in "-.< " else ():   # the characters they start with
                     if s.startswith(sym, pos) and pos + len(sym) <= end:
                         self.out.append((_OTHER, char))
                         pos += len(sym)
@@ -253,7 +273,7 @@ class _Spans:
         run = c * 2 if s.startswith(c * 2, pos) else c
         elem = "strong" if len(run) == 2 else "em"
         after = pos + len(run)
-        if ((c == "_" and re.search(r"[^\W\d_]-?[^\W\d_]*\Z", s[:pos]))
+        if ((c == "_" and _WORD_BEFORE.search(s, max(0, pos - 2), pos))
                 or (after < len(s) and s[after].isspace()) or elem in open_):
             self.text(run)
             return after
@@ -293,18 +313,13 @@ class _Spans:
         s = self.s
         image = s[pos] == "!"
         start = pos + 2 if image else pos + 1
-        depth, i = 1, start
-        while i < end and depth:  # brackets nest in link texts
-            if s[i] == "\\":
-                i += 1
-            elif s[i] == "[":
-                depth += 1
-            elif s[i] == "]":
-                depth -= 1
-            i += 1
-        if depth:
+        if self.brackets is None:
+            self.brackets = _matching_brackets(s)
+        close = self.brackets.get(start - 1, end)
+        if close >= end:
             self.text(s[pos:start])
             return start
+        i = close + 1
         label = s[start:i - 1]
         tail = _LINK_TAIL.match(s, i, end)
         if tail and tail.group(0).lstrip().startswith("["):
@@ -334,9 +349,31 @@ class _Spans:
         return m.end()
 
 
+def _matching_brackets(s: str) -> dict[int, int]:
+    """The ']' closing each '[' (brackets nest in link texts, a backslash escapes the next
+    character), in one pass: looking for it from each '[' took quadratic time."""
+    out: dict[int, int] = {}
+    opened: list[int] = []
+    i = 0
+    while i < len(s):
+        if s[i] == "\\":
+            i += 1
+        elif s[i] == "[":
+            opened.append(i)
+        elif s[i] == "]" and opened:
+            out[opened.pop()] = i
+        i += 1
+    return out
+
+
 def _span_text(raw: str, gfm: bool, refs: frozenset[str], notes: frozenset[str]) -> str:
     spans = _Spans(raw, gfm, refs, notes)
-    spans.parse(0, len(raw))
+    try:
+        if len(raw) > _SPAN_MAX_CHARS:
+            raise _TooComplex
+        spans.parse(0, len(raw))
+    except _TooComplex:
+        return raw
     return "".join(value for kind, value in spans.out if gfm or kind == _TEXT)
 
 
@@ -377,22 +414,27 @@ class _IdMaker:
         return _span_text(raw, gfm, self.refs, self.notes)
 
 
+def _unless_closed(replacement: str) -> Callable[[re.Match[str]], str]:
+    """`replacement` for a match that found its closing '>' or '}', the match itself else."""
+    return lambda m: m.group(0) if m.group(1) == "" else replacement
+
+
 def _clean(text: str) -> str:
     """Markup of one section's text removed; paragraphs kept apart by blank lines."""
     escaped = "\\" in text
     if escaped:
         text = _ESCAPE.sub(lambda m: _HIDE[m.group(1)], text)
     if "<" in text:
-        text = _BLOCK_TAG.sub("\n\n", text)
-        text = _CELL_TAG.sub(" ", text)
-        text = _AUTOLINK.sub("", text)
-        text = _TAG.sub("", text)
+        text = _BLOCK_TAG.sub(_unless_closed("\n\n"), text)
+        text = _CELL_TAG.sub(_unless_closed(" "), text)
+        text = _AUTOLINK.sub(_unless_closed(""), text)
+        text = _TAG.sub(_unless_closed(""), text)
     if "[" in text:
         text = _IMAGE.sub(r"\1", text)
         text = _LINK.sub(r"\1", text)
         text = _FOOTNOTE_REF.sub("", text)
     if "{" in text:
-        text = _SPAN_IAL.sub("", text)
+        text = _SPAN_IAL.sub(_unless_closed(""), text)
     # str.replace: a regex on these single characters is six times slower
     text = text.replace("*", "").replace("`", "").replace("~~", "")
     if "_" in text:
@@ -501,6 +543,34 @@ def _html_depth(line: str, tag: str) -> int:
     return len(re.findall(rf"<{tag}(?=[\s/>]|$)", low)) - len(re.findall(rf"</{tag}\s*>", low))
 
 
+_CLOSING_TAG = {name: re.compile(rf"</{name}\s*>", re.I)
+                for name in ("script", "style", "iframe", "noscript", "svg", "template")}
+
+
+def _drop(body: str) -> str:
+    """The body without what _DROP finds; a script (style, iframe...) goes through its closing
+    tag, and stays when it has none. What was found missing once (a closing tag, any '>') is
+    not looked for again: a page of '<script>' was read to its end from each one (quadratic)."""
+    out, pos, unclosed, pattern = [], 0, set(), _DROP
+    while (m := pattern.search(body, pos)) is not None:
+        out.append(body[pos:m.start()])
+        pos = m.end()
+        name = (m.group(1) or "").lower() if pattern is _DROP else ""
+        if not name:
+            continue
+        if not m.group(2):
+            pattern = _DROP_NO_TAG
+        close = None if name in unclosed or not m.group(2) else _CLOSING_TAG[name].search(body, pos)
+        if close is None:   # its '<' is text; what the tag holds is read on
+            unclosed.add(name)
+            out.append("<")
+            pos = m.start() + 1
+        else:
+            pos = close.end()
+    out.append(body[pos:])
+    return "".join(out)
+
+
 def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = HeadingIds()) -> list[Section]:
     """Plain-text sections of a page body; `markdown=False` for .html pages (one section).
     `ids`: how the site's kramdown makes heading ids (a string is HeadingIds(input=it))."""
@@ -510,7 +580,7 @@ def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = Hea
         ids = replace(ids, input=ids.input.lower())  # "GFM", as _config.yml spells it
     # ids come from the text as written (a no-break space is not a space to kramdown, NFD
     # accents stay NFD in a GFM id): the body is normalised only when its pieces are cleaned
-    body = _DROP.sub("", body.replace("\x00", ""))
+    body = _drop(body.replace("\x00", ""))
     if not markdown:
         text = _paragraphs(_clean(normalize_text(body)))
         return [Section("", "", 0, text)] if text else []
