@@ -196,10 +196,8 @@ def outdated(index_dir: Path) -> str:
     """Why the index folder holds nothing this version can serve ("" when it does)."""
     try:
         servable(index_dir, deep=lambda _: False)
-    except IndexMissing as exc:    # IndexOutdated too
+    except IndexMissing as exc:    # IndexOutdated and IndexDamaged too
         return str(exc).split(": run `", 1)[0]
-    except IndexDamaged:
-        return "no generation of the index can be served"
     return ""
 
 
