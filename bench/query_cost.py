@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/query_cost.py [--corpus ../shared/corpus/site-eig ...] [--per-class 30]
                                          [--repeat 3] [--seed 11] [--work DIR] [--profile N]
-                                         [--cold-analysis] [--json]
+                                         [--cold-analysis] [--callgrind PREFIX] [--json]
 
 For each site: a full build into a temporary index (or `--work DIR`, reused when it
 holds one), then about 200 queries generated from the site itself with a fixed seed,
@@ -31,13 +31,17 @@ top 10; and the most any query of the class read (`scoring.Postings.read`,
 `typos.Vocabulary.read`: stems scored, posting lists and postings, position lists and pages'
 positions decoded, words corrected and known words compared); then the 5 slowest
 queries. `--profile N` also runs every query once under cProfile and prints the N
-costliest functions (cumulative).
+costliest functions (cumulative). `--callgrind PREFIX` counts each query's instructions
+under valgrind instead of timing it (see its help): figures that a busy host does not
+move.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
+import glob
 import io
 import json
 import pstats
@@ -258,6 +262,26 @@ def time_queries(searcher, queries: list[Query], repeat: int,  # noqa: ANN001
     return wall, cpu
 
 
+def instructions(searcher, queries: list[Query], prefix: str) -> list[float]:  # noqa: ANN001
+    """Millions of instructions of each query, run once cold, under callgrind told to count
+    inside functools.reduce only and to dump after each call (see `--callgrind`): each
+    query runs inside one reduce, and its dump, `prefix.N`, is read back."""
+    snap = searcher.snapshot()
+    before = set(glob.glob(f"{glob.escape(prefix)}.*"))
+    for _, text, _ in queries:
+        forget(snap)
+        functools.reduce(lambda _, t: searcher.search(t), [text], None)
+    dumps = sorted(set(glob.glob(f"{glob.escape(prefix)}.*")) - before, key=lambda f: int(f.rsplit(".", 1)[1]))
+    if len(dumps) != len(queries):
+        raise SystemExit(f"--callgrind: {len(dumps)} dumps for {len(queries)} queries; run under valgrind as "
+                         "the help says")
+    out = []
+    for dump in dumps:
+        found = re.search(r"^(?:summary|totals): (\d+)", Path(dump).read_text(), re.M)
+        out.append(int(found.group(1)) / 1e6)
+    return out
+
+
 def work_done(searcher, queries: list[Query]) -> list[dict]:  # noqa: ANN001
     """What each query read, cold: posting lists and postings, position lists and pages'
     positions decoded, words corrected and known words compared (the counters of
@@ -289,16 +313,21 @@ def profile(searcher, queries: list[Query], top: int, analysis: bool = False) ->
     return out.getvalue()
 
 
-def run(site: Path, work: Path, per_class: int, repeat: int, seed: int, top: int, analysis: bool = False) -> dict:
+def run(site: Path, work: Path, per_class: int, repeat: int, seed: int, top: int, analysis: bool = False,
+        callgrind: str | None = None) -> dict:
     corpus = site.name
     searcher = open_searcher(site, work)
     try:
         snap = searcher.snapshot()
         queries = generate(snap, corpus, per_class, seed) + judged(corpus)
         searcher.search("formation")   # the generation is open and the analysis warm
-        timings, cpu = time_queries(searcher, queries, repeat, analysis)
+        if callgrind:
+            timings = cpu = instructions(searcher, queries, callgrind)
+        else:
+            timings, cpu = time_queries(searcher, queries, repeat, analysis)
         work = work_done(searcher, queries)
-        result = {"corpus": corpus, "pages": snap.pages(), "queries": len(queries), "classes": {}, "slowest": []}
+        result = {"corpus": corpus, "pages": snap.pages(), "queries": len(queries), "classes": {}, "slowest": [],
+                  "unit": "M instructions" if callgrind else "ms"}
         for kind in dict.fromkeys(q.kind for q in queries):
             mine = [t for q, t in zip(queries, timings) if q.kind == kind]
             used = [t for q, t in zip(queries, cpu) if q.kind == kind]
@@ -328,19 +357,23 @@ def run(site: Path, work: Path, per_class: int, repeat: int, seed: int, top: int
 
 def report(results: list[dict], args: argparse.Namespace) -> str:
     memos = ", analysis memos emptied too" if args.cold_analysis else ""
-    lines = [f"query cost, seed {args.seed}, {args.per_class} per class, median of {args.repeat} cold runs per query"
-             f"{memos}", ""]
+    runs = "one cold run per query under callgrind" if args.callgrind else f"median of {args.repeat} cold runs per query"
+    lines = [f"query cost, seed {args.seed}, {args.per_class} per class, {runs}{memos}", ""]
     for r in results:
+        unit = r["unit"]
+        cpu_column = "" if args.callgrind else " CPU median / max ms |"
         lines += [f"## {r['corpus']} ({r['pages']} pages, {r['queries']} queries)", "",
-                  "| class | n | median ms | p99 ms | max ms | CPU median / max ms | own page @1 / @10 | most read: "
-                  + " / ".join(COUNTERS) + " |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  f"| class | n | median {unit} | p99 {unit} | max {unit} |{cpu_column} own page @1 / @10 | most read: "
+                  + " / ".join(COUNTERS) + " |", "| --- " * (7 if args.callgrind else 8) + "|"]
         for kind, s in {**r["classes"], "all": r["all"]}.items():
             most = " / ".join(str(s["most_read"][name]) for name in COUNTERS)
             own = " / ".join(map(str, s["own_page"])) if s["own_page"] else ""
-            lines.append(f"| {kind} | {s['n']} | {s['median']} | {s['p99']} | {s['max']} "
-                         f"| {s['cpu_median']} / {s['cpu_max']} | {own} | {most} |")
-        lines += ["", f"over 50 ms: {r['all']['over_50ms']} (CPU time: {r['all']['cpu_over_50ms']}); slowest:"]
-        lines += [f"- {s['ms']} ms (CPU {s['cpu_ms']}) [{s['class']}] {s['query']} ("
+            cpu = "" if args.callgrind else f" {s['cpu_median']} / {s['cpu_max']} |"
+            lines.append(f"| {kind} | {s['n']} | {s['median']} | {s['p99']} | {s['max']} |{cpu} {own} | {most} |")
+        over = "" if args.callgrind else f"over 50 ms: {r['all']['over_50ms']} (CPU time: {r['all']['cpu_over_50ms']}); "
+        lines += ["", f"{over}slowest:"]
+        lines += [f"- {s['ms']} {unit}" + ("" if args.callgrind else f" (CPU {s['cpu_ms']})")
+                  + f" [{s['class']}] {s['query']} ("
                   + ", ".join(f"{s['read'].get(name, 0)} {name}" for name in COUNTERS) + ")" for s in r["slowest"]]
         if "profile" in r:
             lines += ["", r["profile"]]
@@ -359,6 +392,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N costliest functions")
     parser.add_argument("--cold-analysis", action="store_true",
                         help="also empty the analysis' memos of words before each run")
+    parser.add_argument("--callgrind", metavar="PREFIX",
+                        help="count instructions instead of timing (stable on a busy host); run as "
+                             "valgrind --tool=callgrind --collect-atstart=no --toggle-collect=functools_reduce "
+                             "--dump-after=functools_reduce --callgrind-out-file=PREFIX .venv/bin/python "
+                             "bench/query_cost.py --callgrind PREFIX --work DIR (with the index built already)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     sites = args.corpus or [SHARED / "corpus" / name for name in ("beta.gouv.fr", "site-eig")]
@@ -366,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="query-cost-") as tmp:
         for site in sites:
             results.append(run(site, Path(args.work or tmp) / site.name / "index", args.per_class,
-                               args.repeat, args.seed, args.profile, args.cold_analysis))
+                               args.repeat, args.seed, args.profile, args.cold_analysis, args.callgrind))
     print(json.dumps(results, indent=1, ensure_ascii=False) if args.json else report(results, args))
     return 0
 
