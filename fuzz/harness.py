@@ -109,6 +109,8 @@ def main(name: str, target: Callable[[bytes], None], seeds: Callable[[], Iterabl
                 (corpus / hashlib.sha1(seed).hexdigest()).write_bytes(seed)
         libfuzzer.append(str(corpus))
     tokens = ROOT / "fuzz" / f"{name}.dict"   # the input language's tokens, for the mutator
-    atheris.Setup([sys.argv[0], "-max_len=16384", "-timeout=120", f"-dict={tokens}", *libfuzzer], harness.one_input)
+    harness.findings.mkdir(parents=True, exist_ok=True)   # libFuzzer's own slow-unit-*, timeout-* files too
+    atheris.Setup([sys.argv[0], "-max_len=16384", "-timeout=120", f"-dict={tokens}",
+                   f"-artifact_prefix={harness.findings}/", *libfuzzer], harness.one_input)
     atheris.Fuzz()
     harness.finish()

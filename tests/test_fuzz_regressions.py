@@ -8,13 +8,16 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from casesearch import query
 from casesearch.cli import main
 from casesearch.config import load_settings
 from casesearch.content import Document, PageFile, load_page
 from casesearch.errors import ContentError, QueryError
+from casesearch.indexer import reindex
 from casesearch.markdown import HeadingIds, to_sections
+from casesearch.ranking import Filters
 from casesearch.searcher import Searcher
 
 # CPU seconds (process_time: what other processes take from the machine does not count);
@@ -136,7 +139,8 @@ FUZZ_PATHS = (("page.md", "page", ""), ("_posts/2020-01-02-titre.md", "document"
 
 def fuzzed_page(base: Path, data: bytes) -> tuple[PageFile, object, bytes]:
     """The page fuzz/pages.py made of an input: its last byte picks the site (with or without
-    _config.yml), the path and how many times the body repeats (1, 40 or 400, up to 200 KB)."""
+    _config.yml), the path and how many times the body repeats (1, 40 or 400, up to 50 KB; the
+    first 28 inputs were found with up to 200 KB, under atheris, which runs the code ~10x slower)."""
     last = data[-1]
     root = base / ("jekyll" if last % 2 else "legacy")
     root.mkdir(exist_ok=True)
@@ -147,7 +151,7 @@ def fuzzed_page(base: Path, data: bytes) -> tuple[PageFile, object, bytes]:
     repeat = (1, 1, 1, 40, 400)[last // 10 % 5]
     if repeat > 1:
         head, sep, body = data.partition(b"\n---\n")
-        data = head + sep + body[:-1] * min(repeat, 200_000 // len(data)) + data[-1:]
+        data = head + sep + body[:-1] * min(repeat, 50_000 // len(data)) + data[-1:]
     return PageFile(source, root / source, kind, collection), settings, data
 
 
@@ -162,3 +166,39 @@ def test_page_the_fuzzer_found_slow_is_read_within_a_second(tmp_path, path):
         assert f"'{page.source}'" in str(exc)
     assert time.process_time() - started < LIMIT_S
     assert isinstance(result, (Document, ContentError))
+
+
+# -- slow queries found by fuzz/queries.py on site-eig's index (tests/data/fuzz/queries/) ---------
+
+FUZZ_QUERIES = sorted((Path(__file__).parent / "data" / "fuzz" / "queries").glob("*.bin"))
+QUERY_FILTERS = (Filters(), Filters(lang="fr"), Filters(year="2020"), Filters(tag="données"), Filters(category="blog"))
+
+
+@pytest.fixture(scope="module")
+def eig_searcher(tmp_path_factory):
+    """site-eig's index, where the fuzzer found them (the small test site where it is absent)."""
+    content = CORPUS / "site-eig" if (CORPUS / "site-eig").is_dir() else Path(__file__).parent / "data" / "content"
+    settings = load_settings({"content_dir": content, "index_dir": tmp_path_factory.mktemp("eig")}, environ={})
+    reindex(settings)
+    searcher = Searcher(settings)
+    yield searcher
+    searcher.close()
+
+
+@pytest.mark.parametrize("path", FUZZ_QUERIES, ids=[p.stem for p in FUZZ_QUERIES])
+def test_query_the_fuzzer_found_slow_is_answered_within_a_second(eig_searcher, path):
+    """As fuzz/queries.py ran it: the last byte gives the options (1.0-2.0 s there, under
+    atheris, with explain; 0.1-0.35 s without it)."""
+    data = path.read_bytes()
+    options, text = data[-1], data[:-1].decode("utf-8", "surrogateescape")
+    started = time.perf_counter()
+    try:
+        eig_searcher.search(text, page=1 + (options >> 1 & 1), per_page=(10, 50)[options >> 2 & 1],
+                            sort=("relevance", "date")[options >> 3 & 1],
+                            filters=QUERY_FILTERS[(options >> 4) % len(QUERY_FILTERS)], prefix=bool(options & 1))
+        eig_searcher.suggest(text)
+        if options >> 7:
+            eig_searcher.explain(text, prefix=bool(options & 1))
+    except QueryError:
+        pass
+    assert time.perf_counter() - started < LIMIT_S
