@@ -44,6 +44,46 @@ def test_closing_an_app_ends_its_watcher(built, make_app):
     assert not any(t.is_alive() for t in before)
 
 
+def test_the_app_opens_and_warms_the_index_before_its_first_request(built, make_app, monkeypatch):
+    """The first visitor must not wait for the opening nor for a first query's reads: the
+    generation is opened and a query answered while the app is made; no thread is started
+    then (gunicorn may fork after), the first request starts the watcher."""
+    import threading
+
+    from casesearch import searcher as searcher_module
+
+    opened, searched = [], []
+    real_open, real_search = searcher_module.Snapshot.__init__, searcher_module.Searcher._search
+    monkeypatch.setattr(searcher_module.Snapshot, "__init__",
+                        lambda self, *a, **k: (opened.append(1), real_open(self, *a, **k))[1])
+    monkeypatch.setattr(searcher_module.Searcher, "_search",
+                        staticmethod(lambda *a, **k: (searched.append(a[1].text), real_search(*a, **k))[1]))
+    watchers = {t for t in threading.enumerate() if t.name == "casesearch-watch"}
+    app = make_app(built)
+    assert (len(opened), len(searched)) == (1, 1)
+    assert searched[0]
+    assert {t for t in threading.enumerate() if t.name == "casesearch-watch"} == watchers
+    get_json(app.test_client(), "/api/search?q=formation")
+    assert len(opened) == 1                   # the request used what was opened
+    assert len(searched) == 2
+    assert any(t.name == "casesearch-watch" and t not in watchers for t in threading.enumerate())
+
+
+def test_an_app_made_before_any_index_answers_once_one_is_built(built, tmp_path, make_app):
+    settings = replace(built, index_dir=tmp_path / "later")
+    app = make_app(settings)
+    client = app.test_client()
+    assert client.get("/api/search?q=formation").status_code == 503
+    reindex(settings)
+    time.sleep(searcher_module_down())
+    assert get_json(client, "/api/search?q=publique")["total"] > 0
+
+
+def searcher_module_down() -> float:
+    from casesearch import searcher as searcher_module
+    return searcher_module.DOWN_RECHECK_SECONDS + 0.2
+
+
 @pytest.fixture
 def app(built, make_app):
     return make_app(built)

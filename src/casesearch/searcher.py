@@ -112,6 +112,8 @@ class Searcher:
     # -- the live generation ------------------------------------------------
     def snapshot(self) -> Snapshot:
         live = self._live
+        if self.background and self._watcher is None:
+            self._start_watcher()
         now = time.monotonic()
         if live is not None and (self.background or now - self._checked < RECHECK_SECONDS):
             return live
@@ -120,11 +122,36 @@ class Searcher:
         self._checked = now
         with self._lock:
             self._switch()
-            if self.background and self._watcher is None:
-                # started here, in the process that serves (after gunicorn's fork)
+            return self._live
+
+    def _start_watcher(self) -> None:
+        """The watcher, started by the first request, in the process that serves (after
+        gunicorn's fork: a thread started before it would not exist in the worker)."""
+        with self._lock:
+            if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch, name="casesearch-watch", daemon=True)
                 self._watcher.start()
-            return self._live
+
+    def warm(self) -> None:
+        """Open the live generation and answer one query now, before the service accepts
+        requests, so that its first visitor does not wait for the opening nor for what a
+        first query reads (analysis tables, postings, stored pages). When nothing can be
+        served yet, the requests will say why (503)."""
+        try:
+            with self._lock:
+                self._switch()
+        except CasesearchError as exc:
+            log.warning("no index to serve yet: %s", exc)
+            self._down = None   # the first request looks again
+            return
+        snap = self._live
+        if snap is None or not snap.pages():
+            return
+        try:
+            self._search(snap, parse_query(self.settings, snap.warm_query()), time.perf_counter(), 1, 10,
+                         Filters(), "relevance")
+        except Exception:   # noqa: BLE001 - the service still starts; the same query would fail for a visitor
+            log.exception("the warm-up query failed")
 
     def refresh(self) -> str:
         """Open the published generation now rather than within RECHECK_SECONDS (a script

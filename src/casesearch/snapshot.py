@@ -73,6 +73,10 @@ class Snapshot:
         self.postings.families()
         self.vocabulary.load()
 
+    def warm_query(self) -> str:
+        """A query that reads what every query reads: the words of the first page's title."""
+        return next((page.title for page in self.stored if page is not None and page.title), "")
+
     def pages(self) -> int:
         return self.reader.doc_count()
 

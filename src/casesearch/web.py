@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_headers)
     if settings.rate_limit:
         _rate_limit(app, settings.rate_limit)
+    app.extensions["casesearch"]["searcher"].warm()   # before the first request, not during it
     return app
 
 
