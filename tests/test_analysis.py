@@ -12,7 +12,8 @@ import pytest
 from whoosh import index
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import QueryParser
-from whoosh.query import Phrase, Term as WhooshTerm
+from whoosh.query import Phrase
+from whoosh.query import Term as WhooshTerm
 
 from casesearch import analysis
 from casesearch.analysis import (
@@ -316,3 +317,31 @@ def test_memo_is_keyed_by_language_and_chain():
     assert {("fr", "stem"), ("fr", "word"), ("en", "stem")} <= set(analysis._CACHES)
     assert stem_terms("running") == [Term("running", 0, 0, 7)]
     assert stem_terms("running", "en") == [Term("run", 0, 0, 7)]
+
+
+# Words the shortcut for plain words (Chain._plain_word) takes, and neighbours it must not:
+# letters that are apostrophes (ʼ), compounds, camelCase, NFD accents, digits, one letter.
+PLAIN_AND_NOT = ["formation", "Formation", "FORMATION", "données", "Données", "DONNÉES", "œuvre", "Œuvre",
+                 "straße", "STRASSE", "le", "Le", "LES", "a", "à", "É", "x", "Ǝ", "ƽ", "東京", "Ελλάδα", "İstanbul",
+                 "uʼn", "dʼincubateurs", "lʼhorizon", "aujourd’hui", "e-mail", "DocumentIA", "XMLParser", "aB",
+                 "ǅemal", "ﬁn", "donne\u0301es", "ab\u200dc", "agent·e·s", "covid19", "2020"]
+
+
+@pytest.mark.parametrize("lang", sorted(analysis.LANGUAGES))
+@pytest.mark.parametrize("chain", ["stem", "word"])
+def test_the_plain_word_shortcut_gives_what_the_general_path_gives(chain, lang):
+    c = analysis._CHAINS[lang]
+    for word in PLAIN_AND_NOT:
+        assert c._analyse(word, chain) == c._analyse_general(word, chain), word
+    assert c._analyse("Formation", chain) == c._analyse_general("Formation", chain) == (
+        1, ((analysis.stem("formation", lang) if chain == "stem" else "formation", 0, 0, 9, False),))
+
+
+@pytest.mark.parametrize("text", ["L’emploi des données publiques, l'e-mail et la DocumentIA : agent·e·s 2020.",
+                                  analysis.lang_prefix("en") + "Open data for everyone, the API's docs", "", "a à le"])
+def test_term_positions_are_the_postings_of_the_token_stream(text):
+    for chain in ("stem", "word"):
+        expected: dict[str, list[int]] = {}
+        for term, pos, *_ in analysis._entries(text, analysis.DEFAULT_LANG, chain):
+            expected.setdefault(term, []).append(pos)
+        assert analysis.term_positions(text, chain) == expected

@@ -285,3 +285,19 @@ def test_changing_the_heading_id_style_rebuilds_every_page(built):
 
     report = reindex(replace(built, heading_ids="gfm"))
     assert report.full and report.reason == "index format or settings changed: full rebuild"
+
+
+@pytest.mark.parametrize("text", ["L’emploi des données publiques, l'e-mail et la DocumentIA : agent·e·s 2020.\n\n"
+                                  "Les données, les DONNÉES et l'emploi encore : données.",
+                                  "\u2063en\u2063", "", "le la les"])
+def test_the_writer_gives_each_field_the_postings_whoosh_would(text):
+    """segments.Writer reads the chains' term positions instead of whoosh's token stream:
+    the same (term, frequency, weight, value) for every field analysed by a chain."""
+    from casesearch import analysis, segments
+
+    built = schema.build_schema()
+    fields = [name for name in built.names() if segments._fast(built[name])]
+    assert {"title", "body", "words", "tags"} <= set(fields)
+    for value in (text, analysis.lang_prefix("en") + text):
+        for name in fields:
+            assert sorted(segments._postings(built[name], value)) == sorted(built[name].index(value)), name

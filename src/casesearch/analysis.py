@@ -176,6 +176,13 @@ def _entries(text: str, lang: str, chain: str, keep_stops: bool = False):
     return _CHAINS[lang].entries(text, chain, keep_stops, offset)
 
 
+def term_positions(text: str, chain: str) -> dict[str, list[int]]:
+    """Each index term of a field's text (its language mark read) with its positions:
+    the postings `_ChainAnalyzer` would give whoosh token by token, in one loop (Chain.positions)."""
+    lang, offset = language(text, DEFAULT_LANG)
+    return _CHAINS[lang].positions(text, chain, offset)
+
+
 def stem_terms(text: str, lang: str = DEFAULT_LANG) -> list[Term]:
     """STEM chain: title, headings, tags, summary and body fields."""
     return [_term(t[:4]) for t in _entries(text, lang, "stem")]

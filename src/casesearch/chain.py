@@ -102,6 +102,9 @@ class Chain:
         self.hyphen_re = re.compile(char_class(tables["hyphens"]))
         self.dots_re = re.compile(char_class(tables["inclusive_dots"]))
         self.connectors_re = re.compile(char_class(tables["apostrophes"] + tables["hyphens"]))
+        # what a word of letters may still hold that the analysis reads (ʼ is a letter)
+        self.marks_re = re.compile(char_class(tables["apostrophes"] + tables["hyphens"] + tables["inclusive_dots"]
+                                              + tables["invisible"]))
         folds = {ord(c): v for c, v in tables["fold"].items()}
         for a, b in tables["fold_ranges"]:
             folds.update((code, None) for code in range(a, b) if code not in folds)
@@ -110,6 +113,8 @@ class Chain:
         self._stem_rule = _stemmer(tables["stemmer"])
         # raw word -> its (positions, tokens), the tokens as plain tuples (_analyse)
         self.caches: dict[str, dict[str, tuple[int, tuple[tuple, ...]]]] = {"stem": {}, "word": {}}
+        # raw word -> (positions, (term, position) kept), for `positions`
+        self._index_memo: dict[str, dict[str, tuple[int, tuple[tuple[str, int], ...]]]] = {"stem": {}, "word": {}}
         self.fold = lru_cache(maxsize=_MEMO_SIZE)(self._fold)
         self.stem = lru_cache(maxsize=_MEMO_SIZE)(self._stem)
 
@@ -222,6 +227,13 @@ class Chain:
 
     def _analyse(self, raw: str, chain: str) -> tuple[int, tuple[tuple, ...]]:
         """analyse_word, its tokens as plain (text, pos, start, end, stopped) tuples."""
+        if raw.isalpha() and (raw.islower() or raw.isupper() or raw[1:].islower()) and (
+                raw.isascii() or (unicodedata.is_normalized("NFC", raw) and self.marks_re.search(raw) is None)):
+            return 1, self._plain_word(raw, chain)
+        return self._analyse_general(raw, chain)
+
+    def _analyse_general(self, raw: str, chain: str) -> tuple[int, tuple[tuple, ...]]:
+        """_analyse for any word: clean, split, fold, stem each part, join compounds."""
         if raw.isascii() and raw.isalnum():
             text, starts, ends = raw, None, None
         else:
@@ -267,6 +279,22 @@ class Chain:
             tokens.extend(t for t in found if t not in tokens)
         return npos, tuple(tokens)
 
+    def _plain_word(self, raw: str, chain: str) -> tuple[tuple, ...]:
+        """The tokens of a word of letters alone, in one case or capitalised (most words):
+        nothing to clean, elide, split or join, so one part at position 0; what the general
+        path gives, without its walks over the characters."""
+        folded = self.fold(raw)
+        if folded in self.stopwords:
+            return ((folded, 0, 0, len(raw), True),)
+        if not folded or (len(folded) == 1 and not folded.isdigit()):
+            return ()
+        if chain == "stem":
+            return ((self.stem(folded), 0, 0, len(raw), False),)
+        lower = raw.lower()
+        if lower == folded:
+            return ((folded, 0, 0, len(raw), False),)
+        return ((folded, 0, 0, len(raw), False), (lower, 0, 0, len(raw), False))
+
     def _analyse_sides(self, raw, text, starts, ends, chain):
         """A word with a separating dot: each side analysed alone, positions following."""
         npos, tokens, a = 0, [], 0
@@ -303,6 +331,35 @@ class Chain:
                     if keep_stops or not stopped:
                         yield text_, pos + p, s + a, s + b, stopped
             pos += npos
+
+    def positions(self, text: str, chain: str, offset: int = 0) -> dict[str, list[int]]:
+        """Each term of text[offset:] (stop words out) with its positions, in the order
+        `entries` gives them: what a whoosh field's postings hold, read in one loop. Each
+        distinct word is analysed once per process (`_index_terms`), and a build then only
+        looks words up: the whoosh analyzer's token stream cost a third of a build."""
+        found: dict[str, list[int]] = {}
+        memo = self._index_memo[chain]
+        if len(memo) > _CACHE_MAX:
+            memo.clear()
+        pos = 0
+        for raw in self.word_re.findall(text, offset):
+            entry = memo.get(raw)
+            if entry is None:
+                entry = memo[raw] = self._index_terms(raw, chain)
+            npos, terms = entry
+            for term, p in terms:
+                at = found.get(term)
+                if at is None:
+                    found[term] = [pos + p]
+                else:
+                    at.append(pos + p)
+            pos += npos
+        return found
+
+    def _index_terms(self, raw: str, chain: str) -> tuple[int, tuple[tuple[str, int], ...]]:
+        """(positions used, (term, position) of each token kept) of one word."""
+        npos, tokens = self._analyse(raw, chain)
+        return npos, tuple((t[0], t[1]) for t in tokens if not t[4])
 
     def tokens(self, text: str, chain: str, keep_stops: bool = False, offset: int = 0):
         """Yield the Tokens of text[offset:] (offsets into text) for the "stem" or "word" chain."""
