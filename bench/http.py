@@ -33,6 +33,7 @@ if __name__ == "http":
 
 import argparse
 import http.client
+import itertools
 import json
 import shutil
 import statistics
@@ -74,20 +75,33 @@ def server_cpu(master: int) -> float:
     return total / tick
 
 
-def load(port: int, paths: list[str], clients: int, duration: float, master: int = 0) -> dict:
-    latencies: list[list[float]] = [[] for _ in range(clients)]
+def load(port: int, paths: list[str], clients: int, duration: float, master: int = 0, shared: bool = False) -> dict:
+    """`clients` threads, each with its own connection, asking `paths` for `duration` seconds: the raw
+    run, for `summary`. Each client walks the paths from its own start (client n from path n); with
+    `shared` they take the next path of one list in turn instead, until every path was asked once
+    and the time is up. Per request: the path's number, milliseconds and status."""
+    records: list[list[tuple[int, float, int]]] = [[] for _ in range(clients)]
     failures: list[str] = []
     start = threading.Barrier(clients + 1)
     stop_at = [0.0]
+    taken = itertools.count()   # next() on it is atomic: each number goes to one client
 
     def client(n: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine = latencies[n]
+        mine = records[n]
         i = n
         start.wait()
-        while time.perf_counter() < stop_at[0]:
-            path = paths[i % len(paths)]
-            i += 1
+        while True:
+            if shared:
+                k = next(taken)
+                if k >= len(paths) and time.perf_counter() >= stop_at[0]:
+                    break
+                k %= len(paths)
+            else:
+                if time.perf_counter() >= stop_at[0]:
+                    break
+                k, i = i % len(paths), i + 1
+            path = paths[k]
             began = time.perf_counter()
             try:
                 conn.request("GET", path)
@@ -102,7 +116,7 @@ def load(port: int, paths: list[str], clients: int, duration: float, master: int
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 continue
-            mine.append((time.perf_counter() - began) * 1000)
+            mine.append((k, (time.perf_counter() - began) * 1000, response.status))
         conn.close()
 
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
@@ -113,18 +127,27 @@ def load(port: int, paths: list[str], clients: int, duration: float, master: int
     stop_at[0] = began + duration
     start.wait()
     for thread in threads:
-        thread.join(timeout=duration + 30)
+        thread.join(timeout=duration + 60)
     elapsed = time.perf_counter() - began
     server_used, client_now = server_cpu(master) - server_began, os.times()
     client_used = client_now.user + client_now.system - client_began.user - client_began.system
-    used = [b - a for a, b in zip(cpu, cpu_times())]
-    steal = round(100 * used[7] / sum(used), 1) if used and sum(used) else None
-    every = [x for per in latencies for x in per]
+    return {"records": [r for per in records for r in per], "failures": failures, "seconds": elapsed,
+            "server_cpu": server_used, "client_cpu": client_used, "cpu": [b - a for a, b in zip(cpu, cpu_times())]}
+
+
+def summary(*runs: dict) -> dict:
+    """Requests/s, p50/p99/max latency, failures and CPU per request of one or more runs of `load`, pooled."""
+    every = [ms for run in runs for _, ms, _ in run["records"]]
+    seconds = sum(run["seconds"] for run in runs)
     count = max(1, len(every))
-    return {"requests": len(every), "seconds": round(elapsed, 2), "rps": round(len(every) / elapsed, 1),
+    used = [sum(x) for x in zip(*(run["cpu"] for run in runs))]
+    steal = round(100 * used[7] / sum(used), 1) if used and sum(used) else None
+    failures = [f for run in runs for f in run["failures"]]
+    return {"requests": len(every), "seconds": round(seconds, 2), "rps": round(len(every) / seconds, 1),
             "p50_ms": round(percentile(every, 50), 2), "p99_ms": round(percentile(every, 99), 2),
             "max_ms": round(max(every, default=float("nan")), 2), "failures": len(failures), "steal_pct": steal,
-            "server_cpu_ms": round(1000 * server_used / count, 2), "client_cpu_ms": round(1000 * client_used / count, 2),
+            "server_cpu_ms": round(1000 * sum(run["server_cpu"] for run in runs) / count, 2),
+            "client_cpu_ms": round(1000 * sum(run["client_cpu"] for run in runs) / count, 2),
             "failure_examples": failures[:5]}
 
 
@@ -193,8 +216,8 @@ def main() -> None:
             try:
                 paths = [f"/api/search?{urlencode({'q': q})}" for q in texts]
                 load(port, paths, args.clients, min(2.0, args.duration))   # warm every worker
-                site["http"] = load(port, paths, args.clients, args.duration, proc.pid)
-                site["unloaded"] = load(port, paths, 1, min(3.0, args.duration))   # one client: no queueing
+                site["http"] = summary(load(port, paths, args.clients, args.duration, proc.pid))
+                site["unloaded"] = summary(load(port, paths, 1, min(3.0, args.duration)))   # one client: no queueing
                 site["abusive"] = abuse(port, abusive)
             finally:
                 stop(proc)
