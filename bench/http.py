@@ -1,13 +1,18 @@
 """Throughput and latency of GET /api/search under gunicorn, beside in-process search time.
 
     .venv/bin/python bench/http.py [--clients 16] [--duration 10] [--workers 2]
-                                   [--worker-class sync|gthread] [--threads 1] [--json]
+                                   [--worker-class sync|gthread] [--threads 1] [--rounds 1]
+                                   [--site beta.gouv.fr] [--json]
 
-For each site named by the dev queries (../shared/corpus/beta.gouv.fr, site-eig): a full
-build into a temporary index, a gunicorn on a free port of 127.0.0.1 serving it, then
-`--clients` threads, each with its own HTTP connection, asking the site's queries in turn
-for `--duration` seconds. Reported per site: requests/s, p50/p99/max latency and failures
-under that load; the latency of one client alone (no queueing); and the same queries timed
+For each site named by the dev queries (../shared/corpus/beta.gouv.fr, site-eig; `--site`
+for one): a full build into a temporary index, a gunicorn on a free port of 127.0.0.1
+serving it, then `--clients` threads, each with its own HTTP connection, asking the site's
+queries in turn for `--duration` seconds. Before each such search phase, a phase of the
+same clients asking `/api/health` for as long (`--rounds` turns of the two, pooled; 0: no
+health phase): search requests/s over health requests/s is what a search costs beyond
+the server's floor (HTTP, WSGI, Flask, JSON), in the same run. Reported per site:
+requests/s, p50/p99/max latency and failures under that load; the latency of one client
+alone (no queueing); and the same queries timed
 in-process with `Searcher.search`: one client's median over the in-process median is the
 cost of HTTP, WSGI and JSON. The load generator runs on the same machine and
 shares its cores with the server: the figures are a floor of what the service can do.
@@ -189,6 +194,9 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--repeat", type=int, default=30, help="in-process rounds over the queries")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="turns of a /api/health phase then a search phase, each --duration s (0: search only)")
+    parser.add_argument("--site", action="append", help="only this site of the queries (repeatable)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
@@ -199,10 +207,12 @@ def main() -> None:
     abusive = json.loads((ROOT / "tests" / "data" / "abusive-queries.json").read_text(encoding="utf-8"))["queries"]
     queries: dict[str, list[str]] = {}
     for entry in json.loads(args.queries.read_text(encoding="utf-8"))["queries"]:
-        queries.setdefault(entry["corpus"], []).append(entry["query"])
+        if not args.site or entry["corpus"] in args.site:
+            queries.setdefault(entry["corpus"], []).append(entry["query"])
 
     report = {"clients": args.clients, "duration_s": args.duration, "workers": args.workers,
-              "worker_class": args.worker_class, "threads": args.threads, "cores": os.cpu_count(), "sites": {}}
+              "worker_class": args.worker_class, "threads": args.threads, "rounds": args.rounds,
+              "cores": os.cpu_count(), "loadavg_before": os.getloadavg(), "sites": {}}
     work = Path(tempfile.mkdtemp(prefix="casesearch-http-"))
     try:
         for corpus, texts in queries.items():
@@ -216,12 +226,23 @@ def main() -> None:
             try:
                 paths = [f"/api/search?{urlencode({'q': q})}" for q in texts]
                 load(port, paths, args.clients, min(2.0, args.duration))   # warm every worker
-                site["http"] = summary(load(port, paths, args.clients, args.duration, proc.pid))
+                health, search = [], []
+                for _ in range(max(1, args.rounds)):   # health, search, health, search...: the host's load moves
+                    if args.rounds:
+                        health.append(load(port, ["/api/health"], args.clients, args.duration, proc.pid))
+                    search.append(load(port, paths, args.clients, args.duration, proc.pid))
+                site["http"] = summary(*search)
+                if health:
+                    site["health"] = summary(*health)
+                    site["rounds"] = [{"health_rps": summary(h)["rps"], "search_rps": summary(q)["rps"]}
+                                      for h, q in zip(health, search)]
+                    site["search_health_ratio"] = round(site["http"]["rps"] / site["health"]["rps"], 3)
                 site["unloaded"] = summary(load(port, paths, 1, min(3.0, args.duration)))   # one client: no queueing
                 site["abusive"] = abuse(port, abusive)
             finally:
                 stop(proc)
             site["overhead_p50"] = round(site["unloaded"]["p50_ms"] / site["in_process"]["p50_ms"], 2)
+            site["loadavg_after"] = os.getloadavg()
             report["sites"][corpus] = site
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -230,7 +251,8 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(f"gunicorn {args.workers} x {args.worker_class}" + (f" ({args.threads} threads)" if args.threads > 1 else "")
-          + f", {args.clients} clients for {args.duration:g} s per site, on {os.cpu_count()} cores shared with the clients")
+          + f", {args.clients} clients for {args.duration:g} s per phase, on {os.cpu_count()} cores shared with the "
+          f"clients; load average before: {' '.join(f'{x:.2f}' for x in report['loadavg_before'])}")
     print("| site | pages | requests/s | p50 ms | p99 ms | max ms | failures | CPU stolen by the host | "
           "CPU ms per request: workers / clients | one client p50 / p99 ms | in-process p50 / p99 ms "
           "| ratio (one client / in-process p50) |")
@@ -240,7 +262,24 @@ def main() -> None:
         print(f"| {corpus} | {site['pages']} | {h['rps']} | {h['p50_ms']} | {h['p99_ms']} | {h['max_ms']} | "
               f"{h['failures'] + u['failures']} | {h['steal_pct']}% | {h['server_cpu_ms']} / {h['client_cpu_ms']} | {u['p50_ms']} / {u['p99_ms']} | {p['p50_ms']} / {p['p99_ms']} | "
               f"{site['overhead_p50']} |")
-    print("p50/p99 under load include queueing: 16 clients wait for the workers in turn.")
+    print(f"p50/p99 under load include queueing: {args.clients} clients wait for the workers in turn.")
+    if args.rounds:
+        print()
+        print(f"Search beside /api/health, same server and {args.clients} clients, phases in turns "
+              f"({args.rounds} x health then search, {args.duration:g} s each):")
+        print("| site | health requests/s | health p99 ms | search requests/s | search p50 / p99 ms | failures "
+              "| CPU ms per request, workers: health / search | rounds: health, search requests/s "
+              "| ratio search / health | load average after |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for corpus, site in report["sites"].items():
+            h, q = site["health"], site["http"]
+            turns = "; ".join(f"{r['health_rps']}, {r['search_rps']}" for r in site["rounds"])
+            print(f"| {corpus} | {h['rps']} | {h['p99_ms']} | {q['rps']} | {q['p50_ms']} / {q['p99_ms']} | "
+                  f"{h['failures'] + q['failures']} | {h['server_cpu_ms']} / {q['server_cpu_ms']} | {turns} | "
+                  f"**{site['search_health_ratio']}** | {' '.join(f'{x:.2f}' for x in site['loadavg_after'])} |")
+        for corpus, site in report["sites"].items():
+            print(f"{corpus}: search / health requests/s = {site['search_health_ratio']} (target >= 0.5), "
+                  f"search p99 {site['http']['p99_ms']} ms at {args.clients} clients (target < 100)")
     print()
     print(f"Abusive inputs (tests/data/abusive-queries.json, {len(abusive)} texts), one client, each to search and suggest:")
     print("| site | requests | p50 ms | max ms | statuses |")
