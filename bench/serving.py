@@ -21,8 +21,12 @@ def free_port() -> int:
 
 
 def server_env(content: Path, index: Path) -> dict[str, str]:
+    """The environment of the server and of the CLI runs beside it: this checkout's `src` first
+    on PYTHONPATH, so they run the code the benchmark imports in-process, whichever checkout
+    the venv's editable install points at."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASESEARCH_")}
     env.update(CASESEARCH_CONTENT=str(content), CASESEARCH_INDEX=str(index))
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
     return env
 
 
