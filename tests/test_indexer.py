@@ -301,3 +301,78 @@ def test_the_writer_gives_each_field_the_postings_whoosh_would(text):
     for value in (text, analysis.lang_prefix("en") + text):
         for name in fields:
             assert sorted(segments._postings(built[name], value)) == sorted(built[name].index(value)), name
+
+
+def _table_from_stored(gen: Path):
+    """The page table worked out the slow way, from every stored page of the generation."""
+    from casesearch import pagetable, segments
+
+    with segments.reader(gen) as reader:
+        return pagetable.from_index(reader)
+
+
+def test_the_page_table_written_by_each_build_is_the_index_s_own(settings, site):
+    """Full, incremental (add, change, delete, a failing page kept stale, link texts
+    changed) and a build on a base generation that has no table: the table the build
+    wrote is, document number by document number, what the stored pages give."""
+    from casesearch import pagetable
+
+    def check() -> None:
+        gen = current_generation(settings.index_dir)
+        written = pagetable.read(gen)
+        assert written is not None and written == _table_from_stored(gen)
+        assert sum(r is not None for r in written.rows) == reindex(settings).indexed
+
+    reindex(settings, full=True)
+    check()
+    pages = sorted(p for p in site.rglob("*.md"))
+    pages[0].write_text(pages[0].read_text(encoding="utf-8") + "\n\nUn mot nouveau : quetzalcoatlite.\n",
+                        encoding="utf-8")
+    (site / "nouvelle.md").write_text("---\ntitle: Nouvelle page\n---\nElle parle de [la première](/) "
+                                      "et de quetzalcoatlite.\n", encoding="utf-8")
+    pages[1].unlink()
+    pages[2].write_text("---\ntitle: [cassé\n---\ntexte\n", encoding="utf-8")   # fails: kept stale
+    assert reindex(settings).published
+    check()
+    (current_generation(settings.index_dir) / pagetable.FILE).unlink()   # as a generation made before tables
+    generations_dir = current_generation(settings.index_dir)
+    manifest = json.loads((generations_dir / "manifest.json").read_text())
+    manifest["files"].pop(pagetable.FILE)
+    (generations_dir / "manifest.json").write_text(json.dumps(manifest))
+    (site / "encore.md").write_text("---\ntitle: Encore une\n---\nTexte.\n", encoding="utf-8")
+    assert reindex(settings).published
+    check()
+
+
+def test_a_generation_without_a_page_table_is_served_as_before(built):
+    """An index written before page tables: the searcher works the table out when it opens."""
+    from casesearch import pagetable
+
+    gen = current_generation(built.index_dir)
+    with_table = Searcher(built).search("publique").to_dict()
+    (gen / pagetable.FILE).unlink()
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["files"].pop(pagetable.FILE)
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    body = Searcher(built).search("publique").to_dict()
+    assert body["total"] > 0
+    assert {**body, "took_ms": 0} == {**with_table, "took_ms": 0}
+
+
+def test_the_spool_keeps_documents_on_disk_and_gives_them_back():
+    from casesearch.content import Document
+    from casesearch.spool import Spool
+
+    def doc(source: str, title: str) -> Document:
+        return Document(source=source, url="/" + source, title=title, summary="", tags=(), category="",
+                        date=None, lang="fr", sections=())
+
+    spool = Spool()
+    spool["a.md"], spool["b.md"], spool["c.md"] = doc("a.md", "A"), doc("b.md", "B"), doc("c.md", "C")
+    spool["a.md"] = doc("a.md", "A2")
+    spool.pop("b.md")
+    assert "b.md" not in spool and len(spool) == 2
+    assert [d.title for d in spool.documents()] == ["A2", "C"]
+    assert spool["c.md"] == doc("c.md", "C")
+    spool.close()
+    assert len(spool) == 0

@@ -15,12 +15,14 @@ import logging
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from itertools import chain
 from pathlib import Path
 
-from . import generations, segments
+from . import generations, pagetable, segments
 from .config import Settings
 from .content import Document, PageFile, Skipped, load_page, read_bytes
 from .errors import (
@@ -33,6 +35,7 @@ from .links import Link, LinkSite, anchors
 from .manifest import Manifest, PageEntry, file_sums, write_manifest
 from .reader import read_files
 from .site import Site, load_site
+from .spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,9 @@ class _Plan:
     repair: str = ""   # what is damaged in the index folder: the build must publish
     pages: dict[str, PageEntry] = field(default_factory=dict)
 
-    to_write: dict[str, Document] = field(default_factory=dict)  # pages to (re)write
+    to_write: Spool = field(default_factory=Spool)   # pages to (re)write, on disk till then
+    # the link texts of pages to write, when they differ from what the page was read with
+    anchor_texts: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
     @property
     def old_pages(self) -> dict[str, PageEntry]:
@@ -140,7 +145,7 @@ class _Plan:
             self.report.errors.append(ContentError(
                 source, f"duplicate URL '{self.pages[source].url}', already used by '{other}': "
                         "give one of them another permalink"))
-            self.to_write.pop(source, None)
+            self.to_write.pop(source)
             self.keep_stale(source)
 
     def link_texts(self) -> None:
@@ -158,14 +163,18 @@ class _Plan:
             if entry.stale or (digest == entry.anchors and source not in self.to_write):
                 continue
             self.pages[source] = replace(entry, anchors=digest)
-            if source in self.to_write:
-                self.to_write[source] = replace(self.to_write[source], anchors=texts)
-            else:
-                unchanged.append((source, texts))
+            if source not in self.to_write:
+                unchanged.append(source)
+            self.anchor_texts[source] = texts
         if unchanged:
-            stored = {doc.source: doc for doc in segments.stored_documents(self.live, [s for s, _ in unchanged])}
-            for source, texts in unchanged:
-                self.to_write[source] = replace(stored[source], anchors=texts)
+            for doc in segments.stored_documents(self.live, unchanged):
+                self.to_write[doc.source] = doc
+
+    def documents(self) -> Iterator[Document]:
+        """The pages to write, one at a time, each with its link texts."""
+        for doc in self.to_write.documents():
+            texts = self.anchor_texts.get(doc.source)
+            yield doc if texts is None else replace(doc, anchors=texts)
 
     def summarise(self) -> None:
         report, old_pages = self.report, self.old_pages
@@ -192,8 +201,8 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         raise CasesearchError(f"content folder '{settings.content_dir}' does not exist: check the path "
                               "(option --content or CASESEARCH_CONTENT)")
     site = load_site(settings)   # a broken _config.yml stops here: nothing is published
-    with generations.exclusive(settings.index_dir, wait=wait):
-        plan = _plan(settings, site, full, progress)
+    with generations.exclusive(settings.index_dir, wait=wait), closing(Spool()) as spool:
+        plan = _plan(settings, site, full, progress, spool)
         if reason := _check(plan, strict, force):
             plan.report.reason = plan.report.reason or reason
             generations.tidy(settings.index_dir)
@@ -209,10 +218,12 @@ def _fingerprint(settings: Settings, site: Site) -> str:
     return f"{settings.fingerprint()}-{site.fingerprint}"
 
 
-def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None) -> _Plan:
+def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None,
+          spool: Spool) -> _Plan:
     live, old, repair = generations.build_base(settings.index_dir)
     compatible = old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
-    plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair)
+    plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair,
+                 to_write=spool)
     if repair:
         plan.report.reason = f"repairing the index: {repair}"
     elif not compatible and old:
@@ -277,12 +288,24 @@ def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
     report, live = plan.report, plan.live
     if gen_dir.exists():
         shutil.rmtree(gen_dir)
+    rows: dict[str, pagetable.Row] | None = {}
+
+    def recorded(documents: Iterable[Document]) -> Iterator[Document]:
+        for doc in documents:
+            rows[doc.source] = pagetable.row(doc)
+            yield doc
+
     if report.full:
-        segments.write_whole(gen_dir, [*plan.to_write.values(), *segments.stored_documents(live, report.stale)])
+        segments.write_whole(gen_dir, recorded(chain(plan.documents(), segments.stored_documents(live, report.stale))))
     else:
         generations.copy_generation(live, gen_dir)
-        segments.write_changes(gen_dir, report.removed, list(plan.to_write.values()))
+        segments.write_changes(gen_dir, report.removed, recorded(plan.documents()))
+        base = pagetable.read(live)
+        rows = None if base is None else base.by_source() | rows   # None: made from the stored pages
+    with segments.reader(gen_dir) as reader:
+        pagetable.write(gen_dir, pagetable.from_index(reader, rows))
     copied = plan.old.files if plan.old and not report.full else None   # verified when chosen as the base
+    copied = {name: s for name, s in copied.items() if name != pagetable.FILE} if copied else None
     write_manifest(gen_dir, Manifest(
         format=generations.FORMAT, settings=_fingerprint(plan.settings, plan.site),
         generation=generations.number(gen_dir), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

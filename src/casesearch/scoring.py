@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -52,13 +52,16 @@ def _blocks(m: Matcher, values: bool = False) -> Iterator[tuple]:
 class Postings:
     """Posting lists of one index generation, read on first use and kept."""
 
-    def __init__(self, reader, english: list[bool]) -> None:  # noqa: ANN001 - a whoosh reader
+    def __init__(self, reader, english: list[bool], lengths: dict[str, Sequence[int]] | None = None) -> None:  # noqa: ANN001
+        """`lengths`: each field's length per document as whoosh stores them (the page
+        table's), read from the index when not given."""
         self.reader = reader
         self.english = english
         self.size = reader.doc_count_all()
         self.n = max(1, reader.doc_count())
         names = [f.name for f in schema.FIELDS] + [schema.WORDS]
-        self.lengths = {name: [reader.doc_field_length(d, name, 0) for d in range(self.size)] for name in names}
+        self.lengths = lengths or {name: [reader.doc_field_length(d, name, 0) for d in range(self.size)]
+                                   for name in names}
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: dict[tuple[str, str], dict[int, float]] = {}
         self._positions: dict[tuple[str, str], dict[int, bytes]] = {}
@@ -137,16 +140,15 @@ class Postings:
         """Pages holding the stem in a field families are read from (summed over them)."""
         return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS)
 
-    def families(self) -> dict[str, list[str]]:
+    def families(self, terms: Iterable[str] | None = None) -> dict[str, list[str]]:
         """family key -> the index's stems sharing it. Read once, when a generation is
-        opened: the term lists only (frequencies are read for the few members used)."""
+        opened: the term lists only (frequencies are read for the few members used);
+        `terms`, the terms of _FAMILY_FIELDS, when the page table has them."""
         if self._families is None:
-            stems = set()
-            for name in _FAMILY_FIELDS:
-                for btext in self.reader.lexicon(name):
-                    stem = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                    if len(stem) > 3 and stem.isalpha():
-                        stems.add(stem)
+            if terms is None:
+                terms = (btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                         for name in _FAMILY_FIELDS for btext in self.reader.lexicon(name))
+            stems = {stem for stem in terms if len(stem) > 3 and stem.isalpha()}
             families: dict[str, list[str]] = {}
             for stem in stems:
                 families.setdefault(analysis.family_key(stem), []).append(stem)

@@ -111,9 +111,9 @@ class Searcher:
 
     # -- the live generation ------------------------------------------------
     def snapshot(self) -> Snapshot:
-        live = self._live
         if self.background and self._watcher is None:
             self._start_watcher()
+        live = self._live
         now = time.monotonic()
         if live is not None and (self.background or now - self._checked < RECHECK_SECONDS):
             return live
@@ -131,6 +131,8 @@ class Searcher:
             if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch, name="casesearch-watch", daemon=True)
                 self._watcher.start()
+                if self._live is not None:   # opened when the app was made: look at what changed since
+                    self._switch()
 
     def warm(self) -> None:
         """Open the live generation and answer one query now, before the service accepts
@@ -143,6 +145,9 @@ class Searcher:
         except CasesearchError as exc:
             log.warning("no index to serve yet: %s", exc)
             self._down = None   # the first request looks again
+            return
+        except Exception:   # noqa: BLE001 - a worker that cannot boot stops gunicorn: let the requests try again
+            log.exception("cannot open the index yet; the first request tries again")
             return
         snap = self._live
         if snap is None or not snap.pages():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from pickle import dumps
 
@@ -14,7 +16,7 @@ from . import analysis, schema
 from .content import Document
 
 
-def write_whole(gen_dir: Path, documents: list[Document]) -> None:
+def write_whole(gen_dir: Path, documents: Iterable[Document]) -> None:
     """A new index of `documents` in the (new) folder `gen_dir`."""
     gen_dir.mkdir()
     ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
@@ -25,7 +27,7 @@ def write_whole(gen_dir: Path, documents: list[Document]) -> None:
     ix.close()
 
 
-def write_changes(gen_dir: Path, removed: list[str], documents: list[Document]) -> None:
+def write_changes(gen_dir: Path, removed: list[str], documents: Iterable[Document]) -> None:
     """The index in `gen_dir` (a copy of the base generation) without the `removed`
     sources, with `documents` added or replacing their earlier versions."""
     ix = whoosh_index.open_dir(str(gen_dir))
@@ -128,6 +130,17 @@ class Writer(SegmentWriter):
         self.fieldwriter.close()
         if lengths:
             lengths.close()
+
+
+@contextmanager
+def reader(gen_dir: Path) -> Iterator:
+    """A whoosh reader of the index in `gen_dir`, closed after."""
+    ix = whoosh_index.open_dir(str(gen_dir))
+    try:
+        with ix.reader() as r:
+            yield r
+    finally:
+        ix.close()
 
 
 def stored_documents(live: Path | None, sources: list[str]) -> list[Document]:

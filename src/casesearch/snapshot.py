@@ -8,7 +8,7 @@ import math
 import threading
 from pathlib import Path
 
-from . import analysis, schema, scoring, synonyms, typos
+from . import pagetable, schema, scoring, synonyms, typos
 from .config import Settings
 from .errors import ConfigError
 from .manifest import Manifest
@@ -26,8 +26,7 @@ def prior(words: int, lang: str, default_lang: str) -> float:
     return length * (1.0 if lang == default_lang else WEIGHTS.other_language_prior)
 
 
-def signature(text: str) -> tuple[str, ...]:
-    return tuple(t.text for t in analysis.stem_terms(text))
+signature = pagetable.stems   # the stems of a text, as the table keeps a title's
 
 
 class Snapshot:
@@ -46,7 +45,13 @@ class Snapshot:
         self.lock = threading.Lock()
         self.reader = ix.reader()
         size = self.reader.doc_count_all()
+        # Each page's whole record, read now: a page read when a hit shows it would read a
+        # mapped file that damage may have cut short, and SIGBUS kills a worker mid-request.
         self.stored: list[schema.StoredPage | None] = [None] * size   # None: a deleted docnum
+        for docnum, fields in self.reader.iter_docs():
+            self.stored[docnum] = schema.StoredPage.from_json(fields["display"])
+        table = pagetable.read(gen) or pagetable.from_index(self.reader, {
+            page.source: pagetable.row(page) for page in self.stored if page is not None})
         self.priors = [0.0] * size
         # what a near-empty page is lifted to when its title or URL names the query: hub
         # pages (a list of incubators) hold no text of their own, their layout does
@@ -56,21 +61,22 @@ class Snapshot:
         self.titles: list[tuple[str, ...]] = [()] * size
         self.folded_titles: list[str] = [""] * size
         english = [False] * size
-        for docnum, fields in self.reader.iter_docs():
-            page = self.stored[docnum] = schema.StoredPage.from_json(fields["display"])
-            self.priors[docnum] = prior(page.body_words, page.lang, default_lang)
-            self.titles[docnum] = signature(page.title)
-            self.full_priors[docnum] = prior(WEIGHTS.hub_words, page.lang, default_lang)
+        for docnum, row in enumerate(table.rows):
+            if row is None:
+                continue
+            self.priors[docnum] = prior(row.body_words, row.lang, default_lang)
+            self.titles[docnum] = row.title_stems
+            self.full_priors[docnum] = prior(WEIGHTS.hub_words, row.lang, default_lang)
             if self.priors[docnum] < self.full_priors[docnum]:
-                self.url_names[docnum] = signature(page.url_words)
-                self.names[docnum] = frozenset(self.titles[docnum]) | frozenset(self.url_names[docnum])
-            self.folded_titles[docnum] = " ".join(analysis.fold(w) for w in page.title.split())
-            english[docnum] = page.lang == "en"
-        self.postings = scoring.Postings(self.reader, english)
-        self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS)
+                self.url_names[docnum] = row.url_stems
+                self.names[docnum] = frozenset(row.title_stems) | frozenset(row.url_stems)
+            self.folded_titles[docnum] = row.folded_title
+            english[docnum] = row.lang == "en"
+        self.postings = scoring.Postings(self.reader, english, lengths=table.lengths)
+        self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS, words=table.words)
         # read now what the first queries would otherwise read, so that opening a
         # generation, not a visitor's query, pays for it
-        self.postings.families()
+        self.postings.families(table.family_terms)
         self.vocabulary.load()
 
     def warm_query(self) -> str:

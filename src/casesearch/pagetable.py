@@ -1,0 +1,114 @@
+"""A generation's page table: what every query reads of every page, written at build time.
+
+Ranking, filters, facets and suggestions read a few things of every page (its source,
+language, date, category, tags, length, the stems of its title and URL), each field's
+length per page, and the word lists the typo fixer and the word families start from.
+A worker used to work them out from the index when it opened a generation (the
+lexicons walked, every title analysed, 9 length columns read a page at a time): the
+table holds them by document number, in one file (`pages.table`, a pickle of plain
+lists and arrays) read in one go.
+
+Written after whoosh's commit, from the index itself (document numbers are whoosh's,
+merges included) and from rows keyed by source: the pages written now, and the base
+generation's table for the pages an incremental build kept.
+"""
+
+from __future__ import annotations
+
+import pickle
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import analysis, schema
+from .content import Document, url_words
+
+FILE = "pages.table"
+FORMAT = 1
+_FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read (scoring)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What the table keeps of one page."""
+    source: str
+    url: str
+    title: str
+    lang: str
+    date: str | None
+    category: str
+    tags: tuple[str, ...]
+    body_words: int
+    title_stems: tuple[str, ...]   # the title's stems, in order
+    url_stems: tuple[str, ...]     # the stems of the words naming the page in its URL
+    folded_title: str              # the title's words folded, joined by spaces
+
+
+def stems(text: str) -> tuple[str, ...]:
+    return tuple(t.text for t in analysis.stem_terms(text))
+
+
+def row(page: Document | schema.StoredPage) -> Row:
+    body_words = page.body_words if isinstance(page, schema.StoredPage) else \
+        sum(len(s.text.split()) for s in page.sections)
+    return Row(source=page.source, url=page.url, title=page.title, lang=page.lang, date=page.date,
+               category=page.category, tags=tuple(page.tags), body_words=body_words,
+               title_stems=stems(page.title), url_stems=stems(url_words(page.url)),
+               folded_title=" ".join(analysis.fold(w) for w in page.title.split()))
+
+
+@dataclass
+class Table:
+    rows: list[Row | None]              # by document number; None: a deleted document
+    lengths: dict[str, array]           # field -> each document's length, as whoosh stores it
+    words: list[str]                    # the terms of the word field
+    family_terms: list[str]             # the terms of the fields families are read from
+
+    def by_source(self) -> dict[str, Row]:
+        return {r.source: r for r in self.rows if r is not None}
+
+
+def from_index(reader, rows: dict[str, Row] | None = None) -> Table:  # noqa: ANN001 - a whoosh reader
+    """The table of the index `reader` reads, its pages' rows taken from `rows` by source
+    (the document numbers from the source field's postings), or else made from every
+    stored page (a generation written before tables: the slow way)."""
+    size = reader.doc_count_all()
+    table_rows: list[Row | None] = [None] * size
+    if rows is None:
+        for docnum, fields in reader.iter_docs():
+            table_rows[docnum] = row(schema.StoredPage.from_json(fields["display"]))
+    else:
+        for term in reader.lexicon("source"):
+            for docnum in reader.postings("source", term).all_ids():
+                if not reader.is_deleted(docnum):
+                    table_rows[docnum] = rows[term.decode("utf-8")]
+    names = [f.name for f in schema.FIELDS] + [schema.WORDS]
+    # whoosh answers None for a length of 0
+    lengths = {name: array("I", (reader.doc_field_length(d, name, 0) or 0 for d in range(size))) for name in names}
+    terms = sorted({t.decode("utf-8") for name in _FAMILY_FIELDS for t in reader.lexicon(name)})
+    return Table(table_rows, lengths, [t.decode("utf-8") for t in reader.lexicon(schema.WORDS)], terms)
+
+
+def write(gen_dir: Path, table: Table) -> None:
+    data = {"format": FORMAT, "rows": [None if r is None else _tuple(r) for r in table.rows],
+            "lengths": table.lengths, "words": table.words, "family_terms": table.family_terms}
+    with open(gen_dir / FILE, "wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read(gen_dir: Path) -> Table | None:
+    """The generation's table; None when it has none (built before tables) or another format."""
+    try:
+        with open(gen_dir / FILE, "rb") as f:
+            data = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    if data.get("format") != FORMAT:
+        return None
+    return Table([None if r is None else Row(*r) for r in data["rows"]], data["lengths"], data["words"],
+                 data["family_terms"])
+
+
+def _tuple(r: Row) -> tuple:
+    return (r.source, r.url, r.title, r.lang, r.date, r.category, r.tags, r.body_words, r.title_stems,
+            r.url_stems, r.folded_title)
