@@ -303,7 +303,8 @@ def timed(search, texts: list[str]) -> list[float]:  # noqa: ANN001
     return out
 
 
-def casesearch_worker(content: str, index_dir: str, judged: list[str], generated: int, seed: int) -> dict:
+def casesearch_worker(content: str, index_dir: str, judged: list[str], generated: int, seed: int,
+                      copies: int) -> dict:
     """Open as a service worker, memory, the first queries; then every query timed once."""
     import casesearch.web  # noqa: F401 - what a gunicorn worker imports (wsgi.py)
     from casesearch.searcher import Searcher
@@ -319,7 +320,7 @@ def casesearch_worker(content: str, index_dir: str, judged: list[str], generated
         first = timed(searcher.search, judged[:FIRST_QUERIES])
         again = timed(searcher.search, judged[:1])[0]
         after_first = memory_mb()
-        texts = judged + generated_queries(snap, generated, seed)
+        texts = judged + generated_queries(snap, generated, seed, copies)
         times = timed(searcher.search, texts)
         return {"open_s": open_s, "pages": snap.pages(), "memory_before_open": before, "memory_open": after,
                 "memory_after_first_queries": after_first, "first_queries_ms": first, "first_again_ms": again,
@@ -328,12 +329,29 @@ def casesearch_worker(content: str, index_dir: str, judged: list[str], generated
         searcher.close()
 
 
-def generated_queries(snap, n: int, seed: int) -> list[str]:  # noqa: ANN001
+class _Copies:
+    """A generation seen by query_cost.py's generator as if each real page were one page:
+    a word held by no more pages than a real page has copies counts as held by one (its
+    `rare12` words), which no word of a site of copies is otherwise."""
+
+    def __init__(self, snap, copies: int) -> None:  # noqa: ANN001 - casesearch Snapshot
+        self.stored, self.vocabulary, self.copies = snap.stored, self, copies
+        self._vocabulary = snap.vocabulary
+
+    def load(self):  # noqa: ANN201
+        return self._vocabulary.load()
+
+    def doc_frequency(self, word: str) -> int:
+        found = self._vocabulary.doc_frequency(word)
+        return 1 if 0 < found <= self.copies else found
+
+
+def generated_queries(snap, n: int, seed: int, copies: int = 1) -> list[str]:  # noqa: ANN001
     """n of query_cost.py's generated queries, its classes taken in turn."""
     from query_cost import generate as hard_queries
 
     classes: dict[str, list[str]] = {}
-    for q in hard_queries(snap, f"scale-{snap.pages()}", -(-n // 7), seed):
+    for q in hard_queries(_Copies(snap, copies), f"scale-{snap.pages()}", -(-n // 7), seed):
         classes.setdefault(q.kind, []).append(q.text)
     out: list[str] = []
     while len(out) < n and any(classes.values()):
@@ -382,7 +400,9 @@ def one_size(site: Path, pages: int, judged: list[str], args: argparse.Namespace
             shutil.rmtree(whoosh_dir)
             shutil.rmtree(tmp / f"casesearch-{n}")
     log(f"  {pages} pages: a casesearch worker, queries ...")
-    worker = in_child(casesearch_worker, str(site), str(tmp / "casesearch-0"), judged, args.generated, args.seed)
+    real = json.loads((site.parent / MARKER).read_text(encoding="utf-8"))["real_pages"]
+    worker = in_child(casesearch_worker, str(site), str(tmp / "casesearch-0"), judged, args.generated, args.seed,
+                      -(-pages // real))
     log(f"  {pages} pages: whoosh queries ...")
     theirs = in_child(whoosh_queries, str(tmp / "whoosh-0"), judged, worker["queries"])
 
@@ -441,6 +461,7 @@ def run(args: argparse.Namespace, log=print) -> dict:  # noqa: ANN001
             site = generate(corpora, pages, args.seed, work, sources, log)
             with tempfile.TemporaryDirectory(prefix="scale-index-", dir=work) as indexes:
                 results.append(one_size(site, pages, judged, args, Path(indexes), log))
+            log(table({"sizes": results[-1:]}).splitlines()[-1])
     stat_end = host_cpu()
     spent = [b - a for a, b in zip(stat_start, stat_end)]
     return {
