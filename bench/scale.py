@@ -543,9 +543,10 @@ def draw(result: dict, path: Path) -> None:
     for system, label in (("casesearch", "casesearch"), ("whoosh", "whoosh OOB"), ("fts5", "SQLite FTS5")):
         a.plot(x, [r["build"][system]["cpu_s"] for r in sizes], "o-", label=label)
     a.set(title="full build", xlabel="pages", ylabel="CPU s", xscale="log", yscale="log")
-    for system, label in (("casesearch", "casesearch"), ("whoosh", "whoosh OOB")):
+    for color, (system, label) in enumerate((("casesearch", "casesearch"), ("whoosh", "whoosh OOB"))):
         for p, style in ((50, "o-"), (99, "s--")):
-            b.plot(x, [r["queries"][f"{system}_p{p}_ms"] for r in sizes], style, label=f"{label} p{p}")
+            b.plot(x, [r["queries"][f"{system}_p{p}_ms"] for r in sizes], style, color=f"C{color}",
+                   label=f"{label} p{p}")
     b.set(title="queries (judged + generated), each once", xlabel="pages", ylabel="ms", xscale="log", yscale="log")
     c.plot(x, [r["worker"]["open_s"] for r in sizes], "o-", color="C0", label="open s")
     c.set(title="a worker opening the index", xlabel="pages", ylabel="open s", xscale="log", yscale="log")
