@@ -1,0 +1,65 @@
+"""bench/scale.py's generator makes Jekyll sites casesearch reads whole: every generated page
+indexed, each under its own URL. Real pages of both shared sites (a part of each, to stay
+fast): three folders of beta.gouv.fr's `_pages` (fixed front-matter permalinks, kept and suffixed) as the
+base site, site-eig's English posts (permalinks with placeholders, moved to a plain folder) beside
+them; one and a half times as many pages as real ones, so that pages are copied twice."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT, shared_missing
+
+from casesearch.config import load_settings
+from casesearch.indexer import reindex
+from casesearch.searcher import Searcher
+
+PARTS = {"beta.gouv.fr": ("_pages/accessibilite", "_pages/bilan", "_pages/programme"), "site-eig": ("en/_posts",)}
+
+
+def _scale():  # noqa: ANN202 - the bench/scale.py module
+    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "bench" / "scale.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_site_is_read_whole(tmp_path: Path) -> None:
+    why = shared_missing(*(CORPUS / name for name in PARTS))
+    if why:
+        pytest.skip(why)
+    scale = _scale()
+    corpora = []
+    for name, folders in PARTS.items():
+        site = tmp_path / "real" / name
+        site.mkdir(parents=True)
+        shutil.copy2(CORPUS / name / "_config.yml", site / "_config.yml")
+        for folder in folders:
+            shutil.copytree(CORPUS / name / folder, site / folder)
+        corpora.append(site)
+    sources = {site.name: scale.indexed_sources(site) for site in corpora}
+    real = sum(map(len, sources.values()))
+    pages = real * 3 // 2
+
+    made = scale.generate(corpora, pages, 7, tmp_path / "work", sources, log=lambda _: None)
+    assert (made / "_config.yml").read_bytes() == (CORPUS / "beta.gouv.fr" / "_config.yml").read_bytes()
+    files = sorted(str(p.relative_to(made)) for p in made.rglob("*") if p.is_file() and p.name != "_config.yml")
+    assert len(files) == pages
+    assert any(f.startswith("site-eig/en/posts/") for f in files) and any("-c1." in f for f in files)
+
+    settings = load_settings({"content_dir": made, "index_dir": tmp_path / "index"}, environ={})
+    report = reindex(settings, full=True)
+    assert not report.errors, [f"{e.source}: {e.message}" for e in report.errors]
+    assert sorted(report.added) == files
+    searcher = Searcher(settings)
+    try:
+        urls = [p.url for p in searcher.snapshot().stored if p is not None]
+    finally:
+        searcher.close()
+    assert len(urls) == pages == len(set(urls))
+
+    again = scale.generate(corpora, pages, 7, tmp_path / "work", {}, log=pytest.fail)   # reused, not made again
+    assert again == made
