@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from itertools import chain
 from pathlib import Path
 
-from . import generations, pagetable, segments
+from . import generations, pagestore, pagetable, segments
 from .config import Settings
 from .content import Document, PageFile, Skipped, load_page, read_bytes
 from .errors import (
@@ -34,6 +34,7 @@ from .errors import (
 from .links import Link, LinkSite, anchors
 from .manifest import Manifest, PageEntry, file_sums, write_manifest
 from .reader import read_files
+from .schema import StoredPage
 from .site import Site, load_site
 from .spool import Spool
 
@@ -288,29 +289,56 @@ def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
     report, live = plan.report, plan.live
     if gen_dir.exists():
         shutil.rmtree(gen_dir)
-    rows: dict[str, pagetable.Row] | None = {}
+    rows: dict[str, pagetable.Row] = {}
 
     def recorded(documents: Iterable[Document]) -> Iterator[Document]:
         for doc in documents:
             rows[doc.source] = pagetable.row(doc)
             yield doc
 
-    if report.full:
-        segments.write_whole(gen_dir, recorded(chain(plan.documents(), segments.stored_documents(live, report.stale))))
-    else:
-        generations.copy_generation(live, gen_dir)
-        segments.write_changes(gen_dir, report.removed, recorded(plan.documents()))
-        base = pagetable.read(live)
-        rows = None if base is None else base.by_source() | rows   # None: made from the stored pages
-    with segments.reader(gen_dir) as reader:
-        pagetable.write(gen_dir, pagetable.from_index(reader, rows))
+    with closing(pagestore.Records()) as records:
+        if report.full:
+            segments.write_whole(gen_dir, recorded(chain(plan.documents(), segments.stored_documents(live, report.stale))),
+                                 records.add)
+            _write_tables(gen_dir, rows, records, None)
+        else:
+            generations.copy_generation(live, gen_dir)
+            segments.write_changes(gen_dir, report.removed, recorded(plan.documents()), records.add)
+            _write_tables(gen_dir, rows, records, live)
     copied = plan.old.files if plan.old and not report.full else None   # verified when chosen as the base
-    copied = {name: s for name, s in copied.items() if name != pagetable.FILE} if copied else None
+    if copied:   # rewritten under the same names
+        copied = {name: s for name, s in copied.items() if name not in (pagetable.FILE, pagestore.FILE)}
     write_manifest(gen_dir, Manifest(
         format=generations.FORMAT, settings=_fingerprint(plan.settings, plan.site),
         generation=generations.number(gen_dir), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         pages=plan.pages, stale=tuple(sorted(report.stale)), files=file_sums(gen_dir, copied)))
     return gen_dir
+
+
+def _write_tables(gen_dir: Path, rows: dict[str, pagetable.Row], records: pagestore.Records,
+                  base_dir: Path | None) -> None:
+    """The page table and the page records of the index just committed in `gen_dir`: the
+    pages written now (`rows`, `records`), and those an incremental build kept from the
+    base generation (its table and store, or its stored pages when it has none)."""
+    base = pagetable.read(base_dir) if base_dir else None
+    if base_dir and (base is None or base.offsets is None):   # a base written before tables
+        for source, display in segments.stored_records(base_dir):
+            if source not in rows:
+                rows[source] = pagetable.row(StoredPage.from_json(display))
+                records.add(source, display)
+        base = None
+    elif base is not None:
+        rows = base.by_source() | rows
+    with segments.reader(gen_dir) as reader:
+        table = pagetable.from_index(reader, rows)
+    sources = table.sources()
+    store = pagestore.Store(base_dir, base.offsets, base.sources()) if base else None
+    try:
+        table.offsets = pagestore.write(gen_dir, sources, records, store)
+    finally:
+        if store:
+            store.close()
+    pagetable.write(gen_dir, table)
 
 
 def _finish(report: ReindexReport, started: float) -> ReindexReport:

@@ -63,6 +63,10 @@ class Table:
     lengths: dict[str, array]           # field -> each document's length, as whoosh stores it
     words: list[str]                    # the terms of the word field
     family_terms: list[str]             # the terms of the fields families are read from
+    offsets: array | None = None        # where each page's record lies in pages.store (pagestore)
+
+    def sources(self) -> list[str | None]:
+        return [None if r is None else r.source for r in self.rows]
 
     def by_source(self) -> dict[str, Row]:
         return {r.source: r for r in self.rows if r is not None}
@@ -91,7 +95,8 @@ def from_index(reader, rows: dict[str, Row] | None = None) -> Table:  # noqa: AN
 
 def write(gen_dir: Path, table: Table) -> None:
     data = {"format": FORMAT, "rows": [None if r is None else _tuple(r) for r in table.rows],
-            "lengths": table.lengths, "words": table.words, "family_terms": table.family_terms}
+            "lengths": table.lengths, "words": table.words, "family_terms": table.family_terms,
+            "offsets": table.offsets}
     with open(gen_dir / FILE, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -106,7 +111,7 @@ def read(gen_dir: Path) -> Table | None:
     if data.get("format") != FORMAT:
         return None
     return Table([None if r is None else Row(*r) for r in data["rows"]], data["lengths"], data["words"],
-                 data["family_terms"])
+                 data["family_terms"], data.get("offsets"))
 
 
 def _tuple(r: Row) -> tuple:

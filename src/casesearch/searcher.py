@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
-from whoosh.index import EmptyIndexError
-
 from . import generations, query
 from .config import Settings
 from .errors import CasesearchError, IndexMissing, IndexOutdated, QueryError
@@ -201,13 +199,16 @@ class Searcher:
         self._degraded = choice.degraded
         if live is not None and live.name == choice.path.name:
             return
+        seen = signature(choice.path, choice.manifest)   # before opening: a write while it opens shows next look
         fresh = self._open(choice)
-        if fresh is None:
+        if fresh is None:   # kept from trying again until CURRENT names another generation
+            self._failed = name
+            self._degraded = f"index generation '{choice.path.name}' does not open; serving '{self._live.name}'"
             return
         if self._previous is not None:
             self._previous.close()
         self._previous, self._live = self._live, fresh
-        self._signature = signature(choice.path, choice.manifest)
+        self._signature = seen
 
     def _drop(self, snap: Snapshot, why: str) -> None:
         """Stop serving a generation found damaged; it answers the queries already under
@@ -244,16 +245,22 @@ class Searcher:
         return None
 
     def _open(self, choice: generations.Choice) -> Snapshot | None:
+        """The chosen generation opened; None (or IndexMissing when nothing is live) when it
+        cannot be: damaged since it verified (a file cut while we read it) or unreadable."""
         for attempt in range(3):
             try:
                 return Snapshot(choice.path, choice.manifest, generations.open_index(choice.path), self.settings)
-            except (OSError, ValueError, EmptyIndexError):
-                if attempt == 2:
-                    if self._live is None:
-                        raise IndexMissing(f"cannot open the index in '{choice.path}': "
-                                           "run `casesearch reindex --full`") from None
-                    log.exception("cannot open the new index generation; still serving %s", self._live.name)
-                time.sleep(0.05)
+            except Exception as exc:   # noqa: BLE001 - whoosh raises anything on a damaged file
+                if attempt < 2:
+                    time.sleep(0.05)
+                    continue
+                self._verified.discard(choice.path.name)   # its checksums are read again next time
+                why = damage(choice.path, choice.manifest) or f"{type(exc).__name__}: {exc}"
+                if self._live is None:
+                    raise IndexMissing(f"cannot open the index in '{choice.path}' ({why}): "
+                                       "run `casesearch reindex --full`") from None
+                log.error("cannot open index generation '%s' (%s); still serving %s",
+                          choice.path.name, why, self._live.name)
         return None
 
     def _watch(self) -> None:

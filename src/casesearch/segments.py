@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from pickle import dumps
@@ -15,19 +15,24 @@ from whoosh.writing import SegmentWriter
 from . import analysis, schema
 from .content import Document
 
+Keep = Callable[[str, dict], None]   # (source, stored record) of each page written
 
-def write_whole(gen_dir: Path, documents: Iterable[Document]) -> None:
-    """A new index of `documents` in the (new) folder `gen_dir`."""
+
+def write_whole(gen_dir: Path, documents: Iterable[Document], keep: Keep) -> None:
+    """A new index of `documents` in the (new) folder `gen_dir`; `keep` gets each page's
+    stored record."""
     gen_dir.mkdir()
     ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
     writer = Writer(ix, limitmb=256)
     for doc in documents:
-        writer.add_document(**schema.document_fields(doc))
+        fields = schema.document_fields(doc)
+        keep(doc.source, fields["display"])
+        writer.add_document(**fields)
     writer.commit()
     ix.close()
 
 
-def write_changes(gen_dir: Path, removed: list[str], documents: Iterable[Document]) -> None:
+def write_changes(gen_dir: Path, removed: list[str], documents: Iterable[Document], keep: Keep) -> None:
     """The index in `gen_dir` (a copy of the base generation) without the `removed`
     sources, with `documents` added or replacing their earlier versions."""
     ix = whoosh_index.open_dir(str(gen_dir))
@@ -35,7 +40,9 @@ def write_changes(gen_dir: Path, removed: list[str], documents: Iterable[Documen
     for source in removed:
         writer.delete_by_term("source", source)
     for doc in documents:
-        writer.update_document(**schema.document_fields(doc))
+        fields = schema.document_fields(doc)
+        keep(doc.source, fields["display"])
+        writer.update_document(**fields)
     writer.commit()
     ix.close()
 
@@ -141,6 +148,13 @@ def reader(gen_dir: Path) -> Iterator:
             yield r
     finally:
         ix.close()
+
+
+def stored_records(live: Path) -> Iterator[tuple[str, dict]]:
+    """(source, stored record) of every page `live` holds."""
+    with reader(live) as r:
+        for _, fields in r.iter_docs():
+            yield fields["source"], fields["display"]
 
 
 def stored_documents(live: Path | None, sources: list[str]) -> list[Document]:

@@ -8,7 +8,7 @@ import math
 import threading
 from pathlib import Path
 
-from . import pagetable, schema, scoring, synonyms, typos
+from . import pagestore, pagetable, schema, scoring, synonyms, typos
 from .config import Settings
 from .errors import ConfigError
 from .manifest import Manifest
@@ -29,6 +29,23 @@ def prior(words: int, lang: str, default_lang: str) -> float:
 signature = pagetable.stems   # the stems of a text, as the table keeps a title's
 
 
+class Page:
+    """A page as ranking, filters and facets read it: the page table's fields at hand, the
+    rest of its record (sections, texts, summary) read from the page store when asked."""
+
+    __slots__ = ("_store", "_docnum", "source", "url", "title", "lang", "date", "category", "tags", "body_words")
+
+    def __init__(self, store: pagestore.Store, docnum: int, row: pagetable.Row) -> None:
+        self._store, self._docnum = store, docnum
+        self.source, self.url, self.title, self.lang = row.source, row.url, row.title, row.lang
+        self.date, self.category, self.tags, self.body_words = row.date, row.category, row.tags, row.body_words
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - whatever StoredPage has
+        if name.startswith("__") or name in Page.__slots__:
+            raise AttributeError(name)
+        return getattr(self._store.page(self._docnum), name)
+
+
 class Snapshot:
     """One published generation, opened once, with per-page data held for scoring and facets."""
 
@@ -44,14 +61,22 @@ class Snapshot:
         self.ix = ix
         self.lock = threading.Lock()
         self.reader = ix.reader()
-        size = self.reader.doc_count_all()
-        # Each page's whole record, read now: a page read when a hit shows it would read a
-        # mapped file that damage may have cut short, and SIGBUS kills a worker mid-request.
-        self.stored: list[schema.StoredPage | None] = [None] * size   # None: a deleted docnum
-        for docnum, fields in self.reader.iter_docs():
-            self.stored[docnum] = schema.StoredPage.from_json(fields["display"])
-        table = pagetable.read(gen) or pagetable.from_index(self.reader, {
-            page.source: pagetable.row(page) for page in self.stored if page is not None})
+        self.store: pagestore.Store | None = None
+        table = pagetable.read(gen)
+        if table is not None and table.offsets is not None:
+            # the records stay on disk: read with pread when a hit shows a page (a record
+            # cut short by damage is an error to fall back from, not a SIGBUS as a mapped
+            # file's would be)
+            self.store = pagestore.Store(gen, table.offsets, table.sources())
+            self.stored: list[Page | schema.StoredPage | None] = [
+                None if r is None else Page(self.store, d, r) for d, r in enumerate(table.rows)]
+        else:   # a generation written before page stores: every record read now
+            self.stored = [None] * self.reader.doc_count_all()
+            for docnum, fields in self.reader.iter_docs():
+                self.stored[docnum] = schema.StoredPage.from_json(fields["display"])
+            table = pagetable.from_index(self.reader, {
+                page.source: pagetable.row(page) for page in self.stored if page is not None})
+        size = len(table.rows)
         self.priors = [0.0] * size
         # what a near-empty page is lifted to when its title or URL names the query: hub
         # pages (a list of incubators) hold no text of their own, their layout does
@@ -87,5 +112,7 @@ class Snapshot:
         return self.reader.doc_count()
 
     def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
         self.reader.close()
         self.ix.close()
