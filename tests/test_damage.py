@@ -209,6 +209,29 @@ def test_a_query_that_fails_on_a_damaged_generation_is_answered_from_the_one_bef
         searcher.close()
 
 
+@pytest.mark.parametrize("how", ["cut short", "garbage inside"])
+def test_a_page_record_damaged_under_a_running_searcher_is_answered_from_the_one_before(site, monkeypatch, how):
+    """Page records are read when a hit shows the page (pages.store, by pread): one cut
+    short or garbled after the generation verified is found when read, and the query is
+    answered from the generation before; never a SIGBUS, as a mapped file would give."""
+    searcher = Searcher(site)
+    try:
+        live = searcher.snapshot()
+        store = site.index_dir / live.name / "pages.store"
+        stat = store.stat()
+        if how == "cut short":
+            _truncate(store, stat.st_size // 2)
+        else:
+            with open(store, "r+b") as handle:
+                handle.write(b"\x00" * stat.st_size)
+        monkeypatch.setattr("casesearch.searcher.signature", lambda gen, manifest: searcher._signature)
+        assert _found(searcher, WORDS[:4]) == []
+        assert searcher.snapshot().name == "gen-000001"
+        assert "pages.store" in searcher.health()["reason"]
+    finally:
+        searcher.close()
+
+
 def test_a_query_error_on_a_sound_generation_is_not_hidden(site, monkeypatch):
     searcher = Searcher(site)
     try:

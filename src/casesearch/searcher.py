@@ -16,7 +16,13 @@ from typing import TypeVar
 
 from . import generations, query
 from .config import Settings
-from .errors import CasesearchError, IndexMissing, IndexOutdated, QueryError
+from .errors import (
+    CasesearchError,
+    IndexDamaged,
+    IndexMissing,
+    IndexOutdated,
+    QueryError,
+)
 from .highlight import Matcher, mark, snippet
 from .manifest import damage, signature
 from .ranking import Filters, rank
@@ -282,9 +288,9 @@ class Searcher:
         snap = self.snapshot()
         try:
             return work(snap)
-        except CasesearchError:
-            raise
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, CasesearchError) and not isinstance(exc, IndexDamaged):
+                raise   # the visitor's query (QueryError...): nothing to fall back from
             why = damage(self._path(snap), snap.manifest)
             if not why:
                 raise
