@@ -154,9 +154,23 @@ def gfm_id(text: str) -> str:
     if text.isascii():
         text = _GFM_DROP_ASCII.sub("", text)
     else:
-        text = "".join(c for c in text if c in " \t-" or (c.isascii() and (c.isalnum() or c == "_"))
-                       or (not c.isascii() and _ruby_word(c)))
+        # each character is judged once per process, and dropped by str.translate (a loop
+        # over the characters was most of the time of a page of accented headings)
+        chars = set(text)
+        if not chars <= _GFM_JUDGED:
+            if len(_GFM_JUDGED) > 100_000:   # a bound on what hostile pages make it keep
+                _GFM_JUDGED.clear()
+                _GFM_DROP.clear()
+            for c in chars - _GFM_JUDGED:
+                if not (c in " \t-" or (c.isalnum() or c == "_" if c.isascii() else _ruby_word(c))):
+                    _GFM_DROP[ord(c)] = None
+            _GFM_JUDGED.update(chars)
+        text = text.translate(_GFM_DROP)
     return text.replace(" ", "-").replace("\t", "-")
+
+
+_GFM_JUDGED: set[str] = set()   # the characters gfm_id has seen, and those it drops
+_GFM_DROP: dict[int, None] = {}
 
 
 # kramdown's Unidecoder reads stringex's tables; python's unidecode descends from the same
@@ -184,6 +198,10 @@ _FOOTNOTE_AT = re.compile(r"\[\^([\w-]+)\]")
 _LINK_TAIL = re.compile(r"\((?:[^()\s]|\([^()]*\))*?(?:\s+(['\"]).*?\1)?\s*\)|\s?\[([^\]]*)\]")
 _TYPO = (("---", "—"), ("--", "–"), ("...", "…"), ("<< ", "«\u00a0"), (" >>", "\u00a0»"), ("<<", "«"), (">>", "»"))
 _SPAN_CHARS = re.compile(r"[\\`*_<\[!&${]|--|\.\.\.|>>")
+# characters the loop of _Spans.parse would take one by one as text: all but the ones
+# that start markup, and '-', '.', ' ' unless they start a typographic symbol ('--', '...',
+# ' >>'; what follows the parsed range is not looked at, as parse does not either)
+_PLAIN_RUN = re.compile(r"(?:[^\\`*_<\[!&${.\- ]| (?!>>)|-(?!-)|\.(?!\.\.))+")
 _WORD_BEFORE = re.compile(r"[^\W\d_]-?\Z")  # an intraword '_' (after 'a' or 'a-') opens nothing
 # The span parser may read a piece of a heading again (an emphasis that never closes, then
 # the next one...): past this many steps per character, or on a heading this long, the id
@@ -213,14 +231,26 @@ class _Spans:
         """Pieces of s[pos:end]; with `stop`, until an emphasis closes: (found, position)."""
         s = self.s
         start_len = len(self.out)
+        out = self.out
         while pos < end:
             self.steps -= 1
             if self.steps < 0:
                 raise _TooComplex
-            if stop and s.startswith(stop, pos) and self._closes(pos, stop, elem, start_len):
-                return True, pos
             c = s[pos]
-            if c in "*_":
+            if c not in "*_\\`<[!&${" and (m := _PLAIN_RUN.match(s, pos, end)):
+                # a run of characters that are text one by one: one piece, the steps of
+                # each character (the step limit must stop the same headings)
+                n = m.end() - pos
+                if n > 1:
+                    self.steps -= n - 1
+                    if self.steps < 0:
+                        raise _TooComplex
+                out.append((_TEXT, m.group()))
+                pos += n
+            elif c in "*_":
+                # a closing delimiter (`stop`) starts with '*' or '_' too
+                if stop and s.startswith(stop, pos) and self._closes(pos, stop, elem, start_len):
+                    return True, pos
                 pos = self._emphasis(pos, end, open_)
             elif c == "\\" and pos + 1 < end and s[pos + 1] in _SPAN_ESCAPES and (self.gfm or s[pos + 1] != "~"):
                 self.text(s[pos + 1])
@@ -250,11 +280,11 @@ class _Spans:
             else:
                 for sym, char in _TYPO if c in "-.< " else ():   # the characters they start with
                     if s.startswith(sym, pos) and pos + len(sym) <= end:
-                        self.out.append((_OTHER, char))
+                        out.append((_OTHER, char))
                         pos += len(sym)
                         break
                 else:
-                    self.text(c)
+                    out.append((_TEXT, c))
                     pos += 1
         return False, pos
 
@@ -386,6 +416,7 @@ class _IdMaker:
         self.used: dict[str, int] = {}
         self.refs: frozenset[str] = frozenset()
         self.notes: frozenset[str] = frozenset()
+        self.plain: dict[tuple[str, bool], str] = {}
 
     def __call__(self, raw: str) -> str:
         ids = self.ids
@@ -411,7 +442,13 @@ class _IdMaker:
         if not _SPAN_CHARS.search(raw):
             return raw  # nothing kramdown's span parser would turn into markup (quotes
             # become smart quotes, which no id keeps either way)
-        return _span_text(raw, gfm, self.refs, self.notes)
+        # a heading written again on the page is parsed once (a page repeating a hard
+        # heading paid the span parser for each copy)
+        key = (raw, gfm)
+        text = self.plain.get(key)
+        if text is None:
+            text = self.plain[key] = _span_text(raw, gfm, self.refs, self.notes)
+        return text
 
 
 def _unless_closed(replacement: str) -> Callable[[re.Match[str]], str]:
