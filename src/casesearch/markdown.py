@@ -6,6 +6,7 @@ and the index only needs the words, the headings and the ids kramdown gives them
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import html.entities
@@ -131,6 +132,20 @@ def kramdown_id(raw: str) -> str:
     return _ID_DROP.sub("", _ID_LEAD.sub("", raw)).replace(" ", "-").lower()
 
 
+# The ids of a page's headings are made in one pass of each regex over all of them, one a
+# line (per heading, the calls were a tenth of the time of a page of short headings).
+_ID_LEAD_LINES = re.compile(r"^[^a-zA-Z\n]+", re.M)
+_ID_DROP_LINES = re.compile(r"[^a-zA-Z0-9 \n-]+")
+
+
+def _kramdown_ids(texts: list[str]) -> list[str]:
+    """kramdown_id of each text."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1 or not texts:   # a text holding a line break
+        return [kramdown_id(text) for text in texts]
+    return _ID_DROP_LINES.sub("", _ID_LEAD_LINES.sub("", joined)).replace(" ", "-").lower().split("\n")
+
+
 # Ruby's \p{Word} (Onigmo, Unicode 13): letters, marks, decimal digits, connector
 # punctuation, letter numbers (Ⅻ) and the alphabetic symbols below (Ⓐ, 🄰); so the
 # variation selector U+FE0F of "⚠️" stays in a GFM id while "⚠", "½" and U+00A0 go.
@@ -154,19 +169,40 @@ def gfm_id(text: str) -> str:
     if text.isascii():
         text = _GFM_DROP_ASCII.sub("", text)
     else:
-        # each character is judged once per process, and dropped by str.translate (a loop
-        # over the characters was most of the time of a page of accented headings)
-        chars = set(text)
-        if not chars <= _GFM_JUDGED:
-            if len(_GFM_JUDGED) > 100_000:   # a bound on what hostile pages make it keep
-                _GFM_JUDGED.clear()
-                _GFM_DROP.clear()
-            for c in chars - _GFM_JUDGED:
-                if not (c in " \t-" or (c.isalnum() or c == "_" if c.isascii() else _ruby_word(c))):
-                    _GFM_DROP[ord(c)] = None
-            _GFM_JUDGED.update(chars)
-        text = text.translate(_GFM_DROP)
+        text = _gfm_drop(text).replace("\n", "")
     return text.replace(" ", "-").replace("\t", "-")
+
+
+_GFM_DROP_ASCII_LINES = re.compile(r"[^\w\- \t\n]+", re.A)
+
+
+def _gfm_ids(texts: list[str]) -> list[str]:
+    """gfm_id of each text, all in one pass: lowercasing text by text or lines joined by
+    line breaks is the same (a line break, not a letter, ends a word for the final sigma)."""
+    joined = "\n".join(texts).lower()
+    if joined.count("\n") != len(texts) - 1 or not texts:   # a text holding a line break
+        return [gfm_id(text) for text in texts]
+    if joined.isascii():
+        joined = _GFM_DROP_ASCII_LINES.sub("", joined)
+    else:
+        joined = _gfm_drop(joined)   # keeps line breaks
+    return joined.replace(" ", "-").replace("\t", "-").split("\n")
+
+
+def _gfm_drop(text: str) -> str:
+    """`text` without the characters a GFM id drops, but for line breaks."""
+    # each character is judged once per process, and dropped by str.translate (a loop
+    # over the characters was most of the time of a page of accented headings)
+    chars = set(text)
+    if not chars <= _GFM_JUDGED:
+        if len(_GFM_JUDGED) > 100_000:   # a bound on what hostile pages make it keep
+            _GFM_JUDGED.clear()
+            _GFM_DROP.clear()
+        for c in chars - _GFM_JUDGED:
+            if not (c in " \t-\n" or (c.isalnum() or c == "_" if c.isascii() else _ruby_word(c))):
+                _GFM_DROP[ord(c)] = None
+        _GFM_JUDGED.update(chars)
+    return text.translate(_GFM_DROP)
 
 
 _GFM_JUDGED: set[str] = set()   # the characters gfm_id has seen, and those it drops
@@ -419,24 +455,33 @@ class _IdMaker:
         self.plain: dict[tuple[str, bool], str] = {}
 
     def __call__(self, raw: str) -> str:
-        ids = self.ids
+        return self.all([raw])[0]
+
+    def all(self, raws: list[str]) -> list[str]:
+        """The ids of these headings, in document order (after those made before)."""
+        ids, used = self.ids, self.used
         if self.gfm:
             # the GFM parser always builds raw_text from the parsed text (it forces
             # auto_id_stripping) and numbers repeats from 1; an empty id stays empty
-            gen = gfm_id(self._plain(raw, True))
-            count = self.used.get(gen, -1) + 1
-            self.used[gen] = count
-            return ids.prefix + (f"{gen}-{count}" if count else gen)
-        text = self._plain(raw, False) if ids.stripping else raw
+            out = []
+            for gen in _gfm_ids([self._plain(raw, True) for raw in raws]):
+                count = used.get(gen, -1) + 1
+                used[gen] = count
+                out.append(ids.prefix + (f"{gen}-{count}" if count else gen))
+            return out
+        texts = [self._plain(raw, False) for raw in raws] if ids.stripping else raws
         if ids.transliterate:
-            text = _transliterate(text)
-        gen = kramdown_id(text) or "section"
-        if gen in self.used:
-            self.used[gen] += 1
-            gen = f"{gen}-{self.used[gen]}"
-        else:
-            self.used[gen] = 0
-        return ids.prefix + gen
+            texts = [_transliterate(text) for text in texts]
+        out = []
+        for gen in _kramdown_ids(texts):
+            gen = gen or "section"
+            if gen in used:
+                used[gen] += 1
+                gen = f"{gen}-{used[gen]}"
+            else:
+                used[gen] = 0
+            out.append(ids.prefix + gen)
+        return out
 
     def _plain(self, raw: str, gfm: bool) -> str:
         if not _SPAN_CHARS.search(raw):
@@ -504,6 +549,36 @@ def _paragraphs(text: str) -> str:
     return "\n".join(out)
 
 
+# The pieces of a page (its headings, its sections' texts) are tidied in one pass of a few
+# regexes over all of them, joined by NUL (which no piece holds): calls per piece were a
+# third of the time of a page of short headings. A mark, a character the page does not
+# hold, stands for the paragraph breaks meanwhile.
+_MARKS = "\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\ufdd0\ufdd1"
+_WHITESPACE = re.compile(r"\s+")
+_NUL_SPACES = re.compile(r" ?\x00 ?")
+
+
+def _single_spaced(pieces: list[str]) -> list[str]:
+    """" ".join(piece.split()) for each piece."""
+    joined = _NUL_SPACES.sub("\x00", _WHITESPACE.sub(" ", "\x00".join(pieces))).strip(" ")
+    return joined.split("\x00")
+
+
+def _all_paragraphs(pieces: list[str]) -> list[str]:
+    """_paragraphs(piece) for each piece."""
+    joined = "\x00".join(pieces)
+    mark = next((c for c in _MARKS if c not in joined), None)
+    if mark is None:
+        return [_paragraphs(piece) for piece in pieces]
+    text = _WHITESPACE.sub(" ", _PARAGRAPH_BREAK.sub(mark, joined))
+    # each paragraph stripped (literal replacements: a template is expanded in Python)
+    text = _NUL_SPACES.sub("\x00", re.sub(f" ?{mark} ?", mark, text)).strip(" ")
+    # empty paragraphs go: a mark repeated, next to a NUL or at either end
+    text = re.sub(f"{mark}{mark}+", mark, text)
+    text = re.sub(f"{mark}(?=\x00)|(?<=\x00){mark}", "", text).strip(mark)
+    return text.replace(mark, "\n").split("\x00")
+
+
 class _Builder:
     """Collects sections while the line pass runs; the ids are made at the end, in document
     order, once the page's link and footnote definitions (which change a heading's text) are known."""
@@ -530,22 +605,22 @@ class _Builder:
         self._close()
         make = _IdMaker(ids)
         make.refs, make.notes = frozenset(self.refs), frozenset(self.notes)
-        anchors = []
-        for raw, level, explicit, auto, _ in self.done:
-            # an explicit id ({#id}, {: #id}) is not counted: kramdown numbers auto ids only
-            anchors.append(explicit if explicit is not None else make(raw) if level and auto and ids.auto_ids else "")
+        # an explicit id ({#id}, {: #id}) is not counted: kramdown numbers auto ids only
+        wanted = [explicit is None and level and auto and ids.auto_ids for _, level, explicit, auto, _ in self.done]
+        made = iter(make.all([raw for (raw, _, _, _, _), want in zip(self.done, wanted) if want]))
+        anchors = [next(made) if want else explicit or "" for (_, _, explicit, _, _), want in zip(self.done, wanted)]
         # one _clean call for the whole page, pieces kept apart by NUL, which no markup
         # pattern crosses: a few regex calls per page instead of a few per section
         parts = [piece for raw, _, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
         cleaned = _clean(normalize_text("\x00".join(parts))).split("\x00")
         if len(cleaned) != len(parts):  # never expected; stay correct anyway
             cleaned = [_clean(normalize_text(part)) for part in parts]
+        headings, texts = _single_spaced(cleaned[0::2]), _all_paragraphs(cleaned[1::2])
         out = []
-        for i, (_, level, _, _, _) in enumerate(self.done):
-            text = _paragraphs(cleaned[2 * i + 1])
+        for (_, level, _, _, _), heading, anchor, text in zip(self.done, headings, anchors, texts):
             if level == 0 and not text:
                 continue
-            out.append(Section(" ".join(cleaned[2 * i].split()) if level else "", anchors[i], level, text))
+            out.append(Section(heading if level else "", anchor, level, text))
         return out
 
 
@@ -625,22 +700,42 @@ def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = Hea
     return out.sections(ids)
 
 
-def _closing_fences(lines: list[str], gfm: bool) -> dict[str, list[int]]:
+_FENCE_START = {True: re.compile(r"^ {0,3}[`~]", re.M), False: re.compile(r"^~", re.M)}
+
+
+class _ClosingFences:
     """For each fence character, the longest closing fence at or below each line. A fence
     with no closing line below it is no code block (kramdown's regexps want both ends):
     knowing it when the fence opens keeps the pass linear (reading the page again for each
-    unclosed fence took minutes, and overflowed the stack, for a page of '```a' lines)."""
-    chars = "`~" if gfm else "~"   # kramdown's own parser: tildes at column 0 only
-    longest = {char: [0] * (len(lines) + 1) for char in "`~"}
-    for i in range(len(lines) - 1, -1, -1):
-        for column in longest.values():
-            column[i] = column[i + 1]
-        rest = lines[i].lstrip(" ") if gfm else lines[i]
-        if rest[:1] and rest[0] in chars and len(lines[i]) - len(rest) < 4:
-            tail = rest.strip()   # the fence and nothing else: a closing line
-            if not tail.strip(rest[0]):
-                longest[rest[0]][i] = max(longest[rest[0]][i], len(tail))
-    return longest
+    unclosed fence took minutes, and overflowed the stack, for a page of '```a' lines).
+    Only the lines a regex finds starting with a fence character are looked at (a loop
+    over every line was a tenth of the time of a page of short headings)."""
+
+    def __init__(self, body: str, gfm: bool) -> None:
+        chars = "`~" if gfm else "~"   # kramdown's own parser: tildes at column 0 only
+        self.lines: dict[str, list[int]] = {"`": [], "~": []}   # line numbers, ascending
+        self.longest: dict[str, list[int]] = {"`": [], "~": []}   # the longest from there down
+        number = last = 0
+        for m in _FENCE_START[gfm].finditer(body):
+            number += body.count("\n", last, m.start())
+            last = m.start()
+            end = body.find("\n", last)
+            line = body[last:end] if end >= 0 else body[last:]
+            rest = line.lstrip(" ") if gfm else line
+            if rest[:1] and rest[0] in chars and len(line) - len(rest) < 4:
+                tail = rest.strip()   # the fence and nothing else: a closing line
+                if not tail.strip(rest[0]):
+                    self.lines[rest[0]].append(number)
+                    self.longest[rest[0]].append(len(tail))
+        for column in self.longest.values():
+            for i in range(len(column) - 2, -1, -1):
+                column[i] = max(column[i], column[i + 1])
+
+    def below(self, char: str, number: int) -> int:
+        """The longest closing fence of `char` on line `number` or below; 0 when none."""
+        i = bisect.bisect_left(self.lines[char], number)
+        column = self.longest[char]
+        return column[i] if i < len(column) else 0
 
 
 def _line_pass(body: str, gfm: bool) -> _Builder:
@@ -654,7 +749,7 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
     fence = ""
     html_tag, html_depth = "", 0
     all_lines = body.split("\n")
-    closing = _closing_fences(all_lines, gfm)
+    closing = _ClosingFences(body, gfm)
     for number, line in enumerate(all_lines):
         if fence:
             if gfm:
@@ -725,7 +820,7 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
             continue
         if first in "`~" and (gfm or not was_para):
             m = (_FENCE_GFM if gfm else _FENCE_KRAMDOWN).match(line)
-            if m and closing[m.group(1)[0]][number + 1] >= len(m.group(1)):
+            if m and closing.below(m.group(1)[0], number + 1) >= len(m.group(1)):
                 fence = m.group(1)
                 lines.append("")
                 continue
