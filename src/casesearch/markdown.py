@@ -6,6 +6,7 @@ and the index only needs the words, the headings and the ids kramdown gives them
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import html.entities
@@ -53,7 +54,9 @@ _DROP_TEXT = (
     # a tag ends before the next opener (Liquid nests none): a page of "{{{{..." stays linear
     r"|\{%(?:(?!\{%).)*?%\}|\{\{(?:(?!\{\{).)*?\}\}"
 )
-_DROP = re.compile(_DROP_TEXT + r"|<(script|style|iframe|noscript|svg|template)\b[^>]*(>?)", re.S | re.I)
+# (?=[a-z]): a '<' before anything but a letter fails at once, not once per tag name
+# (a page of '<' was three times slower for each of these alternations)
+_DROP = re.compile(_DROP_TEXT + r"|<(?=[a-z])(script|style|iframe|noscript|svg|template)\b[^>]*(>?)", re.S | re.I)
 _DROP_NO_TAG = re.compile(_DROP_TEXT, re.S | re.I)   # once no '>' is left: no opening tag either
 
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
@@ -72,13 +75,17 @@ _TABLE_SEP = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|
 
 # Applied to each section's text, in this order.
 _BLOCK_TAG = re.compile(
-    r"</?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|table|thead|tbody|tr|section|article|header|footer|"
+    r"</?(?=[a-z])(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|table|thead|tbody|tr|section|article|header|footer|"
     r"nav|aside|main|blockquote|pre|figure|figcaption|hr|details|summary|form)\b[^>\x00]*(>?)",
     re.I,
 )
 _CELL_TAG = re.compile(r"</?t[dh]\b[^>\x00]*(>?)", re.I)
 # an address's parts are at most 64 and 255 characters (RFC 5321): a page of "<<<<..." stays linear
-_AUTOLINK = re.compile(r"<(?:(?:https?|ftp|mailto):[^>\s\x00]*(>?)|[^>\s@\x00]{1,64}@[^>\s\x00]{1,255}>)", re.I)
+# (possessive: what follows each run is no character of it, so giving some back never helps)
+_AUTOLINK = re.compile(r"<(?:(?:https?|ftp|mailto):[^>\s\x00]*+(>?)|[^>\s@\x00]{1,64}+@[^>\s\x00]{1,255}+>)", re.I)
+# the same without the address, which needs an '@': a page with none is not scanned up to
+# 64 characters from each '<' for one
+_AUTOLINK_URL = re.compile(r"<(?:https?|ftp|mailto):[^>\s\x00]*+(>?)", re.I)
 _TAG = re.compile(r"(?:</?[A-Za-z][\w:-]*(?:\s[^>\x00]*)?/?|<![A-Za-z][^>\x00]*)(>?)")
 # Each pattern above that reads on to a '>' (or a '}') ends its match where it finds none,
 # and the text matched is left as it is (_unless_closed): with no '>' to come, no tag can
@@ -91,18 +98,14 @@ _LINK = re.compile(r"\[([^\[\]\x00]*)\](?:\((?:[^()\n\x00]|\([^()\n\x00]*\))*\)|
 _FOOTNOTE_REF = re.compile(r"\[\^[^\[\]\x00]+\]")
 _SPAN_IAL = re.compile(r"\{:[^}\n\x00]*(\}?)|\{#[A-Za-z][\w:.-]*\}")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-_UNDERSCORES = re.compile(r"_+")
+# emphasis underscores sit at a word edge (the whole run goes); the ones inside snake_case
+# stay: a run not between two letters or digits (\w but '_', which a whole run never has
+# beside it). One regex, no call per run: a page of '_a_' made a million calls.
+_UNDERSCORES = re.compile(r"(?<!\w)_++|(?<!_)_++(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"':=])")
 # escaped markup characters hide behind private-use characters while markup is removed
 _HIDE = {c: chr(0xF0000 + i) for i, c in enumerate("\\`*_{}[]()#+-.!|<>~\"':=")}
 _UNHIDE = {ord(v): k for k, v in _HIDE.items()}
-
-
-def _underscore(m: re.Match[str]) -> str:
-    # emphasis underscores sit at a word edge; the ones inside snake_case stay
-    s, start, end = m.string, m.start(), m.end()
-    inside = start and end < len(s) and s[start - 1].isalnum() and s[end].isalnum()
-    return m.group() if inside else ""
 
 
 
@@ -131,6 +134,20 @@ def kramdown_id(raw: str) -> str:
     return _ID_DROP.sub("", _ID_LEAD.sub("", raw)).replace(" ", "-").lower()
 
 
+# The ids of a page's headings are made in one pass of each regex over all of them, one a
+# line (per heading, the calls were a tenth of the time of a page of short headings).
+_ID_LEAD_LINES = re.compile(r"^[^a-zA-Z\n]+", re.M)
+_ID_DROP_LINES = re.compile(r"[^a-zA-Z0-9 \n-]+")
+
+
+def _kramdown_ids(texts: list[str]) -> list[str]:
+    """kramdown_id of each text."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1 or not texts:   # a text holding a line break
+        return [kramdown_id(text) for text in texts]
+    return _ID_DROP_LINES.sub("", _ID_LEAD_LINES.sub("", joined)).replace(" ", "-").lower().split("\n")
+
+
 # Ruby's \p{Word} (Onigmo, Unicode 13): letters, marks, decimal digits, connector
 # punctuation, letter numbers (Ⅻ) and the alphabetic symbols below (Ⓐ, 🄰); so the
 # variation selector U+FE0F of "⚠️" stays in a GFM id while "⚠", "½" and U+00A0 go.
@@ -154,9 +171,44 @@ def gfm_id(text: str) -> str:
     if text.isascii():
         text = _GFM_DROP_ASCII.sub("", text)
     else:
-        text = "".join(c for c in text if c in " \t-" or (c.isascii() and (c.isalnum() or c == "_"))
-                       or (not c.isascii() and _ruby_word(c)))
+        text = _gfm_drop(text).replace("\n", "")
     return text.replace(" ", "-").replace("\t", "-")
+
+
+_GFM_DROP_ASCII_LINES = re.compile(r"[^\w\- \t\n]+", re.A)
+
+
+def _gfm_ids(texts: list[str]) -> list[str]:
+    """gfm_id of each text, all in one pass: lowercasing text by text or lines joined by
+    line breaks is the same (a line break, not a letter, ends a word for the final sigma)."""
+    joined = "\n".join(texts).lower()
+    if joined.count("\n") != len(texts) - 1 or not texts:   # a text holding a line break
+        return [gfm_id(text) for text in texts]
+    if joined.isascii():
+        joined = _GFM_DROP_ASCII_LINES.sub("", joined)
+    else:
+        joined = _gfm_drop(joined)   # keeps line breaks
+    return joined.replace(" ", "-").replace("\t", "-").split("\n")
+
+
+def _gfm_drop(text: str) -> str:
+    """`text` without the characters a GFM id drops, but for line breaks."""
+    # each character is judged once per process, and dropped by str.translate (a loop
+    # over the characters was most of the time of a page of accented headings)
+    chars = set(text)
+    if not chars <= _GFM_JUDGED:
+        if len(_GFM_JUDGED) > 100_000:   # a bound on what hostile pages make it keep
+            _GFM_JUDGED.clear()
+            _GFM_DROP.clear()
+        for c in chars - _GFM_JUDGED:
+            if not (c in " \t-\n" or (c.isalnum() or c == "_" if c.isascii() else _ruby_word(c))):
+                _GFM_DROP[ord(c)] = None
+        _GFM_JUDGED.update(chars)
+    return text.translate(_GFM_DROP)
+
+
+_GFM_JUDGED: set[str] = set()   # the characters gfm_id has seen, and those it drops
+_GFM_DROP: dict[int, None] = {}
 
 
 # kramdown's Unidecoder reads stringex's tables; python's unidecode descends from the same
@@ -184,6 +236,10 @@ _FOOTNOTE_AT = re.compile(r"\[\^([\w-]+)\]")
 _LINK_TAIL = re.compile(r"\((?:[^()\s]|\([^()]*\))*?(?:\s+(['\"]).*?\1)?\s*\)|\s?\[([^\]]*)\]")
 _TYPO = (("---", "—"), ("--", "–"), ("...", "…"), ("<< ", "«\u00a0"), (" >>", "\u00a0»"), ("<<", "«"), (">>", "»"))
 _SPAN_CHARS = re.compile(r"[\\`*_<\[!&${]|--|\.\.\.|>>")
+# characters the loop of _Spans.parse would take one by one as text: all but the ones
+# that start markup, and '-', '.', ' ' unless they start a typographic symbol ('--', '...',
+# ' >>'; what follows the parsed range is not looked at, as parse does not either)
+_PLAIN_RUN = re.compile(r"(?:[^\\`*_<\[!&${.\- ]| (?!>>)|-(?!-)|\.(?!\.\.))+")
 _WORD_BEFORE = re.compile(r"[^\W\d_]-?\Z")  # an intraword '_' (after 'a' or 'a-') opens nothing
 # The span parser may read a piece of a heading again (an emphasis that never closes, then
 # the next one...): past this many steps per character, or on a heading this long, the id
@@ -213,14 +269,26 @@ class _Spans:
         """Pieces of s[pos:end]; with `stop`, until an emphasis closes: (found, position)."""
         s = self.s
         start_len = len(self.out)
+        out = self.out
         while pos < end:
             self.steps -= 1
             if self.steps < 0:
                 raise _TooComplex
-            if stop and s.startswith(stop, pos) and self._closes(pos, stop, elem, start_len):
-                return True, pos
             c = s[pos]
-            if c in "*_":
+            if c not in "*_\\`<[!&${" and (m := _PLAIN_RUN.match(s, pos, end)):
+                # a run of characters that are text one by one: one piece, the steps of
+                # each character (the step limit must stop the same headings)
+                n = m.end() - pos
+                if n > 1:
+                    self.steps -= n - 1
+                    if self.steps < 0:
+                        raise _TooComplex
+                out.append((_TEXT, m.group()))
+                pos += n
+            elif c in "*_":
+                # a closing delimiter (`stop`) starts with '*' or '_' too
+                if stop and s.startswith(stop, pos) and self._closes(pos, stop, elem, start_len):
+                    return True, pos
                 pos = self._emphasis(pos, end, open_)
             elif c == "\\" and pos + 1 < end and s[pos + 1] in _SPAN_ESCAPES and (self.gfm or s[pos + 1] != "~"):
                 self.text(s[pos + 1])
@@ -250,11 +318,11 @@ class _Spans:
             else:
                 for sym, char in _TYPO if c in "-.< " else ():   # the characters they start with
                     if s.startswith(sym, pos) and pos + len(sym) <= end:
-                        self.out.append((_OTHER, char))
+                        out.append((_OTHER, char))
                         pos += len(sym)
                         break
                 else:
-                    self.text(c)
+                    out.append((_TEXT, c))
                     pos += 1
         return False, pos
 
@@ -386,32 +454,48 @@ class _IdMaker:
         self.used: dict[str, int] = {}
         self.refs: frozenset[str] = frozenset()
         self.notes: frozenset[str] = frozenset()
+        self.plain: dict[tuple[str, bool], str] = {}
 
     def __call__(self, raw: str) -> str:
-        ids = self.ids
+        return self.all([raw])[0]
+
+    def all(self, raws: list[str]) -> list[str]:
+        """The ids of these headings, in document order (after those made before)."""
+        ids, used = self.ids, self.used
         if self.gfm:
             # the GFM parser always builds raw_text from the parsed text (it forces
             # auto_id_stripping) and numbers repeats from 1; an empty id stays empty
-            gen = gfm_id(self._plain(raw, True))
-            count = self.used.get(gen, -1) + 1
-            self.used[gen] = count
-            return ids.prefix + (f"{gen}-{count}" if count else gen)
-        text = self._plain(raw, False) if ids.stripping else raw
+            out = []
+            for gen in _gfm_ids([self._plain(raw, True) for raw in raws]):
+                count = used.get(gen, -1) + 1
+                used[gen] = count
+                out.append(ids.prefix + (f"{gen}-{count}" if count else gen))
+            return out
+        texts = [self._plain(raw, False) for raw in raws] if ids.stripping else raws
         if ids.transliterate:
-            text = _transliterate(text)
-        gen = kramdown_id(text) or "section"
-        if gen in self.used:
-            self.used[gen] += 1
-            gen = f"{gen}-{self.used[gen]}"
-        else:
-            self.used[gen] = 0
-        return ids.prefix + gen
+            texts = [_transliterate(text) for text in texts]
+        out = []
+        for gen in _kramdown_ids(texts):
+            gen = gen or "section"
+            if gen in used:
+                used[gen] += 1
+                gen = f"{gen}-{used[gen]}"
+            else:
+                used[gen] = 0
+            out.append(ids.prefix + gen)
+        return out
 
     def _plain(self, raw: str, gfm: bool) -> str:
         if not _SPAN_CHARS.search(raw):
             return raw  # nothing kramdown's span parser would turn into markup (quotes
             # become smart quotes, which no id keeps either way)
-        return _span_text(raw, gfm, self.refs, self.notes)
+        # a heading written again on the page is parsed once (a page repeating a hard
+        # heading paid the span parser for each copy)
+        key = (raw, gfm)
+        text = self.plain.get(key)
+        if text is None:
+            text = self.plain[key] = _span_text(raw, gfm, self.refs, self.notes)
+        return text
 
 
 def _unless_closed(replacement: str) -> Callable[[re.Match[str]], str]:
@@ -427,7 +511,7 @@ def _clean(text: str) -> str:
     if "<" in text:
         text = _BLOCK_TAG.sub(_unless_closed("\n\n"), text)
         text = _CELL_TAG.sub(_unless_closed(" "), text)
-        text = _AUTOLINK.sub(_unless_closed(""), text)
+        text = (_AUTOLINK if "@" in text else _AUTOLINK_URL).sub(_unless_closed(""), text)
         text = _TAG.sub(_unless_closed(""), text)
     if "[" in text:
         text = _IMAGE.sub(r"\1", text)
@@ -438,7 +522,7 @@ def _clean(text: str) -> str:
     # str.replace: a regex on these single characters is six times slower
     text = text.replace("*", "").replace("`", "").replace("~~", "")
     if "_" in text:
-        text = _UNDERSCORES.sub(_underscore, text)
+        text = _UNDERSCORES.sub("", text)
     text = text.replace("|", " ")
     if escaped:
         text = text.translate(_UNHIDE)
@@ -467,6 +551,36 @@ def _paragraphs(text: str) -> str:
     return "\n".join(out)
 
 
+# The pieces of a page (its headings, its sections' texts) are tidied in one pass of a few
+# regexes over all of them, joined by NUL (which no piece holds): calls per piece were a
+# third of the time of a page of short headings. A mark, a character the page does not
+# hold, stands for the paragraph breaks meanwhile.
+_MARKS = "\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\ufdd0\ufdd1"
+_WHITESPACE = re.compile(r"\s+")
+_NUL_SPACES = re.compile(r" ?\x00 ?")
+
+
+def _single_spaced(pieces: list[str]) -> list[str]:
+    """" ".join(piece.split()) for each piece."""
+    joined = _NUL_SPACES.sub("\x00", _WHITESPACE.sub(" ", "\x00".join(pieces))).strip(" ")
+    return joined.split("\x00")
+
+
+def _all_paragraphs(pieces: list[str]) -> list[str]:
+    """_paragraphs(piece) for each piece."""
+    joined = "\x00".join(pieces)
+    mark = next((c for c in _MARKS if c not in joined), None)
+    if mark is None:
+        return [_paragraphs(piece) for piece in pieces]
+    text = _WHITESPACE.sub(" ", _PARAGRAPH_BREAK.sub(mark, joined))
+    # each paragraph stripped (literal replacements: a template is expanded in Python)
+    text = _NUL_SPACES.sub("\x00", re.sub(f" ?{mark} ?", mark, text)).strip(" ")
+    # empty paragraphs go: a mark repeated, next to a NUL or at either end
+    text = re.sub(f"{mark}{mark}+", mark, text)
+    text = text.replace(mark + "\x00", "\x00").replace("\x00" + mark, "\x00").strip(mark)
+    return text.replace(mark, "\n").split("\x00")
+
+
 class _Builder:
     """Collects sections while the line pass runs; the ids are made at the end, in document
     order, once the page's link and footnote definitions (which change a heading's text) are known."""
@@ -493,22 +607,22 @@ class _Builder:
         self._close()
         make = _IdMaker(ids)
         make.refs, make.notes = frozenset(self.refs), frozenset(self.notes)
-        anchors = []
-        for raw, level, explicit, auto, _ in self.done:
-            # an explicit id ({#id}, {: #id}) is not counted: kramdown numbers auto ids only
-            anchors.append(explicit if explicit is not None else make(raw) if level and auto and ids.auto_ids else "")
+        # an explicit id ({#id}, {: #id}) is not counted: kramdown numbers auto ids only
+        wanted = [explicit is None and level and auto and ids.auto_ids for _, level, explicit, auto, _ in self.done]
+        made = iter(make.all([raw for (raw, _, _, _, _), want in zip(self.done, wanted) if want]))
+        anchors = [next(made) if want else explicit or "" for (_, _, explicit, _, _), want in zip(self.done, wanted)]
         # one _clean call for the whole page, pieces kept apart by NUL, which no markup
         # pattern crosses: a few regex calls per page instead of a few per section
         parts = [piece for raw, _, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
         cleaned = _clean(normalize_text("\x00".join(parts))).split("\x00")
         if len(cleaned) != len(parts):  # never expected; stay correct anyway
             cleaned = [_clean(normalize_text(part)) for part in parts]
+        headings, texts = _single_spaced(cleaned[0::2]), _all_paragraphs(cleaned[1::2])
         out = []
-        for i, (_, level, _, _, _) in enumerate(self.done):
-            text = _paragraphs(cleaned[2 * i + 1])
+        for (_, level, _, _, _), heading, anchor, text in zip(self.done, headings, anchors, texts):
             if level == 0 and not text:
                 continue
-            out.append(Section(" ".join(cleaned[2 * i].split()) if level else "", anchors[i], level, text))
+            out.append(Section(heading if level else "", anchor, level, text))
         return out
 
 
@@ -588,22 +702,43 @@ def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = Hea
     return out.sections(ids)
 
 
-def _closing_fences(lines: list[str], gfm: bool) -> dict[str, list[int]]:
+# a line break first: a pattern starting with '^' is tried at every position of the page
+_FENCE_START = {True: re.compile(r"\n {0,3}[`~]"), False: re.compile(r"\n~")}
+
+
+class _ClosingFences:
     """For each fence character, the longest closing fence at or below each line. A fence
     with no closing line below it is no code block (kramdown's regexps want both ends):
     knowing it when the fence opens keeps the pass linear (reading the page again for each
-    unclosed fence took minutes, and overflowed the stack, for a page of '```a' lines)."""
-    chars = "`~" if gfm else "~"   # kramdown's own parser: tildes at column 0 only
-    longest = {char: [0] * (len(lines) + 1) for char in "`~"}
-    for i in range(len(lines) - 1, -1, -1):
-        for column in longest.values():
-            column[i] = column[i + 1]
-        rest = lines[i].lstrip(" ") if gfm else lines[i]
-        if rest[:1] and rest[0] in chars and len(lines[i]) - len(rest) < 4:
-            tail = rest.strip()   # the fence and nothing else: a closing line
-            if not tail.strip(rest[0]):
-                longest[rest[0]][i] = max(longest[rest[0]][i], len(tail))
-    return longest
+    unclosed fence took minutes, and overflowed the stack, for a page of '```a' lines).
+    Only the lines a regex finds starting with a fence character are looked at (a loop
+    over every line was a tenth of the time of a page of short headings)."""
+
+    def __init__(self, body: str, gfm: bool) -> None:
+        chars = "`~" if gfm else "~"   # kramdown's own parser: tildes at column 0 only
+        self.lines: dict[str, list[int]] = {"`": [], "~": []}   # line numbers, ascending
+        self.longest: dict[str, list[int]] = {"`": [], "~": []}   # the longest from there down
+        number, last = 0, -1
+        for m in _FENCE_START[gfm].finditer("\n" + body):   # m.start(): the line's start in body
+            number += body.count("\n", last + 1, m.start())
+            last = m.start()
+            end = body.find("\n", last)
+            line = body[last:end] if end >= 0 else body[last:]
+            rest = line.lstrip(" ") if gfm else line
+            if rest[:1] and rest[0] in chars and len(line) - len(rest) < 4:
+                tail = rest.strip()   # the fence and nothing else: a closing line
+                if not tail.strip(rest[0]):
+                    self.lines[rest[0]].append(number)
+                    self.longest[rest[0]].append(len(tail))
+        for column in self.longest.values():
+            for i in range(len(column) - 2, -1, -1):
+                column[i] = max(column[i], column[i + 1])
+
+    def below(self, char: str, number: int) -> int:
+        """The longest closing fence of `char` on line `number` or below; 0 when none."""
+        i = bisect.bisect_left(self.lines[char], number)
+        column = self.longest[char]
+        return column[i] if i < len(column) else 0
 
 
 def _line_pass(body: str, gfm: bool) -> _Builder:
@@ -617,7 +752,7 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
     fence = ""
     html_tag, html_depth = "", 0
     all_lines = body.split("\n")
-    closing = _closing_fences(all_lines, gfm)
+    closing = _ClosingFences(body, gfm)
     for number, line in enumerate(all_lines):
         if fence:
             if gfm:
@@ -688,7 +823,7 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
             continue
         if first in "`~" and (gfm or not was_para):
             m = (_FENCE_GFM if gfm else _FENCE_KRAMDOWN).match(line)
-            if m and closing[m.group(1)[0]][number + 1] >= len(m.group(1)):
+            if m and closing.below(m.group(1)[0], number + 1) >= len(m.group(1)):
                 fence = m.group(1)
                 lines.append("")
                 continue
