@@ -24,8 +24,7 @@ from . import analysis, schema
 from .content import Document, url_words
 
 FILE = "pages.table"
-FORMAT = 1
-_FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read (scoring)
+FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +61,7 @@ class Table:
     rows: list[Row | None]              # by document number; None: a deleted document
     lengths: dict[str, array]           # field -> each document's length, as whoosh stores it
     words: list[str]                    # the terms of the word field
-    family_terms: list[str]             # the terms of the fields families are read from
+    terms: dict[str, list[str]]         # each searchable field's terms (families, look-ups)
     offsets: array | None = None        # where each page's record lies in pages.store (pagestore)
 
     def sources(self) -> list[str | None]:
@@ -89,13 +88,13 @@ def from_index(reader, rows: dict[str, Row] | None = None) -> Table:  # noqa: AN
     names = [f.name for f in schema.FIELDS] + [schema.WORDS]
     # whoosh answers None for a length of 0
     lengths = {name: array("I", (reader.doc_field_length(d, name, 0) or 0 for d in range(size))) for name in names}
-    terms = sorted({t.decode("utf-8") for name in _FAMILY_FIELDS for t in reader.lexicon(name)})
+    terms = {f.name: [t.decode("utf-8") for t in reader.lexicon(f.name)] for f in schema.FIELDS}
     return Table(table_rows, lengths, [t.decode("utf-8") for t in reader.lexicon(schema.WORDS)], terms)
 
 
 def write(gen_dir: Path, table: Table) -> None:
     data = {"format": FORMAT, "rows": [None if r is None else _tuple(r) for r in table.rows],
-            "lengths": table.lengths, "words": table.words, "family_terms": table.family_terms,
+            "lengths": table.lengths, "words": table.words, "terms": table.terms,
             "offsets": table.offsets}
     with open(gen_dir / FILE, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -111,7 +110,7 @@ def read(gen_dir: Path) -> Table | None:
     if data.get("format") != FORMAT:
         return None
     return Table([None if r is None else Row(*r) for r in data["rows"]], data["lengths"], data["words"],
-                 data["family_terms"], data.get("offsets"))
+                 data["terms"], data.get("offsets"))
 
 
 def _tuple(r: Row) -> tuple:

@@ -140,15 +140,15 @@ class Postings:
         """Pages holding the stem in a field families are read from (summed over them)."""
         return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS)
 
-    def families(self, terms: Iterable[str] | None = None) -> dict[str, list[str]]:
+    def families(self, terms: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
         """family key -> the index's stems sharing it. Read once, when a generation is
         opened: the term lists only (frequencies are read for the few members used);
-        `terms`, the terms of _FAMILY_FIELDS, when the page table has them."""
+        `terms`, each field's terms, when the page table has them."""
         if self._families is None:
             if terms is None:
-                terms = (btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                         for name in _FAMILY_FIELDS for btext in self.reader.lexicon(name))
-            stems = {stem for stem in terms if len(stem) > 3 and stem.isalpha()}
+                terms = {name: [btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                                for btext in self.reader.lexicon(name)] for name in _FAMILY_FIELDS}
+            stems = {stem for name in _FAMILY_FIELDS for stem in terms[name] if len(stem) > 3 and stem.isalpha()}
             families: dict[str, list[str]] = {}
             for stem in stems:
                 families.setdefault(analysis.family_key(stem), []).append(stem)

@@ -101,7 +101,7 @@ class Snapshot:
         self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS, words=table.words)
         # read now what the first queries would otherwise read, so that opening a
         # generation, not a visitor's query, pays for it
-        self.postings.families(table.family_terms)
+        self.postings.families(table.terms)
         self.vocabulary.load()
 
     def warm_query(self) -> str:
