@@ -393,19 +393,21 @@ def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
     in_text = None   # the section whose text holds the most matched words: the snippet's passage
     for order, section in enumerate(sections):
         head_spans, text_spans = spans[2 + 2 * order], spans[3 + 2 * order]
-        terms = {t for *_, t in head_spans + text_spans}
-        if terms:
-            scored.append((len(terms) + 0.5 * bool(head_spans), -order, section.heading, section.anchor,
-                           section.text, text_spans))
+        if not head_spans and not text_spans:   # most sections: nothing matched
+            continue
+        text_terms = {span[2] for span in text_spans}
+        terms = text_terms.union([span[2] for span in head_spans]) if head_spans else text_terms
+        scored.append((len(terms) + 0.5 * bool(head_spans), -order, section.heading, section.anchor,
+                       section.text, text_spans))
         if text_spans:
-            candidate = (len({t for *_, t in text_spans}), bool(head_spans), -order, section.text, text_spans)
+            candidate = (len(text_terms), bool(head_spans), -order, section.text, text_spans)
             in_text = max(in_text or candidate, candidate)
     scored.sort(reverse=True)
     deep = [Section(heading=h, anchor=a, url=f"{page.url}#{a}", snippet_html=snippet(t, sp))
-            for _, _, h, a, t, sp in scored if a][:SECTIONS_PER_HIT]
+            for _, _, h, a, t, sp in [s for s in scored if s[3]][:SECTIONS_PER_HIT]]   # passages shown only
     # the snippet shows matches whenever some text has them: a section matched only by its
     # heading is a link above, not a passage without a mark
-    if in_text is not None and in_text[0] >= len({t for *_, t in summary_spans}):
+    if in_text is not None and in_text[0] >= len({span[2] for span in summary_spans}):
         best = snippet(in_text[3], in_text[4])
     elif summary_spans or not sections or page.summary.strip():
         best = snippet(page.summary, summary_spans)
