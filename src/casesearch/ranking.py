@@ -116,9 +116,14 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
 
 
 def _occurs(p: scoring.Postings, phrase: str) -> bool:
-    """Whether a page holds the words of `phrase` standing together."""
+    """Whether a page holds the words of `phrase` standing together: what `_all_of` would
+    find with the phrase's slop, without scoring it. A page where the words stand together
+    holds each word's stem in a field with positions (`side_by_side`), so it matches each
+    word: only positions are read, and the search stops at the first page."""
     words = tuple(query.parse(f'"{phrase}"', prefix=False).positive)
-    return bool(words) and bool(_all_of(p, words, [[] for _ in words], slop=WEIGHTS.phrase_slop))
+    if len(words) < 2:
+        return bool(words) and bool(scoring.word_scores(p, words[0]))
+    return scoring.stand_together(p, words, scoring.side_by_side(p, words), WEIGHTS.phrase_slop)
 
 
 def _tier(explained: dict[int, Explanation | None] | None) -> dict[int, Explanation | None] | None:
@@ -183,8 +188,9 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     if all_words and len(parsed.words) > 1:
         # exact ties broken by the page's source path, as the static search does (docnums are whoosh's own)
         best = sorted(scores, key=lambda d: (-scores[d], snap.stored[d].source))[:WEIGHTS.proximity_depth]
+        decoded: dict = {}   # each page's positions, decoded once for every grade
         for slop, factor in WEIGHTS.proximity:
-            close = scoring.together(p, parsed.words, best, slop)
+            close = scoring.together(p, parsed.words, best, slop, decoded)
             for d in close:
                 scores[d] *= factor
                 if explained is not None and d in explained:

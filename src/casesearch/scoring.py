@@ -13,6 +13,7 @@ Every figure is a field of `weights.RankingWeights`.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -326,14 +327,16 @@ def _parts(p: Postings, word: QueryWord, doc: int, ways: list[tuple]) -> list[Pa
 
 
 def _sequence(position_lists: list[tuple[int, ...]], gaps: list[int], slop: int) -> bool:
-    """Do the words occur in order, each within gap+slop positions of the previous one?"""
+    """Do the words occur in order, each within gap+slop positions of the previous one?
+    (Each word taking its first position after the previous word's; positions ascend.)"""
+    rest = list(zip(position_lists[1:], gaps[1:]))
     for start in position_lists[0]:
         at = start
-        for positions, gap in zip(position_lists[1:], gaps[1:]):
-            nxt = next((q for q in positions if at < q <= at + gap + slop), None)
-            if nxt is None:
+        for positions, gap in rest:
+            i = bisect_right(positions, at)   # the first position after `at`, or none
+            if i == len(positions) or positions[i] > at + gap + slop:
                 break
-            at = nxt
+            at = positions[i]
         else:
             return True
     return False
@@ -373,23 +376,47 @@ def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> set[int]:
     return found
 
 
-def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> set[int]:
+def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
+             decoded: dict[tuple[str, int], list[tuple[int, ...]]] | None = None) -> set[int]:
     """The pages among `docs` where the words stand together in the title or the body.
 
     Positions are read only for a field where some of the pages hold every word (which
-    the frequencies that scored them tell), and decoded only for those pages."""
+    the frequencies that scored them tell), and decoded only for those pages; `decoded`
+    keeps them for another call on the same words (the next proximity grade)."""
+    return set(_together(p, words, docs, slop, {} if decoded is None else decoded))
+
+
+def stand_together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> bool:
+    """Whether the words stand together in one of `docs` at least (`together` stopped at the first)."""
+    return next(_together(p, words, docs, slop, {}), None) is not None
+
+
+def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
+              decoded: dict[tuple[str, int], list[tuple[int, ...]]]) -> Iterator[int]:
+    """`together`'s pages, each once, as they are found."""
     found: set[int] = set()
     docs = list(docs)
     if not docs:
-        return found
+        return
     gaps = [w.gap for w in words]
+    english = p.english
     for field, lang_english, stems in _phrase_stems(words):
         having = [p.field_tf(field, s) for s in stems]
-        here = [d for d in docs if d not in found and p.english[d] == lang_english and all(d in h for h in having)]
+        here = [d for d in docs if english[d] == lang_english and d not in found]
+        for holding in having:
+            if not here:
+                break
+            here = [d for d in here if d in holding]
         if not here:
             continue
-        lists = [p.positions(field, s) for s in stems]
+        lists = None
         for d in here:
-            if _sequence([p.decode(field, lst[d]) for lst in lists], gaps, slop):
+            key = (field, d)
+            positions = decoded.get(key)
+            if positions is None:
+                if lists is None:
+                    lists = [p.positions(field, s) for s in stems]
+                positions = decoded[key] = [p.decode(field, lst[d]) for lst in lists]
+            if _sequence(positions, gaps, slop):
                 found.add(d)
-    return found
+                yield d
