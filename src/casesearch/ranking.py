@@ -77,7 +77,8 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
         return Ranking([], None, (), ())
     typed_query = parsed
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
-    prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
+    prefixes = (snap.postings.kept(("completions", "", parsed.prefix), lambda: completions(snap.reader, parsed.prefix))
+                if parsed.prefix else ())
     # the pages of each word, read once for the tier with all words and the one with some
     # (when explaining, each tier collects its own parts)
     memo: dict | None = {} if explained is None else None

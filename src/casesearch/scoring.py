@@ -185,7 +185,16 @@ class Postings:
             self._keep(key, found)
         return found
 
-    def _keep(self, key: tuple, value: dict) -> None:
+    def kept(self, key: tuple, make: Callable[[], object]) -> object:
+        """`make()`, made once per generation and kept with the scores (the same bound): for
+        other figures read from the index, such as a prefix's completions."""
+        found = self._scores.get(key)
+        if found is None:
+            found = make()
+            self._keep(key, found)
+        return found
+
+    def _keep(self, key: tuple, value: object) -> None:
         if len(self._scores) > _CACHE_LIMIT:
             self._scores.clear()
         self._scores[key] = value
