@@ -61,13 +61,17 @@ class Postings:
         names = [f.name for f in schema.FIELDS] + [schema.WORDS]
         self.lengths = {name: [reader.doc_field_length(d, name, 0) for d in range(self.size)] for name in names}
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
-        self._scores: dict[tuple[str, str], dict[int, float]] = {}
+        self._scores: dict[tuple, dict[int, float]] = {}   # and what `kept` keeps
         self._positions: dict[tuple[str, str], dict[int, bytes]] = {}
         self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
         # what queries have read from the index: stems scored, posting lists looked up and
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
         self.read: Counter[str] = Counter()
         self._families: dict[str, list[str]] | None = None
+        # each searchable field's terms, read with the families when a generation is opened:
+        # most (field, stem) pairs a query looks up are in no page (a stem in 1 or 2 of the 7
+        # fields), and the index's look-up of a missing term costs as much as of a present one
+        self._terms: dict[str, frozenset[str]] = {}
 
     def weights(self, field: str, term: str) -> dict[int, float]:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
@@ -109,6 +113,9 @@ class Postings:
     def _leaves(self, field: str, term: str) -> Iterator[tuple[int, Matcher, frozenset[int]]]:
         """(first docnum, matcher, deleted docnums) of each segment holding the term; the
         matcher unfiltered (whoosh wraps it to skip deleted pages: we skip them ourselves)."""
+        terms = self._terms.get(field)
+        if terms is not None and term not in terms:
+            return
         for reader, base in self.reader.leaf_readers():
             try:   # one look-up of the term, where `in` and then postings() would take two
                 m = reader.postings(field, term)
@@ -136,22 +143,27 @@ class Postings:
 
     def family_df(self, stem: str) -> int:
         """Pages holding the stem in a field families are read from (summed over them)."""
-        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS)
+        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS
+                   if name not in self._terms or stem in self._terms[name])
 
     def families(self) -> dict[str, list[str]]:
         """family key -> the index's stems sharing it. Read once, when a generation is
-        opened: the term lists only (frequencies are read for the few members used)."""
+        opened: the term lists only (frequencies are read for the few members used). Every
+        searchable field's term list is kept too, so that a query never looks up in the
+        index a term that no page holds."""
         if self._families is None:
+            terms = {f.name: [btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                              for btext in self.reader.lexicon(f.name)] for f in schema.FIELDS}
             stems = set()
             for name in _FAMILY_FIELDS:
-                for btext in self.reader.lexicon(name):
-                    stem = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                for stem in terms[name]:
                     if len(stem) > 3 and stem.isalpha():
                         stems.add(stem)
             families: dict[str, list[str]] = {}
             for stem in stems:
                 families.setdefault(analysis.family_key(stem), []).append(stem)
             self._families = {key: group for key, group in families.items() if len(group) > 1}
+            self._terms = {name: frozenset(words) for name, words in terms.items()}
         return self._families
 
     def field_tf(self, field: str, term: str) -> dict[int, float]:
