@@ -172,12 +172,14 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     scores = {}
     wanted = signature(" ".join(w.raw for w in parsed.positive))
     named = frozenset(wanted)
-    for d in docs:
+    priors, full_priors, names_of, stored = snap.priors, snap.full_priors, snap.names, snap.stored
+    lang, other_language = parsed.lang, WEIGHTS.other_query_language_factor
+    for d in docs:   # every page found: the snapshot's lists read through locals
         matched = [c[d] for c in clauses if d in c]
-        prior = snap.priors[d]
-        if named and named <= snap.names[d]:   # a near-empty page whose title or URL is the query
-            prior = snap.full_priors[d]
-        language = WEIGHTS.other_query_language_factor if parsed.lang and snap.stored[d].lang != parsed.lang else 1.0
+        prior = priors[d]
+        if named and named <= names_of[d]:   # a near-empty page whose title or URL is the query
+            prior = full_priors[d]
+        language = other_language if lang and stored[d].lang != lang else 1.0
         scores[d] = sum(matched) * (len(matched) / count) * prior * language
         if explained is not None and d in explained:
             shown = [part for c in clause_parts for part in c.get(d, ())]
@@ -188,7 +190,7 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
             explained[d] = Explanation(shown, factors)
     if all_words and len(parsed.words) > 1:
         # exact ties broken by the page's source path, as the static search does (docnums are whoosh's own)
-        best = sorted(scores, key=lambda d: (-scores[d], snap.stored[d].source))[:WEIGHTS.proximity_depth]
+        best = sorted(scores, key=lambda d: (-scores[d], stored[d].source))[:WEIGHTS.proximity_depth]
         decoded: dict = {}   # each page's positions, decoded once for every grade
         for slop, factor in WEIGHTS.proximity:
             close = scoring.together(p, parsed.words, best, slop, decoded)
@@ -197,12 +199,14 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
                 if explained is not None and d in explained:
                     explained[d].factors.append((f"proximity (words within {slop} extra positions)", factor))
             best = [d for d in best if d not in close]
-    for d in scores:
-        if wanted and (snap.titles[d] == wanted or snap.url_names[d] == wanted):   # the page's own name
-            scores[d] *= WEIGHTS.title_match_factor
-            if explained is not None and d in explained:
-                explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
-    return sorted(scores.items(), key=lambda item: (-item[1], snap.stored[item[0]].source))
+    if wanted:
+        titles, url_names = snap.titles, snap.url_names
+        for d in scores:
+            if titles[d] == wanted or url_names[d] == wanted:   # the page's own name
+                scores[d] *= WEIGHTS.title_match_factor
+                if explained is not None and d in explained:
+                    explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
+    return sorted(scores.items(), key=lambda item: (-item[1], stored[item[0]].source))
 
 
 def families(p: scoring.Postings, words: tuple[QueryWord, ...]) -> list[list[str]]:

@@ -267,6 +267,8 @@ def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, 
     """Pages holding every term of one alternative, scored over all fields with their boosts."""
     per_term = [p.bm25f(term) for term in alt]
     if len(per_term) == 1:
+        if weight == 1.0:   # s * 1.0 is s: the kept scores themselves (only read)
+            return per_term[0]
         return {doc: s * weight for doc, s in per_term[0].items()}
     shared = set.intersection(*(set(a) for a in per_term))
     factor = WEIGHTS.compound_factor * weight
@@ -303,13 +305,20 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
         picked: dict[int, tuple] = {}
         for way in group:
             alt, for_english, weight, _kind = way
-            for d, s in _alternative(p, alt, weight).items():
+            scored = _alternative(p, alt, weight)
+            if not best and parts is None:   # nothing to beat yet: the pages of the way's language
+                best = {d: s for d, s in scored.items() if english[d] == for_english and s > 0.0}
+                continue
+            for d, s in scored.items():
                 if english[d] == for_english and s > best.get(d, 0.0):
                     best[d] = s
                     if parts is not None:
                         picked[d] = way
-        for d, s in best.items():
-            total[d] = total.get(d, 0.0) + s
+        if total:
+            for d, s in best.items():
+                total[d] = total.get(d, 0.0) + s
+        else:
+            total = best   # 0.0 + s is s
         chosen.append(picked)
     bonus = WEIGHTS.exact_form_boost
     for form in word.exact:
