@@ -87,7 +87,9 @@ def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch S
     """Empty what a generation keeps from one query to the next (posting lists, scores,
     positions, word frequencies, highlighting's words): the next query costs what a
     query never seen costs.
-    What opening a generation reads (word list, families) is kept, as a worker keeps it.
+    What opening a generation reads (word list, families, each field's term list) is
+    kept, as a worker keeps it; what `Postings.kept` keeps (a prefix's completions) goes
+    with the scores.
     `analysis`: also the analysis' memos of words (stems, folds, families), as in a
     worker that has seen none of the words of the query or of the pages it shows."""
     from casesearch import highlight

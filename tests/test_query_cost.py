@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import titled_site
 
-from casesearch import query, schema, synonyms
+from casesearch import names, query, ranking, schema, synonyms
 from casesearch.ranking import families
 from casesearch.searcher import Searcher
 from casesearch.weights import WEIGHTS
@@ -158,3 +158,41 @@ def test_a_twelve_word_query_of_everything_stays_under_every_limit(searcher):
     synonyms = 2 * WEIGHTS.synonym_words
     bound = len(_own_stems(parsed)) + corrected + WEIGHTS.family_terms + synonyms + WEIGHTS.prefix_expansions
     assert snap.postings.read["stems"] <= bound
+
+
+def test_proximity_decodes_a_page_once_for_every_grade(searcher):
+    """Words on the same page but apart: every proximity grade looks at the page, and its
+    positions are decoded once."""
+    text = "municipaux chantier"   # eleven words apart in the target's text
+    stems = [w.alternatives[0][0] for w in query.parse(text, prefix=False).words]
+    snap = _cold(searcher)
+    assert searcher.search(text, prefix=False).hits[0].source == "chantier.md"
+    pages = sum(len(set(snap.postings.field_tf(f, stems[0])) & set(snap.postings.field_tf(f, stems[1])))
+                for f in schema.PHRASE_FIELDS)
+    assert pages and len(WEIGHTS.proximity) > 1
+    assert snap.postings.read["positions decoded"] == len(stems) * pages
+
+
+def test_a_joined_name_asks_each_piece_once():
+    """A word typed joined is cut in every 2 and 3 pieces (names.candidates): a piece is
+    part of many cuts, and its frequency is asked once."""
+    asked = []
+
+    def frequency(piece: str) -> int:
+        asked.append(piece)
+        return 1 if piece in ("mon", "compte", "formation", "format", "ion") else 0
+
+    word = "moncompteformation"
+    assert ("mon", "compte", "formation") in names.candidates(word, frequency)
+    assert len(asked) == len(set(asked))
+    assert len(asked) < (len(word) - 1) * len(word) // 2   # fewer than the pieces of all the 3-cuts
+
+
+def test_a_name_split_is_looked_up_by_positions_only(searcher):
+    """Whether a split of a joined name stands in a page reads the words' positions, not
+    their scores in every field, and stops at the first page."""
+    snap = _cold(searcher)
+    assert ranking._occurs(snap.postings, "bibliothèques communales")
+    assert not ranking._occurs(snap.postings, "communales bibliothèques")
+    assert snap.postings.read["stems"] == 0
+    assert snap.postings.read["positions decoded"] <= 2 * 2

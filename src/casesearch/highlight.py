@@ -43,28 +43,34 @@ class Matcher:
             folded, loose = analysis.fold_text(text), None
         if loose is None:
             loose = analysis.loose_forms(folded)
+        seeds = _seeds(self)
         starts = set()
-        for seed in _seeds(self):
+        if seeds:
             for form, offsets in loose.items():   # e-mail for email: written with what the analysis skips
-                if form.startswith(seed):
+                if form.startswith(seeds):
                     starts.update(offsets)
-            at = folded.find(seed)
+        find = folded.find
+        for seed in seeds:
+            at = find(seed)
             while at != -1:   # str.find runs at C speed; a regex alternation is far slower here
                 if at == 0 or not folded[at - 1].isalnum():
                     starts.add(at)
-                at = folded.find(seed, at + 1)
+                at = find(seed, at + 1)
         found = []
         known = _KNOWN.setdefault(self, {})
         end = -1
+        word_at = _WORD.match
         for at in sorted(starts):
-            word = _WORD.match(text, at) if at >= end else None
+            word = word_at(text, at) if at >= end else None
             if not word:
                 continue
             raw = word.group()
-            term = known[raw] if raw in known else known.setdefault(raw, self._term_of(raw))
+            term = known.get(raw, _UNSEEN)
+            if term is _UNSEEN:
+                term = known[raw] = self._term_of(raw)
             if term:
-                found.append((word.start(), word.end(), term))
                 end = word.end()
+                found.append((at, end, term))
         return found
 
     def matches_many(self, texts: list[str], folded: str | None = None,
@@ -107,17 +113,26 @@ def _marked(stems: frozenset[str]) -> frozenset[str]:
     return frozenset(t for t in stems if not analysis.is_stopword(t))
 
 
+_UNSEEN = object()   # a word not looked at yet
 _SEEDS: dict[Matcher, tuple[str, ...]] = {}
 _KNOWN: dict[Matcher, dict[str, str | None]] = {}   # word -> matched term, per query
 
 
 def _seeds(matcher: Matcher) -> tuple[str, ...]:
-    if matcher not in _SEEDS:
+    """The matcher's seeds without those another seed begins (form before formation): a
+    word starting with the longer one starts with the shorter one, so the words found
+    are the same, for fewer scans of the text."""
+    seeds = _SEEDS.get(matcher)
+    if seeds is None:
         if len(_SEEDS) > 512:
             _SEEDS.clear()
             _KNOWN.clear()
-        _SEEDS[matcher] = matcher.seeds()
-    return _SEEDS[matcher]
+        kept: list[str] = []
+        for seed in matcher.seeds():   # sorted: a seed's prefixes come before it
+            if not kept or not seed.startswith(kept[-1]):
+                kept.append(seed)
+        seeds = _SEEDS[matcher] = tuple(kept)
+    return seeds
 
 
 def _escape(text: str) -> str:
@@ -125,8 +140,28 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+_OPEN, _CLOSE = "\x00", "\x01"   # where <mark> and </mark> go, while the text is escaped in one piece
+
+
 def mark(text: str, spans: list[tuple[int, int, str]]) -> str:
     """HTML-escape text, wrapping each span in <mark>."""
+    if not spans:
+        return _escape(text)
+    if _OPEN in text or _CLOSE in text:   # never in a page's text, but a visitor's text may hold anything
+        return _mark(text, spans)
+    out, last = [], 0
+    for start, end, _ in spans:
+        if start < last:
+            continue
+        out += (text[last:start], _OPEN, text[start:end], _CLOSE)
+        last = end
+    out.append(text[last:])
+    # escaping is character by character: escaping the whole is escaping each piece
+    return _escape("".join(out)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+def _mark(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """mark(), a piece at a time."""
     out, last = [], 0
     for start, end, _ in spans:
         if start < last:
@@ -144,22 +179,34 @@ def snippet(text: str, spans: list[tuple[int, int, str]], width: int = 180) -> s
     if not spans:
         cut = _cut(text, 0, width)
         return _escape(cut[0]) + ("…" if cut[2] else "")
+    distinct = len({span[2] for span in spans})
     best_start, best_score = spans[0][0], -1
     inside: dict[str, int] = {}
-    j = 0
+    j, count = 0, len(spans)
     for start, _, term in spans:   # slide a window over the spans, counting distinct terms
-        while j < len(spans) and spans[j][0] < start + width:
-            inside[spans[j][2]] = inside.get(spans[j][2], 0) + 1
+        limit = start + width
+        while j < count and spans[j][0] < limit:
+            added = spans[j][2]
+            inside[added] = inside.get(added, 0) + 1
             j += 1
         if len(inside) > best_score:
             best_start, best_score = start, len(inside)
+            if best_score == distinct:   # no later window holds more (a single word's query: the first)
+                break
         inside[term] -= 1
         if not inside[term]:
             del inside[term]
     begin = max(0, best_start - width // 3)
     window, begin, truncated_end = _cut(text, begin, width)
-    inside = [(s - begin, e - begin, t) for s, e, t in spans if s >= begin and e <= begin + len(window)]
-    return ("…" if begin > 0 else "") + mark(window, inside) + ("…" if truncated_end else "")
+    limit = begin + len(window)
+    shown = []
+    for start, end, term in spans:   # in order and apart, as matches() gives them
+        if start < begin:
+            continue
+        if end > limit:   # and every later one ends later
+            break
+        shown.append((start - begin, end - begin, term))
+    return ("…" if begin > 0 else "") + mark(window, shown) + ("…" if truncated_end else "")
 
 
 def _cut(text: str, begin: int, width: int) -> tuple[str, int, bool]:

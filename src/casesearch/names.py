@@ -24,16 +24,26 @@ def candidates(word: str, frequency: Callable[[str], int]) -> list[tuple[str, ..
     if len(word) < WEIGHTS.name_min_length or not (word.isascii() and word.isalpha()):
         return []
 
+    counts: dict[str, int] = {}   # each piece looked up once: a piece takes part in many splits
+
+    def usable(piece: str) -> bool:
+        count = counts.get(piece)
+        if count is None:
+            count = counts[piece] = frequency(piece)
+        return bool(count) or analysis.is_stopword(piece)
+
     def rank(parts: tuple[str, ...]) -> tuple | None:
-        counts = [frequency(p) for p in parts]
-        if any(not c and not analysis.is_stopword(p) for p, c in zip(parts, counts)) or not any(counts):
+        if not all(usable(p) for p in parts):
             return None
-        return len(parts), -min(c for c in counts if c), parts
+        known = [counts[p] for p in parts if counts[p]]
+        if not known:
+            return None
+        return len(parts), -min(known), parts
 
     n = len(word)
     found = [r for i in range(MIN_PIECE, n - MIN_PIECE + 1) if (r := rank((word[:i], word[i:])))]
-    found += [r for i in range(MIN_PIECE, n - 2 * MIN_PIECE + 1) for j in range(i + MIN_PIECE, n - MIN_PIECE + 1)
-              if (r := rank((word[:i], word[i:j], word[j:])))]
+    found += [r for i in range(MIN_PIECE, n - 2 * MIN_PIECE + 1) if usable(word[:i])
+              for j in range(i + MIN_PIECE, n - MIN_PIECE + 1) if (r := rank((word[:i], word[i:j], word[j:])))]
     return [parts for *_, parts in sorted(found)[:WEIGHTS.name_splits]]
 
 

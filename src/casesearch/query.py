@@ -121,6 +121,8 @@ def _phrase_words(phrase: str) -> list[QueryWord]:
 def clean(text: str) -> str:
     """Control and format characters become spaces; Unicode NFC."""
     text = unicodedata.normalize("NFC", text)
+    if text.isprintable():   # no control, format or line separator character: nothing to change
+        return text
     # format characters (soft hyphen, zero-width) vanish as in the index; controls separate words
     return "".join("" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
                    for c in text)
@@ -132,6 +134,12 @@ _LANGS = {"fr": fr, "en": en}
 _QUESTIONS = {code: sorted({tuple(q.split()) for q in m.QUESTIONS}, key=len, reverse=True) for code, m in _LANGS.items()}
 # the function words of each language: stop words and question words
 _FUNCTION = {code: frozenset(m.STOPWORDS) | {w for q in m.QUESTIONS for w in q.split()} for code, m in _LANGS.items()}
+# each language's questions by their length in pieces; the words that are function words of one language only
+_QUESTIONS_BY_SIZE: dict[int, set[tuple[str, ...]]] = {}
+for _qs in _QUESTIONS.values():
+    for _q in _qs:
+        _QUESTIONS_BY_SIZE.setdefault(len(_q), set()).add(_q)
+_ONLY = {code: words.difference(*(_FUNCTION[o] for o in _FUNCTION if o != code)) for code, words in _FUNCTION.items()}
 _PIECE_SPLIT = re.compile("[" + re.escape(APOSTROPHES + HYPHENS) + "]+")
 
 
@@ -146,16 +154,14 @@ def asked(tokens: list[str]) -> int:
     pieces = [_pieces(t) for t in tokens]
     flat = tuple(p for ps in pieces for p in ps)
     ends = {sum(map(len, pieces[:n])): n for n in range(1, len(pieces) + 1)}   # pieces -> words
-    return max((ends[len(q)] for qs in _QUESTIONS.values() for q in qs if len(q) in ends and flat[:len(q)] == q),
-               default=0)
+    return max((n for size, n in ends.items() if flat[:size] in _QUESTIONS_BY_SIZE.get(size, ())), default=0)
 
 
 def language(tokens: list[str]) -> str | None:
     """The query's language when its function words (stop and question words) are of one
     language only: "about us" is English, "le guide" French, "open data" neither."""
     flat = [p for t in tokens for p in _pieces(t)]
-    seen = [code for code, words in _FUNCTION.items()
-            if any(p in words and not any(p in _FUNCTION[o] for o in _FUNCTION if o != code) for p in flat)]
+    seen = [code for code, only in _ONLY.items() if any(p in only for p in flat)]
     return seen[0] if len(seen) == 1 else None
 
 

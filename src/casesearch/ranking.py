@@ -77,7 +77,8 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
         return Ranking([], None, (), ())
     typed_query = parsed
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
-    prefixes = completions(snap.reader, parsed.prefix) if parsed.prefix else ()
+    prefixes = (snap.postings.kept(("completions", "", parsed.prefix), lambda: completions(snap.reader, parsed.prefix))
+                if parsed.prefix else ())
     # the pages of each word, read once for the tier with all words and the one with some
     # (when explaining, each tier collects its own parts)
     memo: dict | None = {} if explained is None else None
@@ -116,9 +117,14 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
 
 
 def _occurs(p: scoring.Postings, phrase: str) -> bool:
-    """Whether a page holds the words of `phrase` standing together."""
+    """Whether a page holds the words of `phrase` standing together: what `_all_of` would
+    find with the phrase's slop, without scoring it. A page where the words stand together
+    holds each word's stem in a field with positions (`side_by_side`), so it matches each
+    word: only positions are read, and the search stops at the first page."""
     words = tuple(query.parse(f'"{phrase}"', prefix=False).positive)
-    return bool(words) and bool(_all_of(p, words, [[] for _ in words], slop=WEIGHTS.phrase_slop))
+    if len(words) < 2:
+        return bool(words) and bool(scoring.word_scores(p, words[0]))
+    return scoring.stand_together(p, words, scoring.side_by_side(p, words), WEIGHTS.phrase_slop)
 
 
 def _tier(explained: dict[int, Explanation | None] | None) -> dict[int, Explanation | None] | None:
@@ -166,12 +172,14 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     scores = {}
     wanted = signature(" ".join(w.raw for w in parsed.positive))
     named = frozenset(wanted)
-    for d in docs:
+    priors, full_priors, names_of, stored = snap.priors, snap.full_priors, snap.names, snap.stored
+    lang, other_language = parsed.lang, WEIGHTS.other_query_language_factor
+    for d in docs:   # every page found: the snapshot's lists read through locals
         matched = [c[d] for c in clauses if d in c]
-        prior = snap.priors[d]
-        if named and named <= snap.names[d]:   # a near-empty page whose title or URL is the query
-            prior = snap.full_priors[d]
-        language = WEIGHTS.other_query_language_factor if parsed.lang and snap.stored[d].lang != parsed.lang else 1.0
+        prior = priors[d]
+        if named and named <= names_of[d]:   # a near-empty page whose title or URL is the query
+            prior = full_priors[d]
+        language = other_language if lang and stored[d].lang != lang else 1.0
         scores[d] = sum(matched) * (len(matched) / count) * prior * language
         if explained is not None and d in explained:
             shown = [part for c in clause_parts for part in c.get(d, ())]
@@ -182,20 +190,23 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
             explained[d] = Explanation(shown, factors)
     if all_words and len(parsed.words) > 1:
         # exact ties broken by the page's source path, as the static search does (docnums are whoosh's own)
-        best = sorted(scores, key=lambda d: (-scores[d], snap.stored[d].source))[:WEIGHTS.proximity_depth]
+        best = sorted(scores, key=lambda d: (-scores[d], stored[d].source))[:WEIGHTS.proximity_depth]
+        decoded: dict = {}   # each page's positions, decoded once for every grade
         for slop, factor in WEIGHTS.proximity:
-            close = scoring.together(p, parsed.words, best, slop)
+            close = scoring.together(p, parsed.words, best, slop, decoded)
             for d in close:
                 scores[d] *= factor
                 if explained is not None and d in explained:
                     explained[d].factors.append((f"proximity (words within {slop} extra positions)", factor))
             best = [d for d in best if d not in close]
-    for d in scores:
-        if wanted and (snap.titles[d] == wanted or snap.url_names[d] == wanted):   # the page's own name
-            scores[d] *= WEIGHTS.title_match_factor
-            if explained is not None and d in explained:
-                explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
-    return sorted(scores.items(), key=lambda item: (-item[1], snap.stored[item[0]].source))
+    if wanted:
+        titles, url_names = snap.titles, snap.url_names
+        for d in scores:
+            if titles[d] == wanted or url_names[d] == wanted:   # the page's own name
+                scores[d] *= WEIGHTS.title_match_factor
+                if explained is not None and d in explained:
+                    explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
+    return sorted(scores.items(), key=lambda item: (-item[1], stored[item[0]].source))
 
 
 def families(p: scoring.Postings, words: tuple[QueryWord, ...]) -> list[list[str]]:

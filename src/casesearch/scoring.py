@@ -13,6 +13,7 @@ Every figure is a field of `weights.RankingWeights`.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -63,13 +64,17 @@ class Postings:
         self.lengths = lengths or {name: [reader.doc_field_length(d, name, 0) for d in range(self.size)]
                                    for name in names}
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
-        self._scores: dict[tuple[str, str], dict[int, float]] = {}
+        self._scores: dict[tuple, dict[int, float]] = {}   # and what `kept` keeps
         self._positions: dict[tuple[str, str], dict[int, bytes]] = {}
         self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
         # what queries have read from the index: stems scored, posting lists looked up and
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
         self.read: Counter[str] = Counter()
         self._families: dict[str, list[str]] | None = None
+        # each searchable field's terms, read with the families when a generation is opened:
+        # most (field, stem) pairs a query looks up are in no page (a stem in 1 or 2 of the 7
+        # fields), and the index's look-up of a missing term costs as much as of a present one
+        self._terms: dict[str, frozenset[str]] = {}
 
     def weights(self, field: str, term: str) -> dict[int, float]:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
@@ -111,6 +116,9 @@ class Postings:
     def _leaves(self, field: str, term: str) -> Iterator[tuple[int, Matcher, frozenset[int]]]:
         """(first docnum, matcher, deleted docnums) of each segment holding the term; the
         matcher unfiltered (whoosh wraps it to skip deleted pages: we skip them ourselves)."""
+        terms = self._terms.get(field)
+        if terms is not None and term not in terms:
+            return
         for reader, base in self.reader.leaf_readers():
             try:   # one look-up of the term, where `in` and then postings() would take two
                 m = reader.postings(field, term)
@@ -138,21 +146,25 @@ class Postings:
 
     def family_df(self, stem: str) -> int:
         """Pages holding the stem in a field families are read from (summed over them)."""
-        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS)
+        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS
+                   if name not in self._terms or stem in self._terms[name])
 
     def families(self, terms: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
         """family key -> the index's stems sharing it. Read once, when a generation is
-        opened: the term lists only (frequencies are read for the few members used);
-        `terms`, each field's terms, when the page table has them."""
+        opened: the term lists only (frequencies are read for the few members used), from
+        `terms` (each searchable field's terms, which the page table keeps) or else from
+        the index. Every searchable field's term list is kept too, so that a query never
+        looks up in the index a term that no page holds."""
         if self._families is None:
             if terms is None:
-                terms = {name: [btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                                for btext in self.reader.lexicon(name)] for name in _FAMILY_FIELDS}
+                terms = {f.name: [btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                                  for btext in self.reader.lexicon(f.name)] for f in schema.FIELDS}
             stems = {stem for name in _FAMILY_FIELDS for stem in terms[name] if len(stem) > 3 and stem.isalpha()}
             families: dict[str, list[str]] = {}
             for stem in stems:
                 families.setdefault(analysis.family_key(stem), []).append(stem)
             self._families = {key: group for key, group in families.items() if len(group) > 1}
+            self._terms = {name: frozenset(words) for name, words in terms.items()}
         return self._families
 
     def field_tf(self, field: str, term: str) -> dict[int, float]:
@@ -186,7 +198,16 @@ class Postings:
             self._keep(key, found)
         return found
 
-    def _keep(self, key: tuple, value: dict) -> None:
+    def kept(self, key: tuple, make: Callable[[], object]) -> object:
+        """`make()`, made once per generation and kept with the scores (the same bound): for
+        other figures read from the index, such as a prefix's completions."""
+        found = self._scores.get(key)
+        if found is None:
+            found = make()
+            self._keep(key, found)
+        return found
+
+    def _keep(self, key: tuple, value: object) -> None:
         if len(self._scores) > _CACHE_LIMIT:
             self._scores.clear()
         self._scores[key] = value
@@ -247,6 +268,8 @@ def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, 
     """Pages holding every term of one alternative, scored over all fields with their boosts."""
     per_term = [p.bm25f(term) for term in alt]
     if len(per_term) == 1:
+        if weight == 1.0:   # s * 1.0 is s: the kept scores themselves (only read)
+            return per_term[0]
         return {doc: s * weight for doc, s in per_term[0].items()}
     shared = set.intersection(*(set(a) for a in per_term))
     factor = WEIGHTS.compound_factor * weight
@@ -283,13 +306,20 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
         picked: dict[int, tuple] = {}
         for way in group:
             alt, for_english, weight, _kind = way
-            for d, s in _alternative(p, alt, weight).items():
+            scored = _alternative(p, alt, weight)
+            if not best and parts is None:   # nothing to beat yet: the pages of the way's language
+                best = {d: s for d, s in scored.items() if english[d] == for_english and s > 0.0}
+                continue
+            for d, s in scored.items():
                 if english[d] == for_english and s > best.get(d, 0.0):
                     best[d] = s
                     if parts is not None:
                         picked[d] = way
-        for d, s in best.items():
-            total[d] = total.get(d, 0.0) + s
+        if total:
+            for d, s in best.items():
+                total[d] = total.get(d, 0.0) + s
+        else:
+            total = best   # 0.0 + s is s
         chosen.append(picked)
     bonus = WEIGHTS.exact_form_boost
     for form in word.exact:
@@ -328,14 +358,16 @@ def _parts(p: Postings, word: QueryWord, doc: int, ways: list[tuple]) -> list[Pa
 
 
 def _sequence(position_lists: list[tuple[int, ...]], gaps: list[int], slop: int) -> bool:
-    """Do the words occur in order, each within gap+slop positions of the previous one?"""
+    """Do the words occur in order, each within gap+slop positions of the previous one?
+    (Each word taking its first position after the previous word's; positions ascend.)"""
+    rest = list(zip(position_lists[1:], gaps[1:]))
     for start in position_lists[0]:
         at = start
-        for positions, gap in zip(position_lists[1:], gaps[1:]):
-            nxt = next((q for q in positions if at < q <= at + gap + slop), None)
-            if nxt is None:
+        for positions, gap in rest:
+            i = bisect_right(positions, at)   # the first position after `at`, or none
+            if i == len(positions) or positions[i] > at + gap + slop:
                 break
-            at = nxt
+            at = positions[i]
         else:
             return True
     return False
@@ -375,23 +407,47 @@ def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> set[int]:
     return found
 
 
-def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> set[int]:
+def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
+             decoded: dict[tuple[str, int], list[tuple[int, ...]]] | None = None) -> set[int]:
     """The pages among `docs` where the words stand together in the title or the body.
 
     Positions are read only for a field where some of the pages hold every word (which
-    the frequencies that scored them tell), and decoded only for those pages."""
+    the frequencies that scored them tell), and decoded only for those pages; `decoded`
+    keeps them for another call on the same words (the next proximity grade)."""
+    return set(_together(p, words, docs, slop, {} if decoded is None else decoded))
+
+
+def stand_together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> bool:
+    """Whether the words stand together in one of `docs` at least (`together` stopped at the first)."""
+    return next(_together(p, words, docs, slop, {}), None) is not None
+
+
+def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
+              decoded: dict[tuple[str, int], list[tuple[int, ...]]]) -> Iterator[int]:
+    """`together`'s pages, each once, as they are found."""
     found: set[int] = set()
     docs = list(docs)
     if not docs:
-        return found
+        return
     gaps = [w.gap for w in words]
+    english = p.english
     for field, lang_english, stems in _phrase_stems(words):
         having = [p.field_tf(field, s) for s in stems]
-        here = [d for d in docs if d not in found and p.english[d] == lang_english and all(d in h for h in having)]
+        here = [d for d in docs if english[d] == lang_english and d not in found]
+        for holding in having:
+            if not here:
+                break
+            here = [d for d in here if d in holding]
         if not here:
             continue
-        lists = [p.positions(field, s) for s in stems]
+        lists = None
         for d in here:
-            if _sequence([p.decode(field, lst[d]) for lst in lists], gaps, slop):
+            key = (field, d)
+            positions = decoded.get(key)
+            if positions is None:
+                if lists is None:
+                    lists = [p.positions(field, s) for s in stems]
+                positions = decoded[key] = [p.decode(field, lst[d]) for lst in lists]
+            if _sequence(positions, gaps, slop):
                 found.add(d)
-    return found
+                yield d

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
@@ -411,19 +410,21 @@ def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
     in_text = None   # the section whose text holds the most matched words: the snippet's passage
     for order, section in enumerate(sections):
         head_spans, text_spans = spans[2 + 2 * order], spans[3 + 2 * order]
-        terms = {t for *_, t in head_spans + text_spans}
-        if terms:
-            scored.append((len(terms) + 0.5 * bool(head_spans), -order, section.heading, section.anchor,
-                           section.text, text_spans))
+        if not head_spans and not text_spans:   # most sections: nothing matched
+            continue
+        text_terms = {span[2] for span in text_spans}
+        terms = text_terms.union([span[2] for span in head_spans]) if head_spans else text_terms
+        scored.append((len(terms) + 0.5 * bool(head_spans), -order, section.heading, section.anchor,
+                       section.text, text_spans))
         if text_spans:
-            candidate = (len({t for *_, t in text_spans}), bool(head_spans), -order, section.text, text_spans)
+            candidate = (len(text_terms), bool(head_spans), -order, section.text, text_spans)
             in_text = max(in_text or candidate, candidate)
     scored.sort(reverse=True)
     deep = [Section(heading=h, anchor=a, url=f"{page.url}#{a}", snippet_html=snippet(t, sp))
-            for _, _, h, a, t, sp in scored if a][:SECTIONS_PER_HIT]
+            for _, _, h, a, t, sp in [s for s in scored if s[3]][:SECTIONS_PER_HIT]]   # passages shown only
     # the snippet shows matches whenever some text has them: a section matched only by its
     # heading is a link above, not a passage without a mark
-    if in_text is not None and in_text[0] >= len({t for *_, t in summary_spans}):
+    if in_text is not None and in_text[0] >= len({span[2] for span in summary_spans}):
         best = snippet(in_text[3], in_text[4])
     elif summary_spans or not sections or page.summary.strip():
         best = snippet(page.summary, summary_spans)
@@ -435,13 +436,20 @@ def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
 
 
 def _facets(snap: Snapshot, docnums: list[int]) -> dict[str, list[dict]]:
-    counters = {name: Counter() for name in FACETS}
-    for docnum in docnums:
-        page = snap.stored[docnum]
+    stored = snap.stored
+    category: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    year: dict[str, int] = {}
+    for docnum in docnums:   # every page found: plain dicts, a Counter's update costs a call per page
+        page = stored[docnum]
         if page.category:
-            counters["category"][page.category] += 1
-        counters["tags"].update(set(page.tags))
+            category[page.category] = category.get(page.category, 0) + 1
+        if page.tags:
+            for tag in set(page.tags) if len(page.tags) > 1 else page.tags:
+                tags[tag] = tags.get(tag, 0) + 1
         if page.date:
-            counters["year"][page.date[:4]] += 1
-    return {name: [{"value": v, "count": c} for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]
-            for name, counter in counters.items()}
+            key = page.date[:4]
+            year[key] = year.get(key, 0) + 1
+    counters = {"category": category, "tags": tags, "year": year}
+    return {name: [{"value": v, "count": c} for v, c in sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))[:20]]
+            for name in FACETS}
