@@ -260,12 +260,13 @@ class Searcher:
                     time.sleep(0.05)
                     continue
                 self._verified.discard(choice.path.name)   # its checksums are read again next time
-                why = damage(choice.path, choice.manifest) or f"{type(exc).__name__}: {exc}"
+                damaged = damage(choice.path, choice.manifest)
+                why = damaged or f"{type(exc).__name__}: {exc}"
                 if self._live is None:
                     raise IndexMissing(f"cannot open the index in '{choice.path}' ({why}): "
                                        "run `casesearch reindex --full`") from None
                 log.error("cannot open index generation '%s' (%s); still serving %s",
-                          choice.path.name, why, self._live.name)
+                          choice.path.name, why, self._live.name, exc_info=not damaged)   # no damage: a bug?
         return None
 
     def _watch(self) -> None:
