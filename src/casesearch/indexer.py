@@ -296,14 +296,14 @@ def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
             rows[doc.source] = pagetable.row(doc)
             yield doc
 
-    with closing(pagestore.Records()) as records:
+    with closing(pagestore.records()) as records:
         if report.full:
             segments.write_whole(gen_dir, recorded(chain(plan.documents(), segments.stored_documents(live, report.stale))),
-                                 records.add)
+                                 records.__setitem__)
             _write_tables(gen_dir, rows, records, None)
         else:
             generations.copy_generation(live, gen_dir)
-            segments.write_changes(gen_dir, report.removed, recorded(plan.documents()), records.add)
+            segments.write_changes(gen_dir, report.removed, recorded(plan.documents()), records.__setitem__)
             _write_tables(gen_dir, rows, records, live)
     copied = plan.old.files if plan.old and not report.full else None   # verified when chosen as the base
     if copied:   # rewritten under the same names
@@ -315,7 +315,7 @@ def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
     return gen_dir
 
 
-def _write_tables(gen_dir: Path, rows: dict[str, pagetable.Row], records: pagestore.Records,
+def _write_tables(gen_dir: Path, rows: dict[str, pagetable.Row], records: Spool,
                   base_dir: Path | None) -> None:
     """The page table and the page records of the index just committed in `gen_dir`: the
     pages written now (`rows`, `records`), and those an incremental build kept from the
@@ -325,7 +325,7 @@ def _write_tables(gen_dir: Path, rows: dict[str, pagetable.Row], records: pagest
         for source, display in segments.stored_records(base_dir):
             if source not in rows:
                 rows[source] = pagetable.row(StoredPage.from_json(display))
-                records.add(source, display)
+                records[source] = display
         base = None
     elif base is not None:
         rows = base.by_source() | rows

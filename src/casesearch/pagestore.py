@@ -7,7 +7,7 @@ disk, compressed, and a worker reads one with `os.pread` when it needs it. Not a
 file: a record cut short by damage is a short read, an error the searcher answers from
 another generation, where a mapped file would kill the worker with SIGBUS.
 
-Records come from the pages a build writes (`Records`, a temporary file till the index
+Records come from the pages a build writes (`records()`, a temporary file till the index
 is committed) and, for the pages an incremental build keeps, from the base
 generation's store; `write` puts them in document-number order, the offsets go in the
 page table.
@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 import zlib
 from array import array
 from collections import OrderedDict
 from pathlib import Path
-from typing import IO
 
 from .errors import IndexDamaged
 from .schema import StoredPage
+from .spool import Spool
 
 FILE = "pages.store"
 KEPT = 512   # records a store keeps decoded: the pages the last hits showed
@@ -36,31 +35,12 @@ def encode(display: dict) -> bytes:
     return zlib.compress(json.dumps(display, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
 
 
-class Records:
-    """source -> encoded record, in an unnamed temporary file (a build's pages wait there)."""
-
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="casesearch-records-")
-        self._where: dict[str, tuple[int, int]] = {}
-
-    def add(self, source: str, display: dict) -> None:
-        data = encode(display)
-        self._file.seek(0, 2)
-        self._where[source] = (self._file.tell(), len(data))
-        self._file.write(data)
-
-    def get(self, source: str) -> bytes | None:
-        where = self._where.get(source)
-        if where is None:
-            return None
-        self._file.seek(where[0])
-        return self._file.read(where[1])
-
-    def close(self) -> None:
-        self._file.close()
+def records() -> Spool:
+    """source -> encoded record, in a temporary file: a build's records wait there."""
+    return Spool(dumps=encode, loads=lambda data: data)
 
 
-def write(gen_dir: Path, sources: list[str | None], records: Records, base: Store | None) -> array:
+def write(gen_dir: Path, sources: list[str | None], records: Spool, base: Store | None) -> array:
     """pages.store for the documents `sources` names (None: deleted), each record from
     `records` or else from the base generation's store; the offsets (one more than
     documents: record d is offsets[d]:offsets[d + 1])."""

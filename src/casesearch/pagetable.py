@@ -71,20 +71,15 @@ class Table:
         return {r.source: r for r in self.rows if r is not None}
 
 
-def from_index(reader, rows: dict[str, Row] | None = None) -> Table:  # noqa: ANN001 - a whoosh reader
+def from_index(reader, rows: dict[str, Row]) -> Table:  # noqa: ANN001 - a whoosh reader
     """The table of the index `reader` reads, its pages' rows taken from `rows` by source
-    (the document numbers from the source field's postings), or else made from every
-    stored page (a generation written before tables: the slow way)."""
+    (the document numbers from the source field's postings)."""
     size = reader.doc_count_all()
     table_rows: list[Row | None] = [None] * size
-    if rows is None:
-        for docnum, fields in reader.iter_docs():
-            table_rows[docnum] = row(schema.StoredPage.from_json(fields["display"]))
-    else:
-        for term in reader.lexicon("source"):
-            for docnum in reader.postings("source", term).all_ids():
-                if not reader.is_deleted(docnum):
-                    table_rows[docnum] = rows[term.decode("utf-8")]
+    for term in reader.lexicon("source"):
+        for docnum in reader.postings("source", term).all_ids():
+            if not reader.is_deleted(docnum):
+                table_rows[docnum] = rows[term.decode("utf-8")]
     names = [f.name for f in schema.FIELDS] + [schema.WORDS]
     # whoosh answers None for a length of 0
     lengths = {name: array("I", (reader.doc_field_length(d, name, 0) or 0 for d in range(size))) for name in names}

@@ -53,16 +53,16 @@ def _blocks(m: Matcher, values: bool = False) -> Iterator[tuple]:
 class Postings:
     """Posting lists of one index generation, read on first use and kept."""
 
-    def __init__(self, reader, english: list[bool], lengths: dict[str, Sequence[int]] | None = None) -> None:  # noqa: ANN001
-        """`lengths`: each field's length per document as whoosh stores them (the page
-        table's), read from the index when not given."""
+    def __init__(self, reader, english: list[bool], lengths: dict[str, Sequence[int]],  # noqa: ANN001
+                 terms: dict[str, list[str]]) -> None:
+        """`lengths`: each field's length per document as whoosh stores them; `terms`: each
+        searchable field's terms (both from the generation's page table)."""
         self.reader = reader
         self.english = english
         self.size = reader.doc_count_all()
         self.n = max(1, reader.doc_count())
         names = [f.name for f in schema.FIELDS] + [schema.WORDS]
-        self.lengths = lengths or {name: [reader.doc_field_length(d, name, 0) for d in range(self.size)]
-                                   for name in names}
+        self.lengths = lengths
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: dict[tuple, dict[int, float]] = {}   # and what `kept` keeps
         self._positions: dict[tuple[str, str], dict[int, bytes]] = {}
@@ -71,10 +71,10 @@ class Postings:
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
         self.read: Counter[str] = Counter()
         self._families: dict[str, list[str]] | None = None
-        # each searchable field's terms, read with the families when a generation is opened:
-        # most (field, stem) pairs a query looks up are in no page (a stem in 1 or 2 of the 7
-        # fields), and the index's look-up of a missing term costs as much as of a present one
-        self._terms: dict[str, frozenset[str]] = {}
+        # each searchable field's terms: most (field, stem) pairs a query looks up are in no
+        # page (a stem in 1 or 2 of the 7 fields), and the index's look-up of a missing term
+        # costs as much as of a present one
+        self._terms: dict[str, frozenset[str]] = {name: frozenset(words) for name, words in terms.items()}
 
     def weights(self, field: str, term: str) -> dict[int, float]:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
@@ -146,25 +146,17 @@ class Postings:
 
     def family_df(self, stem: str) -> int:
         """Pages holding the stem in a field families are read from (summed over them)."""
-        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS
-                   if name not in self._terms or stem in self._terms[name])
+        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS if stem in self._terms[name])
 
-    def families(self, terms: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
-        """family key -> the index's stems sharing it. Read once, when a generation is
-        opened: the term lists only (frequencies are read for the few members used), from
-        `terms` (each searchable field's terms, which the page table keeps) or else from
-        the index. Every searchable field's term list is kept too, so that a query never
-        looks up in the index a term that no page holds."""
+    def families(self) -> dict[str, list[str]]:
+        """family key -> the index's stems sharing it. Made once, when a generation is
+        opened, from the term lists (frequencies are read for the few members used)."""
         if self._families is None:
-            if terms is None:
-                terms = {f.name: [btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                                  for btext in self.reader.lexicon(f.name)] for f in schema.FIELDS}
-            stems = {stem for name in _FAMILY_FIELDS for stem in terms[name] if len(stem) > 3 and stem.isalpha()}
+            stems = {stem for name in _FAMILY_FIELDS for stem in self._terms[name] if len(stem) > 3 and stem.isalpha()}
             families: dict[str, list[str]] = {}
             for stem in stems:
                 families.setdefault(analysis.family_key(stem), []).append(stem)
             self._families = {key: group for key, group in families.items() if len(group) > 1}
-            self._terms = {name: frozenset(words) for name, words in terms.items()}
         return self._families
 
     def field_tf(self, field: str, term: str) -> dict[int, float]:

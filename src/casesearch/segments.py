@@ -30,11 +30,7 @@ def write_whole(gen_dir: Path, documents: Iterable[Document], keep: Keep) -> Non
     gen_dir.mkdir()
     ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
     writer = Writer(ix, limitmb=POOL_MB)
-    for doc in documents:
-        fields = schema.document_fields(doc)
-        keep(doc.source, fields["display"])
-        writer.add_document(**fields)
-    writer.commit()
+    _write_all(writer, documents, keep, writer.add_document)
     ix.close()
 
 
@@ -45,12 +41,17 @@ def write_changes(gen_dir: Path, removed: list[str], documents: Iterable[Documen
     writer = Writer(ix, limitmb=POOL_MB)
     for source in removed:
         writer.delete_by_term("source", source)
+    _write_all(writer, documents, keep, writer.update_document)
+    ix.close()
+
+
+def _write_all(writer: Writer, documents: Iterable[Document], keep: Keep, add: Callable[..., None]) -> None:
+    """Each page's fields added (`add`: the writer's add or update), its stored record kept; committed."""
     for doc in documents:
         fields = schema.document_fields(doc)
         keep(doc.source, fields["display"])
-        writer.update_document(**fields)
+        add(**fields)
     writer.commit()
-    ix.close()
 
 
 class _Lengths:
@@ -138,12 +139,15 @@ class Writer(SegmentWriter):
     def __init__(self, ix, **kwargs) -> None:  # noqa: ANN001 - a whoosh index
         super().__init__(ix, **kwargs)
         self.pool.__class__ = _Pool   # same state, batched runs
+        fields = [self.schema[name] for name in self.schema.names()]
+        # what the short add_document below leaves out: vectors, spelling fields
+        self._whoosh_only = any(f.vector or f.separate_spelling() for f in fields)
+        self._fast = frozenset(name for name in self.schema.names() if _fast(self.schema[name]))
 
     def add_document(self, **fields) -> None:   # whoosh 2.7.5's, for this schema: no vectors, spelling, boosts
         self._check_state()
         schema = self.schema
-        if any(name.startswith("_") for name in fields) or any(
-                schema[name].vector or schema[name].separate_spelling() for name in fields if name in schema):
+        if self._whoosh_only or any(name.startswith("_") for name in fields):
             return super().add_document(**fields)
         perdocwriter, docnum, add_post = self.perdocwriter, self.docnum, self.pool.add
         names = sorted(fields)
@@ -157,7 +161,7 @@ class Writer(SegmentWriter):
                 field = schema[name]
                 length = 0
                 if field.indexed:
-                    items = _postings(field, value) if _fast(field) else field.index(value)
+                    items = _postings(field, value) if name in self._fast else field.index(value)
                     for tbytes, freq, weight, vbytes in items:
                         if field.scorable:
                             length += freq
@@ -204,9 +208,5 @@ def stored_documents(live: Path | None, sources: list[str]) -> list[Document]:
     if not live or not sources:
         return []
     wanted = set(sources)
-    docs = []
-    with whoosh_index.open_dir(str(live)).searcher() as searcher:
-        for stored in searcher.all_stored_fields():
-            if stored.get("source") in wanted:
-                docs.append(schema.StoredPage.from_json(stored["display"]).document())
-    return docs
+    return [schema.StoredPage.from_json(display).document() for source, display in stored_records(live)
+            if source in wanted]

@@ -97,11 +97,11 @@ class Snapshot:
                 self.names[docnum] = frozenset(row.title_stems) | frozenset(row.url_stems)
             self.folded_titles[docnum] = row.folded_title
             english[docnum] = row.lang == "en"
-        self.postings = scoring.Postings(self.reader, english, lengths=table.lengths)
+        self.postings = scoring.Postings(self.reader, english, table.lengths, table.terms)
         self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS, words=table.words)
         # read now what the first queries would otherwise read, so that opening a
         # generation, not a visitor's query, pays for it
-        self.postings.families(table.terms)
+        self.postings.families()
         self.vocabulary.load()
 
     def warm_query(self) -> str:

@@ -3,40 +3,48 @@
 A build reads every page before it writes one (each page's link texts come from all
 the others), so the pages wait somewhere: in a list they took about 20 KB of memory each
 (1 GB at 50,000 pages). The spool pickles each into an unnamed temporary file and keeps
-only where it lies; the file vanishes when the spool closes or the process dies.
+only where it lies; the file vanishes when the spool closes or the process dies. The
+page records a build writes wait in one too (`pagestore.records`), encoded their own way.
 """
 
 from __future__ import annotations
 
 import pickle
 import tempfile
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
-from .content import Document
+
+def _pickled(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Spool:
-    """source -> Document, the documents in a temporary file. Putting a source again
-    replaces it (the old record stays in the file, unread)."""
+    """source -> value (a Document, unless other `dumps` and `loads` are given), the
+    values in a temporary file. Putting a source again replaces it (the old record stays
+    in the file, unread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, dumps: Callable[[Any], bytes] = _pickled, loads: Callable[[bytes], Any] = pickle.loads) -> None:
         self._file: IO[bytes] | None = None
         self._where: dict[str, tuple[int, int]] = {}
+        self._dumps, self._loads = dumps, loads
 
-    def __setitem__(self, source: str, doc: Document) -> None:
+    def __setitem__(self, source: str, value: Any) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="casesearch-pages-")
-        data = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+        data = self._dumps(value)
         self._file.seek(0, 2)
         self._where[source] = (self._file.tell(), len(data))
         self._file.write(data)
 
-    def __getitem__(self, source: str) -> Document:
+    def __getitem__(self, source: str) -> Any:
         at, size = self._where[source]
         assert self._file is not None
         self._file.seek(at)
-        return pickle.loads(self._file.read(size))
+        return self._loads(self._file.read(size))
+
+    def get(self, source: str) -> Any:
+        return self[source] if source in self._where else None
 
     def __contains__(self, source: object) -> bool:
         return source in self._where
@@ -50,8 +58,8 @@ class Spool:
     def pop(self, source: str) -> None:
         self._where.pop(source, None)
 
-    def documents(self) -> Iterator[Document]:
-        """Each document, read back in the order it was first put."""
+    def documents(self) -> Iterator[Any]:
+        """Each value, read back in the order its source was first put."""
         for source in list(self._where):
             yield self[source]
 

@@ -81,8 +81,8 @@ class Vocabulary:
     """The folded words of one index generation. The word list is read once (when a
     generation is opened); frequencies only for the words a query looks at."""
 
-    def __init__(self, reader, fieldname: str, words: list[str] | None = None) -> None:
-        """`words`: the field's terms when the page table has them (else read from the index)."""
+    def __init__(self, reader, fieldname: str, words: list[str]) -> None:
+        """`words`: the field's terms (from the generation's page table)."""
         self._reader = reader
         self._field = fieldname
         self._words = words
@@ -97,16 +97,14 @@ class Vocabulary:
     def load(self) -> set[str]:
         if self._known is None:
             known = set()
-            words = self._words if self._words is not None else (
-                btext.decode("utf-8") if isinstance(btext, bytes) else btext for btext in self._reader.lexicon(self._field))
-            for word in words:
+            for word in self._words:
                 if word.isascii():
                     known.add(word)
                     self._buckets[(word[0], len(word))].append(word)
                 else:   # the accented forms pages write, to show corrections as they are written
                     self._accented[analysis.fold(word)].append(word)
             self._known = known
-            self._words = None
+            self._words = []
         return self._known
 
     def doc_frequency(self, word: str) -> int:
