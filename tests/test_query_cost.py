@@ -51,7 +51,6 @@ def _cold(s: Searcher):
     query costs what a query never seen costs."""
     snap = s.snapshot()
     snap.postings._scores.clear()
-    snap.postings._positions.clear()
     snap.postings.read.clear()
     snap.vocabulary._df.clear()
     snap.vocabulary.read.clear()
@@ -139,7 +138,7 @@ def test_a_twelve_word_query_reads_positions_of_candidate_pages_only(searcher):
     # the proximity test decodes, per grade and field, the positions of each word on the
     # pages that hold all of them there (here the target page only), not on every page
     # holding a word
-    holding = len(set().union(*(snap.postings.field_tf("body", t).keys() for t in _own_stems(parsed))))
+    holding = len(set().union(*(snap.postings.field_tf("body", t).docs.tolist() for t in _own_stems(parsed))))
     assert holding > 1
     grades, fields = len(WEIGHTS.proximity), len(schema.PHRASE_FIELDS)
     assert snap.postings.read["positions decoded"] <= grades * fields * len(parsed.words)
@@ -167,7 +166,8 @@ def test_proximity_decodes_a_page_once_for_every_grade(searcher):
     stems = [w.alternatives[0][0] for w in query.parse(text, prefix=False).words]
     snap = _cold(searcher)
     assert searcher.search(text, prefix=False).hits[0].source == "chantier.md"
-    pages = sum(len(set(snap.postings.field_tf(f, stems[0])) & set(snap.postings.field_tf(f, stems[1])))
+    pages = sum(len(set(snap.postings.field_tf(f, stems[0]).docs.tolist())
+                     & set(snap.postings.field_tf(f, stems[1]).docs.tolist()))
                 for f in schema.PHRASE_FIELDS)
     assert pages and len(WEIGHTS.proximity) > 1
     assert snap.postings.read["positions decoded"] == len(stems) * pages
@@ -192,7 +192,7 @@ def test_a_name_split_is_looked_up_by_positions_only(searcher):
     """Whether a split of a joined name stands in a page reads the words' positions, not
     their scores in every field, and stops at the first page."""
     snap = _cold(searcher)
-    assert ranking._occurs(snap.postings, "bibliothèques communales")
-    assert not ranking._occurs(snap.postings, "communales bibliothèques")
+    assert ranking._occurs(snap, "bibliothèques communales")
+    assert not ranking._occurs(snap, "communales bibliothèques")
     assert snap.postings.read["stems"] == 0
     assert snap.postings.read["positions decoded"] <= 2 * 2

@@ -11,6 +11,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import analysis, names, query, schema, scoring
 from .errors import QueryError
 from .query import ParsedQuery, QueryWord
@@ -52,8 +54,46 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Tier:
+    """Pages found by one way of searching a query (its words as typed, the corrected
+    query, some of the words) and their scores, in no order: `Ranking` orders only what it
+    shows, a window's worth, not every page found."""
+
+    docs: np.ndarray     # docnums
+    scores: np.ndarray   # their scores, > 0
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def order(self, snap: Snapshot, k: int | None = None) -> np.ndarray:
+        """Positions of the k best pages (all when None), best first; equal scores by the
+        page's source path, as the static search breaks them (docnums are whoosh's own)."""
+        scores, docs = self.scores, self.docs
+        if k is not None and k < len(docs):
+            if k <= 0:
+                return docs[:0]
+            # the pages scoring at least the k-th best score, ties at it included
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            candidates = np.flatnonzero(scores >= kth)
+            best = np.lexsort((snap.source_rank[docs[candidates]], -scores[candidates]))
+            return candidates[best[:k]]
+        return np.lexsort((snap.source_rank[docs], -scores))
+
+    def without(self, docs: np.ndarray) -> Tier:
+        keep = ~np.isin(self.docs, docs)
+        return Tier(self.docs[keep], self.scores[keep])
+
+    def scaled(self, factor: float, top: float) -> Tier:
+        """Scores times factor / top (`_below`'s scaling; order kept)."""
+        return Tier(self.docs, self.scores * factor / top)
+
+
+_NONE = Tier(np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+@dataclass(frozen=True)
 class Ranking:
-    hits: list[tuple[int, float]]         # (docnum, score), best first
+    tiers: tuple[Tier, ...]               # pages found, each tier's below the one before
     suggestion: str | None                # the typo-corrected query, when it found more
     prefixes: tuple[str, ...]             # completions of the word being typed
     queries: tuple[ParsedQuery, ...]      # what was searched: as typed, then the correction
@@ -65,6 +105,31 @@ class Ranking:
         """Every word searched for, as typed or corrected: what highlighting marks."""
         return tuple(w for q in self.queries for w in q.positive)
 
+    @property
+    def total(self) -> int:
+        return sum(len(t) for t in self.tiers)
+
+    def docnums(self) -> np.ndarray:
+        """Every page found (for facets), in no order."""
+        return np.concatenate([t.docs for t in self.tiers]) if self.tiers else _NONE.docs
+
+    def top(self, snap: Snapshot, k: int | None = None) -> list[tuple[int, float]]:
+        """The k best (docnum, score), best first (all when None)."""
+        out: list[tuple[int, float]] = []
+        for t in self.tiers:
+            if k is not None and len(out) >= k:
+                break
+            at = t.order(snap, None if k is None else k - len(out))
+            out += zip(t.docs[at].tolist(), t.scores[at].tolist())
+        return out
+
+    def by_date(self, snap: Snapshot, k: int) -> list[tuple[int, float]]:
+        """The k latest pages found, undated ones last; pages of the same date in the order of relevance."""
+        ranked = self.top(snap)
+        docs = np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))
+        latest = np.argsort(-snap.date_rank[docs], kind="stable")[:k]
+        return [ranked[i] for i in latest.tolist()]
+
 
 def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collection[int] = ()) -> Ranking:
     """Pages best first, in tiers: pages with every word as typed; then, when a word is
@@ -74,7 +139,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     `explain`: pages (docnums) whose score to take apart, in `Ranking.explained`; the
     ranking itself is the same with or without."""
     if parsed.is_empty:
-        return Ranking([], None, (), ())
+        return Ranking((), None, (), ())
     typed_query = parsed
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
     prefixes = (snap.postings.kept(("completions", "", parsed.prefix), lambda: completions(snap.reader, parsed.prefix))
@@ -87,11 +152,12 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
+    tiers = [ranked]
     if unknown or len(ranked) < WEIGHTS.typo_below:
         fixes = snap.vocabulary.corrections(typed)
         # a name typed joined ("moncompteformation") that pages write apart: its words as a phrase
         fixes |= names.splits(snap.vocabulary, [w for w in typed if w in parsed.words], fixes,
-                              lambda phrase: _occurs(snap.postings, phrase))
+                              lambda phrase: _occurs(snap, phrase))
         if fixes:
             # the visitor's limits were checked on what they typed; a name's words may add some
             corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False, **REWRITTEN_LIMITS)
@@ -99,32 +165,37 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
             fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier, memo=memo)
             if len(fixed) > len(ranked):
                 suggestion = corrected.text
-                seen = {d for d, _ in ranked}
-                new = [h for h in fixed if h[0] not in seen]
-                _adopt(explained, tier, new, "typo-corrected query, below the query as typed", _scale(ranked, new))
-                ranked += _below(ranked, new)
+                new = fixed.without(ranked.docs)
+                _adopt(explained, tier, new, "typo-corrected query, below the query as typed", _scale(tiers, new))
+                tiers.append(_below(tiers, new))
                 parsed = corrected
-    if len(ranked) < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1 and not parsed.question:
-        seen = {d for d, _ in ranked}
+    found = sum(len(t) for t in tiers)
+    if found < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1 and not parsed.question:
         tier = _tier(explained)
-        partial = [h for h in _score(snap, parsed, filters, prefixes, all_words=False, explained=tier, memo=memo)
-                   if h[0] not in seen]
-        _adopt(explained, tier, partial, "some of the words, below pages with all", _scale(ranked, partial))
-        ranked += _below(ranked, partial)
+        partial = _score(snap, parsed, filters, prefixes, all_words=False, explained=tier, memo=memo)
+        for seen in tiers:
+            partial = partial.without(seen.docs)
+        _adopt(explained, tier, partial, "some of the words, below pages with all", _scale(tiers, partial))
+        tiers.append(_below(tiers, partial))
     queries = (typed_query,) if parsed is typed_query else (typed_query, parsed)
     done = {d: e for d, e in explained.items() if e is not None} if explained else {}
-    return Ranking(ranked, suggestion, prefixes, queries, done)
+    return Ranking(tuple(t for t in tiers if len(t)), suggestion, prefixes, queries, done)
 
 
-def _occurs(p: scoring.Postings, phrase: str) -> bool:
+def _occurs(snap: Snapshot, phrase: str) -> bool:
     """Whether a page holds the words of `phrase` standing together: what `_all_of` would
     find with the phrase's slop, without scoring it. A page where the words stand together
     holds each word's stem in a field with positions (`side_by_side`), so it matches each
-    word: only positions are read, and the search stops at the first page."""
+    word: only positions are read, and the search stops at the first page (or, where the
+    phrase is in none, at WEIGHTS.phrase_depth pages, by source path)."""
+    p = snap.postings
     words = tuple(query.parse(f'"{phrase}"', prefix=False).positive)
     if len(words) < 2:
-        return bool(words) and bool(scoring.word_scores(p, words[0]))
-    return scoring.stand_together(p, words, scoring.side_by_side(p, words), WEIGHTS.phrase_slop)
+        return bool(words) and bool(scoring.word_scores(p, words[0]).any())
+    docs = scoring.side_by_side(p, words)
+    if len(docs) > WEIGHTS.phrase_depth:
+        docs = docs[np.argsort(snap.source_rank[docs])[:WEIGHTS.phrase_depth]]
+    return scoring.stand_together(p, words, docs, WEIGHTS.phrase_slop)
 
 
 def _tier(explained: dict[int, Explanation | None] | None) -> dict[int, Explanation | None] | None:
@@ -132,11 +203,11 @@ def _tier(explained: dict[int, Explanation | None] | None) -> dict[int, Explanat
     return None if explained is None else {d: None for d, e in explained.items() if e is None}
 
 
-def _adopt(explained: dict | None, tier: dict | None, hits: list[tuple[int, float]], why: str, scale: float) -> None:
+def _adopt(explained: dict | None, tier: dict | None, hits: Tier, why: str, scale: float) -> None:
     """Take a later tier's explanations for the pages it adds, with the scaling that ranks them below."""
     if explained is None:
         return
-    for d, _ in hits:
+    for d in hits.docs.tolist():
         if tier.get(d) is not None:
             explained[d] = tier[d]
             if scale != 1.0:
@@ -145,10 +216,14 @@ def _adopt(explained: dict | None, tier: dict | None, hits: list[tuple[int, floa
 
 def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],
            all_words: bool, explained: dict[int, Explanation | None] | None = None,
-           memo: dict | None = None) -> list[tuple[int, float]]:
+           memo: dict | None = None) -> Tier:
     """Pages and their scores; `explained` ({docnum: None} for the pages to explain) gets
     each of those pages' Explanation, when it is among the pages scored. `memo` keeps the
-    clauses of a query (and completions) for another tier of the same ranking."""
+    clauses of a query (and completions) for another tier of the same ranking.
+
+    Scores are computed over arrays of every page found (a site of 50,000 pages can have
+    tens of thousands for a common word), in the order the per-page figures were always
+    combined, so each score is the same float whichever way it is computed."""
     p = snap.postings
     key = (id(parsed), prefixes)
     if memo is not None and key in memo:
@@ -159,54 +234,69 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
         if memo is not None:
             memo[key] = clauses, clause_parts
     if not clauses:
-        return []
-    if all_words:
-        docs = set(clauses[0]).intersection(*clauses[1:])
-    else:
-        docs = set().union(*clauses)
+        return _NONE
+    holding = [c > 0.0 for c in clauses]
+    found = np.logical_and.reduce(holding) if all_words else np.logical_or.reduce(holding)
     for word in parsed.excluded:
-        docs -= scoring.word_scores(p, word).keys()
+        found &= scoring.word_scores(p, word) == 0.0
+    docs = np.flatnonzero(found)
     if filters:
-        docs = {d for d in docs if filters.accepts(snap.stored[d])}
+        stored = snap.stored
+        docs = np.array([d for d in docs.tolist() if filters.accepts(stored[d])], dtype=np.int64)
+    if not len(docs):
+        return _NONE
     count = len(clauses)
-    scores = {}
+    total = clauses[0][docs]
+    for c in clauses[1:]:
+        total = total + c[docs]   # 0.0 where a clause does not hold the page: the same sum
+    matched = np.add.reduce([h[docs] for h in holding], dtype=np.int64) if count > 1 else np.ones(len(docs), np.int64)
+    prior = snap.prior_array[docs]
     wanted = signature(" ".join(w.raw for w in parsed.positive))
     named = frozenset(wanted)
-    priors, full_priors, names_of, stored = snap.priors, snap.full_priors, snap.names, snap.stored
-    lang, other_language = parsed.lang, WEIGHTS.other_query_language_factor
-    for d in docs:   # every page found: the snapshot's lists read through locals
-        matched = [c[d] for c in clauses if d in c]
-        prior = priors[d]
-        if named and named <= names_of[d]:   # a near-empty page whose title or URL is the query
-            prior = full_priors[d]
-        language = other_language if lang and stored[d].lang != lang else 1.0
-        scores[d] = sum(matched) * (len(matched) / count) * prior * language
-        if explained is not None and d in explained:
+    if named:   # a near-empty page whose title or URL is the query
+        names_of = snap.names
+        for i in np.flatnonzero(snap.near_empty[docs]).tolist():
+            if named <= names_of[docs[i]]:
+                prior[i] = snap.full_priors[docs[i]]
+    language = 1.0
+    if parsed.lang:
+        language = np.where(snap.lang_code[docs] == snap.lang_codes.get(parsed.lang, -1),
+                            1.0, WEIGHTS.other_query_language_factor)
+    scores = total * (matched / count) * prior * language
+    if explained is not None:
+        at = {d: i for i, d in enumerate(docs.tolist()) if d in explained}
+        for d, i in at.items():
             shown = [part for c in clause_parts for part in c.get(d, ())]
-            factors = [("words matched / words", len(matched) / count)] if len(matched) < count else []
-            factors.append(("prior" if prior == snap.priors[d] else "prior (title or URL names the query)", prior))
-            if language != 1.0:
-                factors.append((f"page not in the query's language ({parsed.lang})", language))
+            factors = [("words matched / words", int(matched[i]) / count)] if matched[i] < count else []
+            factors.append(("prior" if prior[i] == snap.priors[d] else "prior (title or URL names the query)",
+                            float(prior[i])))
+            if parsed.lang and snap.stored[d].lang != parsed.lang:
+                factors.append((f"page not in the query's language ({parsed.lang})", WEIGHTS.other_query_language_factor))
             explained[d] = Explanation(shown, factors)
     if all_words and len(parsed.words) > 1:
-        # exact ties broken by the page's source path, as the static search does (docnums are whoosh's own)
-        best = sorted(scores, key=lambda d: (-scores[d], stored[d].source))[:WEIGHTS.proximity_depth]
+        tier = Tier(docs, scores)
+        best = tier.order(snap, WEIGHTS.proximity_depth)   # positions in docs
         decoded: dict = {}   # each page's positions, decoded once for every grade
         for slop, factor in WEIGHTS.proximity:
-            close = scoring.together(p, parsed.words, best, slop, decoded)
-            for d in close:
-                scores[d] *= factor
-                if explained is not None and d in explained:
+            close = scoring.together(p, parsed.words, docs[best], slop, decoded)
+            if not close:
+                continue
+            near = np.isin(docs[best], np.fromiter(close, dtype=np.int64, count=len(close)))
+            scores[best[near]] *= factor
+            if explained is not None:
+                for d in close & explained.keys():
                     explained[d].factors.append((f"proximity (words within {slop} extra positions)", factor))
-            best = [d for d in best if d not in close]
+            best = best[~near]
     if wanted:
-        titles, url_names = snap.titles, snap.url_names
-        for d in scores:
-            if titles[d] == wanted or url_names[d] == wanted:   # the page's own name
-                scores[d] *= WEIGHTS.title_match_factor
-                if explained is not None and d in explained:
-                    explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
-    return sorted(scores.items(), key=lambda item: (-item[1], stored[item[0]].source))
+        name = snap.name_ids.get(wanted)
+        if name is not None:   # the page's own name
+            own = (snap.title_name[docs] == name) | (snap.url_name[docs] == name)
+            scores[own] *= WEIGHTS.title_match_factor
+            if explained is not None:
+                for d in docs[own].tolist():
+                    if d in explained:
+                        explained[d].factors.append(("title or URL is the query", WEIGHTS.title_match_factor))
+    return Tier(docs, scores)
 
 
 def families(p: scoring.Postings, words: tuple[QueryWord, ...]) -> list[list[str]]:
@@ -234,21 +324,32 @@ def extras(family: list[str], word: QueryWord, prefixes: tuple[str, ...] = ()) -
     return extra
 
 
-def _all_of(p: scoring.Postings, words: tuple[QueryWord, ...], extras: list[list[tuple[str, float, bool]]],
-            slop: int | None = None, parts: Parts | None = None) -> dict[int, float]:
-    """Pages holding every word (standing together within `slop` when given), scores summed;
-    `parts` (a collector) gets the parts of its pages found."""
-    if slop is not None and len(words) > 1 and not scoring.side_by_side(p, words):
-        return {}   # nowhere together: the words' other fields and families need not be read
+def _all_of(snap: Snapshot, words: tuple[QueryWord, ...], extras: list[list[tuple[str, float, bool]]],
+            slop: int | None = None, parts: Parts | None = None) -> np.ndarray:
+    """Pages holding every word (standing together within `slop` when given), scores summed
+    (an array over docnums, 0.0 for the others); `parts` (a collector) gets the parts of
+    its pages found."""
+    p = snap.postings
+    if slop is not None and len(words) > 1 and not len(scoring.side_by_side(p, words)):
+        return np.zeros(p.size)   # nowhere together: the words' other fields and families need not be read
     each = [collector(parts) for _ in words]
     per_word = [scoring.word_scores(p, w, extra, got) for w, extra, got in zip(words, extras, each)]
-    shared = set(per_word[0]).intersection(*per_word[1:])
+    shared = np.logical_and.reduce([s > 0.0 for s in per_word])
+    total = per_word[0]
+    for s in per_word[1:]:
+        total = total + s
     if slop is not None and len(words) > 1:
-        shared = scoring.together(p, words, shared, slop)
+        candidates = np.flatnonzero(shared)
+        if len(candidates) > WEIGHTS.phrase_depth:   # the best scored only (their order as the ranking's)
+            candidates = candidates[Tier(candidates, total[candidates]).order(snap, WEIGHTS.phrase_depth)]
+        close = scoring.together(p, words, candidates, slop)
+        shared = np.zeros(p.size, dtype=bool)
+        shared[np.fromiter(close, dtype=np.int64, count=len(close))] = True
     if parts is not None:
-        for d in parts.keys() & shared:
-            parts[d] += [x for got in each for x in got[d]]
-    return {d: sum(s[d] for s in per_word) for d in shared}
+        for d in parts:
+            if shared[d]:
+                parts[d] += [x for got in each for x in got[d]]
+    return np.where(shared, total, 0.0)
 
 
 def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wanted: Parts | None = None
@@ -264,7 +365,7 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wan
     family = iter(families(p, words + tuple(w for span in found_spans for v in span.variants for w in v)))
     loose = [extras(next(family), w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
     spans = {span.start: span for span in found_spans}
-    clauses = []
+    clauses: list[np.ndarray] = []
     i = 0
     while i < len(words):
         span = spans.get(i)
@@ -274,27 +375,27 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wan
             i += 1
         else:
             # the words as typed, or any other member of their synonym group (as a phrase)
-            merged = _all_of(p, words[span.start:span.end], loose[span.start:span.end], parts=got)
+            merged = _all_of(snap, words[span.start:span.end], loose[span.start:span.end], parts=got)
             size = span.end - span.start
             for variant in span.variants:
                 instead = collector(wanted)
-                found = _all_of(p, variant, [extras(next(family), w) for w in variant], slop=WEIGHTS.synonym_slop,
+                found = _all_of(snap, variant, [extras(next(family), w) for w in variant], slop=WEIGHTS.synonym_slop,
                                 parts=instead)
                 factor = WEIGHTS.synonym_factor * size / len(variant)
-                for d, score in found.items():
-                    score *= factor
-                    if score > merged.get(d, 0.0):
-                        merged[d] = score
-                        if got is not None and d in got:
+                found = found * factor
+                if got is not None:
+                    for d in got:
+                        if found[d] > merged[d]:
                             got[d] = [scoring.Part(x.word, x.field, x.term, x.score * factor, f"synonym {x.kind}")
                                       for x in instead[d]]
+                merged = np.maximum(merged, found)
             clauses.append(merged)
             i = span.end
         if clause_parts is not None:
             clause_parts.append(got)
     for phrase in parsed.phrases:
         got = collector(wanted)
-        clauses.append(_all_of(p, phrase, [[] for _ in phrase], slop=WEIGHTS.phrase_slop, parts=got))
+        clauses.append(_all_of(snap, phrase, [[] for _ in phrase], slop=WEIGHTS.phrase_slop, parts=got))
         if clause_parts is not None:
             clause_parts.append(got)
     return clauses, clause_parts
@@ -313,24 +414,25 @@ def completions(reader, prefix: str) -> tuple[str, ...]:  # noqa: ANN001 - a who
     return tuple(w for _, w in found[:WEIGHTS.prefix_expansions])
 
 
-def _ceiling(first: list[tuple[int, float]], then: list[tuple[int, float]]) -> tuple[float, float]:
+def _ceiling(first: list[Tier], then: Tier) -> tuple[float, float]:
     """(ceiling, top): `then`'s scores are scaled by ceiling / top to rank after all of `first`."""
-    if not first or not then:
+    if not any(len(t) for t in first) or not len(then):
         return 1.0, 1.0
-    return min(s for _, s in first) * WEIGHTS.tier_ceiling, max(s for _, s in then) or 1.0
+    lowest = min(float(t.scores.min()) for t in first if len(t))
+    return lowest * WEIGHTS.tier_ceiling, float(then.scores.max()) or 1.0
 
 
-def _scale(first: list[tuple[int, float]], then: list[tuple[int, float]]) -> float:
+def _scale(first: list[Tier], then: Tier) -> float:
     ceiling, top = _ceiling(first, then)
     return ceiling / top
 
 
-def _below(first: list[tuple[int, float]], then: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _below(first: list[Tier], then: Tier) -> Tier:
     """Scale `then` so that all of it ranks after all of `first`, order kept."""
-    if not first or not then:
+    if not any(len(t) for t in first) or not len(then):
         return then
     ceiling, top = _ceiling(first, then)
-    return [(d, s * ceiling / top) for d, s in then]
+    return then.scaled(ceiling, top)
 
 
 def _rewrite(text: str, fixes: dict[str, str]) -> str:

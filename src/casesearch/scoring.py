@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -28,7 +29,9 @@ from .query import QueryWord
 from .weights import WEIGHTS
 
 _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
-_CACHE_LIMIT = 20_000     # posting lists kept per generation (memory, not ranking)
+_CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
+_CACHE_POSTINGS = 4_000_000   # postings in the kept scores: 64 MB at most
+_POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
 def _blocks(m: Matcher, values: bool = False) -> Iterator[tuple]:
@@ -50,6 +53,98 @@ def _blocks(m: Matcher, values: bool = False) -> Iterator[tuple]:
         m.next()
 
 
+def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(ids, weights) of a fresh leaf matcher as arrays, a block at a time: whoosh's block
+    data decoded as its `_read_ids` and `_read_weights` do (ids delta-encoded; weights
+    none when all are 1.0, one float when all are the same, read back through a float32
+    array as whoosh does), without a Python object per posting."""
+    if type(m) is W3LeafMatcher and not m._byteids:
+        while m.is_active():
+            if m._data is None:
+                m._read_data()
+            ids, weights = m._data[0], m._data[1]
+            count = m._blocklength
+            if weights is None:
+                w = np.ones(count)
+            elif isinstance(weights, float):
+                w = np.full(count, np.float32(weights), dtype=np.float64)
+            else:
+                w = np.array(weights, dtype=np.float64)
+            yield np.cumsum(np.array(ids, dtype=np.int64)), w
+            m._next_block()
+        return
+    for ids, weights, _ in _blocks(m):
+        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+
+
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+_NO_VALUES = np.zeros(0)
+
+
+class Sparse:
+    """A value for some pages: their docnums ascending and a value each (BM25 scores,
+    term frequencies): what a posting list gives, kept per generation at 16 bytes a page."""
+
+    __slots__ = ("docs", "values")
+
+    def __init__(self, docs: np.ndarray = _NO_DOCS, values: np.ndarray = _NO_VALUES) -> None:
+        self.docs, self.values = docs, values
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def get(self, doc: int, default: float | None = None) -> float | None:
+        i = int(np.searchsorted(self.docs, doc))
+        return float(self.values[i]) if i < len(self.docs) and self.docs[i] == doc else default
+
+    def __contains__(self, doc: int) -> bool:
+        return self.get(doc) is not None
+
+    def dense(self, size: int) -> np.ndarray:
+        """The values as an array over every docnum (0.0 for pages without one)."""
+        out = np.zeros(size)
+        out[self.docs] = self.values
+        return out
+
+    def mask(self, size: int) -> np.ndarray:
+        out = np.zeros(size, dtype=bool)
+        out[self.docs] = True
+        return out
+
+    @classmethod
+    def of(cls, dense: np.ndarray) -> Sparse:
+        """The pages of a dense array with a value other than 0.0."""
+        docs = np.flatnonzero(dense)
+        return cls(docs, dense[docs])
+
+
+class Positions:
+    """One term's positions in one field, read for pages asked in ascending docnum order,
+    still encoded (`Postings.decode` reads a page's): only the blocks of the posting list
+    that hold those pages are read, whatever the length of the list."""
+
+    def __init__(self, leaves: list[tuple[int, Matcher, frozenset[int]]]) -> None:
+        self.leaves = leaves
+
+    def read(self, docs: Sequence[int]) -> dict[int, bytes]:
+        """{docnum: encoded positions} of those of `docs` (ascending, and above any asked
+        before) that hold the term."""
+        found: dict[int, bytes] = {}
+        for base, m, _ in self.leaves:
+            for doc in docs:
+                target = doc - base
+                if target < 0:
+                    continue
+                if not m.is_active():
+                    break
+                m.skip_to(target)
+                if not m.is_active():
+                    break
+                if m.id() == target:
+                    found[doc] = m.value()
+        return found
+
+
 class Postings:
     """Posting lists of one index generation, read on first use and kept."""
 
@@ -60,12 +155,16 @@ class Postings:
         self.reader = reader
         self.english = english
         self.size = reader.doc_count_all()
+        # the pages of each language, as masks over docnums (scoring works on whole arrays)
+        self.english_mask = np.array(english, dtype=bool)
+        self.french_mask = ~self.english_mask
         self.n = max(1, reader.doc_count())
         names = [f.name for f in schema.FIELDS] + [schema.WORDS]
         self.lengths = lengths
+        self._lengths = {name: np.array(values, dtype=np.float64) for name, values in lengths.items()}
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
-        self._scores: dict[tuple, dict[int, float]] = {}   # and what `kept` keeps
-        self._positions: dict[tuple[str, str], dict[int, bytes]] = {}
+        self._scores: dict[tuple, object] = {}   # and what `kept` keeps
+        self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
         self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
         # what queries have read from the index: stems scored, posting lists looked up and
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
@@ -76,34 +175,27 @@ class Postings:
         # costs as much as of a present one
         self._terms: dict[str, frozenset[str]] = {name: frozenset(words) for name, words in terms.items()}
 
-    def weights(self, field: str, term: str) -> dict[int, float]:
+    def weights(self, field: str, term: str) -> Sparse:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
-        found: dict[int, float] = {}
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
         for base, m, deleted in self._leaves(field, term):
-            for ids, weights, _ in _blocks(m):
-                if base or deleted:
-                    found.update((base + i, w) for i, w in zip(ids, weights) if i not in deleted)
-                else:
-                    found.update(zip(ids, weights))
+            gone = np.fromiter(deleted, dtype=np.int64, count=len(deleted)) if deleted else None
+            for block_ids, block_weights in _block_arrays(m):
+                if gone is not None:
+                    keep = ~np.isin(block_ids, gone)
+                    block_ids, block_weights = block_ids[keep], block_weights[keep]
+                ids.append(block_ids + base if base else block_ids)
+                weights.append(block_weights)
+        found = Sparse(np.concatenate(ids), np.concatenate(weights)) if ids else Sparse()
         self.read["lists"] += 1
         self.read["postings"] += len(found)
         return found
 
-    def positions(self, field: str, term: str) -> dict[int, bytes]:
-        """The term's positions per page, still encoded (`decode` reads a page's): the
-        proximity test decodes those of the few pages it looks at."""
-        key = (field, term)
-        found = self._positions.get(key)
-        if found is None:
-            found = {}
-            for base, m, deleted in self._leaves(field, term):
-                for ids, _, values in _blocks(m, values=True):
-                    found.update((base + i, v) for i, v in zip(ids, values) if i not in deleted)
-            self.read["position lists"] += 1
-            if len(self._positions) > _CACHE_LIMIT:
-                self._positions.clear()
-            self._positions[key] = found
-        return found
+    def positions(self, field: str, term: str) -> Positions:
+        """A reader of the term's positions in pages asked for in ascending order."""
+        self.read["position lists"] += 1
+        return Positions(list(self._leaves(field, term)))
 
     def decode(self, field: str, value: bytes) -> tuple[int, ...]:
         """Positions of one page from `positions`' encoded value."""
@@ -159,18 +251,19 @@ class Postings:
             self._families = {key: group for key, group in families.items() if len(group) > 1}
         return self._families
 
-    def field_tf(self, field: str, term: str) -> dict[int, float]:
+    def field_tf(self, field: str, term: str) -> Sparse:
         """Term frequency in one field, normalised by the field's length (BM25F's per-field step)."""
         key = ("tf", field, term)
         found = self._scores.get(key)
         if found is None:
-            b, avg, lengths = WEIGHTS.b[field], self.avg[field], self.lengths[field]
+            b, avg = WEIGHTS.b[field], self.avg[field]
             floor = WEIGHTS.short_floor.get(field, 0.0) * avg
-            found = {d: tf / (1 - b + b * max(lengths[d], floor) / avg) for d, tf in self.weights(field, term).items()}
+            tf = self.weights(field, term)
+            found = Sparse(tf.docs, tf.values / (1 - b + b * np.maximum(self._lengths[field][tf.docs], floor) / avg))
             self._keep(key, found)
         return found
 
-    def bm25f(self, term: str) -> dict[int, float]:
+    def bm25f(self, term: str) -> Sparse:
         """BM25F of one stem over the searchable fields: boosted, length-normalised frequencies
         are summed first and saturated once, so a page cannot pile up score by repeating a word
         in every field, and matching more of the query's words counts more than matching one well."""
@@ -178,15 +271,18 @@ class Postings:
         found = self._scores.get(key)
         if found is None:
             self.read["stems"] += 1
-            pseudo: dict[int, float] = {}
+            pseudo = np.zeros(self.size)
+            holding = np.zeros(self.size, dtype=bool)
             boosts = WEIGHTS.field_boosts
             for f in schema.FIELDS:
-                boost = boosts[f.name]
-                for d, x in self.field_tf(f.name, term).items():
-                    pseudo[d] = pseudo.get(d, 0.0) + boost * x
-            idf = math.log(1 + (self.n - len(pseudo) + 0.5) / (len(pseudo) + 0.5))
+                tf = self.field_tf(f.name, term)
+                pseudo[tf.docs] += boosts[f.name] * tf.values
+                holding[tf.docs] = True
+            docs = np.flatnonzero(holding)
+            idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
             k1f = WEIGHTS.k1f
-            found = {d: idf * x * (k1f + 1) / (x + k1f) for d, x in pseudo.items()}
+            x = pseudo[docs]
+            found = Sparse(docs, idf * x * (k1f + 1) / (x + k1f))
             self._keep(key, found)
         return found
 
@@ -200,27 +296,38 @@ class Postings:
         return found
 
     def _keep(self, key: tuple, value: object) -> None:
-        if len(self._scores) > _CACHE_LIMIT:
+        """Keep a figure for the generation's later queries: until the kept posting lists
+        hold _CACHE_POSTINGS postings (or _CACHE_LIMIT figures), then all are let go."""
+        size = len(value) if isinstance(value, Sparse) else 1
+        if len(self._scores) >= _CACHE_LIMIT or self._kept_postings + size > _CACHE_POSTINGS:
             self._scores.clear()
+            self._kept_postings = 0
         self._scores[key] = value
+        self._kept_postings += size
 
-    def term_scores(self, field: str, term: str) -> dict[int, float]:
+    def term_scores(self, field: str, term: str) -> Sparse:
         """BM25 of one term in one field, for every page holding it (fixed for a generation: kept)."""
         key = (field, term)
         found = self._scores.get(key)
         if found is None:
-            posting = self.weights(field, term)
-            found = {}
-            if posting:
-                idf = math.log(1 + (self.n - len(posting) + 0.5) / (len(posting) + 0.5))
-                k1, b, avg, lengths = WEIGHTS.k1, WEIGHTS.b[field], self.avg[field], self.lengths[field]
+            tf = self.weights(field, term)
+            found = Sparse()
+            if len(tf):
+                idf = math.log(1 + (self.n - len(tf) + 0.5) / (len(tf) + 0.5))
+                k1, b, avg = WEIGHTS.k1, WEIGHTS.b[field], self.avg[field]
                 norm = k1 * (1 - b)
                 scale = k1 * b / avg
-                found = {d: idf * tf * (k1 + 1) / (tf + norm + scale * lengths[d]) for d, tf in posting.items()}
-            if len(self._scores) > _CACHE_LIMIT:
-                self._scores.clear()
-            self._scores[key] = found
+                tfs = tf.values
+                found = Sparse(tf.docs, idf * tfs * (k1 + 1) / (tfs + norm + scale * self._lengths[field][tf.docs]))
+            self._keep(key, found)
         return found
+
+    def dense(self, found: Sparse) -> np.ndarray:
+        return found.dense(self.size)
+
+    def language(self, english: bool) -> np.ndarray:
+        """The mask of the pages in English (True) or in the site's language (False)."""
+        return self.english_mask if english else self.french_mask
 
 
 @dataclass(frozen=True)
@@ -256,16 +363,17 @@ def collector(like: Parts | None) -> Parts | None:
     return None if like is None else {d: [] for d in like}
 
 
-def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> dict[int, float]:
-    """Pages holding every term of one alternative, scored over all fields with their boosts."""
-    per_term = [p.bm25f(term) for term in alt]
+def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> np.ndarray:
+    """Pages holding every term of one alternative, scored over all fields with their boosts
+    (an array over docnums: 0.0 for the pages without)."""
+    per_term = [p.dense(p.bm25f(term)) for term in alt]
     if len(per_term) == 1:
-        if weight == 1.0:   # s * 1.0 is s: the kept scores themselves (only read)
-            return per_term[0]
-        return {doc: s * weight for doc, s in per_term[0].items()}
-    shared = set.intersection(*(set(a) for a in per_term))
-    factor = WEIGHTS.compound_factor * weight
-    return {doc: factor * sum(a[doc] for a in per_term) for doc in shared}
+        return per_term[0] if weight == 1.0 else per_term[0] * weight
+    shared = np.logical_and.reduce([a > 0.0 for a in per_term])
+    total = per_term[0] + per_term[1]
+    for a in per_term[2:]:
+        total += a
+    return np.where(shared, WEIGHTS.compound_factor * weight * total, 0.0)
 
 
 def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]
@@ -282,45 +390,41 @@ def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]
 
 
 def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]] = (),
-                parts: Parts | None = None) -> dict[int, float]:
-    """Pages matching a word (in their own language's analysis) and their score for it.
+                parts: Parts | None = None) -> np.ndarray:
+    """Pages matching a word (in their own language's analysis) and their score for it, as
+    an array over docnums (0.0 for the pages that do not match).
 
     `extra` are (stem, weight, related) looser matches: completions of a word being typed,
     and related words (family); the exact form typed adds a bonus to pages already matched.
     `parts`, when given, is a collector ({docnum: []}, see `collector`): each of its pages
     matched gets the Parts its score is the sum of. Searching passes none and builds none.
     """
-    total: dict[int, float] = {}
-    english = p.english
+    total: np.ndarray | None = None
     chosen: list[dict[int, tuple]] = []
     for group in _groups(word, extra):
-        best: dict[int, float] = {}
+        best: np.ndarray | None = None
         picked: dict[int, tuple] = {}
         for way in group:
             alt, for_english, weight, _kind = way
-            scored = _alternative(p, alt, weight)
-            if not best and parts is None:   # nothing to beat yet: the pages of the way's language
-                best = {d: s for d, s in scored.items() if english[d] == for_english and s > 0.0}
-                continue
-            for d, s in scored.items():
-                if english[d] == for_english and s > best.get(d, 0.0):
-                    best[d] = s
-                    if parts is not None:
+            scored = np.where(p.language(for_english), _alternative(p, alt, weight), 0.0)
+            if parts is not None:   # the way each page to explain takes its score by
+                for d in parts:
+                    if scored[d] > (0.0 if best is None else best[d]):
                         picked[d] = way
-        if total:
-            for d, s in best.items():
-                total[d] = total.get(d, 0.0) + s
-        else:
-            total = best   # 0.0 + s is s
+            best = scored if best is None else np.maximum(best, scored)
+        if best is not None:
+            total = best if total is None else total + best
         chosen.append(picked)
+    if total is None:
+        total = np.zeros(p.size)
     bonus = WEIGHTS.exact_form_boost
     for form in word.exact:
-        for d, s in p.term_scores(schema.WORDS, form).items():
-            if d in total:
-                total[d] += bonus * s
+        found = p.term_scores(schema.WORDS, form)
+        matched = total[found.docs] > 0.0
+        total[found.docs[matched]] += bonus * found.values[matched]
     if parts is not None:
         for d, found in parts.items():
-            if d in total:
+            if total[d] > 0.0:
                 found += _parts(p, word, d, [picked[d] for picked in chosen if d in picked])
     return total
 
@@ -338,7 +442,7 @@ def _parts(p: Postings, word: QueryWord, doc: int, ways: list[tuple]) -> list[Pa
             factor *= WEIGHTS.compound_factor
             kind = "compound" if kind == "word" else f"{kind} compound"
         for term in alt:
-            total = p.bm25f(term)[doc]
+            total = p.bm25f(term).get(doc)
             shares = {f.name: boosts[f.name] * x for f in schema.FIELDS if (x := p.field_tf(f.name, term).get(doc))}
             whole = sum(shares.values())
             found += [Part(word.raw, name, term, factor * total * share / whole, kind)
@@ -381,22 +485,21 @@ def _phrase_stems(words: tuple[QueryWord, ...]) -> Iterator[tuple[str, bool, lis
                 yield field, lang_english, stems
 
 
-def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> set[int]:
+def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> np.ndarray:
     """The pages where the words may stand together (each word's stem in one field with
-    positions, in the page's language): `together` finds its pages among these. Read from
-    the frequencies scoring reads, the words in order, a field left at the first word
-    none of its pages hold."""
-    found: set[int] = set()
+    positions, in the page's language), docnums ascending: `together` finds its pages among
+    these. Read from the frequencies scoring reads, the words in order, a field left at the
+    first word none of its pages hold."""
+    found = np.zeros(p.size, dtype=bool)
     for field, lang_english, stems in _phrase_stems(words):
-        pages: set[int] | None = None
+        pages = p.language(lang_english)
         for stem in stems:
-            holding = p.field_tf(field, stem)
-            pages = {d for d in holding if p.english[d] == lang_english} if pages is None else pages & holding.keys()
-            if not pages:
+            pages = pages & p.field_tf(field, stem).mask(p.size)
+            if not pages.any():
                 break
         else:
             found |= pages
-    return found
+    return np.flatnonzero(found)
 
 
 def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
@@ -418,28 +521,32 @@ def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], sl
               decoded: dict[tuple[str, int], list[tuple[int, ...]]]) -> Iterator[int]:
     """`together`'s pages, each once, as they are found."""
     found: set[int] = set()
-    docs = list(docs)
-    if not docs:
+    docs = np.fromiter(docs, dtype=np.int64) if not isinstance(docs, np.ndarray) else docs
+    if not len(docs):
         return
     gaps = [w.gap for w in words]
-    english = p.english
     for field, lang_english, stems in _phrase_stems(words):
         having = [p.field_tf(field, s) for s in stems]
-        here = [d for d in docs if english[d] == lang_english and d not in found]
+        here = docs[p.language(lang_english)[docs]]
         for holding in having:
-            if not here:
+            if not len(here):
                 break
-            here = [d for d in here if d in holding]
-        if not here:
-            continue
-        lists = None
-        for d in here:
-            key = (field, d)
-            positions = decoded.get(key)
-            if positions is None:
-                if lists is None:
-                    lists = [p.positions(field, s) for s in stems]
-                positions = decoded[key] = [p.decode(field, lst[d]) for lst in lists]
-            if _sequence(positions, gaps, slop):
-                found.add(d)
-                yield d
+            here = here[np.isin(here, holding.docs, assume_unique=True)]
+        todo = sorted(d for d in here.tolist() if d not in found)
+        lists: list[Positions] = []
+        for start in range(0, len(todo), _POSITIONS_CHUNK):   # positions read a chunk of pages at a time
+            chunk = todo[start:start + _POSITIONS_CHUNK]
+            unread = [d for d in chunk if (field, d) not in decoded]
+            if unread and not lists:
+                lists = [p.positions(field, s) for s in stems]
+            encoded = [lst.read(unread) for lst in lists] if unread else []
+            for d in chunk:
+                if d in found:
+                    continue
+                key = (field, d)
+                positions = decoded.get(key)
+                if positions is None:   # decoded only when looked at (a phrase test stops at the first)
+                    positions = decoded[key] = [p.decode(field, e[d]) for e in encoded]
+                if _sequence(positions, gaps, slop):
+                    found.add(d)
+                    yield d

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
+import numpy as np
+
 from . import generations, query
 from .config import Settings
 from .errors import (
@@ -332,9 +334,9 @@ class Searcher:
     @staticmethod
     def _explain(snap: Snapshot, parsed: query.ParsedQuery, top: int) -> dict:
         with snap.lock:
-            first = [d for d, _ in rank(snap, parsed, Filters()).hits[:top]]
+            first = [d for d, _ in rank(snap, parsed, Filters()).top(snap, top)]
             ranking = rank(snap, parsed, Filters(), explain=first)
-            ranked, suggestion = ranking.hits, ranking.suggestion
+            ranked, suggestion = ranking.top(snap, top), ranking.suggestion
             p = snap.postings
             spans = snap.synonyms.find(parsed.words)
             words = [{"typed": w.raw, "french": [list(a) for a in w.alternatives],
@@ -355,7 +357,7 @@ class Searcher:
         return {"query": parsed.text, "words": words, "synonyms": synonyms,
                 "excluded": [w.raw for w in parsed.excluded],
                 "phrases": [[w.raw for w in ph] for ph in parsed.phrases], "suggestion": suggestion,
-                "total": len(ranked), "hits": hits}
+                "total": ranking.total, "hits": hits}
 
     # -- searching ------------------------------------------------------------
     def search(self, text: str, *, page: int = 1, per_page: int = 10, filters: Filters = Filters(),
@@ -370,18 +372,17 @@ class Searcher:
                 filters: Filters, sort: str) -> SearchResult:
         with snap.lock:
             ranking = rank(snap, parsed, filters)
-        ranked = ranking.hits
-        if sort == "date":
-            ranked.sort(key=lambda item: snap.stored[item[0]].date or "", reverse=True)
-        window = ranked[(page - 1) * per_page: page * per_page]
+        end = page * per_page
+        ranked = ranking.by_date(snap, end) if sort == "date" else ranking.top(snap, end)
+        window = ranked[(page - 1) * per_page: end]
         shown = ranking.words + tuple(w for q in ranking.queries for span in snap.synonyms.find(q.words)
                                       for variant in span.variants for w in variant)
         matcher = Matcher(stems=frozenset(s for w in shown for s in w.stems),
                           forms=frozenset(e for w in shown for e in w.exact), prefixes=ranking.prefixes)
         hits = [_hit(snap.stored[docnum], score, matcher) for docnum, score in window]
-        facets = _facets(snap, [docnum for docnum, _ in ranked])
+        facets = _facets(snap, ranking.docnums())
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(query=parsed.text, total=len(ranked), page=page, per_page=per_page,
+        return SearchResult(query=parsed.text, total=ranking.total, page=page, per_page=per_page,
                             took_ms=round(took, 2), hits=hits, facets=facets, suggestion=ranking.suggestion)
 
 
@@ -436,21 +437,7 @@ def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
                tags=list(page.tags), lang=page.lang, score=round(score, 4), sections=deep)
 
 
-def _facets(snap: Snapshot, docnums: list[int]) -> dict[str, list[dict]]:
-    stored = snap.stored
-    category: dict[str, int] = {}
-    tags: dict[str, int] = {}
-    year: dict[str, int] = {}
-    for docnum in docnums:   # every page found: plain dicts, a Counter's update costs a call per page
-        page = stored[docnum]
-        if page.category:
-            category[page.category] = category.get(page.category, 0) + 1
-        if page.tags:
-            for tag in set(page.tags) if len(page.tags) > 1 else page.tags:
-                tags[tag] = tags.get(tag, 0) + 1
-        if page.date:
-            key = page.date[:4]
-            year[key] = year.get(key, 0) + 1
-    counters = {"category": category, "tags": tags, "year": year}
-    return {name: [{"value": v, "count": c} for v, c in sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))[:20]]
-            for name in FACETS}
+def _facets(snap: Snapshot, docnums: np.ndarray) -> dict[str, list[dict]]:
+    found = np.zeros(len(snap.stored), dtype=bool)
+    found[docnums] = True
+    return {name: [{"value": v, "count": c} for v, c in snap.facets[name].counts(found, 20)] for name in FACETS}

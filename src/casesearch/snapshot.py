@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import numpy as np
 
 from . import pagestore, pagetable, schema, scoring, synonyms, typos
 from .config import Settings
@@ -27,6 +30,42 @@ def prior(words: int, lang: str, default_lang: str) -> float:
 
 
 signature = pagetable.stems   # the stems of a text, as the table keeps a title's
+
+# what a page gives each facet (values, each counted once per page)
+FACET_VALUES: dict[str, Callable[[pagetable.Row], Iterable[str]]] = {
+    "category": lambda row: (row.category,) if row.category else (),
+    "tags": lambda row: row.tags,
+    "year": lambda row: (row.date[:4],) if row.date else (),
+}
+
+
+class Facet:
+    """One facet's values for every page, as pairs (page, value id): counted over the pages
+    a query finds with one array operation, however many they are."""
+
+    def __init__(self, values: list[str], docs: np.ndarray, ids: np.ndarray) -> None:
+        self.values, self.docs, self.ids = values, docs, ids
+
+    @classmethod
+    def of(cls, rows: list[pagetable.Row | None], values: Callable[[pagetable.Row], Iterable[str]]) -> Facet:
+        names: dict[str, int] = {}
+        docs: list[int] = []
+        ids: list[int] = []
+        for docnum, row in enumerate(rows):
+            if row is not None:
+                for value in dict.fromkeys(values(row)):
+                    docs.append(docnum)
+                    at = names.get(value)
+                    if at is None:
+                        at = names[value] = len(names)
+                    ids.append(at)
+        return cls(list(names), np.array(docs, dtype=np.int64), np.array(ids, dtype=np.int64))
+
+    def counts(self, found: np.ndarray, top: int) -> list[tuple[str, int]]:
+        """(value, pages) of the pages found (a mask over docnums), most pages first, then by value."""
+        counts = np.bincount(self.ids[found[self.docs]], minlength=len(self.values))
+        held = np.flatnonzero(counts)
+        return sorted(((self.values[i], int(counts[i])) for i in held.tolist()), key=lambda kv: (-kv[1], kv[0]))[:top]
 
 
 class Page:
@@ -86,23 +125,56 @@ class Snapshot:
         self.titles: list[tuple[str, ...]] = [()] * size
         self.folded_titles: list[str] = [""] * size
         english = [False] * size
+        priors: dict[tuple[int, str], float] = {}   # pages share lengths: each prior computed once
         for docnum, row in enumerate(table.rows):
             if row is None:
                 continue
-            self.priors[docnum] = prior(row.body_words, row.lang, default_lang)
+            key = (row.body_words, row.lang)
+            if key not in priors:
+                priors[key] = prior(row.body_words, row.lang, default_lang)
+            full = (WEIGHTS.hub_words, row.lang)
+            if full not in priors:
+                priors[full] = prior(WEIGHTS.hub_words, row.lang, default_lang)
+            self.priors[docnum] = priors[key]
             self.titles[docnum] = row.title_stems
-            self.full_priors[docnum] = prior(WEIGHTS.hub_words, row.lang, default_lang)
+            self.full_priors[docnum] = priors[full]
             if self.priors[docnum] < self.full_priors[docnum]:
                 self.url_names[docnum] = row.url_stems
                 self.names[docnum] = frozenset(row.title_stems) | frozenset(row.url_stems)
             self.folded_titles[docnum] = row.folded_title
             english[docnum] = row.lang == "en"
+        self._arrays(table.rows)
         self.postings = scoring.Postings(self.reader, english, table.lengths, table.terms)
         self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS, words=table.words)
         # read now what the first queries would otherwise read, so that opening a
         # generation, not a visitor's query, pays for it
         self.postings.families()
         self.vocabulary.load()
+
+    def _arrays(self, rows: list[pagetable.Row | None]) -> None:
+        """Per-page figures as arrays over docnums, for scoring, ordering and facets over
+        every page a query finds at once: priors, language, name (title or URL stems, as
+        an id), the rank of the source path (ties) and of the date (sort by date); and each
+        facet's value ids (a page's tags as pairs page, tag)."""
+        size = len(rows)
+        self.prior_array = np.array(self.priors)
+        self.near_empty = np.array([bool(n) for n in self.names], dtype=bool)
+        self.lang_codes: dict[str, int] = {}
+        self.name_ids: dict[tuple[str, ...], int] = {}
+        langs, titles, urls = (np.zeros(size, dtype=np.int32) for _ in range(3))
+        for docnum, row in enumerate(rows):
+            if row is not None:
+                langs[docnum] = self.lang_codes.setdefault(row.lang, len(self.lang_codes))
+                titles[docnum] = self.name_ids.setdefault(self.titles[docnum], len(self.name_ids))
+                urls[docnum] = self.name_ids.setdefault(self.url_names[docnum], len(self.name_ids))
+        self.lang_code, self.title_name, self.url_name = langs, titles, urls
+        sources = sorted((row.source, d) for d, row in enumerate(rows) if row is not None)
+        self.source_rank = np.zeros(size, dtype=np.int64)
+        self.source_rank[[d for _, d in sources]] = np.arange(len(sources))
+        dates = sorted({row.date or "" for row in rows if row is not None})
+        at = {date: i for i, date in enumerate(dates)}
+        self.date_rank = np.array([at[row.date or ""] if row is not None else -1 for row in rows], dtype=np.int64)
+        self.facets = {name: Facet.of(rows, values) for name, values in FACET_VALUES.items()}
 
     def warm_query(self) -> str:
         """A query that reads what every query reads: the words of the first page's title."""

@@ -1158,13 +1158,22 @@ function extras(ctx, word, family, prefixes = []) {
   return extra;
 }
 
-// ranking._all_of: pages holding every word (standing together within `slop` when given), scores summed
-function allOf(ctx, words, looser, slop = null) {
+// ranking._all_of: pages holding every word (standing together within `slop` when given), scores summed;
+// a phrase is looked for in the `depth` best scored pages holding its words (ties: by source path)
+function allOf(ctx, words, looser, slop = null, depth = ctx.w.phrase_depth) {
   const perWord = words.map((word, i) => wordScores(ctx.p, word, looser[i]));
   let shared = [...perWord[0].keys()].filter((d) => perWord.every((s) => s.has(d)));
-  if (slop !== null && words.length > 1) shared = [...together(ctx.p, words, shared, slop)];
+  const sum = (d) => perWord.reduce((total, s) => total + s.get(d), 0);
+  if (slop !== null && words.length > 1) {
+    if (shared.length > depth) {
+      const sources = ctx.pages.sources;
+      shared = shared.map((d) => [d, sum(d)]).sort((a, b) => b[1] - a[1] || cmpStr(sources[a[0]], sources[b[0]]))
+        .slice(0, depth).map(([d]) => d);
+    }
+    shared = [...together(ctx.p, words, shared, slop)];
+  }
   const out = new Map();
-  for (const d of shared) out.set(d, perWord.reduce((sum, s) => sum + s.get(d), 0));
+  for (const d of shared) out.set(d, sum(d));
   return out;
 }
 
@@ -1684,7 +1693,8 @@ export class StaticSearch {
     const words = parsed.positive;
     if (!words.length) return false;
     await this.need(this._terms(parsed, []));
-    return allOf(this.ctx, words, words.map(() => []), this.entry.weights.phrase_slop).size > 0;
+    // every page holding the words, as ranking._occurs looks (not only the phrase_depth best)
+    return allOf(this.ctx, words, words.map(() => []), this.entry.weights.phrase_slop, Infinity).size > 0;
   }
 
   async _score(parsed, filters, prefixes, allWords) {

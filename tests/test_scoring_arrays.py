@@ -1,0 +1,98 @@
+"""Scoring over arrays of every page found (issue 12): the k best pages of a tier are the
+first k of its whole order, ties broken by source path; facets count every page found as
+a page-by-page count does; a phrase test reads the positions of at most
+WEIGHTS.phrase_depth pages however many hold its words, and says so in its total."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import numpy as np
+import pytest
+from conftest import titled_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casesearch import ranking, scoring, snapshot
+from casesearch.ranking import Tier
+from casesearch.searcher import Searcher
+from casesearch.weights import WEIGHTS
+
+
+class _Snap:
+    def __init__(self, sources: list[str]) -> None:
+        order = sorted(range(len(sources)), key=sources.__getitem__)
+        self.source_rank = np.zeros(len(sources), dtype=np.int64)
+        self.source_rank[order] = np.arange(len(sources))
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores=st.lists(st.sampled_from([0.5, 1.0, 1.25, 2.0, 3.0, 7.5]), min_size=1, max_size=60),
+       k=st.integers(min_value=0, max_value=70), data=st.data())
+def test_the_k_best_of_a_tier_are_the_first_k_of_its_order(scores, k, data):
+    sources = data.draw(st.permutations([f"p{i:03d}.md" for i in range(len(scores))]))
+    snap = _Snap(sources)
+    docs = np.arange(len(scores), dtype=np.int64)
+    tier = Tier(docs, np.array(scores))
+    expected = sorted(range(len(scores)), key=lambda d: (-scores[d], sources[d]))
+    assert tier.order(snap).tolist() == expected
+    assert tier.order(snap, k).tolist() == expected[:k]
+
+
+def test_sparse_values_are_found_by_docnum():
+    found = scoring.Sparse(np.array([2, 5, 9]), np.array([0.5, 1.5, 2.5]))
+    assert found.get(5) == 1.5 and found.get(4) is None and found.get(10) is None and 9 in found
+    assert found.dense(11).tolist() == [0, 0, 0.5, 0, 0, 1.5, 0, 0, 0, 2.5, 0]
+    assert scoring.Sparse.of(found.dense(11)).docs.tolist() == [2, 5, 9]
+
+
+class _Row:
+    def __init__(self, category: str, tags: tuple[str, ...], date: str | None) -> None:
+        self.category, self.tags, self.date = category, tags, date
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.one_of(st.none(), st.builds(
+    _Row, st.sampled_from(["", "a", "b", "c"]), st.lists(st.sampled_from(["x", "y", "z", "é"]), max_size=4).map(tuple),
+    st.sampled_from([None, "", "2019-01-02", "2020-05-06", "2021"]))), max_size=40), data=st.data())
+def test_facets_count_each_page_found_once_per_value(rows, data):
+    found = np.array(data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows))), dtype=bool)
+    for name, values in snapshot.FACET_VALUES.items():
+        naive: Counter[str] = Counter()
+        for row, on in zip(rows, found):
+            if row is not None and on:
+                naive.update(set(values(row)))
+        expected = sorted(naive.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+        assert snapshot.Facet.of(rows, values).counts(found, 20) == expected
+
+
+@pytest.fixture
+def phrase_site(tmp_path):
+    # 30 pages hold both words; in the 10 best scored (the word twice) they stand apart, in
+    # 5 of the others together
+    pages = {}
+    for i in range(30):
+        if i < 10:
+            body = "données texte ouvertes données texte ouvertes " + "texte " * 3
+        elif i < 15:
+            body = "les données ouvertes " + "texte " * 20
+        else:
+            body = "données " + "texte " * 5 + " ouvertes " + "texte " * 20
+        pages[f"page-{i:02d}"] = (f"Page {i}", body)
+    return titled_site(tmp_path, pages)
+
+
+def test_a_phrase_reads_the_positions_of_phrase_depth_pages_at_most(phrase_site, monkeypatch):
+    searcher = Searcher(phrase_site)
+    assert searcher.search('"données ouvertes"', prefix=False).total == 5
+    snap = searcher.snapshot()
+    snap.postings._scores.clear()
+    snap.postings.read.clear()
+    depth = dataclasses.replace(WEIGHTS, phrase_depth=10)
+    monkeypatch.setattr(ranking, "WEIGHTS", depth)
+    # the 10 best scored pages holding both words are those where they stand apart
+    assert searcher.search('"données ouvertes"', prefix=False).total == 0
+    fields = 2   # title and body hold positions
+    assert snap.postings.read["positions decoded"] <= 10 * 2 * fields
+    searcher.close()
