@@ -153,9 +153,13 @@ def test_a_damaged_index_keeps_answering_says_why_and_the_next_reindex_repairs_i
         code, out = _cli(site, "check", "--all")
         assert code == 0, out
         running.refresh()
-        for searcher in (running, Searcher(site)):
-            assert _found(searcher, WORDS) == []
-            assert searcher.health()["status"] == "ok"
+        again = Searcher(site)
+        try:
+            for searcher in (running, again):
+                assert _found(searcher, WORDS) == []
+                assert searcher.health()["status"] == "ok"
+        finally:
+            again.close()
     finally:
         running.close()
         restarted.close()

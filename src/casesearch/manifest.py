@@ -70,24 +70,27 @@ class Manifest:
                 "stale": list(self.stale), "files": {n: f.to_json() for n, f in self.files.items()}}
 
     @classmethod
-    def from_json(cls, data: dict) -> Manifest:
+    def from_json(cls, data: dict, pages: bool = True) -> Manifest:
+        """`pages=False`: without its pages (what a searcher reads: a second at 50,000 pages)."""
         try:
             return cls(data["format"], data["settings"], int(data["generation"]), data["built_at"],
-                       {s: PageEntry.from_json(p) for s, p in data["pages"].items()}, tuple(data.get("stale", ())),
+                       {s: PageEntry.from_json(p) for s, p in data["pages"].items()} if pages else {},
+                       tuple(data.get("stale", ())),
                        {n: FileSum.from_json(f) for n, f in data.get("files", {}).items()})
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ValueError(f"not a casesearch manifest: {exc!r}") from None
 
 
-def read_manifest(gen_dir: Path) -> Manifest:
-    """ValueError when it is not a manifest (OSError when it cannot be read)."""
+def read_manifest(gen_dir: Path, pages: bool = True) -> Manifest:
+    """ValueError when it is not a manifest (OSError when it cannot be read); `pages=False`:
+    the manifest without its pages."""
     try:
         data = json.loads((gen_dir / MANIFEST).read_bytes())
     except UnicodeDecodeError as exc:
         raise ValueError(f"not a casesearch manifest: {exc.reason}") from None
     if not isinstance(data, dict):
         raise ValueError("not a casesearch manifest: not a JSON object")
-    return Manifest.from_json(data)
+    return Manifest.from_json(data, pages)
 
 
 def write_manifest(gen_dir: Path, manifest: Manifest) -> None:

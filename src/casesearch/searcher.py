@@ -232,7 +232,8 @@ class Searcher:
         """What to serve; None when it cannot be decided now and a generation is live."""
         for attempt in range(3):   # a reindex may publish (and clean up) while we read: retry
             try:
-                choice = generations.servable(self.settings.index_dir, deep=lambda g: g.name not in self._verified)
+                choice = generations.servable(self.settings.index_dir, deep=lambda g: g.name not in self._verified,
+                                                pages=False)
                 self._verified.add(choice.path.name)
                 self._down = None
                 return choice
@@ -256,7 +257,7 @@ class Searcher:
         cannot be: damaged since it verified (a file cut while we read it) or unreadable."""
         for attempt in range(3):
             try:
-                return Snapshot(choice.path, choice.manifest, generations.open_index(choice.path), self.settings)
+                return Snapshot.open(choice.path, choice.manifest, self.settings)
             except Exception as exc:   # noqa: BLE001 - whoosh raises anything on a damaged file
                 if attempt < 2:
                     time.sleep(0.05)

@@ -3,6 +3,7 @@ scoring, facets and highlighting read on every query."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import pagestore, pagetable, schema, scoring, synonyms, typos
+from . import generations, pagestore, pagetable, schema, scoring, synonyms, typos
 from .config import Settings
 from .errors import ConfigError
 from .manifest import Manifest
@@ -89,18 +90,26 @@ class Snapshot:
     """One published generation, opened once, with per-page data held for scoring and facets."""
 
     def __init__(self, gen: Path, manifest: Manifest, ix, settings: Settings) -> None:  # noqa: ANN001
-        default_lang = settings.default_lang
         try:
             self.synonyms = synonyms.load(settings.synonyms_file)
         except ConfigError as exc:   # a typo in the site's file must not break the search
             log.error("%s; searching with the built-in synonyms only", exc)
             self.synonyms = synonyms.load()
         self.name = gen.name
-        self.manifest = manifest
+        # what health and damage checks read (its files); not its pages, 50 MB at 50,000 pages
+        self.manifest = dataclasses.replace(manifest, pages={}) if manifest.pages else manifest
         self.ix = ix
         self.lock = threading.Lock()
         self.reader = ix.reader()
         self.store: pagestore.Store | None = None
+        try:
+            self._read(gen, settings)
+        except BaseException:
+            self.close()
+            raise
+
+    def _read(self, gen: Path, settings: Settings) -> None:
+        default_lang = settings.default_lang
         table = pagetable.read(gen)
         if table is not None and table.offsets is not None:
             # the records stay on disk: read with pread when a hit shows a page (a record
@@ -175,6 +184,17 @@ class Snapshot:
         at = {date: i for i, date in enumerate(dates)}
         self.date_rank = np.array([at[row.date or ""] if row is not None else -1 for row in rows], dtype=np.int64)
         self.facets = {name: Facet.of(rows, values) for name, values in FACET_VALUES.items()}
+
+    @classmethod
+    def open(cls, gen: Path, manifest: Manifest, settings: Settings) -> Snapshot:
+        """The generation opened; whatever it opened closed again when it fails to (its
+        segment is read from an open file: a failed opening must not leave it open)."""
+        ix = generations.open_index(gen)
+        try:
+            return cls(gen, manifest, ix, settings)
+        except BaseException:
+            ix.close()
+            raise
 
     def warm_query(self) -> str:
         """A query that reads what every query reads: the words of the first page's title."""
