@@ -45,6 +45,7 @@ def test_sparse_values_are_found_by_docnum():
     assert found.get(5) == 1.5 and found.get(4) is None and found.get(10) is None and 9 in found
     assert found.dense(11).tolist() == [0, 0, 0.5, 0, 0, 1.5, 0, 0, 0, 2.5, 0]
     assert scoring.Sparse.of(found.dense(11)).docs.tolist() == [2, 5, 9]
+    assert found.holds(np.array([0, 2, 6, 9, 12])).tolist() == [False, True, False, True, False]
 
 
 class _Row:
@@ -88,6 +89,7 @@ def test_a_phrase_reads_the_positions_of_phrase_depth_pages_at_most(phrase_site,
     assert searcher.search('"données ouvertes"', prefix=False).total == 5
     snap = searcher.snapshot()
     snap.postings._scores.clear()
+    snap.postings._positions.clear()
     snap.postings.read.clear()
     depth = dataclasses.replace(WEIGHTS, phrase_depth=10)
     monkeypatch.setattr(ranking, "WEIGHTS", depth)

@@ -31,6 +31,7 @@ from .weights import WEIGHTS
 _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
 _CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
 _CACHE_POSTINGS = 4_000_000   # postings in the kept scores: 64 MB at most
+_CACHE_POSITIONS = 1_000_000   # pages' positions kept per generation (then all let go)
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
@@ -100,6 +101,13 @@ class Sparse:
     def __contains__(self, doc: int) -> bool:
         return self.get(doc) is not None
 
+    def holds(self, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` have a value (a mask of `docs`)."""
+        at = np.searchsorted(self.docs, docs)
+        inside = at < len(self.docs)
+        inside[inside] = self.docs[at[inside]] == docs[inside]
+        return inside
+
     def dense(self, size: int) -> np.ndarray:
         """The values as an array over every docnum (0.0 for pages without one)."""
         out = np.zeros(size)
@@ -121,28 +129,39 @@ class Sparse:
 class Positions:
     """One term's positions in one field, read for pages asked in ascending docnum order,
     still encoded (`Postings.decode` reads a page's): only the blocks of the posting list
-    that hold those pages are read, whatever the length of the list."""
+    that hold those pages are read, whatever the length of the list, and what was read is
+    kept for the generation's later queries (`known`, shared by the term's readers)."""
 
-    def __init__(self, leaves: list[tuple[int, Matcher, frozenset[int]]]) -> None:
-        self.leaves = leaves
+    def __init__(self, postings: Postings, field: str, term: str, known: dict[int, bytes | None]) -> None:
+        self.postings, self.field, self.term, self.known = postings, field, term, known
+        self.leaves: list[tuple[int, Matcher, frozenset[int]]] | None = None
 
     def read(self, docs: Sequence[int]) -> dict[int, bytes]:
-        """{docnum: encoded positions} of those of `docs` (ascending, and above any asked
-        before) that hold the term."""
-        found: dict[int, bytes] = {}
-        for base, m, _ in self.leaves:
-            for doc in docs:
-                target = doc - base
-                if target < 0:
-                    continue
-                if not m.is_active():
-                    break
-                m.skip_to(target)
-                if not m.is_active():
-                    break
-                if m.id() == target:
-                    found[doc] = m.value()
-        return found
+        """{docnum: encoded positions} of those of `docs` (ascending, and above any this
+        reader was asked before) that hold the term."""
+        known = self.known
+        missing = [d for d in docs if d not in known]
+        if missing:
+            if self.leaves is None:
+                self.leaves = list(self.postings._leaves(self.field, self.term))
+                self.postings.read["position lists"] += 1
+            found: dict[int, bytes] = {}
+            for base, m, _ in self.leaves:
+                for doc in missing:
+                    target = doc - base
+                    if target < 0:
+                        continue
+                    if not m.is_active():
+                        break
+                    m.skip_to(target)
+                    if not m.is_active():
+                        break
+                    if m.id() == target:
+                        found[doc] = m.value()
+            for d in missing:
+                known[d] = found.get(d)
+            self.postings._kept_positions += len(missing)
+        return {d: value for d in docs if (value := known[d]) is not None}
 
 
 class Postings:
@@ -165,6 +184,9 @@ class Postings:
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: dict[tuple, object] = {}   # and what `kept` keeps
         self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
+        # pages' encoded positions read so far, per (field, term) (None: the page has none)
+        self._positions: dict[tuple[str, str], dict[int, bytes | None]] = {}
+        self._kept_positions = 0
         self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
         # what queries have read from the index: stems scored, posting lists looked up and
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
@@ -194,8 +216,10 @@ class Postings:
 
     def positions(self, field: str, term: str) -> Positions:
         """A reader of the term's positions in pages asked for in ascending order."""
-        self.read["position lists"] += 1
-        return Positions(list(self._leaves(field, term)))
+        if self._kept_positions > _CACHE_POSITIONS:
+            self._positions.clear()
+            self._kept_positions = 0
+        return Positions(self, field, term, self._positions.setdefault((field, term), {}))
 
     def decode(self, field: str, value: bytes) -> tuple[int, ...]:
         """Positions of one page from `positions`' encoded value."""
@@ -531,7 +555,7 @@ def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], sl
         for holding in having:
             if not len(here):
                 break
-            here = here[np.isin(here, holding.docs, assume_unique=True)]
+            here = here[holding.holds(here)]
         todo = sorted(d for d in here.tolist() if d not in found)
         lists: list[Positions] = []
         for start in range(0, len(todo), _POSITIONS_CHUNK):   # positions read a chunk of pages at a time
