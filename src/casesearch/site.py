@@ -12,10 +12,12 @@ makes URLs.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
@@ -121,9 +123,8 @@ class Site:
 
     def _glob_include(self, patterns: tuple[str, ...], entry: str, is_dir: bool) -> bool:
         entry_path = _join("/", entry)
-        for pattern in patterns:
-            pattern_path = _join("/", pattern)
-            if fnmatch.fnmatchcase(entry_path, pattern_path) or entry_path.startswith(pattern_path) \
+        for pattern_path, matches in _globs(patterns):
+            if matches(entry_path) or entry_path.startswith(pattern_path) \
                     or (is_dir and pattern_path == entry_path + "/"):
                 return True
         return False
@@ -135,7 +136,7 @@ class Site:
             return "special"
         name = entry.rsplit("/", 1)[-1]
         included = self._glob_include(self.include, entry, is_dir) or self._glob_include(self.include, name, is_dir)
-        excludes = tuple(p for p in self.exclude if p not in self.include)
+        excludes = _excluded(self.exclude, self.include)
         if not included and self._glob_include(excludes, from_source, is_dir):
             return "excluded"
         if included:
@@ -161,8 +162,24 @@ class Site:
         return not self.future and when is not None and when > self.now
 
 
+_SLASHES = re.compile(r"/+")
+
+
 def _join(base: str, item: str) -> str:
-    return re.sub(r"/+", "/", f"{base}/{item}")
+    return _SLASHES.sub("/", f"{base}/{item}")
+
+
+@functools.lru_cache(maxsize=64)
+def _globs(patterns: tuple[str, ...]) -> tuple[tuple[str, Callable[[str], object]], ...]:
+    """Each pattern as a rooted path and its fnmatchcase test, compiled once (every file of a
+    site is matched against the same few patterns)."""
+    rooted = [_join("/", pattern) for pattern in patterns]
+    return tuple((path, re.compile(fnmatch.translate(path)).match) for path in rooted)
+
+
+@functools.lru_cache(maxsize=64)
+def _excluded(exclude: tuple[str, ...], include: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p for p in exclude if p not in include)
 
 
 # --- reading _config.yml ------------------------------------------------------------------
