@@ -399,17 +399,36 @@ class _Spans:
         return url, m.index(")", end) + 1
 
 
+# a run of 8 or more of one bracket is pushed or paired at once: a page of '[' or '(' was a
+# loop over 2 million characters (1 s of the 2 MB page); other brackets one by one
+_BRACKET_RUNS = {"[]": re.compile(r"\[{8,}|\]{8,}"), "()": re.compile(r"\({8,}|\){8,}")}
+_BRACKETS = {"[]": re.compile(r"[\[\]]"), "()": re.compile(r"[()]")}
+_BRACKETS_AND_RUNS = {pair: re.compile(f"{runs.pattern}|{_BRACKETS[pair].pattern}") for pair, runs in _BRACKET_RUNS.items()}
+
+
 def _pairs(text: str, pair: str, ends: list[int]) -> dict[int, int]:
     """Each opening character of `pair` -> the closing one that matches it in the same
     paragraph: one stack pass."""
     out: dict[int, int] = {}
+    opening, closing = pair
+    if opening not in text or closing not in text:
+        return out
+    runs = {m.start(): m.end() for m in _BRACKET_RUNS[pair].finditer(text)} \
+        if opening * 8 in text or closing * 8 in text else {}
     stack: list[int] = []
-    opening, k = pair[0], 0
-    for at in [t.start() for t in re.finditer(f"[{re.escape(pair)}]", text)]:
+    k = 0
+    for at in [t.start() for t in (_BRACKETS_AND_RUNS if runs else _BRACKETS)[pair].finditer(text)]:
         if k < len(ends) and ends[k] < at:
             stack.clear()
             k = bisect_left(ends, at)
-        if text[at] == opening:
+        if runs and at in runs:
+            end = runs[at]
+            if text[at] == opening:
+                stack.extend(range(at, end))
+            elif take := min(end - at, len(stack)):
+                out.update(zip(reversed(stack[-take:]), range(at, at + take)))
+                del stack[-take:]
+        elif text[at] == opening:
             stack.append(at)
         elif stack:
             out[stack.pop()] = at
