@@ -57,6 +57,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
+from itertools import accumulate
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -169,11 +170,9 @@ class _Blocks:
         self.definitions: dict[str, str] = {}
         self.breaks: set[int] = set()  # lines that start a new span context
         self._read(_Fences(self.lines))
-        offset, starts = 0, []
-        for line in self.lines:
-            starts.append(offset)
-            offset += len(line) + 1
-        self.ends = sorted(starts[i] - 1 for i in self.breaks if 0 < i < len(starts))
+        # line i starts after the i lines before it and their newlines (no loop over the lines)
+        before = list(accumulate(map(len, self.lines), initial=0))
+        self.ends = sorted(before[i] + i - 1 for i in self.breaks if 0 < i < len(self.lines))
         self.text = "\n".join(self.lines)
 
     def _blank(self, i: int) -> None:
@@ -209,7 +208,11 @@ class _Blocks:
                 breaks.add(i)
                 i += 1
                 continue
-            indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+            if line[0].isspace():
+                expanded = line.expandtabs(4)
+                indent = len(expanded) - len(expanded.lstrip())
+            else:   # most lines: no call
+                indent = 0
             code_indent = list_column + 4 if list_column >= 0 else 4
             if last_code or (indent >= code_indent and (code_open or boundary)):
                 self._blank(i)  # kramdown's code block, its lazy lines included
@@ -223,7 +226,7 @@ class _Blocks:
                     self._blank(k)
                 i, boundary = close + 1, True
                 continue
-            if item := _LIST_ITEM.match(line):  # GFM: a list item interrupts a paragraph
+            if (stripped[0] in "-*+" or stripped[0].isdigit()) and (item := _LIST_ITEM.match(line)):  # GFM: a list item interrupts a paragraph
                 list_column = len(item.group().expandtabs(4))
                 breaks.add(i)
                 self._define(i, line[item.end():])
@@ -243,7 +246,7 @@ class _Blocks:
                         breaks.add(i + 1)
             elif stripped[0] == ">" and (i == 0 or not lines[i - 1].lstrip().startswith(">")):
                 breaks.add(i)
-            elif at_boundary and self._define(i, line):  # inside a paragraph the line is text
+            elif at_boundary and line[0] == "[" and self._define(i, line):  # inside a paragraph the line is text
                 boundary = True
             i += 1
 

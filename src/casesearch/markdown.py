@@ -106,6 +106,7 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"':=])")
 # escaped markup characters hide behind private-use characters while markup is removed
 _HIDE = {c: chr(0xF0000 + i) for i, c in enumerate("\\`*_{}[]()#+-.!|<>~\"':=")}
 _UNHIDE = {ord(v): k for k, v in _HIDE.items()}
+_HIDE_TABLE = str.maketrans(_HIDE)
 
 
 
@@ -622,12 +623,25 @@ class _IdMaker:
         parts[1::2] = _STAND_INS[:len(words)]
         key = ("".join(parts), gfm)
         if key in self.shapes:
-            text = self.shapes[key]
+            parsed = self.shapes[key]
         else:
-            text = self.shapes[key] = _parsed(key[0], gfm, self.refs, self.notes)
-        if text is None:   # the step limit stopped the shape: the heading decides for itself
+            parsed = self.shapes[key] = _cut_at_stand_ins(_parsed(key[0], gfm, self.refs, self.notes), len(words))
+        if parsed is None:   # the step limit stopped the shape: the heading decides for itself
             return _span_text(raw, gfm, self.refs, self.notes)
-        return text.translate(dict(zip(_STAND_IN_CODES, words)))
+        pieces, order = parsed
+        out = [""] * (2 * len(pieces) - 1)
+        out[0::2] = pieces
+        out[1::2] = words if order is None else [words[k] for k in order]
+        return "".join(out)
+
+
+def _cut_at_stand_ins(text: str | None, words: int) -> tuple[list[str], list[int] | None] | None:
+    """The parsed text of a shape cut at its stand-ins, and which word each stands for
+    (None: each word once, in order)."""
+    if text is None:
+        return None
+    order = [ord(c) - _STAND_IN_CODES[0] for c in _STAND_IN.findall(text)]
+    return _STAND_IN.split(text), None if order == list(range(words)) else order
 
 
 # the inside of a word (its first and last character are left: the parser looks at them),
@@ -635,6 +649,7 @@ class _IdMaker:
 _WORD_INSIDE = re.compile(r"(?<=(?<![^\s*_()\[\]`>\"',;!?])[^\W_])([^\W_]{2,})(?=[^\W_](?![^\W_]|@))")
 _STAND_IN_CODES = range(0x100000, 0x100000 + 4096)   # plane 16, private use
 _STAND_INS = [chr(code) for code in _STAND_IN_CODES]
+_STAND_IN = re.compile("[\U00100000-\U00100fff]")
 _PRIVATE_PLANE = re.compile("[\U00100000-\U0010ffff]")
 
 
@@ -647,7 +662,11 @@ def _clean(text: str) -> str:
     """Markup of one section's text removed; paragraphs kept apart by blank lines."""
     escaped = "\\" in text
     if escaped:
-        text = _ESCAPE.sub(lambda m: _HIDE[m.group(1)], text)
+        # the escaped characters (odd pieces, one character each) hidden in one translate
+        # call: a call per escape was a tenth of a page of headings holding some
+        parts = _ESCAPE.split(text)
+        parts[1::2] = "".join(parts[1::2]).translate(_HIDE_TABLE)
+        text = "".join(parts)
     if "<" in text:
         text = _BLOCK_TAG.sub(_unless_closed("\n\n"), text)
         text = _CELL_TAG.sub(_unless_closed(" "), text)
