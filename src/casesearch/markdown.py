@@ -696,6 +696,24 @@ def clean_inline(text: str) -> str:
     return " ".join(_clean(normalize_text(text)).split())
 
 
+def clean_inlines(texts: list[str]) -> list[str]:
+    """clean_inline of each text, in a few regex calls for all of them (see _clean_all)."""
+    return _single_spaced(_clean_all(texts))
+
+
+def _clean_all(parts: list[str]) -> list[str]:
+    """_clean(normalize_text(part)) of each part, in one _clean call for all of them: parts
+    joined by NUL, which no markup pattern crosses (a few regex calls per page instead of a
+    few per part). A part holding a NUL (a body's were removed; a link text's may hold
+    one), or a match that took one (never expected), and the parts are cleaned one by one."""
+    joined = "\x00".join(parts)
+    if joined.count("\x00") == len(parts) - 1:
+        cleaned = _clean(normalize_text(joined)).split("\x00")
+        if len(cleaned) == len(parts):
+            return cleaned
+    return [_clean(normalize_text(part)) for part in parts]
+
+
 def _paragraphs(text: str) -> str:
     """Paragraphs of plain text, one a line, whitespace inside each collapsed."""
     out = []
@@ -773,9 +791,7 @@ class _Builder:
         # one _clean call for the whole page, pieces kept apart by NUL, which no markup
         # pattern crosses: a few regex calls per page instead of a few per section
         parts = [piece for raw, _, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
-        cleaned = _clean(normalize_text("\x00".join(parts))).split("\x00")
-        if len(cleaned) != len(parts):  # never expected; stay correct anyway
-            cleaned = [_clean(normalize_text(part)) for part in parts]
+        cleaned = _clean_all(parts)
         headings, texts = _single_spaced(cleaned[0::2]), _all_paragraphs(cleaned[1::2])
         out = []
         for (_, level, _, _, _), heading, anchor, text in zip(self.done, headings, anchors, texts):
