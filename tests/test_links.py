@@ -217,11 +217,12 @@ def test_runs_of_brackets_pair_as_one_by_one(page, links):
 
 
 def test_page_of_one_bracket_repeated_is_read_at_the_speed_of_a_regex():
-    """Unpaired brackets are never visited one by one: 2 MB of '[' or '(' took 1 s."""
+    """Unpaired brackets are never visited one by one: 2 MB of '[' or '(' took 0.55-0.75 s
+    of CPU in extract (1 s of load_page), now 0.02-0.13 s."""
     for unit in ("[", "(", "]" + "[" * 999, "(" * 999 + ")"):
         started = time.process_time()
         assert extract(unit * (2_000_000 // len(unit))) == []
-        assert time.process_time() - started < 0.5
+        assert time.process_time() - started < 0.3
 
 
 # --- url_key and resolve -----------------------------------------------------------------------

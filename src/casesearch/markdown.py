@@ -486,21 +486,19 @@ _NOT_EMPHASIS = re.compile(r"[\\`<\[&${]|--|\.\.\.|>>")
 _RUN_MIDDLE = re.compile(r"(?<=[^*_])[^*_]+(?=[^*_]{2})")
 _DELIMITER_RUNS = re.compile(r"([*_]+)")
 _GAP = re.compile(r"[*_]*")
-_SHAPES: dict[str, list[str] | None] = {}   # shape -> what its delimiter runs leave as text
 
 
-def _emphasis_text(raw: str) -> str:
+def _emphasis_text(raw: str, shapes: dict[str, list[str] | None]) -> str:
     """_span_text of a heading of text and emphasis only (the same in both parsers: all of
-    it is text nodes)."""
+    it is text nodes); `shapes`: the page's shapes so far -> what their delimiter runs
+    leave as text."""
     if len(raw) > _SPAN_MAX_CHARS:
         return raw
     shape = _RUN_MIDDLE.sub("x", raw)
-    if shape in _SHAPES:
-        gaps = _SHAPES[shape]
+    if shape in shapes:
+        gaps = shapes[shape]
     else:
-        if len(_SHAPES) > 4096:   # a bound on what hostile pages make it keep
-            _SHAPES.clear()
-        gaps = _SHAPES[shape] = _shape_gaps(shape)
+        gaps = shapes[shape] = _shape_gaps(shape)
     if gaps is None:   # the step limit stopped the shape: the heading decides for itself
         return _span_text(raw, False, frozenset(), frozenset())
     parts = _DELIMITER_RUNS.split(raw)
@@ -557,7 +555,8 @@ class _IdMaker:
         self.refs: frozenset[str] = frozenset()
         self.notes: frozenset[str] = frozenset()
         self.plain: dict[tuple[str, bool], str] = {}
-        self.shapes: dict[tuple[str, bool], str | None] = {}   # see _words_text
+        self.shapes: dict[tuple[str, bool], tuple[list[str], list[int] | None] | None] = {}   # see _words_text
+        self.emphasis_shapes: dict[str, list[str] | None] = {}   # see _emphasis_text
 
     def __call__(self, raw: str) -> str:
         return self.all([raw])[0]
@@ -598,7 +597,7 @@ class _IdMaker:
         text = self.plain.get(key)
         if text is None:
             text = self.plain[key] = (self._words_text(raw, gfm) if _NOT_EMPHASIS.search(raw)
-                                      else _emphasis_text(raw))
+                                      else _emphasis_text(raw, self.emphasis_shapes))
         return text
 
 
