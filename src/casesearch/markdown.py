@@ -762,25 +762,25 @@ class _Builder:
     order, once the page's link and footnote definitions (which change a heading's text) are known."""
 
     def __init__(self) -> None:
-        # (raw heading, level, explicit id or None, auto id allowed, body lines)
-        self.done: list[tuple[str, int, str | None, bool, list[str]]] = []
-        self.heading, self.level, self.anchor, self.auto = "", 0, None, False
+        # [raw heading, level, explicit id or None, auto id allowed, body lines], the text
+        # before the first heading first
         self.lines: list[str] = []
+        self.done: list[list] = [["", 0, None, False, self.lines]]
         self.refs: set[str] = set()
         self.notes: set[str] = set()
 
     def start(self, raw: str, level: int, explicit_id: str | None, auto: bool = True) -> list[str]:
-        """Close the current section and open one at this heading; returns the list its
-        lines go to, which the caller must use from now on (`lines = out.start(...)`)."""
-        self._close()
-        self.heading, self.level, self.anchor, self.auto, self.lines = raw, level, explicit_id, auto, []
+        """Open a section at this heading; returns the list its lines go to, which the
+        caller must use from now on (`lines = out.start(...)`)."""
+        self.lines = []
+        self.done.append([raw, level, explicit_id, auto, self.lines])
         return self.lines
 
-    def _close(self) -> None:
-        self.done.append((self.heading, self.level, self.anchor, self.auto, self.lines))
+    def name(self, anchor: str) -> None:
+        """The current section's heading is named `anchor` (a block IAL under it)."""
+        self.done[-1][2] = anchor
 
     def sections(self, ids: HeadingIds) -> list[Section]:
-        self._close()
         make = _IdMaker(ids)
         make.refs, make.notes = frozenset(self.refs), frozenset(self.notes)
         # an explicit id ({#id}, {: #id}) is not counted: kramdown numbers auto ids only
@@ -1022,7 +1022,7 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
             ial = _IAL_ID.search(m.group(1))
             if was_heading:  # right under a heading: it names that heading
                 if ial:
-                    out.anchor = ial.group(1) or ial.group(2)
+                    out.name(ial.group(1) or ial.group(2))
                 heading_before = True
             elif at_boundary:  # after a blank line: it names the next block
                 pending_id = (ial.group(1) or ial.group(2)) if ial else None
