@@ -207,16 +207,13 @@ def test_query_the_fuzzer_found_slow_is_answered_within_a_second(eig_searcher, p
 # -- pages of max_page_bytes (2,000,000 bytes) of one hostile family ---------------------------
 
 MAX_PAGE_BYTES = 2_000_000
-# CPU seconds for a whole 2 MB page: twice the issue's 1 s, so that a loaded machine does
-# not fail it; before the per-heading work was made per page, these took 2-14 s
-# CPU seconds for a page of max_page_bytes. Issue 11 asks 1 s; on a quiet host most families
-# take 0.5-1.4 s, but under a loaded host's contention CPU time grows by half: the bound
-# catches a return of the per-heading costs (3-14 s before) without flaking.
-MAX_PAGE_LIMIT_S = 3.0
-# GFM ids of headings full of emphasis or links still take 1.4-1.8 s on a quiet host (the
-# span parser's backtracking, within its step limit): over the 1 s issue 11 asks, bounded
-# here against getting worse.
-SLOW_FAMILIES = {("emphasis in heading", "gfm"): 4.5, ("links in heading", "gfm"): 4.5}
+# CPU seconds for a page of max_page_bytes. Issue 11 asks 1 s; on this 2-core host under
+# another job's load (load average 2-3) the families below take 0.5-1.3 s, the most for GFM
+# ids of headings holding links (bench/hostile_pages.py, bench/README.md): the bound leaves
+# room for a loaded CI machine (CPU time grows by half under contention) and still fails
+# on what was super-linear or per-heading work before: never-closed emphasis took 6.5 s
+# (beside a link, 9.5 s), emphasised headings 1.4-2.5 s, links in headings 1.7 s.
+MAX_PAGE_LIMIT_S = 2.5
 HOSTILE_PIECES = {
     "atx headings": "# Titre numéro {i}\n\n",
     "same heading": "## Même titre\n\n",
@@ -224,6 +221,8 @@ HOSTILE_PIECES = {
     "setext headings": "Titre {i}\n=========\n\n",
     "ial under heading": "## Titre {i}\n{{: #ial-{i} .classe}}\n\n",
     "emphasis in heading": "## Un *gras* et _em_ et **fort** {i}\n\n",
+    "never-closed emphasis in heading": "## _a *b __c **d {i}\n\n",
+    "never-closed emphasis beside a link": "## _a *b __c **d [x](y) {i}\n\n",
     "links in heading": "## Voir [le lien](page-{i}.html) et [réf][r] {i}\n\n[r]: /x\n\n",
     "html in heading": "## Titre <span class=\"x\">{i}</span> <em>em</em> <br/>\n\n",
     "one '<' repeated": "<",
@@ -250,7 +249,7 @@ def test_page_of_max_page_bytes_of_one_family_is_read_within_the_bound(tmp_path,
     body = hostile_body(HOSTILE_PIECES[family], MAX_PAGE_BYTES - 100)
     started = time.process_time()
     sections = to_sections(body, ids=ids)
-    assert time.process_time() - started < SLOW_FAMILIES.get((family, ids), MAX_PAGE_LIMIT_S)
+    assert time.process_time() - started < MAX_PAGE_LIMIT_S
     assert sections
 
 

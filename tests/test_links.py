@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -200,6 +201,28 @@ def test_hostile_pages_are_read_in_one_pass():
                  "<a href=x>", "```py\n", "[x]: a ' b '\n", "    [a](b)\n", "<div>\n", "`` ` "):
         assert extract(unit * (250_000 // len(unit))) == []
     assert len(extract("[a](/b) " * 31_250)) == 31_250
+
+
+@pytest.mark.parametrize("page, links", [
+    ("[" * 20 + "a](/b)" + "]" * 25, [Link("a", "/b")]),
+    ("[[" * 9 + "lien" + "]" * 18 + "(/x)", [Link("[" * 17 + "lien" + "]" * 17, "/x")]),
+    ("[a](" + "(" * 10 + "/c" + ")" * 12, [Link("a", "((((((((((/c))))))))))")]),
+    ("[" * 10 + "\n\n" + "]" * 10 + "[b](/d)", [Link("b", "/d")]),
+])
+def test_runs_of_brackets_pair_as_one_by_one(page, links):
+    """A run of 8 or more brackets is pushed or paired whole (a page of '[' or '(' was a loop
+    over each of its 2 million characters): the same pairs as one at a time, a paragraph
+    break still emptying the stack."""
+    assert extract(page) == links
+
+
+def test_page_of_one_bracket_repeated_is_read_at_the_speed_of_a_regex():
+    """Unpaired brackets are never visited one by one: 2 MB of '[' or '(' took 0.55-0.75 s
+    of CPU in extract (1 s of load_page), now 0.02-0.13 s."""
+    for unit in ("[", "(", "]" + "[" * 999, "(" * 999 + ")"):
+        started = time.process_time()
+        assert extract(unit * (2_000_000 // len(unit))) == []
+        assert time.process_time() - started < 0.3
 
 
 # --- url_key and resolve -----------------------------------------------------------------------

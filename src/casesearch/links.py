@@ -57,10 +57,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
+from itertools import accumulate
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .markdown import clean_inline
+from .markdown import clean_inlines
 
 if TYPE_CHECKING:
     from .site import Site
@@ -116,7 +117,7 @@ def extract(markdown: str, html: bool = False) -> list[Link]:
     """Every link of a page body, in order; `html=True` for a page that is not markdown."""
     src = markdown.replace("\r\n", "\n").replace("\r", "\n").replace(SOLID, " ")
     masked = _LIQUID.sub(_solid, _hide_comments(_VOID_REGIONS.sub(_blank, src), html))
-    found: list[tuple[int, Link]] = []
+    found: list[tuple[int, str, str]] = []   # (offset, text as written, target)
     ends: list[int] = []  # where a paragraph (or a heading, a list item's text) ends
     if not html:
         blocks = _Blocks(masked)
@@ -124,8 +125,10 @@ def extract(markdown: str, html: bool = False) -> list[Link]:
         masked = _spans(blocks.text, ends)
         found += _markdown_links(src, _Spans(masked, blocks.text, ends), blocks.definitions)
     found += _html_links(src, masked, ends, markdown=not html)
-    found.sort(key=lambda pair: pair[0])
-    return [link for _, link in found]
+    found.sort(key=lambda link: link[0])
+    # the texts made plain all at once (a call per link was a fifth of a page of links)
+    texts = clean_inlines([text for _, text, _ in found])
+    return [Link(text, target) for text, (_, _, target) in zip(texts, found) if text]
 
 
 def _hide_comments(text: str, html: bool) -> str:
@@ -151,12 +154,13 @@ def _alt(match: re.Match[str]) -> str:
 
 
 def _text(raw: str) -> str:
-    """The plain text a link shows: Liquid and comments dropped, an image's alt text kept."""
+    """The text a link shows, Liquid and comments dropped, an image's alt text kept; made
+    plain (clean_inline) by `extract`, for all links at once."""
     if "{" in raw:
         raw = _LIQUID.sub(" ", raw)
     if "<" in raw:
         raw = _IMG.sub(_alt, _COMMENT.sub(" ", raw))
-    return clean_inline(raw)
+    return raw
 
 
 class _Blocks:
@@ -169,11 +173,9 @@ class _Blocks:
         self.definitions: dict[str, str] = {}
         self.breaks: set[int] = set()  # lines that start a new span context
         self._read(_Fences(self.lines))
-        offset, starts = 0, []
-        for line in self.lines:
-            starts.append(offset)
-            offset += len(line) + 1
-        self.ends = sorted(starts[i] - 1 for i in self.breaks if 0 < i < len(starts))
+        # line i starts after the i lines before it and their newlines (no loop over the lines)
+        before = list(accumulate(map(len, self.lines), initial=0))
+        self.ends = sorted(before[i] + i - 1 for i in self.breaks if 0 < i < len(self.lines))
         self.text = "\n".join(self.lines)
 
     def _blank(self, i: int) -> None:
@@ -209,7 +211,11 @@ class _Blocks:
                 breaks.add(i)
                 i += 1
                 continue
-            indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+            if line[0].isspace():
+                expanded = line.expandtabs(4)
+                indent = len(expanded) - len(expanded.lstrip())
+            else:   # most lines: no call
+                indent = 0
             code_indent = list_column + 4 if list_column >= 0 else 4
             if last_code or (indent >= code_indent and (code_open or boundary)):
                 self._blank(i)  # kramdown's code block, its lazy lines included
@@ -223,7 +229,7 @@ class _Blocks:
                     self._blank(k)
                 i, boundary = close + 1, True
                 continue
-            if item := _LIST_ITEM.match(line):  # GFM: a list item interrupts a paragraph
+            if (stripped[0] in "-*+" or stripped[0].isdigit()) and (item := _LIST_ITEM.match(line)):  # GFM: a list item interrupts a paragraph
                 list_column = len(item.group().expandtabs(4))
                 breaks.add(i)
                 self._define(i, line[item.end():])
@@ -243,7 +249,7 @@ class _Blocks:
                         breaks.add(i + 1)
             elif stripped[0] == ">" and (i == 0 or not lines[i - 1].lstrip().startswith(">")):
                 breaks.add(i)
-            elif at_boundary and self._define(i, line):  # inside a paragraph the line is text
+            elif at_boundary and line[0] == "[" and self._define(i, line):  # inside a paragraph the line is text
                 boundary = True
             i += 1
 
@@ -399,26 +405,45 @@ class _Spans:
         return url, m.index(")", end) + 1
 
 
+# a run of 8 or more of one bracket is pushed or paired at once: a page of '[' or '(' was a
+# loop over 2 million characters (1 s of the 2 MB page); other brackets one by one
+_BRACKET_RUNS = {"[]": re.compile(r"\[{8,}|\]{8,}"), "()": re.compile(r"\({8,}|\){8,}")}
+_BRACKETS = {"[]": re.compile(r"[\[\]]"), "()": re.compile(r"[()]")}
+_BRACKETS_AND_RUNS = {pair: re.compile(f"{runs.pattern}|{_BRACKETS[pair].pattern}") for pair, runs in _BRACKET_RUNS.items()}
+
+
 def _pairs(text: str, pair: str, ends: list[int]) -> dict[int, int]:
     """Each opening character of `pair` -> the closing one that matches it in the same
     paragraph: one stack pass."""
     out: dict[int, int] = {}
+    opening, closing = pair
+    if opening not in text or closing not in text:
+        return out
+    runs = {m.start(): m.end() for m in _BRACKET_RUNS[pair].finditer(text)} \
+        if opening * 8 in text or closing * 8 in text else {}
     stack: list[int] = []
-    opening, k = pair[0], 0
-    for at in [t.start() for t in re.finditer(f"[{re.escape(pair)}]", text)]:
+    k = 0
+    for at in [t.start() for t in (_BRACKETS_AND_RUNS if runs else _BRACKETS)[pair].finditer(text)]:
         if k < len(ends) and ends[k] < at:
             stack.clear()
             k = bisect_left(ends, at)
-        if text[at] == opening:
+        if runs and at in runs:
+            end = runs[at]
+            if text[at] == opening:
+                stack.extend(range(at, end))
+            elif take := min(end - at, len(stack)):
+                out.update(zip(reversed(stack[-take:]), range(at, at + take)))
+                del stack[-take:]
+        elif text[at] == opening:
             stack.append(at)
         elif stack:
             out[stack.pop()] = at
     return out
 
 
-def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> list[tuple[int, Link]]:
+def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> list[tuple[int, str, str]]:
     masked = spans.m
-    out: list[tuple[int, Link]] = []
+    out: list[tuple[int, str, str]] = []
     done = 0
     for start in sorted(spans.brackets):
         if start < done or masked.startswith("^", start + 1):  # inside the last link; a footnote
@@ -441,8 +466,7 @@ def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> lis
         done = found[1]
         if start and masked[start - 1] == "!":
             continue  # an image: only its alt text inside a link counts
-        if text := _text(raw):
-            out.append((start, Link(text, found[0])))
+        out.append((start, _text(raw), found[0]))
     return out
 
 
@@ -450,7 +474,7 @@ def _unescape(text: str) -> str:
     return _ESCAPED.sub(lambda m: m.group()[1], text)
 
 
-def _html_links(src: str, masked: str, ends: list[int], markdown: bool) -> list[tuple[int, Link]]:
+def _html_links(src: str, masked: str, ends: list[int], markdown: bool) -> list[tuple[int, str, str]]:
     """`<a href>...</a>`. In markdown, only the tags kramdown takes for HTML (values quoted or
     made of word characters: `<a href=/x>` is shown as written), and an unclosed one ends
     with its paragraph."""
@@ -466,8 +490,7 @@ def _html_links(src: str, masked: str, ends: list[int], markdown: bool) -> list[
             continue
         # a new <a> ends the one before, as in a browser
         end = min(close, _next(starts, tag.end(), close), _next(ends, tag.end(), close))
-        if text := _text(src[tag.end():end]):
-            out.append((tag.start(), Link(text, unescape(next(g for g in href.groups() if g is not None)))))
+        out.append((tag.start(), _text(src[tag.end():end]), unescape(next(g for g in href.groups() if g is not None))))
     return out
 
 

@@ -106,6 +106,7 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"':=])")
 # escaped markup characters hide behind private-use characters while markup is removed
 _HIDE = {c: chr(0xF0000 + i) for i, c in enumerate("\\`*_{}[]()#+-.!|<>~\"':=")}
 _UNHIDE = {ord(v): k for k, v in _HIDE.items()}
+_HIDE_TABLE = str.maketrans(_HIDE)
 
 
 
@@ -245,6 +246,11 @@ _WORD_BEFORE = re.compile(r"[^\W\d_]-?\Z")  # an intraword '_' (after 'a' or 'a-
 # the next one...): past this many steps per character, or on a heading this long, the id
 # is made from the raw text, so that a hostile heading costs linear time (one of 4,000
 # characters of '_a ' took minutes); the corpus' headings take one step a character.
+# Fewer steps since: an emphasis nothing could close is not parsed (_parse_to), and a
+# heading's shape, shorter, is parsed for it (_emphasis_text, _words_text). So a heading of
+# never-closed emphasis repeated (with GFM ids, '_a *b __c **d' twice beside a link, or five
+# times alone) that ran out of steps, its id made of its raw text, is now parsed in full:
+# its id changes, for kramdown's rules as this parser applies them (see _emphasis).
 _STEPS_PER_CHAR, _SPAN_MAX_CHARS = 8, 2000
 
 
@@ -261,6 +267,7 @@ class _Spans:
         self.out: list[tuple[int, str]] = []
         self.steps = _STEPS_PER_CHAR * len(text) + 100
         self.brackets: dict[int, int] | None = None   # '[' -> its ']', found on the first link
+        self.closers: dict[str, list[int]] | None = None   # found on the first emphasis
 
     def text(self, value: str) -> None:
         self.out.append((_TEXT, value))
@@ -346,16 +353,32 @@ class _Spans:
             self.text(run)
             return after
         mark = len(self.out)
-        found, stop = self.parse(after, end, run, elem, open_ + (elem,))
+        found, stop = self._parse_to(run, after, end, elem, open_)
         if not found and elem == "strong" and (not open_ or open_[-1] != "em"):
             del self.out[mark:]
-            found, stop = self.parse(pos + 1, end, c, "em", open_ + ("em",))
+            found, stop = self._parse_to(c, pos + 1, end, "em", open_)
             run = c
         if found:
             return stop + len(run)
         del self.out[mark:]
+        # kramdown's parse_emphasis adds the whole run it scanned ('__') as text; after the
+        # second try this adds one character of it (a GFM id keeps one '_' of a never-closed
+        # '__'): a difference from Jekyll, left as it is here (fixing it changes the ids of
+        # some fuzz inputs' headings and of random ones; to do on its own)
         self.text(run)
         return after
+
+    def _parse_to(self, delim: str, pos: int, end: int, elem: str, open_: tuple[str, ...]) -> tuple[bool, int]:
+        """parse(pos, end) until `delim` closes the emphasis; not parsed at all when no
+        position of s[pos:end] could close it (a heading of emphasis that never closes was
+        read again from each opening, within the step limit: 9 s for a 2 MB page)."""
+        if self.closers is None:
+            self.closers = _closers(self.s)
+        candidates = self.closers[delim]
+        i = bisect.bisect_left(candidates, pos)
+        if i == len(candidates) or candidates[i] >= end:
+            return False, pos
+        return self.parse(pos, end, delim, elem, open_ + (elem,))
 
     def _code(self, pos: int, end: int) -> int:
         s = self.s
@@ -417,31 +440,117 @@ class _Spans:
         return m.end()
 
 
-def _matching_brackets(s: str) -> dict[int, int]:
-    """The ']' closing each '[' (brackets nest in link texts, a backslash escapes the next
-    character), in one pass: looking for it from each '[' took quadratic time."""
-    out: dict[int, int] = {}
-    opened: list[int] = []
-    i = 0
-    while i < len(s):
-        if s[i] == "\\":
-            i += 1
-        elif s[i] == "[":
-            opened.append(i)
-        elif s[i] == "]" and opened:
-            out[opened.pop()] = i
-        i += 1
+_STARS_AND_UNDERSCORES = re.compile(r"\*+|_+")
+
+
+def _closers(s: str) -> dict[str, list[int]]:
+    """For each emphasis delimiter ('*', '_' close an em, '**', '__' a strong), the ascending
+    positions where _Spans._closes could take it, all but its condition that the emphasis
+    holds something (checked when parsing)."""
+    out: dict[str, list[int]] = {"*": [], "_": [], "**": [], "__": []}
+    for m in _STARS_AND_UNDERSCORES.finditer(s):
+        c = s[m.start()]
+        for pos in range(m.start(), m.end()):
+            if pos == 0 or s[pos - 1].isspace():
+                continue
+            for delim in (c, c * 2):
+                n = len(delim)
+                if not s.startswith(delim, pos):
+                    continue
+                if n == 1 and s.startswith(c * 2, pos) and s[pos + 2:pos + 3] != c:
+                    continue
+                if c == "_" and s[pos + n:pos + n + 1].isalnum():
+                    continue
+                out[delim].append(pos)
     return out
 
 
+_BRACKET_TOKENS = re.compile(r"\\.|[\[\]]", re.S)
+
+
+def _matching_brackets(s: str) -> dict[int, int]:
+    """The ']' closing each '[' (brackets nest in link texts, a backslash escapes the next
+    character), in one pass: looking for it from each '[' took quadratic time. Only the
+    brackets and backslashes are visited (a loop over every character was a third of the
+    time of a page of headings holding links)."""
+    out: dict[int, int] = {}
+    opened: list[int] = []
+    for m in _BRACKET_TOKENS.finditer(s):
+        c = s[m.start()]
+        if c == "[":
+            opened.append(m.start())
+        elif c == "]" and opened:
+            out[opened.pop()] = m.start()
+    return out
+
+
+# A heading whose only span markup is emphasis ('*', '_'; no '[' so '!' is text) is parsed
+# once per shape: each run of other characters cut to its first and last two characters
+# (the parser looks at no others: a space or a letter before a delimiter, 'a-' before '_',
+# a space or an alphanumeric after one), the middle written 'x'. The shape's output is
+# its runs with, between them, what each delimiter run left as text; the heading's is its
+# own runs with the same. A page of 50,000 headings of a few emphasised words was parsed
+# heading by heading (1.5-2.5 s); one of never-closed emphasis, with its backtracking, 6.5 s.
+_NOT_EMPHASIS = re.compile(r"[\\`<\[&${]|--|\.\.\.|>>")
+_RUN_MIDDLE = re.compile(r"(?<=[^*_])[^*_]+(?=[^*_]{2})")
+_DELIMITER_RUNS = re.compile(r"([*_]+)")
+_GAP = re.compile(r"[*_]*")
+
+
+def _emphasis_text(raw: str, shapes: dict[str, list[str] | None]) -> str:
+    """_span_text of a heading of text and emphasis only (the same in both parsers: all of
+    it is text nodes); `shapes`: the page's shapes so far -> what their delimiter runs
+    leave as text."""
+    if len(raw) > _SPAN_MAX_CHARS:
+        return raw
+    shape = _RUN_MIDDLE.sub("x", raw)
+    if shape in shapes:
+        gaps = shapes[shape]
+    else:
+        gaps = shapes[shape] = _shape_gaps(shape)
+    if gaps is None:   # the step limit stopped the shape: the heading decides for itself
+        return _span_text(raw, False, frozenset(), frozenset())
+    parts = _DELIMITER_RUNS.split(raw)
+    parts[1::2] = gaps
+    return "".join(parts)
+
+
+def _shape_gaps(shape: str) -> list[str] | None:
+    """What the span parser leaves as text of each delimiter run of `shape`; None when it
+    ran out of steps (or, never expected, its text is not the runs in order)."""
+    spans = _Spans(shape, False, frozenset(), frozenset())
+    try:
+        spans.parse(0, len(shape))
+    except _TooComplex:
+        return None
+    text = "".join(value for _, value in spans.out)
+    runs = _DELIMITER_RUNS.split(shape)[0::2]
+    if not text.startswith(runs[0]):
+        return None
+    gaps, pos = [], len(runs[0])
+    for run in runs[1:]:
+        gap = _GAP.match(text, pos)
+        gaps.append(gap.group())
+        if not text.startswith(run, gap.end()):
+            return None
+        pos = gap.end() + len(run)
+    return gaps if pos == len(text) else None
+
+
 def _span_text(raw: str, gfm: bool, refs: frozenset[str], notes: frozenset[str]) -> str:
+    text = _parsed(raw, gfm, refs, notes)
+    return raw if text is None else text
+
+
+def _parsed(raw: str, gfm: bool, refs: frozenset[str], notes: frozenset[str]) -> str | None:
+    """The text of a heading's spans; None when the parser ran out of steps."""
     spans = _Spans(raw, gfm, refs, notes)
     try:
         if len(raw) > _SPAN_MAX_CHARS:
             raise _TooComplex
         spans.parse(0, len(raw))
     except _TooComplex:
-        return raw
+        return None
     return "".join(value for kind, value in spans.out if gfm or kind == _TEXT)
 
 
@@ -455,6 +564,8 @@ class _IdMaker:
         self.refs: frozenset[str] = frozenset()
         self.notes: frozenset[str] = frozenset()
         self.plain: dict[tuple[str, bool], str] = {}
+        self.shapes: dict[tuple[str, bool], tuple[list[str], list[int] | None] | None] = {}   # see _words_text
+        self.emphasis_shapes: dict[str, list[str] | None] = {}   # see _emphasis_text
 
     def __call__(self, raw: str) -> str:
         return self.all([raw])[0]
@@ -494,8 +605,60 @@ class _IdMaker:
         key = (raw, gfm)
         text = self.plain.get(key)
         if text is None:
-            text = self.plain[key] = _span_text(raw, gfm, self.refs, self.notes)
+            text = self.plain[key] = (self._words_text(raw, gfm) if _NOT_EMPHASIS.search(raw)
+                                      else _emphasis_text(raw, self.emphasis_shapes))
         return text
+
+
+    def _words_text(self, raw: str, gfm: bool) -> str:
+        """_span_text of a heading, parsed once per shape on the page: the inside of each of
+        its words (letters and digits, 4 or more) stands for itself as one private-use
+        character, k-th word k-th character, put back in the parsed text. The span parser
+        looks at no such character (a word's edges decide emphasis, its inside is text, in a
+        code span, a link's URL, a tag's attributes), but for the words it looks up: entity,
+        tag and extension names, an address, which follow '&', '#', '<', '/', ':', '.', '-'
+        or come before '@', and a link's or footnote's label when the page defines some
+        (then only headings without '[' have a shape). A page of 50,000 headings holding
+        links, code, entities... was parsed heading by heading (1.5-2.5 s, 9 s for
+        never-closed emphasis beside a link)."""
+        if len(raw) > _SPAN_MAX_CHARS or _PRIVATE_PLANE.search(raw) or (
+                "[" in raw and (self.refs or self.notes)):
+            return _span_text(raw, gfm, self.refs, self.notes)
+        parts = _WORD_INSIDE.split(raw)
+        words = parts[1::2]
+        if not words or len(words) > len(_STAND_INS):
+            return _span_text(raw, gfm, self.refs, self.notes)
+        parts[1::2] = _STAND_INS[:len(words)]
+        key = ("".join(parts), gfm)
+        if key in self.shapes:
+            parsed = self.shapes[key]
+        else:
+            parsed = self.shapes[key] = _cut_at_stand_ins(_parsed(key[0], gfm, self.refs, self.notes), len(words))
+        if parsed is None:   # the step limit stopped the shape: the heading decides for itself
+            return _span_text(raw, gfm, self.refs, self.notes)
+        pieces, order = parsed
+        out = [""] * (2 * len(pieces) - 1)
+        out[0::2] = pieces
+        out[1::2] = words if order is None else [words[k] for k in order]
+        return "".join(out)
+
+
+def _cut_at_stand_ins(text: str | None, words: int) -> tuple[list[str], list[int] | None] | None:
+    """The parsed text of a shape cut at its stand-ins, and which word each stands for
+    (None: each word once, in order)."""
+    if text is None:
+        return None
+    order = [ord(c) - _STAND_IN_CODES[0] for c in _STAND_IN.findall(text)]
+    return _STAND_IN.split(text), None if order == list(range(words)) else order
+
+
+# the inside of a word (its first and last character are left: the parser looks at them),
+# unless what comes before or after the word makes it a name the parser reads (see _words_text)
+_WORD_INSIDE = re.compile(r"(?<=(?<![^\s*_()\[\]`>\"',;!?])[^\W_])([^\W_]{2,})(?=[^\W_](?![^\W_]|@))")
+_STAND_IN_CODES = range(0x100000, 0x100000 + 4096)   # plane 16, private use
+_STAND_INS = [chr(code) for code in _STAND_IN_CODES]
+_STAND_IN = re.compile("[\U00100000-\U00100fff]")
+_PRIVATE_PLANE = re.compile("[\U00100000-\U0010ffff]")
 
 
 def _unless_closed(replacement: str) -> Callable[[re.Match[str]], str]:
@@ -507,7 +670,11 @@ def _clean(text: str) -> str:
     """Markup of one section's text removed; paragraphs kept apart by blank lines."""
     escaped = "\\" in text
     if escaped:
-        text = _ESCAPE.sub(lambda m: _HIDE[m.group(1)], text)
+        # the escaped characters (odd pieces, one character each) hidden in one translate
+        # call: a call per escape was a tenth of a page of headings holding some
+        parts = _ESCAPE.split(text)
+        parts[1::2] = "".join(parts[1::2]).translate(_HIDE_TABLE)
+        text = "".join(parts)
     if "<" in text:
         text = _BLOCK_TAG.sub(_unless_closed("\n\n"), text)
         text = _CELL_TAG.sub(_unless_closed(" "), text)
@@ -535,6 +702,24 @@ def _clean(text: str) -> str:
 def clean_inline(text: str) -> str:
     """One line of plain text from a markdown/HTML fragment (titles, summaries, headings)."""
     return " ".join(_clean(normalize_text(text)).split())
+
+
+def clean_inlines(texts: list[str]) -> list[str]:
+    """clean_inline of each text, in a few regex calls for all of them (see _clean_all)."""
+    return _single_spaced(_clean_all(texts))
+
+
+def _clean_all(parts: list[str]) -> list[str]:
+    """_clean(normalize_text(part)) of each part, in one _clean call for all of them: parts
+    joined by NUL, which no markup pattern crosses (a few regex calls per page instead of a
+    few per part). A part holding a NUL (a body's were removed; a link text's may hold
+    one), or a match that took one (never expected), and the parts are cleaned one by one."""
+    joined = "\x00".join(parts)
+    if joined.count("\x00") == len(parts) - 1:
+        cleaned = _clean(normalize_text(joined)).split("\x00")
+        if len(cleaned) == len(parts):
+            return cleaned
+    return [_clean(normalize_text(part)) for part in parts]
 
 
 def _paragraphs(text: str) -> str:
@@ -586,25 +771,25 @@ class _Builder:
     order, once the page's link and footnote definitions (which change a heading's text) are known."""
 
     def __init__(self) -> None:
-        # (raw heading, level, explicit id or None, auto id allowed, body lines)
-        self.done: list[tuple[str, int, str | None, bool, list[str]]] = []
-        self.heading, self.level, self.anchor, self.auto = "", 0, None, False
+        # [raw heading, level, explicit id or None, auto id allowed, body lines], the text
+        # before the first heading first
         self.lines: list[str] = []
+        self.done: list[list] = [["", 0, None, False, self.lines]]
         self.refs: set[str] = set()
         self.notes: set[str] = set()
 
     def start(self, raw: str, level: int, explicit_id: str | None, auto: bool = True) -> list[str]:
-        """Close the current section and open one at this heading; returns the list its
-        lines go to, which the caller must use from now on (`lines = out.start(...)`)."""
-        self._close()
-        self.heading, self.level, self.anchor, self.auto, self.lines = raw, level, explicit_id, auto, []
+        """Open a section at this heading; returns the list its lines go to, which the
+        caller must use from now on (`lines = out.start(...)`)."""
+        self.lines = []
+        self.done.append([raw, level, explicit_id, auto, self.lines])
         return self.lines
 
-    def _close(self) -> None:
-        self.done.append((self.heading, self.level, self.anchor, self.auto, self.lines))
+    def name(self, anchor: str) -> None:
+        """The current section's heading is named `anchor` (a block IAL under it)."""
+        self.done[-1][2] = anchor
 
     def sections(self, ids: HeadingIds) -> list[Section]:
-        self._close()
         make = _IdMaker(ids)
         make.refs, make.notes = frozenset(self.refs), frozenset(self.notes)
         # an explicit id ({#id}, {: #id}) is not counted: kramdown numbers auto ids only
@@ -614,9 +799,7 @@ class _Builder:
         # one _clean call for the whole page, pieces kept apart by NUL, which no markup
         # pattern crosses: a few regex calls per page instead of a few per section
         parts = [piece for raw, _, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
-        cleaned = _clean(normalize_text("\x00".join(parts))).split("\x00")
-        if len(cleaned) != len(parts):  # never expected; stay correct anyway
-            cleaned = [_clean(normalize_text(part)) for part in parts]
+        cleaned = _clean_all(parts)
         headings, texts = _single_spaced(cleaned[0::2]), _all_paragraphs(cleaned[1::2])
         out = []
         for (_, level, _, _, _), heading, anchor, text in zip(self.done, headings, anchors, texts):
@@ -793,7 +976,8 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
                 text, explicit = m.group(2).rstrip(), None
                 if "{#" in text and (hid := _HEADER_ID.match(text)):
                     text, explicit = hid.group(1).rstrip(), hid.group(2)
-                text = (_CLOSING_GFM if gfm else _CLOSING_KRAMDOWN).sub("", text).rstrip()
+                if text.endswith("#"):   # a regex call per heading was a tenth of a page of headings
+                    text = (_CLOSING_GFM if gfm else _CLOSING_KRAMDOWN).sub("", text).rstrip()
                 if text:
                     lines = out.start(text, len(m.group(1)), explicit or ial_id)
                     heading_before = True
@@ -847,7 +1031,7 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
             ial = _IAL_ID.search(m.group(1))
             if was_heading:  # right under a heading: it names that heading
                 if ial:
-                    out.anchor = ial.group(1) or ial.group(2)
+                    out.name(ial.group(1) or ial.group(2))
                 heading_before = True
             elif at_boundary:  # after a blank line: it names the next block
                 pending_id = (ial.group(1) or ial.group(2)) if ial else None
