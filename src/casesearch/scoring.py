@@ -12,17 +12,21 @@ Every figure is a field of `weights.RankingWeights`.
 
 from __future__ import annotations
 
+import io
 import math
+import pickle
+import zlib
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
+from whoosh.system import _INT_SIZE, unpack_int
 
 from . import analysis, schema
 from .query import QueryWord
@@ -60,11 +64,7 @@ def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     none when all are 1.0, one float when all are the same, read back through a float32
     array as whoosh does), without a Python object per posting."""
     if type(m) is W3LeafMatcher and not m._byteids:
-        while m.is_active():
-            if m._data is None:
-                m._read_data()
-            ids, weights = m._data[0], m._data[1]
-            count = m._blocklength
+        for count, (ids, weights, _) in _list_blocks(m):
             if weights is None:
                 w = np.ones(count)
             elif isinstance(weights, float):
@@ -72,10 +72,32 @@ def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             else:
                 w = np.array(weights, dtype=np.float64)
             yield np.cumsum(np.array(ids, dtype=np.int64)), w
-            m._next_block()
         return
     for ids, weights, _ in _blocks(m):
         yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+
+
+def _list_blocks(m: W3LeafMatcher) -> Iterator[tuple[int, tuple]]:
+    """(postings, data) of each block of a matcher's posting list, the list read in one
+    piece: whoosh reads each block's length, header and data apart, and its header with
+    pickle.load on the file (dozens of small reads a block when the segment is read from
+    its file, not mapped). The block layout is whoosh 2.7.5's W3PostingsWriter._write_block."""
+    size = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh keeps a 1-tuple
+    raw = m._postfile.get(m._startoffset, size)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"posting list of {m._term!r}: block tag error {raw[:4]!r}")
+    buf = io.BytesIO(raw)
+    at = 4
+    while True:
+        (length,) = unpack_int(raw[at:at + _INT_SIZE])
+        end = at + _INT_SIZE + abs(length)
+        buf.seek(at + _INT_SIZE)
+        count, _maxid, _maxweight, compression, _shortest, _longest = pickle.load(buf)
+        data = raw[buf.tell():end]
+        yield count, pickle.loads(zlib.decompress(data) if compression else data)
+        if length < 0:   # the last block
+            return
+        at = end
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
