@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.system import emptybytes, pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
-from . import analysis, schema
+from . import analysis, generations, schema
 from .content import Document
 
 Keep = Callable[[str, dict], None]   # (source, stored record) of each page written
@@ -187,8 +187,9 @@ class Writer(SegmentWriter):
 
 @contextmanager
 def reader(gen_dir: Path) -> Iterator:
-    """A whoosh reader of the index in `gen_dir`, closed after."""
-    ix = whoosh_index.open_dir(str(gen_dir))
+    """A whoosh reader of the index in `gen_dir`, closed after (its segment read from the
+    file, not copied into memory: `generations.open_index`)."""
+    ix = generations.open_index(gen_dir)
     try:
         with ix.reader() as r:
             yield r
