@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from . import analysis, lang
@@ -73,23 +74,16 @@ class Matcher:
                 found.append((at, end, term))
         return found
 
-    def matches_many(self, texts: list[str], folded: str | None = None,
-                     loose: dict[str, list[int]] | None = None) -> list[list[tuple[int, int, str]]]:
-        """matches() of several texts, with one pass over them all (`folded`, `loose`: of their join)."""
-        joined = "\n".join(texts)
-        spans = self.matches(joined, folded, loose)
-        out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-        if not spans:
-            return out
-        bounds, offset = [], 0
-        for text in texts:
-            bounds.append(offset)
-            offset += len(text) + 1
-        i = 0
-        for start, end, term in spans:
-            while i + 1 < len(bounds) and start >= bounds[i + 1]:
-                i += 1
-            out[i].append((start - bounds[i], end - bounds[i], term))
+    def matches_by_text(self, text: str, starts: tuple[int, ...], folded: str | None = None,
+                        loose: dict[str, list[int]] | None = None) -> dict[int, list[tuple[int, int, str]]]:
+        """matches() of several texts joined by "\n" (`starts`: where each begins in `text`;
+        `folded`, `loose`: of the join), in one pass, as spans within each text by its number:
+        only the texts that have some (most of a page's sections have none)."""
+        out: dict[int, list[tuple[int, int, str]]] = {}
+        for start, end, term in self.matches(text, folded, loose):
+            i = bisect_right(starts, start) - 1
+            offset = starts[i]
+            out.setdefault(i, []).append((start - offset, end - offset, term))
         return out
 
     def _term_of(self, word: str) -> str | None:

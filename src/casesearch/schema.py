@@ -8,7 +8,7 @@ is how a `Document` becomes one whoosh document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import fields, formats
 
@@ -84,6 +84,9 @@ class StoredPage:
     loose: dict[str, list[int]]
     about: str = ""   # Document.about and .anchors: searched, never shown; kept to rebuild the page
     anchors: tuple[tuple[str, int], ...] = ()
+    # texts() joined and where each starts: worked out when a hit first shows the page and kept
+    # with the record (the page store keeps the records last shown), not again for every hit
+    _joined: tuple[str, tuple[int, ...]] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, doc: Document) -> StoredPage:
@@ -97,6 +100,17 @@ class StoredPage:
         """Title, summary, then each section's heading and text: the order of `folded` and
         of the spans highlighting returns."""
         return _texts(self.title, self.summary, self.sections)
+
+    def joined(self) -> tuple[str, tuple[int, ...]]:
+        """texts() joined by "\n", as `folded` is, and the offset each of them starts at."""
+        if self._joined is None:
+            texts = self.texts()
+            starts, at = [], 0
+            for text in texts:
+                starts.append(at)
+                at += len(text) + 1
+            object.__setattr__(self, "_joined", ("\n".join(texts), tuple(starts)))   # frozen, but only a cache
+        return self._joined
 
     @property
     def url_words(self) -> str:
