@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import analysis, lang
 
@@ -38,25 +38,33 @@ class Matcher:
                 loose: dict[str, list[int]] | None = None) -> list[tuple[int, int, str]]:
         """(start, end, matched term) of every matching word of text (`folded`: its fold_text;
         `loose`: its analysis.loose_forms, stored at indexing)."""
-        if not text:
-            return []
-        if folded is None or len(folded) != len(text):
-            folded, loose = analysis.fold_text(text), None
-        if loose is None:
-            loose = analysis.loose_forms(folded)
+        return self.matches_by_text(Texts.of([text], folded, loose)).get(0, [])
+
+    def matches_by_text(self, texts: Texts) -> dict[int, list[tuple[int, int, str]]]:
+        """matches() of several texts in one pass over their join, as spans within each text by
+        its number: only the texts that have some (most of a page's sections have none)."""
+        out: dict[int, list[tuple[int, int, str]]] = {}
+        starts = texts.starts
+        for start, end, term in self._confirmed(texts.joined, self._candidates(texts)):
+            i = bisect_right(starts, start) - 1
+            offset = starts[i]
+            out.setdefault(i, []).append((start - offset, end - offset, term))
+        return out
+
+    def _candidates(self, texts: Texts) -> set[int]:
+        """Where a matching word may start: where a word starts with a seed, or a loose form does."""
         seeds = _seeds(self)
-        starts = set()
+        starts: set[int] = set()
         if seeds:
-            for form, offsets in loose.items():   # e-mail for email: written with what the analysis skips
+            for form, offsets in texts.loose.items():   # e-mail for email: written with what the analysis skips
                 if form.startswith(seeds):
                     starts.update(offsets)
-        find = folded.find
         for seed in seeds:
-            at = find(seed)
-            while at != -1:   # str.find runs at C speed; a regex alternation is far slower here
-                if at == 0 or not folded[at - 1].isalnum():
-                    starts.add(at)
-                at = find(seed, at + 1)
+            starts.update(texts.word_starts(seed))
+        return starts
+
+    def _confirmed(self, text: str, starts: set[int]) -> list[tuple[int, int, str]]:
+        """(start, end, matched term) of the words at `starts` that match, in order and apart."""
         found = []
         known = _KNOWN.setdefault(self, {})
         end = -1
@@ -74,18 +82,6 @@ class Matcher:
                 found.append((at, end, term))
         return found
 
-    def matches_by_text(self, text: str, starts: tuple[int, ...], folded: str | None = None,
-                        loose: dict[str, list[int]] | None = None) -> dict[int, list[tuple[int, int, str]]]:
-        """matches() of several texts joined by "\n" (`starts`: where each begins in `text`;
-        `folded`, `loose`: of the join), in one pass, as spans within each text by its number:
-        only the texts that have some (most of a page's sections have none)."""
-        out: dict[int, list[tuple[int, int, str]]] = {}
-        for start, end, term in self.matches(text, folded, loose):
-            i = bisect_right(starts, start) - 1
-            offset = starts[i]
-            out.setdefault(i, []).append((start - offset, end - offset, term))
-        return out
-
     def _term_of(self, word: str) -> str | None:
         folded = analysis.fold(word)
         for prefix in self.prefixes:
@@ -99,6 +95,57 @@ class Matcher:
             if term.text in self.forms:
                 return term.text
         return None
+
+
+SEEDS_KEPT = 256   # seeds whose word starts a page's Texts keeps (a page shown for many queries)
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Texts as Matcher.matches_by_text scans them: joined by "\n", folded, with where each
+    starts. A page's are made when a hit first shows it and kept with its record (the page
+    store keeps the records last shown), and so are the word starts each seed was found at:
+    the next query that looks for the same seed in the same page does not scan it again."""
+
+    joined: str
+    starts: tuple[int, ...]       # where each text starts in `joined`
+    folded: str                   # analysis.fold_text(joined)
+    loose: dict[str, list[int]]   # analysis.loose_forms(folded)
+    seed_starts: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, texts: list[str], folded: str | None = None, loose: dict[str, list[int]] | None = None) -> Texts:
+        """`folded`, `loose`: of the texts joined by "\n", when they were stored at indexing."""
+        joined = "\n".join(texts)
+        if folded is None or len(folded) != len(joined):
+            folded, loose = analysis.fold_text(joined), None
+        if loose is None:
+            loose = analysis.loose_forms(folded)
+        starts, at = [], 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + 1
+        return cls(joined, tuple(starts), folded, loose)
+
+    def word_starts(self, seed: str) -> tuple[int, ...]:
+        """Where a word of the texts starts with `seed` (folded), found once per seed."""
+        found = self.seed_starts.get(seed)
+        if found is None:
+            if len(self.seed_starts) >= SEEDS_KEPT:
+                self.seed_starts.clear()
+            found = self.seed_starts[seed] = _word_starts(self.folded, seed)
+        return found
+
+
+def _word_starts(folded: str, seed: str) -> tuple[int, ...]:
+    out = []
+    find = folded.find
+    at = find(seed)
+    while at != -1:   # str.find runs at C speed; a regex alternation is far slower here
+        if at == 0 or not folded[at - 1].isalnum():
+            out.append(at)
+        at = find(seed, at + 1)
+    return tuple(out)
 
 
 def _marked(stems: frozenset[str]) -> frozenset[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from whoosh import fields, formats
 
-from . import analysis
+from . import analysis, highlight
 from .content import Document, url_words
 from .markdown import Section
 from .weights import WEIGHTS
@@ -84,9 +84,9 @@ class StoredPage:
     loose: dict[str, list[int]]
     about: str = ""   # Document.about and .anchors: searched, never shown; kept to rebuild the page
     anchors: tuple[tuple[str, int], ...] = ()
-    # texts() joined and where each starts: worked out when a hit first shows the page and kept
-    # with the record (the page store keeps the records last shown), not again for every hit
-    _joined: tuple[str, tuple[int, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+    # texts() as highlighting scans them: made when a hit first shows the page and kept with
+    # the record (the page store keeps the records last shown), not again for every hit
+    _texts: highlight.Texts | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, doc: Document) -> StoredPage:
@@ -101,16 +101,11 @@ class StoredPage:
         of the spans highlighting returns."""
         return _texts(self.title, self.summary, self.sections)
 
-    def joined(self) -> tuple[str, tuple[int, ...]]:
-        """texts() joined by "\n", as `folded` is, and the offset each of them starts at."""
-        if self._joined is None:
-            texts = self.texts()
-            starts, at = [], 0
-            for text in texts:
-                starts.append(at)
-                at += len(text) + 1
-            object.__setattr__(self, "_joined", ("\n".join(texts), tuple(starts)))   # frozen, but only a cache
-        return self._joined
+    def highlight_texts(self) -> highlight.Texts:
+        """texts() joined, folded and loose as Matcher.matches_by_text scans them."""
+        if self._texts is None:
+            object.__setattr__(self, "_texts", highlight.Texts.of(self.texts(), self.folded, self.loose))  # a cache
+        return self._texts
 
     @property
     def url_words(self) -> str:

@@ -405,8 +405,7 @@ def check_window(page: int, per_page: int, sort: str) -> None:
 # -- presenting -------------------------------------------------------------------
 
 def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
-    joined, starts = page.joined()
-    spans = matcher.matches_by_text(joined, starts, page.folded, page.loose)
+    spans = matcher.matches_by_text(page.highlight_texts())
     title_spans, summary_spans = spans.get(0, []), spans.get(1, [])
     sections = page.sections
     scored, in_text = _matched_sections(sections, spans)
