@@ -45,7 +45,7 @@ class Matcher:
         its number: only the texts that have some (most of a page's sections have none)."""
         out: dict[int, list[tuple[int, int, str]]] = {}
         starts = texts.starts
-        for start, end, term in self._confirmed(texts.joined, self._candidates(texts)):
+        for start, end, term in self._confirmed(texts, self._candidates(texts)):
             i = bisect_right(starts, start) - 1
             offset = starts[i]
             out.setdefault(i, []).append((start - offset, end - offset, term))
@@ -63,22 +63,22 @@ class Matcher:
             starts.update(texts.word_starts(seed))
         return starts
 
-    def _confirmed(self, text: str, starts: set[int]) -> list[tuple[int, int, str]]:
+    def _confirmed(self, texts: Texts, starts: set[int]) -> list[tuple[int, int, str]]:
         """(start, end, matched term) of the words at `starts` that match, in order and apart."""
         found = []
         known = _KNOWN.setdefault(self, {})
         end = -1
-        word_at = _WORD.match
+        word_at = texts.word_at
         for at in sorted(starts):
-            word = word_at(text, at) if at >= end else None
+            word = word_at(at) if at >= end else None
             if not word:
                 continue
-            raw = word.group()
+            raw = word[1]
             term = known.get(raw, _UNSEEN)
             if term is _UNSEEN:
                 term = known[raw] = self._term_of(raw)
             if term:
-                end = word.end()
+                end = word[0]
                 found.append((at, end, term))
         return found
 
@@ -104,14 +104,17 @@ SEEDS_KEPT = 256   # seeds whose word starts a page's Texts keeps (a page shown 
 class Texts:
     """Texts as Matcher.matches_by_text scans them: joined by "\n", folded, with where each
     starts. A page's are made when a hit first shows it and kept with its record (the page
-    store keeps the records last shown), and so are the word starts each seed was found at:
-    the next query that looks for the same seed in the same page does not scan it again."""
+    store keeps the records last shown), and so are the word starts each seed was found at
+    and the words cut there: the next query that looks for the same seed in the same page
+    neither scans it nor cuts its words again."""
 
     joined: str
     starts: tuple[int, ...]       # where each text starts in `joined`
     folded: str                   # analysis.fold_text(joined)
     loose: dict[str, list[int]]   # analysis.loose_forms(folded)
     seed_starts: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # offset -> (end, word) of the words looked at: at most one per word of the texts
+    words: dict[int, tuple[int, str] | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, texts: list[str], folded: str | None = None, loose: dict[str, list[int]] | None = None) -> Texts:
@@ -135,6 +138,16 @@ class Texts:
                 self.seed_starts.clear()
             found = self.seed_starts[seed] = _word_starts(self.folded, seed)
         return found
+
+    def word_at(self, at: int) -> tuple[int, str] | None:
+        """(end, word) of the word of `joined` starting at `at`, as the analysis cuts it (None:
+        no word starts there), cut once per page: the same words are looked at by every query
+        that finds them."""
+        word = self.words.get(at, _UNSEEN)
+        if word is _UNSEEN:
+            match = _WORD.match(self.joined, at)
+            word = self.words[at] = (match.end(), match.group()) if match else None
+        return word
 
 
 def _word_starts(folded: str, seed: str) -> tuple[int, ...]:
