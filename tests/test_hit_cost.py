@@ -1,13 +1,13 @@
 """What showing a hit costs is bounded by counts, never by a clock: a page's texts are
 joined, scanned for each seed and cut into words once, kept with its record (a query asked
-again does none of it), and a passage's snippet is made once even when it is also the
-hit's snippet."""
+again does none of it), a passage's snippet is made once even when it is also the hit's
+snippet, and a hit reads its record from the page store once, not once per field."""
 
 from __future__ import annotations
 
 import pytest
 
-from casesearch import highlight, searcher
+from casesearch import highlight, pagestore, searcher
 from casesearch.content import Document
 from casesearch.highlight import Matcher
 from casesearch.markdown import Section
@@ -76,3 +76,15 @@ def test_the_passage_shown_is_also_the_snippet_without_a_second_snippet(monkeypa
     assert [s.anchor for s in hit.sections] == ["lecture"]
     assert hit.snippet_html == hit.sections[0].snippet_html == "Les <mark>bibliothèques</mark> municipales."
     assert len(snippets) == 1
+
+
+def test_a_hit_reads_its_record_from_the_page_store_once(built, monkeypatch):
+    s = Searcher(built)
+    try:
+        assert s.snapshot().store is not None   # pages read through snapshot.Page proxies
+        reads = counted(monkeypatch, pagestore.Store, "page")
+        result = s.search("publique")
+        assert len(result.hits) > 1
+        assert len(reads) == len(result.hits)
+    finally:
+        s.close()

@@ -101,6 +101,11 @@ class StoredPage:
         of the spans highlighting returns."""
         return _texts(self.title, self.summary, self.sections)
 
+    def record(self) -> StoredPage:
+        """The record itself: asked of a snapshot.Page, one read of the page store (a lock and
+        its LRU's order) for all of a hit's fields, where each field would be one."""
+        return self
+
     def highlight_texts(self) -> highlight.Texts:
         """texts() joined, folded and loose as Matcher.matches_by_text scans them."""
         if self._texts is None:

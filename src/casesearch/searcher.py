@@ -405,9 +405,10 @@ def check_window(page: int, per_page: int, sort: str) -> None:
 # -- presenting -------------------------------------------------------------------
 
 def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
-    spans = matcher.matches_by_text(page.highlight_texts())
+    record = page.record()   # page may be a snapshot.Page: its record read once, not per field
+    spans = matcher.matches_by_text(record.highlight_texts())
     title_spans, summary_spans = spans.get(0, []), spans.get(1, [])
-    sections = page.sections
+    sections = record.sections
     scored, in_text = _matched_sections(sections, spans)
     passages: dict[int, str] = {}   # section order -> snippet: the snippet's passage is often one of these
     deep = []
@@ -419,12 +420,12 @@ def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
     if in_text is not None and in_text[0] >= len({span[2] for span in summary_spans}):
         order = -in_text[2]
         best = passages[order] if order in passages else snippet(in_text[3], in_text[4])
-    elif summary_spans or not sections or page.summary.strip():
-        best = snippet(page.summary, summary_spans)
+    elif summary_spans or not sections or record.summary.strip():
+        best = snippet(record.summary, summary_spans)
     else:
         best = snippet(next((s.text for s in sections if s.text.strip()), ""), [])
     return Hit(url=page.url, source=page.source, title=page.title, title_html=mark(page.title, title_spans),
-               summary=page.summary, snippet_html=best, date=page.date, category=page.category,
+               summary=record.summary, snippet_html=best, date=page.date, category=page.category,
                tags=list(page.tags), lang=page.lang, score=round(score, 4), sections=deep)
 
 
