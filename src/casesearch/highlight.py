@@ -97,7 +97,10 @@ class Matcher:
         return None
 
 
-SEEDS_KEPT = 256   # seeds whose word starts a page's Texts keeps (a page shown for many queries)
+# What a page's Texts keeps at most of what queries found in it (emptied when full: a page
+# shown for many queries): the memory is held by each record of the page store's LRU
+SEEDS_KEPT = 64     # seeds, with the word starts each was found at
+WORDS_KEPT = 256    # words cut at an offset
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class Texts:
     folded: str                   # analysis.fold_text(joined)
     loose: dict[str, list[int]]   # analysis.loose_forms(folded)
     seed_starts: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
-    # offset -> (end, word) of the words looked at: at most one per word of the texts
+    # offset -> (end, word) of the words looked at
     words: dict[int, tuple[int, str] | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -145,6 +148,8 @@ class Texts:
         that finds them."""
         word = self.words.get(at, _UNSEEN)
         if word is _UNSEEN:
+            if len(self.words) >= WORDS_KEPT:
+                self.words.clear()
             match = _WORD.match(self.joined, at)
             word = self.words[at] = (match.end(), match.group()) if match else None
         return word
