@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 
 from . import analysis, lang
 
@@ -37,60 +38,49 @@ class Matcher:
                 loose: dict[str, list[int]] | None = None) -> list[tuple[int, int, str]]:
         """(start, end, matched term) of every matching word of text (`folded`: its fold_text;
         `loose`: its analysis.loose_forms, stored at indexing)."""
-        if not text:
-            return []
-        if folded is None or len(folded) != len(text):
-            folded, loose = analysis.fold_text(text), None
-        if loose is None:
-            loose = analysis.loose_forms(folded)
+        return self.matches_by_text(Texts.of([text], folded, loose)).get(0, [])
+
+    def matches_by_text(self, texts: Texts) -> dict[int, list[tuple[int, int, str]]]:
+        """matches() of several texts in one pass over their join, as spans within each text by
+        its number: only the texts that have some (most of a page's sections have none)."""
+        out: dict[int, list[tuple[int, int, str]]] = {}
+        starts = texts.starts
+        for start, end, term in self._confirmed(texts, self._candidates(texts)):
+            i = bisect_right(starts, start) - 1
+            offset = starts[i]
+            out.setdefault(i, []).append((start - offset, end - offset, term))
+        return out
+
+    def _candidates(self, texts: Texts) -> set[int]:
+        """Where a matching word may start: where a word starts with a seed, or a loose form does."""
         seeds = _seeds(self)
-        starts = set()
+        starts: set[int] = set()
         if seeds:
-            for form, offsets in loose.items():   # e-mail for email: written with what the analysis skips
+            for form, offsets in texts.loose.items():   # e-mail for email: written with what the analysis skips
                 if form.startswith(seeds):
                     starts.update(offsets)
-        find = folded.find
         for seed in seeds:
-            at = find(seed)
-            while at != -1:   # str.find runs at C speed; a regex alternation is far slower here
-                if at == 0 or not folded[at - 1].isalnum():
-                    starts.add(at)
-                at = find(seed, at + 1)
+            starts.update(texts.word_starts(seed))
+        return starts
+
+    def _confirmed(self, texts: Texts, starts: set[int]) -> list[tuple[int, int, str]]:
+        """(start, end, matched term) of the words at `starts` that match, in order and apart."""
         found = []
         known = _KNOWN.setdefault(self, {})
         end = -1
-        word_at = _WORD.match
+        word_at = texts.word_at
         for at in sorted(starts):
-            word = word_at(text, at) if at >= end else None
+            word = word_at(at) if at >= end else None
             if not word:
                 continue
-            raw = word.group()
+            raw = word[1]
             term = known.get(raw, _UNSEEN)
             if term is _UNSEEN:
                 term = known[raw] = self._term_of(raw)
             if term:
-                end = word.end()
+                end = word[0]
                 found.append((at, end, term))
         return found
-
-    def matches_many(self, texts: list[str], folded: str | None = None,
-                     loose: dict[str, list[int]] | None = None) -> list[list[tuple[int, int, str]]]:
-        """matches() of several texts, with one pass over them all (`folded`, `loose`: of their join)."""
-        joined = "\n".join(texts)
-        spans = self.matches(joined, folded, loose)
-        out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-        if not spans:
-            return out
-        bounds, offset = [], 0
-        for text in texts:
-            bounds.append(offset)
-            offset += len(text) + 1
-        i = 0
-        for start, end, term in spans:
-            while i + 1 < len(bounds) and start >= bounds[i + 1]:
-                i += 1
-            out[i].append((start - bounds[i], end - bounds[i], term))
-        return out
 
     def _term_of(self, word: str) -> str | None:
         folded = analysis.fold(word)
@@ -105,6 +95,75 @@ class Matcher:
             if term.text in self.forms:
                 return term.text
         return None
+
+
+# What a page's Texts keeps at most of what queries found in it (emptied when full: a page
+# shown for many queries): the memory is held by each record of the page store's LRU
+SEEDS_KEPT = 64     # seeds, with the word starts each was found at
+WORDS_KEPT = 256    # words cut at an offset
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Texts as Matcher.matches_by_text scans them: joined by "\n", folded, with where each
+    starts. A page's are made when a hit first shows it and kept with its record (the page
+    store keeps the records last shown), and so are the word starts each seed was found at
+    and the words cut there: the next query that looks for the same seed in the same page
+    neither scans it nor cuts its words again."""
+
+    joined: str
+    starts: tuple[int, ...]       # where each text starts in `joined`
+    folded: str                   # analysis.fold_text(joined)
+    loose: dict[str, list[int]]   # analysis.loose_forms(folded)
+    seed_starts: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # offset -> (end, word) of the words looked at
+    words: dict[int, tuple[int, str] | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, texts: list[str], folded: str | None = None, loose: dict[str, list[int]] | None = None) -> Texts:
+        """`folded`, `loose`: of the texts joined by "\n", when they were stored at indexing."""
+        joined = "\n".join(texts)
+        if folded is None or len(folded) != len(joined):
+            folded, loose = analysis.fold_text(joined), None
+        if loose is None:
+            loose = analysis.loose_forms(folded)
+        starts, at = [], 0
+        for text in texts:
+            starts.append(at)
+            at += len(text) + 1
+        return cls(joined, tuple(starts), folded, loose)
+
+    def word_starts(self, seed: str) -> tuple[int, ...]:
+        """Where a word of the texts starts with `seed` (folded), found once per seed."""
+        found = self.seed_starts.get(seed)
+        if found is None:
+            if len(self.seed_starts) >= SEEDS_KEPT:
+                self.seed_starts.clear()
+            found = self.seed_starts[seed] = _word_starts(self.folded, seed)
+        return found
+
+    def word_at(self, at: int) -> tuple[int, str] | None:
+        """(end, word) of the word of `joined` starting at `at`, as the analysis cuts it (None:
+        no word starts there), cut once per page: the same words are looked at by every query
+        that finds them."""
+        word = self.words.get(at, _UNSEEN)
+        if word is _UNSEEN:
+            if len(self.words) >= WORDS_KEPT:
+                self.words.clear()
+            match = _WORD.match(self.joined, at)
+            word = self.words[at] = (match.end(), match.group()) if match else None
+        return word
+
+
+def _word_starts(folded: str, seed: str) -> tuple[int, ...]:
+    out = []
+    find = folded.find
+    at = find(seed)
+    while at != -1:   # str.find runs at C speed; a regex alternation is far slower here
+        if at == 0 or not folded[at - 1].isalnum():
+            out.append(at)
+        at = find(seed, at + 1)
+    return tuple(out)
 
 
 def _marked(stems: frozenset[str]) -> frozenset[str]:

@@ -8,11 +8,11 @@ is how a `Document` becomes one whoosh document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import fields, formats
 
-from . import analysis
+from . import analysis, highlight
 from .content import Document, url_words
 from .markdown import Section
 from .weights import WEIGHTS
@@ -84,6 +84,9 @@ class StoredPage:
     loose: dict[str, list[int]]
     about: str = ""   # Document.about and .anchors: searched, never shown; kept to rebuild the page
     anchors: tuple[tuple[str, int], ...] = ()
+    # texts() as highlighting scans them: made when a hit first shows the page and kept with
+    # the record (the page store keeps the records last shown), not again for every hit
+    _texts: highlight.Texts | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, doc: Document) -> StoredPage:
@@ -97,6 +100,17 @@ class StoredPage:
         """Title, summary, then each section's heading and text: the order of `folded` and
         of the spans highlighting returns."""
         return _texts(self.title, self.summary, self.sections)
+
+    def record(self) -> StoredPage:
+        """The record itself: asked of a snapshot.Page, one read of the page store (a lock and
+        its LRU's order) for all of a hit's fields, where each field would be one."""
+        return self
+
+    def highlight_texts(self) -> highlight.Texts:
+        """texts() joined, folded and loose as Matcher.matches_by_text scans them."""
+        if self._texts is None:
+            object.__setattr__(self, "_texts", highlight.Texts.of(self.texts(), self.folded, self.loose))  # a cache
+        return self._texts
 
     @property
     def url_words(self) -> str:

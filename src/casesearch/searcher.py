@@ -406,15 +406,41 @@ def check_window(page: int, per_page: int, sort: str) -> None:
 # -- presenting -------------------------------------------------------------------
 
 def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
-    sections = page.sections
-    spans = matcher.matches_many(page.texts(), page.folded, page.loose)
-    title_spans, summary_spans = spans[0], spans[1]
+    record = page.record()   # page may be a snapshot.Page: its record read once, not per field
+    spans = matcher.matches_by_text(record.highlight_texts())
+    title_spans, summary_spans = spans.get(0, []), spans.get(1, [])
+    sections = record.sections
+    scored, in_text = _matched_sections(sections, spans)
+    passages: dict[int, str] = {}   # section order -> snippet: the snippet's passage is often one of these
+    deep = []
+    for _, minus_order, heading, anchor, text, text_spans in [s for s in scored if s[3]][:SECTIONS_PER_HIT]:
+        passages[-minus_order] = passage = snippet(text, text_spans)   # passages shown only
+        deep.append(Section(heading=heading, anchor=anchor, url=f"{page.url}#{anchor}", snippet_html=passage))
+    # the snippet shows matches whenever some text has them: a section matched only by its
+    # heading is a link above, not a passage without a mark
+    if in_text is not None and in_text[0] >= len({span[2] for span in summary_spans}):
+        order = -in_text[2]
+        best = passages[order] if order in passages else snippet(in_text[3], in_text[4])
+    elif summary_spans or not sections or record.summary.strip():
+        best = snippet(record.summary, summary_spans)
+    else:
+        best = snippet(next((s.text for s in sections if s.text.strip()), ""), [])
+    return Hit(url=page.url, source=page.source, title=page.title, title_html=mark(page.title, title_spans),
+               summary=record.summary, snippet_html=best, date=page.date, category=page.category,
+               tags=list(page.tags), lang=page.lang, score=round(score, 4), sections=deep)
+
+
+def _matched_sections(sections: tuple, spans: dict[int, list[tuple[int, int, str]]]) -> tuple[list, tuple | None]:
+    """The sections a match falls in, as (score, -order, heading, anchor, text, text's spans),
+    best first; and the snippet's passage, the section whose text holds the most matched
+    words, as (distinct terms, heading matched, -order, text, spans), None if no text matched.
+    `spans`: matches_by_text() of the page's texts (title, summary, then heading and text of
+    each section): only the sections it names are looked at, most have no match."""
     scored = []
-    in_text = None   # the section whose text holds the most matched words: the snippet's passage
-    for order, section in enumerate(sections):
-        head_spans, text_spans = spans[2 + 2 * order], spans[3 + 2 * order]
-        if not head_spans and not text_spans:   # most sections: nothing matched
-            continue
+    in_text = None
+    for order in sorted({(i - 2) // 2 for i in spans if i >= 2}):
+        section = sections[order]
+        head_spans, text_spans = spans.get(2 + 2 * order, []), spans.get(3 + 2 * order, [])
         text_terms = {span[2] for span in text_spans}
         terms = text_terms.union([span[2] for span in head_spans]) if head_spans else text_terms
         scored.append((len(terms) + 0.5 * bool(head_spans), -order, section.heading, section.anchor,
@@ -423,19 +449,7 @@ def _hit(page: StoredPage, score: float, matcher: Matcher) -> Hit:
             candidate = (len(text_terms), bool(head_spans), -order, section.text, text_spans)
             in_text = max(in_text or candidate, candidate)
     scored.sort(reverse=True)
-    deep = [Section(heading=h, anchor=a, url=f"{page.url}#{a}", snippet_html=snippet(t, sp))
-            for _, _, h, a, t, sp in [s for s in scored if s[3]][:SECTIONS_PER_HIT]]   # passages shown only
-    # the snippet shows matches whenever some text has them: a section matched only by its
-    # heading is a link above, not a passage without a mark
-    if in_text is not None and in_text[0] >= len({span[2] for span in summary_spans}):
-        best = snippet(in_text[3], in_text[4])
-    elif summary_spans or not sections or page.summary.strip():
-        best = snippet(page.summary, summary_spans)
-    else:
-        best = snippet(next((s.text for s in sections if s.text.strip()), ""), [])
-    return Hit(url=page.url, source=page.source, title=page.title, title_html=mark(page.title, title_spans),
-               summary=page.summary, snippet_html=best, date=page.date, category=page.category,
-               tags=list(page.tags), lang=page.lang, score=round(score, 4), sections=deep)
+    return scored, in_text
 
 
 def _facets(snap: Snapshot, docnums: np.ndarray) -> dict[str, list[dict]]:
