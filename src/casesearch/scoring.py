@@ -35,7 +35,7 @@ from .weights import WEIGHTS
 _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
 _CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
 _CACHE_POSTINGS = 4_000_000   # postings in the kept scores: 64 MB at most
-_CACHE_POSITIONS = 1_000_000   # pages' positions kept per generation (then all let go)
+_CACHE_POSITIONS = 250_000   # pages' positions kept per generation, about 40 MB (then all let go)
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
@@ -149,18 +149,19 @@ class Sparse:
 
 
 class Positions:
-    """One term's positions in one field, read for pages asked in ascending docnum order,
-    still encoded (`Postings.decode` reads a page's): only the blocks of the posting list
-    that hold those pages are read, whatever the length of the list, and what was read is
-    kept for the generation's later queries (`known`, shared by the term's readers)."""
+    """One term's positions in one field, read for pages asked in ascending docnum order:
+    only the blocks of the posting list that hold those pages are read, whatever the length
+    of the list; a page's positions are decoded when first looked at (`of`), and what was
+    read is kept for the generation's later queries (`known`, shared by the term's readers)."""
 
-    def __init__(self, postings: Postings, field: str, term: str, known: dict[int, bytes | None]) -> None:
+    def __init__(self, postings: Postings, field: str, term: str,
+                 known: dict[int, bytes | tuple[int, ...] | None]) -> None:
         self.postings, self.field, self.term, self.known = postings, field, term, known
         self.leaves: list[tuple[int, Matcher, frozenset[int]]] | None = None
 
-    def read(self, docs: Sequence[int]) -> dict[int, bytes]:
-        """{docnum: encoded positions} of those of `docs` (ascending, and above any this
-        reader was asked before) that hold the term."""
+    def read(self, docs: Sequence[int]) -> dict[int, bytes | tuple[int, ...]]:
+        """{docnum: positions, encoded or decoded} of those of `docs` (ascending, and above
+        any this reader was asked before) that hold the term."""
         known = self.known
         missing = [d for d in docs if d not in known]
         if missing:
@@ -185,6 +186,13 @@ class Positions:
             self.postings._kept_positions += len(missing)
         return {d: value for d in docs if (value := known[d]) is not None}
 
+    def of(self, doc: int) -> tuple[int, ...]:
+        """The positions in a page `read` found holding the term, decoded (once: kept so)."""
+        value = self.known[doc]
+        if isinstance(value, bytes):
+            value = self.known[doc] = self.postings.decode(self.field, value)
+        return value
+
 
 class Postings:
     """Posting lists of one index generation, read on first use and kept."""
@@ -206,8 +214,9 @@ class Postings:
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: dict[tuple, object] = {}   # and what `kept` keeps
         self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
-        # pages' encoded positions read so far, per (field, term) (None: the page has none)
-        self._positions: dict[tuple[str, str], dict[int, bytes | None]] = {}
+        # pages' positions read so far, per (field, term), encoded until decoded (None: the
+        # page has none)
+        self._positions: dict[tuple[str, str], dict[int, bytes | tuple[int, ...] | None]] = {}
         self._kept_positions = 0
         self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
         # what queries have read from the index: stems scored, posting lists looked up and
@@ -585,14 +594,15 @@ def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], sl
             unread = [d for d in chunk if (field, d) not in decoded]
             if unread and not lists:
                 lists = [p.positions(field, s) for s in stems]
-            encoded = [lst.read(unread) for lst in lists] if unread else []
+            for lst in lists if unread else ():
+                lst.read(unread)
             for d in chunk:
                 if d in found:
                     continue
                 key = (field, d)
                 positions = decoded.get(key)
                 if positions is None:   # decoded only when looked at (a phrase test stops at the first)
-                    positions = decoded[key] = [p.decode(field, e[d]) for e in encoded]
+                    positions = decoded[key] = [lst.of(d) for lst in lists]
                 if _sequence(positions, gaps, slop):
                     found.add(d)
                     yield d
