@@ -64,9 +64,10 @@ class Manifest:
     stale: tuple[str, ...]    # sources kept from an older build because they fail now
     files: dict[str, FileSum] = field(default_factory=dict)   # every other file of the folder
 
-    def to_json(self) -> dict:
+    def to_json(self, pages: bool = True) -> dict:
+        """`pages=False`: every key, "pages" left empty (write_manifest writes them one by one)."""
         return {"format": self.format, "settings": self.settings, "generation": self.generation,
-                "built_at": self.built_at, "pages": {s: p.to_json() for s, p in self.pages.items()},
+                "built_at": self.built_at, "pages": {s: p.to_json() for s, p in self.pages.items()} if pages else {},
                 "stale": list(self.stale), "files": {n: f.to_json() for n, f in self.files.items()}}
 
     @classmethod
@@ -98,7 +99,7 @@ def write_manifest(gen_dir: Path, manifest: Manifest) -> None:
     a time: the whole document at once was a build's peak of memory (+80 MB at 50,000 pages)."""
     tmp = gen_dir / (MANIFEST + ".tmp")
     encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
-    head = manifest.to_json() | {"pages": {}}
+    head = manifest.to_json(pages=False)
     with open(tmp, "w", encoding="utf-8") as f:
         f.write("{")
         for i, key in enumerate(sorted(head)):

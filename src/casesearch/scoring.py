@@ -39,30 +39,12 @@ _CACHE_POSITIONS = 250_000   # pages' positions kept per generation, about 40 MB
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
-def _blocks(m: Matcher, values: bool = False) -> Iterator[tuple]:
-    """(ids, weights, values or None) of a fresh leaf matcher, a block of postings at a
-    time: whoosh's own block reading (whoosh-reloaded 2.7.5, pinned), a quarter faster
-    than three method calls per posting on long lists, and values (positions) are only
-    decoded where asked for; another matcher is read a posting at a time."""
-    if type(m) is W3LeafMatcher:
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            if values:
-                m._read_values()
-            yield m._ids, m._weights, m._values
-            m._next_block()
-        return
-    while m.is_active():
-        yield (m.id(),), (m.weight(),), (m.value(),) if values else None
-        m.next()
-
-
 def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(ids, weights) of a fresh leaf matcher as arrays, a block at a time: whoosh's block
     data decoded as its `_read_ids` and `_read_weights` do (ids delta-encoded; weights
     none when all are 1.0, one float when all are the same, read back through a float32
-    array as whoosh does), without a Python object per posting."""
+    array as whoosh does), without a Python object per posting. Another matcher (postings
+    inlined in the term's info: a few) is read a posting at a time."""
     if type(m) is W3LeafMatcher and not m._byteids:
         for count, (ids, weights, _) in _list_blocks(m):
             if weights is None:
@@ -73,8 +55,12 @@ def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
                 w = np.array(weights, dtype=np.float64)
             yield np.cumsum(np.array(ids, dtype=np.int64)), w
         return
-    for ids, weights, _ in _blocks(m):
-        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    ids, weights = [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
 def _list_blocks(m: W3LeafMatcher) -> Iterator[tuple[int, tuple]]:
@@ -120,9 +106,6 @@ class Sparse:
         i = int(np.searchsorted(self.docs, doc))
         return float(self.values[i]) if i < len(self.docs) and self.docs[i] == doc else default
 
-    def __contains__(self, doc: int) -> bool:
-        return self.get(doc) is not None
-
     def holds(self, docs: np.ndarray) -> np.ndarray:
         """Which of `docs` have a value (a mask of `docs`)."""
         at = np.searchsorted(self.docs, docs)
@@ -141,12 +124,6 @@ class Sparse:
         out[self.docs] = True
         return out
 
-    @classmethod
-    def of(cls, dense: np.ndarray) -> Sparse:
-        """The pages of a dense array with a value other than 0.0."""
-        docs = np.flatnonzero(dense)
-        return cls(docs, dense[docs])
-
 
 class Positions:
     """One term's positions in one field, read for pages asked in ascending docnum order:
@@ -159,9 +136,9 @@ class Positions:
         self.postings, self.field, self.term, self.known = postings, field, term, known
         self.leaves: list[tuple[int, Matcher, frozenset[int]]] | None = None
 
-    def read(self, docs: Sequence[int]) -> dict[int, bytes | tuple[int, ...]]:
-        """{docnum: positions, encoded or decoded} of those of `docs` (ascending, and above
-        any this reader was asked before) that hold the term."""
+    def read(self, docs: Sequence[int]) -> None:
+        """Read the positions of those of `docs` (ascending, and above any this reader was
+        asked before) not read yet: `of` gives them."""
         known = self.known
         missing = [d for d in docs if d not in known]
         if missing:
@@ -184,10 +161,10 @@ class Positions:
             for d in missing:
                 known[d] = found.get(d)
             self.postings._kept_positions += len(missing)
-        return {d: value for d in docs if (value := known[d]) is not None}
 
     def of(self, doc: int) -> tuple[int, ...]:
-        """The positions in a page `read` found holding the term, decoded (once: kept so)."""
+        """The positions in a page `read` looked at and that holds the term, decoded (once:
+        kept so)."""
         value = self.known[doc]
         if isinstance(value, bytes):
             value = self.known[doc] = self.postings.decode(self.field, value)

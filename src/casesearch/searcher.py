@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SORTS = ("relevance", "date")
-FACETS = ("category", "tags", "year")
 MAX_PER_PAGE = 50
 MAX_WINDOW = 1000          # page * per_page
 SECTIONS_PER_HIT = 3
@@ -455,4 +454,4 @@ def _matched_sections(sections: tuple, spans: dict[int, list[tuple[int, int, str
 def _facets(snap: Snapshot, docnums: np.ndarray) -> dict[str, list[dict]]:
     found = np.zeros(len(snap.stored), dtype=bool)
     found[docnums] = True
-    return {name: [{"value": v, "count": c} for v, c in snap.facets[name].counts(found, 20)] for name in FACETS}
+    return {name: [{"value": v, "count": c} for v, c in facet.counts(found, 20)] for name, facet in snap.facets.items()}
