@@ -197,3 +197,33 @@ def test_a_name_split_is_looked_up_by_positions_only(searcher):
     assert not ranking._occurs(snap, "communales bibliothèques")
     assert snap.postings.read["stems"] == 0
     assert snap.postings.read["positions decoded"] <= 2 * 2
+
+
+def test_name_splits_of_a_query_stop_at_name_splits(searcher, monkeypatch):
+    """A word unknown to the index is looked up as phrases of its known pieces: a query
+    of twelve such words looks up WEIGHTS.name_splits phrases in all, not per word; a word
+    typed in parts (bibliothèques-communales) is looked up as the phrase of its parts only."""
+    asked: list[str] = []
+    occurs = ranking._occurs
+
+    def counted(snap, phrase: str) -> bool:
+        asked.append(phrase)
+        return occurs(snap, phrase)
+
+    monkeypatch.setattr(ranking, "_occurs", counted)
+    # pairs of the page's words joined the wrong way round: no split of them stands in a page
+    joined = [b + a for a, b in zip(TWELVE, TWELVE[1:])]
+    text = " ".join(joined)
+    while len(text) > 200:
+        text = text.rsplit(" ", 1)[0]
+    assert len(text.split()) > WEIGHTS.name_splits
+    searcher.search(text, prefix=False)
+    assert len(asked) == WEIGHTS.name_splits, asked
+    asked.clear()
+    result = searcher.search("bibliothèques-communales", prefix=False)
+    assert asked == ["bibliothèques communales"]
+    assert result.hits[0].source == "chantier.md"
+    asked.clear()
+    apart = [f"{b}-{a}" for a, b in zip(TWELVE[:6], TWELVE[1:7])]
+    searcher.search(" ".join(apart), prefix=False)
+    assert asked == [f"{b} {a}" for a, b in zip(TWELVE[:6], TWELVE[1:7])]

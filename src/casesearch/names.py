@@ -5,16 +5,21 @@ A typed word the index does not know, that no typo correction fixes, is cut into
 fewest words the index knows (stop words allowed: "mon", "de"), and searched as a phrase
 of them, in the tier of typo corrections. Names written with capitals or hyphens
 (DataPass, data-pass) need nothing here: the analysis indexes them joined and in parts.
+A word typed in parts (mon-compte-formation, api.gouv) whose joined form no page holds is
+searched as the phrase of the parts typed, the only split looked up for it. A query looks
+up WEIGHTS.name_splits phrases at most, whatever the number of its words.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from . import analysis
 from .weights import WEIGHTS
 
 MIN_PIECE = 2      # no piece shorter than this
+_APART = re.compile(r"[^\w'’]|_")   # what cuts a typed word into parts: not a letter, a digit or an apostrophe
 
 
 def candidates(word: str, frequency: Callable[[str], int]) -> list[tuple[str, ...]]:
@@ -47,15 +52,32 @@ def candidates(word: str, frequency: Callable[[str], int]) -> list[tuple[str, ..
     return [parts for *_, parts in sorted(found)[:WEIGHTS.name_splits]]
 
 
+def typed(raw: str, frequency: Callable[[str], int]) -> list[tuple[str, ...]]:
+    """The parts of a word typed in parts (folded), as its one candidate split, when one
+    part at least is a known word and the others known or stop words; [] otherwise."""
+    parts = tuple(p for p in map(analysis.fold, _APART.split(raw)) if p)
+    if len(parts) < 2 or not all(frequency(p) or analysis.is_stopword(p) for p in parts):
+        return []
+    return [parts] if any(frequency(p) for p in parts) else []
+
+
 def splits(vocabulary, words, fixes: dict[str, str], occurs: Callable[[str], bool]) -> dict[str, str]:  # noqa: ANN001
     """raw typed word -> its known words as a quoted phrase, for the words unknown to the
     index (`vocabulary`, a typos.Vocabulary) that `fixes` (typo corrections) leaves alone:
-    the first candidate split that `occurs(phrase)` in a page."""
+    the first candidate split that `occurs(phrase)` in a page, of the WEIGHTS.name_splits
+    looked up for the whole query."""
     out = {}
+    room = WEIGHTS.name_splits
     for w in words:
+        if room == 0:
+            break
         if w.raw in fixes or w.raw.isupper() or any(c.isdigit() for c in w.raw) or vocabulary.frequency(w.folded):
             continue
-        for parts in candidates(w.folded, vocabulary.frequency):
+        apart = _APART.search(w.raw) is not None
+        for parts in typed(w.raw, vocabulary.frequency) if apart else candidates(w.folded, vocabulary.frequency):
+            if room == 0:
+                break
+            room -= 1
             phrase = " ".join(vocabulary.written(p) for p in parts)
             if occurs(phrase):
                 out[w.raw] = f'"{phrase}"'

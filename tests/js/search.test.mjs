@@ -57,6 +57,10 @@ const QUERIES = [
   ["logiciellibre", { prefix: false }],                                          // a name typed joined
   // twelve words, and the split name makes the corrected query thirteen
   ["logiciellibre données santé emploi hôpitaux patients recrutement formation publique numérique licence forge", { prefix: false }],
+  ["logiciel-libre", { prefix: false }],                                         // a name typed in parts: its one split
+  // nine words typed in parts: the name splits looked up stop at name_splits for the query
+  ["logiciel-libre santé-publique emploi-formation données-santé hôpitaux-patients recrutement-formation "
+   + "publique-numérique licence-forge patients-données", { prefix: false }],
 ];
 
 const python = pythonSearch({ queries: QUERIES });

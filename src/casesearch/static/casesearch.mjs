@@ -835,6 +835,14 @@ function nameCandidates(w, word, frequency, stopwords) {
   return found.slice(0, w.name_splits).map((r) => r[2]);
 }
 
+// names.typed: the parts of a word typed in parts (folded), as its one candidate split
+const APART = /[^\p{L}\p{N}_'’]|_/u;
+function typedParts(analysis, raw, frequency, stopwords) {
+  const parts = raw.split(new RegExp(APART.source, "gu")).map((p) => analysis.fold(p)).filter(Boolean);
+  if (parts.length < 2 || !parts.every((p) => frequency(p) || stopwords.has(p))) return [];
+  return parts.some((p) => frequency(p)) ? [parts] : [];
+}
+
 // the first of sorted [word, pages] pairs whose word is not before `word`
 function lowerBound(pairs, word) {
   let lo = 0, hi = pairs.length;
@@ -1678,9 +1686,16 @@ export class StaticSearch {
   async _names(vocabulary, words, fixes) {
     const digits = this.analysis.chains.fr.digits, stopwords = this.analysis.chains.fr.stopwords;
     const typos = new Set(fixes.keys());
+    const frequency = (t) => vocabulary.frequency(t);
+    let room = this.entry.weights.name_splits;
     for (const word of words) {
+      if (room === 0) break;
       if (typos.has(word.raw) || !mayBeTypo(word, digits) || vocabulary.frequency(word.folded)) continue;
-      for (const parts of nameCandidates(this.entry.weights, word.folded, (t) => vocabulary.frequency(t), stopwords)) {
+      const splits = APART.test(word.raw) ? typedParts(this.analysis, word.raw, frequency, stopwords)
+        : nameCandidates(this.entry.weights, word.folded, frequency, stopwords);
+      for (const parts of splits) {
+        if (room === 0) break;
+        room -= 1;
         const phrase = parts.map((t) => vocabulary.written(t)).join(" ");
         if (await this._occurs(phrase)) { fixes.set(word.raw, `"${phrase}"`); break; }
       }
