@@ -22,7 +22,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3LeafMatcher,
+    W3TermInfo,
+    W3TermsReader,
+)
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -39,21 +44,27 @@ _CACHE_POSITIONS = 250_000   # pages' positions kept per generation, about 40 MB
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
+def _weights(ids: tuple, weights: tuple | float | None, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """A block's (ids, weights) as arrays, decoded as whoosh's `_read_ids` and
+    `_read_weights` do: ids delta-encoded; weights none when all are 1.0, one float when
+    all are the same (read back through a float32 array as whoosh does)."""
+    if weights is None:
+        w = np.ones(count)
+    elif isinstance(weights, float):
+        w = np.full(count, np.float32(weights), dtype=np.float64)
+    else:
+        w = np.array(weights, dtype=np.float64)
+    return np.cumsum(np.array(ids, dtype=np.int64)), w
+
+
 def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(ids, weights) of a fresh leaf matcher as arrays, a block at a time: whoosh's block
-    data decoded as its `_read_ids` and `_read_weights` do (ids delta-encoded; weights
-    none when all are 1.0, one float when all are the same, read back through a float32
-    array as whoosh does), without a Python object per posting. Another matcher (postings
-    inlined in the term's info: a few) is read a posting at a time."""
+    """(ids, weights) of a fresh leaf matcher as arrays, a block at a time, without a
+    Python object per posting. Another matcher (postings inlined in the term's info: a
+    few) is read a posting at a time."""
     if type(m) is W3LeafMatcher and not m._byteids:
-        for count, (ids, weights, _) in _list_blocks(m):
-            if weights is None:
-                w = np.ones(count)
-            elif isinstance(weights, float):
-                w = np.full(count, np.float32(weights), dtype=np.float64)
-            else:
-                w = np.array(weights, dtype=np.float64)
-            yield np.cumsum(np.array(ids, dtype=np.int64)), w
+        size = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh keeps a 1-tuple
+        for count, (ids, weights, _) in _list_blocks(m._postfile.get(m._startoffset, size), m._term):
+            yield _weights(ids, weights, count)
         return
     ids, weights = [], []
     while m.is_active():
@@ -63,15 +74,29 @@ def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
-def _list_blocks(m: W3LeafMatcher) -> Iterator[tuple[int, tuple]]:
-    """(postings, data) of each block of a matcher's posting list, the list read in one
-    piece: whoosh reads each block's length, header and data apart, and its header with
-    pickle.load on the file (dozens of small reads a block when the segment is read from
-    its file, not mapped). The block layout is whoosh 2.7.5's W3PostingsWriter._write_block."""
-    size = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh keeps a 1-tuple
-    raw = m._postfile.get(m._startoffset, size)
+def _info_arrays(terms: W3TermsReader, info: W3TermInfo, term: object) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(ids, weights) of a term's posting list in one segment, from the term's info: the
+    postings inlined in it, or the list read in one piece. whoosh's matcher would first
+    read the list's first block header with pickle.load on the file (dozens of small
+    reads), and the list's blocks again."""
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        yield (np.array(ids, dtype=np.int64),
+               np.array(weights, dtype=np.float64) if weights else np.ones(len(ids)))
+        return
+    offset, length = info.extent()
+    size = length[0] if isinstance(length, tuple) else length   # whoosh keeps a 1-tuple
+    for count, (ids, weights, _) in _list_blocks(terms._postfile.get(offset, size), term):
+        yield _weights(ids, weights, count)
+
+
+def _list_blocks(raw: bytes, term: object) -> Iterator[tuple[int, tuple]]:
+    """(postings, data) of each block of a posting list read in one piece (`raw`): whoosh
+    reads each block's length, header and data apart, and its header with pickle.load on
+    the file (dozens of small reads a block when the segment is read from its file, not
+    mapped). The block layout is whoosh 2.7.5's W3PostingsWriter._write_block."""
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError(f"posting list of {m._term!r}: block tag error {raw[:4]!r}")
+        raise ValueError(f"posting list of {term!r}: block tag error {raw[:4]!r}")
     buf = io.BytesIO(raw)
     at = 4
     while True:
@@ -209,9 +234,9 @@ class Postings:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
-        for base, m, deleted in self._leaves(field, term):
+        for base, blocks, deleted in self._lists(field, term):
             gone = np.fromiter(deleted, dtype=np.int64, count=len(deleted)) if deleted else None
-            for block_ids, block_weights in _block_arrays(m):
+            for block_ids, block_weights in blocks:
                 if gone is not None:
                     keep = ~np.isin(block_ids, gone)
                     block_ids, block_weights = block_ids[keep], block_weights[keep]
@@ -244,14 +269,40 @@ class Postings:
         if terms is not None and term not in terms:
             return
         for reader, base in self.reader.leaf_readers():
-            try:   # one look-up of the term, where `in` and then postings() would take two
-                m = reader.postings(field, term)
+            yield from self._leaf(reader, base, field, term)
+
+    @staticmethod
+    def _leaf(reader, base: int, field: str, term: str  # noqa: ANN001 - a whoosh segment reader
+              ) -> Iterator[tuple[int, Matcher, frozenset[int]]]:
+        try:   # one look-up of the term, where `in` and then postings() would take two
+            m = reader.postings(field, term)
+        except TermNotFound:
+            return
+        deleted: frozenset[int] = frozenset()
+        if isinstance(m, FilterMatcher):
+            m, deleted = m.child, reader.deleted_docs_set
+        yield base, m, deleted
+
+    def _lists(self, field: str, term: str
+               ) -> Iterator[tuple[int, Iterator[tuple[np.ndarray, np.ndarray]], frozenset[int]]]:
+        """(first docnum, the term's (ids, weights) a block at a time, deleted docnums) of
+        each segment holding the term: read from the term's info where the segment is
+        whoosh's own codec (all of ours), through a matcher otherwise."""
+        terms = self._terms.get(field)
+        if terms is not None and term not in terms:
+            return
+        for reader, base in self.reader.leaf_readers():
+            codec_terms = getattr(reader, "_terms", None)
+            if type(codec_terms) is not W3TermsReader:
+                for _, m, deleted in self._leaf(reader, base, field, term):
+                    yield base, _block_arrays(m), deleted
+                continue
+            key = reader._text_to_bytes(field, term)
+            try:
+                info = codec_terms.term_info(field, key)
             except TermNotFound:
                 continue
-            deleted: frozenset[int] = frozenset()
-            if isinstance(m, FilterMatcher):
-                m, deleted = m.child, reader.deleted_docs_set
-            yield base, m, deleted
+            yield base, _info_arrays(codec_terms, info, (field, key)), reader.deleted_docs_set
 
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
@@ -307,6 +358,9 @@ class Postings:
             holding = np.zeros(self.size, dtype=bool)
             boosts = WEIGHTS.field_boosts
             for f in schema.FIELDS:
+                known = self._terms.get(f.name)
+                if known is not None and term not in known:   # most stems are in 1 or 2 of the fields
+                    continue
                 tf = self.field_tf(f.name, term)
                 pseudo[tf.docs] += boosts[f.name] * tf.values
                 holding[tf.docs] = True
