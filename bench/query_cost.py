@@ -85,7 +85,7 @@ def open_searcher(site: Path, work: Path):  # noqa: ANN201 - casesearch Searcher
 
 def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch Snapshot
     """Empty what a generation keeps from one query to the next (posting lists, scores,
-    positions, word frequencies, highlighting's words): the next query costs what a
+    positions, word frequencies, typo corrections, highlighting's words): the next query costs what a
     query never seen costs.
     What opening a generation reads (word list, families, each field's term list) is
     kept, as a worker keeps it; what `Postings.kept` keeps (a prefix's completions) goes
@@ -96,6 +96,7 @@ def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch S
     snap.postings._scores.clear()
     snap.postings._positions.clear()
     snap.vocabulary._df.clear()
+    snap.vocabulary._corrected.clear()
     highlight._SEEDS.clear()
     highlight._KNOWN.clear()
     if analysis:

@@ -54,6 +54,7 @@ def _cold(s: Searcher):
     snap.postings._positions.clear()
     snap.postings.read.clear()
     snap.vocabulary._df.clear()
+    snap.vocabulary._corrected.clear()
     snap.vocabulary.read.clear()
     return snap
 
@@ -227,3 +228,15 @@ def test_name_splits_of_a_query_stop_at_name_splits(searcher, monkeypatch):
     apart = [f"{b}-{a}" for a, b in zip(TWELVE[:6], TWELVE[1:7])]
     searcher.search(" ".join(apart), prefix=False)
     assert asked == [f"{b} {a}" for a, b in zip(TWELVE[:6], TWELVE[1:7])]
+
+
+def test_words_typed_in_known_parts_take_no_typo_correction(searcher):
+    """A word typed in parts that are all known words (municipaux-rénovent) is no typo: its
+    joined form, unknown, is not corrected, and it leaves WEIGHTS.typo_words to the words
+    that need them."""
+    snap = searcher.snapshot()
+    apart = [f"{a}-{b}" for a, b in zip(TWELVE[0:8:2], TWELVE[1:8:2])]
+    assert len(apart) >= WEIGHTS.typo_words
+    typo = _typo("chantier")
+    parsed = query.parse(" ".join(apart + [typo]), prefix=False)
+    assert snap.vocabulary.corrections(parsed.words) == {typo: "chantier"}

@@ -52,13 +52,25 @@ def candidates(word: str, frequency: Callable[[str], int]) -> list[tuple[str, ..
     return [parts for *_, parts in sorted(found)[:WEIGHTS.name_splits]]
 
 
+def parts(raw: str) -> tuple[str, ...]:
+    """The folded parts of a word typed in parts (projet-données: projet, donnees); () for
+    a word typed whole."""
+    found = tuple(p for p in map(analysis.fold, _APART.split(raw)) if p)
+    return found if len(found) > 1 else ()
+
+
+def known_parts(raw: str, frequency: Callable[[str], int]) -> bool:
+    """Is the word typed in parts that are each a known word (`frequency` > 0) or a stop
+    word? Then it holds no typo to correct."""
+    found = parts(raw)
+    return bool(found) and all(frequency(p) or analysis.is_stopword(p) for p in found)
+
+
 def typed(raw: str, frequency: Callable[[str], int]) -> list[tuple[str, ...]]:
     """The parts of a word typed in parts (folded), as its one candidate split, when one
     part at least is a known word and the others known or stop words; [] otherwise."""
-    parts = tuple(p for p in map(analysis.fold, _APART.split(raw)) if p)
-    if len(parts) < 2 or not all(frequency(p) or analysis.is_stopword(p) for p in parts):
-        return []
-    return [parts] if any(frequency(p) for p in parts) else []
+    found = parts(raw)
+    return [found] if known_parts(raw, frequency) and any(frequency(p) for p in found) else []
 
 
 def splits(vocabulary, words, fixes: dict[str, str], occurs: Callable[[str], bool]) -> dict[str, str]:  # noqa: ANN001

@@ -187,7 +187,12 @@ def _occurs(snap: Snapshot, phrase: str) -> bool:
     find with the phrase's slop, without scoring it. A page where the words stand together
     holds each word's stem in a field with positions (`side_by_side`), so it matches each
     word: only positions are read, and the search stops at the first page (or, where the
-    phrase is in none, at WEIGHTS.phrase_depth pages, by source path)."""
+    phrase is in none, at WEIGHTS.phrase_depth pages, by source path). Kept for the
+    generation, with its scores."""
+    return snap.postings.kept(("occurs", "", phrase), lambda: _look_up(snap, phrase))
+
+
+def _look_up(snap: Snapshot, phrase: str) -> bool:
     p = snap.postings
     words = tuple(query.parse(f'"{phrase}"', prefix=False).positive)
     if len(words) < 2:

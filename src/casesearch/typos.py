@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from collections import Counter, defaultdict
 
-from . import analysis
+from . import analysis, names
 from .weights import WEIGHTS
 
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -77,6 +77,9 @@ def _edits1(word: str) -> set[str]:
             | {a + c + b for a, b in splits for c in _ALPHABET})
 
 
+_CORRECTED_MAX = 20_000   # corrections kept per generation (then all let go)
+
+
 class Vocabulary:
     """The folded words of one index generation. The word list is read once (when a
     generation is opened); frequencies only for the words a query looks at."""
@@ -91,6 +94,7 @@ class Vocabulary:
         self._masks: dict[tuple[str, int], list[int]] = {}   # a bucket's letter masks, made on first use
         self._accented: dict[str, list[str]] = defaultdict(list)   # folded -> accented forms
         self._df: dict[str, int] = {}
+        self._corrected: dict[str, str | None] = {}   # word -> its correction (None: none found)
         # what corrections have cost: words looked at, known words compared (a cost to bound)
         self.read: Counter[str] = Counter()
 
@@ -127,9 +131,18 @@ class Vocabulary:
         return bool(max_edits(word)) and word.isalpha() and not self.frequency(word)
 
     def correct(self, word: str) -> str | None:
-        """The most frequent known word within the allowed edits, or None."""
+        """The most frequent known word within the allowed edits, or None (kept for the
+        generation: a word's correction is looked for once)."""
         if not self.may_correct(word):
             return None
+        if word in self._corrected:
+            return self._corrected[word]
+        if len(self._corrected) >= _CORRECTED_MAX:
+            self._corrected.clear()
+        fixed = self._corrected[word] = self._correct(word)
+        return fixed
+
+    def _correct(self, word: str) -> str | None:
         edits = max_edits(word)
         known = self.load()
         self.read["words"] += 1
@@ -165,11 +178,14 @@ class Vocabulary:
 
     def corrections(self, words) -> dict[str, str]:  # noqa: ANN001 - QueryWord, kept import-free
         """raw typed word -> corrected word as pages write it, for the words that need one
-        (the first WEIGHTS.typo_words of them: each costs a scan of the vocabulary)."""
+        (the first WEIGHTS.typo_words of them: each costs a scan of the vocabulary). A word
+        typed in parts that are all known words (projet-données) needs none: its joined
+        form is unknown, its parts are what is searched."""
         fixes = {}
         room = WEIGHTS.typo_words
         for w in words:
-            if w.raw.isupper() or any(c.isdigit() for c in w.raw) or not self.may_correct(w.folded):
+            if (w.raw.isupper() or any(c.isdigit() for c in w.raw) or not self.may_correct(w.folded)
+                    or names.known_parts(w.raw, self.frequency)):   # projet-données: no typo in it
                 continue
             if room == 0:
                 break

@@ -807,7 +807,8 @@ class Vocabulary {
     const digits = this.analysis.chains.fr.digits;
     let room = this.weights.typo_words;
     for (const w of words) {
-      if (!mayBeTypo(w, digits) || !this.mayCorrect(w.folded)) continue;
+      if (!mayBeTypo(w, digits) || !this.mayCorrect(w.folded)
+          || knownParts(this.analysis, w.raw, (t) => this.frequency(t), this.analysis.chains.fr.stopwords)) continue;
       if (room === 0) break;
       room -= 1;
       const fixed = this.correct(w.folded);
@@ -838,9 +839,20 @@ function nameCandidates(w, word, frequency, stopwords) {
 // names.typed: the parts of a word typed in parts (folded), as its one candidate split
 const APART = /[^\p{L}\p{N}_'’]|_/u;
 function typedParts(analysis, raw, frequency, stopwords) {
+  const parts = apartParts(analysis, raw);
+  return knownParts(analysis, raw, frequency, stopwords) && parts.some((p) => frequency(p)) ? [parts] : [];
+}
+
+// names.parts: the folded parts of a word typed in parts ([] for a word typed whole)
+function apartParts(analysis, raw) {
   const parts = raw.split(new RegExp(APART.source, "gu")).map((p) => analysis.fold(p)).filter(Boolean);
-  if (parts.length < 2 || !parts.every((p) => frequency(p) || stopwords.has(p))) return [];
-  return parts.some((p) => frequency(p)) ? [parts] : [];
+  return parts.length > 1 ? parts : [];
+}
+
+// names.known_parts: typed in parts that are each a known word or a stop word
+function knownParts(analysis, raw, frequency, stopwords) {
+  const parts = apartParts(analysis, raw);
+  return parts.length > 0 && parts.every((p) => frequency(p) || stopwords.has(p));
 }
 
 // the first of sorted [word, pages] pairs whose word is not before `word`
