@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.compound import SubFile
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 
 from . import analysis, schema
 from .errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated
@@ -201,9 +203,87 @@ class _Storage(FileStorage):
     def open_file(self, name: str, **kwargs):  # noqa: ANN003, ANN201 - whoosh's StructFile
         """The file, closed when no reader holds it any more: a reader left open (not
         closed by its owner) lets its file go with it, as a mapped segment did."""
-        f = super().open_file(name, **kwargs)
-        weakref.finalize(f, f.file.close)
+        raw = _PreadFile(self._fpath(name))
+        f = _Struct(raw, name=name, **kwargs)
+        weakref.finalize(f, raw.close)
         return f
+
+
+class _PreadFile:
+    """A file read with os.pread: a read is one system call, and readers of the same file
+    (a compound segment's parts, threads) share no position to seek. whoosh reads its
+    term tables a few bytes at a time at scattered places, where a buffered file seeks,
+    drops its buffer and reads 8 KB again for each."""
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._pos = 0
+        self.closed = False
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def seek(self, where: int, whence: int = 0) -> int:
+        if whence == 1:
+            where += self._pos
+        elif whence == 2:
+            where += os.fstat(self._fd).st_size
+        self._pos = where
+        return where
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = max(0, os.fstat(self._fd).st_size - self._pos)
+        data = os.pread(self._fd, size, self._pos)
+        self._pos += len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        out = b""
+        while size is None or size < 0 or len(out) < size:
+            chunk = os.pread(self._fd, 256, self._pos + len(out))
+            if not chunk:
+                break
+            end = chunk.find(b"\n")
+            out += chunk if end < 0 else chunk[:end + 1]
+            if end >= 0:
+                break
+        out = out if size is None or size < 0 else out[:size]
+        self._pos += len(out)
+        return out
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self._fd)
+
+
+class _Struct(StructFile):
+    """whoosh's StructFile over a `_PreadFile`: `get` (how whoosh reads its tables) is one
+    pread, and the parts of a compound segment are read the same way."""
+
+    def get(self, position: int, length: int) -> bytes:
+        self.file._pos = position
+        return self.file.read(length)
+
+    def subset(self, offset: int, length: int, name: str | None = None) -> StructFile:
+        return _Part(self.file, offset, length, name=name or self._name)
+
+
+class _Part(StructFile):
+    """A part of a compound segment (whoosh's SubFile), `get` one pread within it."""
+
+    def __init__(self, raw: _PreadFile, offset: int, length: int, name: str | None) -> None:
+        super().__init__(SubFile(raw, offset, length), name=name)
+        self._fd, self._offset, self._size = raw.fileno(), offset, length
+
+    def get(self, position: int, length: int) -> bytes:
+        length = max(0, min(length, self._size - position))
+        self.file._pos = position + length   # where whoosh's seek and read would leave it
+        return os.pread(self._fd, length, self._offset + position) if length else b""
 
 
 def open_live(index_dir: Path) -> tuple[Path, Manifest, whoosh_index.Index]:
