@@ -78,8 +78,8 @@ def server_env(settings=None) -> dict[str, str]:
 
 
 @pytest.fixture
-def gunicorn(built, tmp_path):
-    """`gunicorn wsgi:app` run from the project root, as README tells operators."""
+def server(built, tmp_path):
+    """`gunicorn wsgi:app` run from the project root, as README tells operators: (port, process)."""
     port, log = free_port(), tmp_path / "gunicorn.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--timeout", "30",
@@ -87,9 +87,47 @@ def gunicorn(built, tmp_path):
                                 cwd=ROOT, env=server_env(built), stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_ready(proc, port, log)
-        yield port
+        yield port, proc
     finally:
         stop(proc)
+
+
+@pytest.fixture
+def gunicorn(server):
+    return server[0]
+
+
+def _memory(pid: int) -> dict[str, int]:
+    """A process's memory from /proc/PID/smaps_rollup, kB per kind (Rss, Shared_Dirty...)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0])
+    return fields
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux's /proc/PID/smaps_rollup")
+def test_workers_share_the_app_and_generation_the_master_opened(server):
+    """gunicorn.conf.py preloads the app: the master opens and warms the live generation
+    once, and the workers, forked from it, share those pages (dirty in the master, shared
+    by the children) rather than each importing and opening everything again."""
+    port, proc = server
+    for q in ("logiciel+libre", "formation", "donnees"):
+        assert get(port, f"/api/search?q={q}")[0] == 200
+    workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+               and _parent(int(p.name)) == proc.pid]
+    assert len(workers) == 2
+    for pid in workers:
+        shared = _memory(pid)["Shared_Dirty"]
+        # a worker that imported and opened everything itself shares ~3 MB with the master
+        assert shared > 20_000, f"worker {pid} shares {shared} kB with the master"
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def test_gunicorn_serves_wsgi_app(gunicorn):

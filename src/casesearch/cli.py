@@ -331,7 +331,8 @@ def serve(settings: Settings, host: str, port: int, workers: int, timeout: int) 
     class Server(BaseApplication):
         def load_config(self) -> None:
             options = {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
-                       "timeout": timeout, "accesslog": "-", "proc_name": "casesearch"}
+                       "timeout": timeout, "accesslog": "-", "proc_name": "casesearch",
+                       "preload_app": True}   # as gunicorn.conf.py: the workers share one opening
             if "control_socket_disable" in self.cfg.settings:   # gunicorn 27+: one socket per user otherwise
                 options["control_socket_disable"] = True
             for key, value in options.items():

@@ -130,13 +130,14 @@ class Searcher:
 
     def _start_watcher(self) -> None:
         """The watcher, started by the first request, in the process that serves (after
-        gunicorn's fork: a thread started before it would not exist in the worker)."""
+        gunicorn's fork: a thread started before it would not exist in the worker). It
+        looks at once at what changed since the app was made (gunicorn's master made it,
+        maybe long before it forked this worker), and the request is answered meanwhile
+        from what the app opened, as while any new generation opens."""
         with self._lock:
             if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch, name="casesearch-watch", daemon=True)
                 self._watcher.start()
-                if self._live is not None:   # opened when the app was made: look at what changed since
-                    self._switch()
 
     def warm(self) -> None:
         """Open the live generation and answer one query now, before the service accepts
@@ -272,7 +273,9 @@ class Searcher:
         return None
 
     def _watch(self) -> None:
-        while not self._closing.wait(RECHECK_SECONDS):
+        first = True
+        while first or not self._closing.wait(RECHECK_SECONDS):
+            first = False
             down = self._down
             if self._live is None and down and time.monotonic() - down[0] < DOWN_RECHECK_SECONDS:
                 continue
