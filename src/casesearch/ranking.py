@@ -151,12 +151,15 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     ranked = _score(snap, parsed, filters, prefixes, all_words=not parsed.question, explained=explained, memo=memo)
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
-    unknown = any(not snap.vocabulary.frequency(w.folded) for w in typed)
+    # a word typed in parts (projet-données) is known when pages match it as typed, though
+    # its joined form is in none
+    found = [w for w in typed if names.parts(w.raw) and scoring.word_scores(snap.postings, w).any()]
+    unknown = any(not snap.vocabulary.frequency(w.folded) and w not in found for w in typed)
     tiers = [ranked]
     if unknown or len(ranked) < WEIGHTS.typo_below:
         fixes = snap.vocabulary.corrections(typed)
         # a name typed joined ("moncompteformation") that pages write apart: its words as a phrase
-        fixes |= names.splits(snap.vocabulary, [w for w in typed if w in parsed.words], fixes,
+        fixes |= names.splits(snap.vocabulary, [w for w in typed if w in parsed.words and w not in found], fixes,
                               lambda phrase: _occurs(snap, phrase))
         if fixes:
             # the visitor's limits were checked on what they typed; a name's words may add some

@@ -1742,7 +1742,10 @@ export class StaticSearch {
     let suggestion = null;
     const last = parsed.words[parsed.words.length - 1];
     const typed = parsed.positive.filter((word) => !(prefixes.length && word === last));   // not the word being typed
-    const unknown = typed.some((word) => !this.ctx.p.wordFrequency(word.folded));
+    // a word typed in parts (projet-données) is known when pages match it as typed
+    const found = new Set(typed.filter((word) => apartParts(this.analysis, word.raw).length
+                                                 && wordScores(this.ctx.p, word).size > 0));
+    const unknown = typed.some((word) => !this.ctx.p.wordFrequency(word.folded) && !found.has(word));
     if (unknown || ranked.length < w.typo_below) {
       // the vocabulary is read only when a word may be corrected: Vocabulary.correct leaves
       // a known word alone, and the word's chunk, loaded, says whether pages hold it
@@ -1751,7 +1754,7 @@ export class StaticSearch {
                                         && !p.wordFrequency(word.folded));
       const vocabulary = typo ? await this._vocabulary() : null;
       const fixes = typo ? vocabulary.corrections(typed) : new Map();
-      if (typo) await this._names(vocabulary, typed.filter((word) => parsed.words.includes(word)), fixes);
+      if (typo) await this._names(vocabulary, typed.filter((word) => parsed.words.includes(word) && !found.has(word)), fixes);
       if (fixes.size) {
         // the visitor's limits were checked on what they typed; a name's words may add some
         const corrected = parseQuery(this.analysis, rewrite(parsed.text, fixes),
