@@ -98,3 +98,26 @@ def test_a_phrase_reads_the_positions_of_phrase_depth_pages_at_most(phrase_site,
     fields = 2   # title and body hold positions
     assert snap.postings.read["positions decoded"] <= 10 * 2 * fields
     searcher.close()
+
+
+def test_kept_figures_past_the_bound_let_go_the_least_recently_used(phrase_site, monkeypatch):
+    """The posting lists a generation keeps stay under _CACHE_POSTINGS postings, and the
+    ones let go first are those no query used for longest: a word searched again and again
+    stays read."""
+    searcher = Searcher(phrase_site)
+    p = searcher.snapshot().postings
+    p._scores.clear()
+    p._kept_postings = 0
+    monkeypatch.setattr(scoring, "_CACHE_POSTINGS", 150)   # five lists of 30 pages
+    p.bm25f("donne")
+    kept = len(p._scores)
+    for term in ("text", "ouvert", "pag"):
+        p.read.clear()
+        p.bm25f("donne")            # used again: not read again, and kept last
+        assert p.read["lists"] == 0
+        p.bm25f(term)
+        assert p._kept_postings <= 150
+        assert p._kept_postings == sum(scoring._size(v) for v in p._scores.values())
+    assert ("bm25f", "", "donne") in p._scores and len(p._scores) >= kept
+    assert ("bm25f", "", "text") not in p._scores   # used once, longest ago: let go
+    searcher.close()

@@ -17,7 +17,7 @@ import math
 import pickle
 import zlib
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -109,6 +109,11 @@ def _list_blocks(raw: bytes, term: object) -> Iterator[tuple[int, tuple]]:
         if length < 0:   # the last block
             return
         at = end
+
+
+def _size(value: object) -> int:
+    """What a kept figure counts against _CACHE_POSTINGS: its postings (1 for another figure)."""
+    return len(value) if isinstance(value, Sparse) else 1
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
@@ -214,7 +219,7 @@ class Postings:
         self.lengths = lengths
         self._lengths = {name: np.array(values, dtype=np.float64) for name, values in lengths.items()}
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
-        self._scores: dict[tuple, object] = {}   # and what `kept` keeps
+        self._scores: OrderedDict[tuple, object] = OrderedDict()   # and what `kept` keeps, least recent first
         self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
         # pages' positions read so far, per (field, term), encoded until decoded (None: the
         # page has none)
@@ -337,7 +342,7 @@ class Postings:
     def field_tf(self, field: str, term: str) -> Sparse:
         """Term frequency in one field, normalised by the field's length (BM25F's per-field step)."""
         key = ("tf", field, term)
-        found = self._scores.get(key)
+        found = self._cached(key)
         if found is None:
             b, avg = WEIGHTS.b[field], self.avg[field]
             floor = WEIGHTS.short_floor.get(field, 0.0) * avg
@@ -351,7 +356,7 @@ class Postings:
         are summed first and saturated once, so a page cannot pile up score by repeating a word
         in every field, and matching more of the query's words counts more than matching one well."""
         key = ("bm25f", "", term)
-        found = self._scores.get(key)
+        found = self._cached(key)
         if found is None:
             self.read["stems"] += 1
             pseudo = np.zeros(self.size)
@@ -375,26 +380,35 @@ class Postings:
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
         """`make()`, made once per generation and kept with the scores (the same bound): for
         other figures read from the index, such as a prefix's completions."""
-        found = self._scores.get(key)
+        found = self._cached(key)
         if found is None:
             found = make()
             self._keep(key, found)
         return found
 
+    def _cached(self, key: tuple) -> object | None:
+        """A figure kept, now the last to be let go; None when not kept."""
+        found = self._scores.get(key)
+        if found is not None:
+            self._scores.move_to_end(key)
+        return found
+
     def _keep(self, key: tuple, value: object) -> None:
-        """Keep a figure for the generation's later queries: until the kept posting lists
-        hold _CACHE_POSTINGS postings (or _CACHE_LIMIT figures), then all are let go."""
-        size = len(value) if isinstance(value, Sparse) else 1
-        if len(self._scores) >= _CACHE_LIMIT or self._kept_postings + size > _CACHE_POSTINGS:
-            self._scores.clear()
-            self._kept_postings = 0
-        self._scores[key] = value
+        """Keep a figure for the generation's later queries: the kept posting lists hold
+        _CACHE_POSTINGS postings at most (and _CACHE_LIMIT figures); past that, the figures
+        used least recently are let go (the words of a site's popular queries stay)."""
+        size = _size(value)
+        scores = self._scores
+        while scores and (len(scores) >= _CACHE_LIMIT or self._kept_postings + size > _CACHE_POSTINGS):
+            _, old = scores.popitem(last=False)
+            self._kept_postings -= _size(old)
+        scores[key] = value
         self._kept_postings += size
 
     def term_scores(self, field: str, term: str) -> Sparse:
         """BM25 of one term in one field, for every page holding it (fixed for a generation: kept)."""
         key = (field, term)
-        found = self._scores.get(key)
+        found = self._cached(key)
         if found is None:
             tf = self.weights(field, term)
             found = Sparse()
