@@ -84,7 +84,7 @@ def open_searcher(site: Path, work: Path):  # noqa: ANN201 - casesearch Searcher
 
 
 def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch Snapshot
-    """Empty what a generation keeps from one query to the next (posting lists, scores,
+    """Empty what a generation keeps from one query to the next (answers, posting lists, scores,
     positions, word frequencies, typo corrections, highlighting's words): the next query costs what a
     query never seen costs.
     What opening a generation reads (word list, families, each field's term list) is
@@ -93,6 +93,7 @@ def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch S
     `analysis`: also the analysis' memos of words (stems, folds, families), as in a
     worker that has seen none of the words of the query or of the pages it shows."""
     from casesearch import highlight
+    snap.answers.clear()
     snap.postings._scores.clear()
     snap.postings._positions.clear()
     snap.vocabulary._df.clear()

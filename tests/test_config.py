@@ -55,12 +55,20 @@ def test_config_file_from_environment(tmp_path, monkeypatch):
     ('title_keys = [1, 2]\n', "list of strings"),
     ('base_url = [\n', "cannot read configuration"),
     ('heading_ids = "github"\n', "must be one of kramdown, gfm"),
+    ('max_query_terms = 0\n', "must be positive"),
+    ('answer_cache = -1\n', "must be 0 or more"),
 ])
 def test_bad_configuration_is_a_clear_error(tmp_path, monkeypatch, text, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "casesearch.toml").write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_settings(environ={})
+
+
+def test_the_answer_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).answer_cache > 0
+    assert load_settings(environ={"CASESEARCH_ANSWER_CACHE": "0"}).answer_cache == 0
 
 
 def test_every_setting_has_help():

@@ -50,6 +50,7 @@ def _cold(s: Searcher):
     """The snapshot with its per-query caches emptied and its counters at zero: the next
     query costs what a query never seen costs."""
     snap = s.snapshot()
+    snap.answers.clear()
     snap.postings._scores.clear()
     snap.postings._positions.clear()
     snap.postings.read.clear()

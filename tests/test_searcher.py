@@ -319,3 +319,38 @@ def test_broken_synonyms_file_leaves_search_working_with_the_built_in_ones(tmp_p
         assert any("synonymes.txt" in r.getMessage() and "built-in" in r.getMessage() for r in caplog.records)
     finally:
         s.close()
+
+
+def test_a_search_asked_again_is_answered_from_the_kept_answer(built, site, monkeypatch):
+    """answer_cache: the same search (text and options) asked again is answered from what
+    the generation kept, without ranking it again; another page, another option or a new
+    generation is searched; at most answer_cache answers are kept, the least recently
+    asked let go first; 0 keeps none."""
+    from dataclasses import replace
+
+    from casesearch import searcher as searcher_module
+
+    ranked = []
+    real_rank = searcher_module.rank
+    monkeypatch.setattr(searcher_module, "rank", lambda *a, **k: (ranked.append(a[1].text), real_rank(*a, **k))[1])
+    s = Searcher(replace(built, answer_cache=2))
+    first = s.search("logiciel libre")
+    again = s.search("logiciel libre")
+    assert ranked == ["logiciel libre"]
+    assert again.hits == first.hits and again.total == first.total and again.facets == first.facets
+    s.search("logiciel libre", page=2)
+    s.search("logiciel libre", prefix=False)
+    assert len(ranked) == 3
+    s.search("logiciel libre", prefix=False)          # the most recent: kept
+    s.search("logiciel libre")                        # asked longest ago of three: let go
+    assert len(ranked) == 4 and len(s.snapshot().answers) == 2
+    write_pages(site, {"nouvelle.md": "---\ntitle: Logiciel libre encore\n---\nUn logiciel libre de plus.\n"})
+    reindex(built)
+    s.refresh()
+    assert s.search("logiciel libre").total == first.total + 1   # the new generation's answer
+    s.close()
+    off = Searcher(replace(built, answer_cache=0))
+    ranked.clear()
+    off.search("formation"), off.search("formation")
+    assert ranked == ["formation", "formation"] and not off.snapshot().answers
+    off.close()

@@ -29,6 +29,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     rebuild: bool = False  # a change alters the built documents: the next reindex rebuilds all
     env: str = ""  # environment variable that sets it
+    least: int = 1  # an int setting's smallest value
 
     @property
     def type(self) -> Any:
@@ -77,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
             "origin only", "list"),
     Setting("rate_limit", "", "requests per client to search and suggest, e.g. `60/minute` (flask-limiter "
             "syntax); empty: off"),
+    Setting("answer_cache", 1000, "searches whose answers a worker keeps for when they are asked again "
+            "(the same text and options; dropped with their generation); 0: off", "int",
+            env="CASESEARCH_ANSWER_CACHE", least=0),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -144,8 +148,9 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
             number = int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"setting {name!r} must be a whole number, got {value!r}") from None
-        if number <= 0:
-            raise ConfigError(f"setting {name!r} must be positive, got {number}")
+        if number < setting.least:
+            least = "positive" if setting.least == 1 else f"{setting.least} or more"
+            raise ConfigError(f"setting {name!r} must be {least}, got {number}")
         return number
     if not isinstance(value, str):
         raise ConfigError(f"setting {name!r} must be text, got {value!r}")

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TypeVar
 
 import numpy as np
@@ -368,7 +368,29 @@ class Searcher:
         started = time.perf_counter()
         check_window(page, per_page, sort)
         parsed = parse_query(self.settings, text, prefix=prefix)
-        return self._answer(lambda snap: self._search(snap, parsed, started, page, per_page, filters, sort))
+        return self._answer(lambda snap: self._kept(snap, parsed, started, page, per_page, filters, sort))
+
+    def _kept(self, snap: Snapshot, parsed: query.ParsedQuery, started: float, page: int, per_page: int,
+              filters: Filters, sort: str) -> SearchResult:
+        """The answer, from those the generation keeps when the same search was asked
+        before (popular queries, a word typed by many visitors): `answer_cache` of them,
+        the least recently asked let go first."""
+        size = self.settings.answer_cache
+        if size <= 0:
+            return self._search(snap, parsed, started, page, per_page, filters, sort)
+        key = (parsed, page, per_page, filters, sort)
+        with snap.lock:
+            kept = snap.answers.get(key)
+            if kept is not None:
+                snap.answers.move_to_end(key)
+        if kept is not None:
+            return replace(kept, took_ms=round((time.perf_counter() - started) * 1000, 2))
+        answer = self._search(snap, parsed, started, page, per_page, filters, sort)
+        with snap.lock:
+            snap.answers[key] = answer
+            while len(snap.answers) > size:
+                snap.answers.popitem(last=False)
+        return answer
 
     @staticmethod
     def _search(snap: Snapshot, parsed: query.ParsedQuery, started: float, page: int, per_page: int,

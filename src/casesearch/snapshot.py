@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -100,6 +101,8 @@ class Snapshot:
         self.manifest = dataclasses.replace(manifest, pages={}) if manifest.pages else manifest
         self.ix = ix
         self.lock = threading.Lock()
+        # answers to searches asked again, least recently asked first (the Searcher's)
+        self.answers: OrderedDict[tuple, object] = OrderedDict()
         self.reader = ix.reader()
         self.store: pagestore.Store | None = None
         try:
