@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
 from itertools import accumulate
+from operator import itemgetter
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -105,6 +106,7 @@ _WHITESPACE = re.compile(r"\s+")
 _REF_START = re.compile(r"[ \t]*\n?[ \t]*\[")
 _TITLE_START = re.compile(r"\s*([\"'])")
 _A_OPEN = re.compile(r"<a(?=[\s>/])[^<>]*>", re.I)
+_A_START = re.compile(r"<a", re.I)
 # kramdown's HTML_TAG_RE, after '<a'
 _KRAMDOWN_TAG = re.compile(r"""(?:\s+[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:\w+|"[^"]*"|'[^']*'))?)*\s*/?>""")
 _A_CLOSE = re.compile(r"</a\s*>", re.I)
@@ -116,6 +118,10 @@ _ALT = re.compile(r"""[\s"']alt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 def extract(markdown: str, html: bool = False) -> list[Link]:
     """Every link of a page body, in order; `html=True` for a page that is not markdown."""
     src = markdown.replace("\r\n", "\n").replace("\r", "\n").replace(SOLID, " ")
+    if ("[" not in src or html) and not _A_START.search(src):
+        # masking never adds a character: no '[' is no markdown link, no '<a' no HTML one (a
+        # page of 120,000 short headings spent half a second in the block pass for nothing)
+        return []
     masked = _LIQUID.sub(_solid, _hide_comments(_VOID_REGIONS.sub(_blank, src), html))
     found: list[tuple[int, str, str]] = []   # (offset, text as written, target)
     ends: list[int] = []  # where a paragraph (or a heading, a list item's text) ends
@@ -125,7 +131,7 @@ def extract(markdown: str, html: bool = False) -> list[Link]:
         masked = _spans(blocks.text, ends)
         found += _markdown_links(src, _Spans(masked, blocks.text, ends), blocks.definitions)
     found += _html_links(src, masked, ends, markdown=not html)
-    found.sort(key=lambda link: link[0])
+    found.sort(key=itemgetter(0))
     # the texts made plain all at once (a call per link was a fifth of a page of links)
     texts = clean_inlines([text for _, text, _ in found])
     return [Link(text, target) for text, (_, _, target) in zip(texts, found) if text]
@@ -173,9 +179,12 @@ class _Blocks:
         self.definitions: dict[str, str] = {}
         self.breaks: set[int] = set()  # lines that start a new span context
         self._read(_Fences(self.lines))
-        # line i starts after the i lines before it and their newlines (no loop over the lines)
-        before = list(accumulate(map(len, self.lines), initial=0))
-        self.ends = sorted(before[i] + i - 1 for i in self.breaks if 0 < i < len(self.lines))
+        # line i starts after the i lines before it and their newlines, the newline before it
+        # is at before[i] (no loop over the lines, in Python)
+        before = list(accumulate(map((1).__add__, map(len, self.lines)), initial=-1))
+        breaks = sorted(self.breaks)
+        breaks = breaks[bisect_left(breaks, 1):bisect_left(breaks, len(self.lines))]
+        self.ends = list(map(before.__getitem__, breaks))
         self.text = "\n".join(self.lines)
 
     def _blank(self, i: int) -> None:
@@ -294,6 +303,8 @@ def _tag_depth(line: str, tag: str) -> int:
 
 def _label(text: str) -> str:
     """kramdown's normalize_link_id."""
+    if text.isprintable() and "  " not in text:   # no whitespace but single spaces (' ' is
+        return text.lower()   # the only printable one): nothing to collapse
     return _WHITESPACE.sub(" ", text).lower()
 
 
@@ -308,11 +319,15 @@ def _definition(rest: str) -> str | None:
     url = rest
     quote = rest[-1]
     if quote in "\"'":
-        for m in re.finditer(rf"[ \t]{quote}", rest[:-2]):
+        for m in _SPACE_THEN[quote].finditer(rest[:-2]):
             if rest[:m.start()].strip():
                 url = rest[:m.start()].strip()
                 break
-    return None if re.search(r"[ \t][\"']", url) else url
+    return None if ("'" in url or '"' in url) and _SPACE_QUOTE.search(url) else url
+
+
+_SPACE_THEN = {q: re.compile(rf"[ \t]{q}") for q in "\"'"}
+_SPACE_QUOTE = re.compile(r"[ \t][\"']")
 
 
 def _spans(text: str, ends: list[int]) -> str:
@@ -355,7 +370,11 @@ class _Spans:
     def __init__(self, masked: str, raw: str, ends: list[int]) -> None:
         self.m, self.raw, self.ends = masked, raw, ends
         self.brackets = _pairs(masked, "[]", ends)
-        self.parens = _pairs(raw, "()", ends)
+
+    @cached_property
+    def parens(self) -> dict[int, int]:
+        """Only for a link that is not simple (see _SIMPLE_INLINE): most pages need none."""
+        return _pairs(self.raw, "()", self.ends)
 
     # what `(url "title")` needs, found once for the whole body and only when a link needs it
     @cached_property
@@ -421,9 +440,10 @@ def _pairs(text: str, pair: str, ends: list[int]) -> dict[int, int]:
         return out
     runs = {m.start(): m.end() for m in _BRACKET_RUNS[pair].finditer(text)} \
         if opening * 8 in text or closing * 8 in text else {}
+    positions = [t.start() for t in (_BRACKETS_AND_RUNS if runs else _BRACKETS)[pair].finditer(text)]
     stack: list[int] = []
     k = 0
-    for at in [t.start() for t in (_BRACKETS_AND_RUNS if runs else _BRACKETS)[pair].finditer(text)]:
+    for at in positions:
         if k < len(ends) and ends[k] < at:
             stack.clear()
             k = bisect_left(ends, at)
@@ -441,23 +461,34 @@ def _pairs(text: str, pair: str, ends: list[int]) -> dict[int, int]:
     return out
 
 
+# `(url)` with no parenthesis, space, '<' or masked character inside: what spans.inline
+# gives it is its inside stripped (no need to look for a title, a '>', the closing one)
+_SIMPLE_INLINE = re.compile(r"\(([^()\s<\x01]*)\)")
+
+
 def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> list[tuple[int, str, str]]:
     masked = spans.m
     out: list[tuple[int, str, str]] = []
     done = 0
-    for start in sorted(spans.brackets):
+    brackets = spans.brackets
+    # the simple inline links' '(' -> their ')', in one pass (spans.inline was a third of
+    # the time of a page of links)
+    simple = {m.start(): m.end() for m in _SIMPLE_INLINE.finditer(masked)} if "(" in masked else {}
+    for start in sorted(brackets):
         if start < done or masked.startswith("^", start + 1):  # inside the last link; a footnote
             continue
-        close = spans.brackets[start]
+        close = brackets[start]
         raw = src[start + 1:close]
         j = close + 1
-        if masked.startswith("(", j):
+        if (after := simple.get(j)) is not None:
+            found = (src[j + 1:after - 1].strip(), after)
+        elif masked.startswith("(", j):
             found = spans.inline(src, j)
         elif not definitions:
             continue
         elif (ref := _REF_START.match(masked, j)) and (end := masked.find("]", ref.end(), spans.block_end(j))) >= 0:
-            label = src[ref.end():end] or _unescape(raw)
-            found = (definitions[_label(label)], end + 1) if _label(label) in definitions else None
+            label = _label(src[ref.end():end] or _unescape(raw))
+            found = (definitions[label], end + 1) if label in definitions else None
         else:
             label = _label(_unescape(raw))
             found = (definitions[label], j) if label in definitions else None
@@ -471,7 +502,7 @@ def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> lis
 
 
 def _unescape(text: str) -> str:
-    return _ESCAPED.sub(lambda m: m.group()[1], text)
+    return _ESCAPED.sub(lambda m: m.group()[1], text) if "\\" in text else text
 
 
 def _html_links(src: str, masked: str, ends: list[int], markdown: bool) -> list[tuple[int, str, str]]:
