@@ -184,6 +184,7 @@ class _Blocks:
         self.lines = text.split("\n")
         self.definitions: dict[str, str] = {}
         self.breaks: set[int] = set()  # lines that start a new span context
+        self._read_lines: dict[str, tuple[str, str] | None] = {}   # a definition line -> (label, URL)
         self._read(_Fences(self.lines))
         # line i starts after the i lines before it and their newlines, the newline before it
         # is at before[i] (no loop over the lines, in Python)
@@ -199,9 +200,18 @@ class _Blocks:
 
     def _define(self, i: int, text: str) -> bool:
         """Read `text` as a definition `[ref]: url "title"` (blanking line i), if it is one."""
-        if text[:1] != "[" or not (m := _DEFINITION.match(text)) or (url := _definition(m.group(2))) is None:
+        if text[:1] != "[":
             return False
-        self.definitions[_label(m.group(1))] = url  # kramdown warns and keeps the last
+        # a line written again is read once (a page repeating a definition, 30,000 times)
+        if text in self._read_lines:
+            found = self._read_lines[text]
+        else:
+            m = _DEFINITION.match(text)
+            url = _definition(m.group(2)) if m else None
+            found = self._read_lines[text] = None if url is None else (_label(m.group(1)), url)
+        if found is None:
+            return False
+        self.definitions[found[0]] = found[1]  # kramdown warns and keeps the last
         self._blank(i)
         return True
 
@@ -210,7 +220,8 @@ class _Blocks:
         boundary, code_open, last_code = True, False, False  # boundary: a block may start on this line
         list_column = -1  # where the text of the current list item starts; -1: no list
         html_tag, depth, i = "", 0, 0
-        while i < len(lines):
+        count, add = len(lines), breaks.add
+        while i < count:
             line = lines[i]
             if html_tag:
                 depth += _tag_depth(line, html_tag)
@@ -223,7 +234,7 @@ class _Blocks:
             stripped = line.strip()
             if not stripped:
                 boundary, last_code = True, False
-                breaks.add(i)
+                add(i)
                 i += 1
                 continue
             if line[0].isspace():
@@ -239,21 +250,23 @@ class _Blocks:
                 i += 1
                 continue
             at_boundary, boundary, code_open = boundary, False, False
-            if stripped[0] in "`~" and (close := fences.close(i, code_indent)) is not None:
+            first = stripped[0]
+            if first in "`~" and (close := fences.close(i, code_indent)) is not None:
                 for k in range(i, close + 1):
                     self._blank(k)
                 i, boundary = close + 1, True
                 continue
-            if (stripped[0] in "-*+" or stripped[0].isdigit()) and (item := _LIST_ITEM.match(line)):  # GFM: a list item interrupts a paragraph
+            if (first in "-*+" or first.isdigit()) and (item := _LIST_ITEM.match(line)):  # GFM: a list item interrupts a paragraph
                 list_column = len(item.group().expandtabs(4))
                 breaks.add(i)
                 self._define(i, line[item.end():])
             elif at_boundary and indent == 0:
                 list_column = -1
-            if stripped[0] == "#" and _HEADING.match(line):
+            if first == "#" and _HEADING.match(line):
                 boundary = True  # an ATX heading is one line
-                breaks.update((i, i + 1))
-            elif stripped[0] == "<" and (m := _HTML_BLOCK.match(line)) and m.group(1).lower() not in _HTML_SPAN_ELEMENTS:
+                add(i)
+                add(i + 1)
+            elif first == "<" and (m := _HTML_BLOCK.match(line)) and m.group(1).lower() not in _HTML_SPAN_ELEMENTS:
                 tag = m.group(1).lower()
                 breaks.add(i)
                 if not _MARKDOWN_ATTR.search(m.group(2)):
@@ -262,7 +275,7 @@ class _Blocks:
                         html_tag = tag
                     else:
                         breaks.add(i + 1)
-            elif stripped[0] == ">" and (i == 0 or not lines[i - 1].lstrip().startswith(">")):
+            elif first == ">" and (i == 0 or not lines[i - 1].lstrip().startswith(">")):
                 breaks.add(i)
             elif at_boundary and line[0] == "[" and self._define(i, line):  # inside a paragraph the line is text
                 boundary = True
@@ -512,6 +525,7 @@ def _pairs_of_arrays(text: str, pair: str, ends: list[int]) -> dict[int, int]:
 # `(url)` with no parenthesis, space, '<' or masked character inside: what spans.inline
 # gives it is its inside stripped (no need to look for a title, a '>', the closing one)
 _SIMPLE_INLINE = re.compile(r"\(([^()\s<\x01]*)\)")
+_SIMPLE_LABEL = re.compile(r"\[[^\]\n]*\]")
 
 
 def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> list[tuple[int, str, str]]:
@@ -522,6 +536,8 @@ def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> lis
     # the simple inline links' '(' -> their ')', in one pass (spans.inline was a third of
     # the time of a page of links)
     simple = {m.start(): m.end() for m in _SIMPLE_INLINE.finditer(masked)} if "(" in masked else {}
+    # and a '[' -> the first ']' after it on its line: the label of a reference link there
+    labels = {m.start(): m.end() - 1 for m in _SIMPLE_LABEL.finditer(masked)} if definitions else {}
     for start in sorted(brackets):
         if start < done or masked.startswith("^", start + 1):  # inside the last link; a footnote
             continue
@@ -534,6 +550,9 @@ def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> lis
             found = spans.inline(src, j)
         elif not definitions:
             continue
+        elif (end := labels.get(j)) is not None:   # `[text][label]`: what the next branch finds
+            label = _label(src[j + 1:end] or _unescape(raw))
+            found = (definitions[label], end + 1) if label in definitions else None
         elif (ref := _REF_START.match(masked, j)) and (end := masked.find("]", ref.end(), spans.block_end(j))) >= 0:
             label = _label(src[ref.end():end] or _unescape(raw))
             found = (definitions[label], end + 1) if label in definitions else None

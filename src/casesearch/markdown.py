@@ -122,11 +122,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # stay: a run not between two letters or digits (\w but '_', which a whole run never has
 # beside it). One regex, no call per run: a page of '_a_' made a million calls.
 _UNDERSCORES = re.compile(r"(?<!\w)_++|(?<!_)_++(?!\w)")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"':=])")
 # escaped markup characters hide behind private-use characters while markup is removed
 _HIDE = {c: chr(0xF0000 + i) for i, c in enumerate("\\`*_{}[]()#+-.!|<>~\"':=")}
-_UNHIDE = {ord(v): k for k, v in _HIDE.items()}
-_HIDE_TABLE = str.maketrans(_HIDE)
+_UNHIDE_PAIRS = [(v, k) for k, v in _HIDE.items()]
+_HIDE_ESCAPES = [("\\" + c, h) for c, h in _HIDE.items()]   # "\\\\" first
+assert _HIDE_ESCAPES[0][0] == "\\\\"
 
 
 
@@ -690,11 +690,13 @@ def _clean(text: str) -> str:
     """Markup of one section's text removed; paragraphs kept apart by blank lines."""
     escaped = "\\" in text
     if escaped:
-        # the escaped characters (odd pieces, one character each) hidden in one translate
-        # call: a call per escape was a tenth of a page of headings holding some
-        parts = _ESCAPE.split(text)
-        parts[1::2] = "".join(parts[1::2]).translate(_HIDE_TABLE)
-        text = "".join(parts)
+        # the escaped characters ('\\' and one of _HIDE) hidden by str.replace, an escaped
+        # backslash first: what is left of a run of backslashes then is one before the
+        # character it escapes, as a scan from the left pairs them (a regex split, a tenth
+        # of a page of escapes)
+        for escape, hidden in _HIDE_ESCAPES:
+            if escape in text:
+                text = text.replace(escape, hidden)
     if "<" in text:
         text = _BLOCK_TAG.sub(_unless_closed("\n\n"), text)
         text = _CELL_TAG.sub(_unless_closed(" "), text)
@@ -714,7 +716,11 @@ def _clean(text: str) -> str:
         text = _UNDERSCORES.sub("", text)
     text = text.replace("|", " ")
     if escaped:
-        text = text.translate(_UNHIDE)
+        # `in` then str.replace, as in normalize_text: translate looks each character of
+        # a text that is not ASCII up in its table (a fifth of a page of escapes)
+        for hidden, char in _UNHIDE_PAIRS:
+            if hidden in text:
+                text = text.replace(hidden, char)
     if "&" in text:
         # after tag removal, so that a written "&lt;b&gt;" stays visible text
         text = normalize_text(html.unescape(text))
