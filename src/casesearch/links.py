@@ -538,7 +538,10 @@ def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> lis
     simple = {m.start(): m.end() for m in _SIMPLE_INLINE.finditer(masked)} if "(" in masked else {}
     # and a '[' -> the first ']' after it on its line: the label of a reference link there
     labels = {m.start(): m.end() - 1 for m in _SIMPLE_LABEL.finditer(masked)} if definitions else {}
-    for start in sorted(brackets):
+    starts = sorted(brackets)
+    if not definitions:   # only a '[' whose ']' has a '(' after it may be a link
+        starts = [start for start in starts if masked.startswith("(", brackets[start] + 1)]
+    for start in starts:
         if start < done or masked.startswith("^", start + 1):  # inside the last link; a footnote
             continue
         close = brackets[start]
