@@ -41,10 +41,10 @@ then trailing '/' ('/' stays '/'). Page URLs in `LinkSite.by_source` and `page_u
 Jekyll's `page.url` (no baseurl) or the page's full URL (`Document.url`).
 
 No markdown library: the patterns scan forward without nested repetition, brackets and
-parentheses are paired by one stack pass and the rest is looked up in sorted positions, so
-any page is read in one pass (250 KB of `[`, `(`, `<`, `[a](`... in 0.05 to 0.4 s). The
-expected links of the tests are checked against Debian's Jekyll, and every page of both
-sites of ../shared/corpus gives the links kramdown renders.
+parentheses are paired by one stack pass (array operations for a text of many) and the rest
+is looked up in sorted positions, so any page is read in one pass (250 KB of `[`, `(`, `<`,
+`[a](`... in 0.05 to 0.4 s). The expected links of the tests are checked against Debian's
+Jekyll, and every page of both sites of ../shared/corpus gives the links kramdown renders.
 """
 
 from __future__ import annotations
@@ -58,10 +58,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
 from itertools import accumulate
+from operator import itemgetter
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .markdown import clean_inlines
+import numpy as np
+
+from .markdown import build_all, clean_inlines
 
 if TYPE_CHECKING:
     from .site import Site
@@ -105,6 +108,7 @@ _WHITESPACE = re.compile(r"\s+")
 _REF_START = re.compile(r"[ \t]*\n?[ \t]*\[")
 _TITLE_START = re.compile(r"\s*([\"'])")
 _A_OPEN = re.compile(r"<a(?=[\s>/])[^<>]*>", re.I)
+_A_START = re.compile(r"<a", re.I)
 # kramdown's HTML_TAG_RE, after '<a'
 _KRAMDOWN_TAG = re.compile(r"""(?:\s+[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:\w+|"[^"]*"|'[^']*'))?)*\s*/?>""")
 _A_CLOSE = re.compile(r"</a\s*>", re.I)
@@ -116,6 +120,10 @@ _ALT = re.compile(r"""[\s"']alt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 def extract(markdown: str, html: bool = False) -> list[Link]:
     """Every link of a page body, in order; `html=True` for a page that is not markdown."""
     src = markdown.replace("\r\n", "\n").replace("\r", "\n").replace(SOLID, " ")
+    if ("[" not in src or html) and not _A_START.search(src):
+        # masking never adds a character: no '[' is no markdown link, no '<a' no HTML one (a
+        # page of 120,000 short headings spent half a second in the block pass for nothing)
+        return []
     masked = _LIQUID.sub(_solid, _hide_comments(_VOID_REGIONS.sub(_blank, src), html))
     found: list[tuple[int, str, str]] = []   # (offset, text as written, target)
     ends: list[int] = []  # where a paragraph (or a heading, a list item's text) ends
@@ -125,10 +133,14 @@ def extract(markdown: str, html: bool = False) -> list[Link]:
         masked = _spans(blocks.text, ends)
         found += _markdown_links(src, _Spans(masked, blocks.text, ends), blocks.definitions)
     found += _html_links(src, masked, ends, markdown=not html)
-    found.sort(key=lambda link: link[0])
+    found.sort(key=itemgetter(0))
     # the texts made plain all at once (a call per link was a fifth of a page of links)
     texts = clean_inlines([text for _, text, _ in found])
-    return [Link(text, target) for text, (_, _, target) in zip(texts, found) if text]
+    kept = [(text, target) for text, (_, _, target) in zip(texts, found) if text]
+    if not kept:
+        return []
+    texts, targets = zip(*kept)
+    return build_all(Link, text=texts, target=targets)   # Link(text, target) for each, without its __init__
 
 
 def _hide_comments(text: str, html: bool) -> str:
@@ -172,10 +184,15 @@ class _Blocks:
         self.lines = text.split("\n")
         self.definitions: dict[str, str] = {}
         self.breaks: set[int] = set()  # lines that start a new span context
+        self._read_lines: dict[str, tuple[str, str] | None] = {}   # a definition line -> (label, URL)
+        self._runs = _runs(text)
         self._read(_Fences(self.lines))
-        # line i starts after the i lines before it and their newlines (no loop over the lines)
-        before = list(accumulate(map(len, self.lines), initial=0))
-        self.ends = sorted(before[i] + i - 1 for i in self.breaks if 0 < i < len(self.lines))
+        # line i starts after the i lines before it and their newlines, the newline before it
+        # is at before[i] (no loop over the lines, in Python)
+        before = list(accumulate(map((1).__add__, map(len, self.lines)), initial=-1))
+        breaks = sorted(self.breaks)
+        breaks = breaks[bisect_left(breaks, 1):bisect_left(breaks, len(self.lines))]
+        self.ends = list(map(before.__getitem__, breaks))
         self.text = "\n".join(self.lines)
 
     def _blank(self, i: int) -> None:
@@ -184,9 +201,18 @@ class _Blocks:
 
     def _define(self, i: int, text: str) -> bool:
         """Read `text` as a definition `[ref]: url "title"` (blanking line i), if it is one."""
-        if text[:1] != "[" or not (m := _DEFINITION.match(text)) or (url := _definition(m.group(2))) is None:
+        if text[:1] != "[":
             return False
-        self.definitions[_label(m.group(1))] = url  # kramdown warns and keeps the last
+        # a line written again is read once (a page repeating a definition, 30,000 times)
+        if text in self._read_lines:
+            found = self._read_lines[text]
+        else:
+            m = _DEFINITION.match(text)
+            url = _definition(m.group(2)) if m else None
+            found = self._read_lines[text] = None if url is None else (_label(m.group(1)), url)
+        if found is None:
+            return False
+        self.definitions[found[0]] = found[1]  # kramdown warns and keeps the last
         self._blank(i)
         return True
 
@@ -195,7 +221,8 @@ class _Blocks:
         boundary, code_open, last_code = True, False, False  # boundary: a block may start on this line
         list_column = -1  # where the text of the current list item starts; -1: no list
         html_tag, depth, i = "", 0, 0
-        while i < len(lines):
+        count, add = len(lines), breaks.add
+        while i < count:
             line = lines[i]
             if html_tag:
                 depth += _tag_depth(line, html_tag)
@@ -208,8 +235,13 @@ class _Blocks:
             stripped = line.strip()
             if not stripped:
                 boundary, last_code = True, False
-                breaks.add(i)
+                add(i)
                 i += 1
+                if i in self._runs:   # what _read does line by line, at once
+                    end = self._runs[i]
+                    breaks.update(range(i, end))
+                    list_column, code_open = -1, False
+                    i = end
                 continue
             if line[0].isspace():
                 expanded = line.expandtabs(4)
@@ -224,21 +256,23 @@ class _Blocks:
                 i += 1
                 continue
             at_boundary, boundary, code_open = boundary, False, False
-            if stripped[0] in "`~" and (close := fences.close(i, code_indent)) is not None:
+            first = stripped[0]
+            if first in "`~" and (close := fences.close(i, code_indent)) is not None:
                 for k in range(i, close + 1):
                     self._blank(k)
                 i, boundary = close + 1, True
                 continue
-            if (stripped[0] in "-*+" or stripped[0].isdigit()) and (item := _LIST_ITEM.match(line)):  # GFM: a list item interrupts a paragraph
+            if (first in "-*+" or first.isdigit()) and (item := _LIST_ITEM.match(line)):  # GFM: a list item interrupts a paragraph
                 list_column = len(item.group().expandtabs(4))
                 breaks.add(i)
                 self._define(i, line[item.end():])
             elif at_boundary and indent == 0:
                 list_column = -1
-            if stripped[0] == "#" and _HEADING.match(line):
+            if first == "#" and _HEADING.match(line):
                 boundary = True  # an ATX heading is one line
-                breaks.update((i, i + 1))
-            elif stripped[0] == "<" and (m := _HTML_BLOCK.match(line)) and m.group(1).lower() not in _HTML_SPAN_ELEMENTS:
+                add(i)
+                add(i + 1)
+            elif first == "<" and (m := _HTML_BLOCK.match(line)) and m.group(1).lower() not in _HTML_SPAN_ELEMENTS:
                 tag = m.group(1).lower()
                 breaks.add(i)
                 if not _MARKDOWN_ATTR.search(m.group(2)):
@@ -247,11 +281,31 @@ class _Blocks:
                         html_tag = tag
                     else:
                         breaks.add(i + 1)
-            elif stripped[0] == ">" and (i == 0 or not lines[i - 1].lstrip().startswith(">")):
+            elif first == ">" and (i == 0 or not lines[i - 1].lstrip().startswith(">")):
                 breaks.add(i)
             elif at_boundary and line[0] == "[" and self._define(i, line):  # inside a paragraph the line is text
                 boundary = True
             i += 1
+
+
+# Runs of ATX headings and quote lines at the first column, each followed by blank lines,
+# after a blank line: read line by line, each is a break (a heading and the line after it,
+# a quote line after a non-quote line, a blank line), and the last leaves the state any
+# blank line leaves (boundary, no code, no list). A page of 50,000 headings holding links
+# spent a tenth of extract on its lines one by one.
+_RUN = re.compile(r"\n[ \t]*\n((?:(?:#{1,6}[ \t]+[^ \t#\n]|>)[^\n]*\n(?:[ \t]*\n)+)+)")
+
+
+def _runs(text: str) -> dict[int, int]:
+    """The first line of each run -> the line after it."""
+    out, number, last = {}, 0, 0
+    if "\n#" not in text and "\n>" not in text:
+        return out
+    for m in _RUN.finditer(text):
+        number += text.count("\n", last, m.start(1))
+        last = m.start(1)
+        out[number] = number + m.group(1).count("\n")
+    return out
 
 
 class _Fences:
@@ -294,6 +348,8 @@ def _tag_depth(line: str, tag: str) -> int:
 
 def _label(text: str) -> str:
     """kramdown's normalize_link_id."""
+    if text.isprintable() and "  " not in text:   # no whitespace but single spaces (' ' is
+        return text.lower()   # the only printable one): nothing to collapse
     return _WHITESPACE.sub(" ", text).lower()
 
 
@@ -308,11 +364,15 @@ def _definition(rest: str) -> str | None:
     url = rest
     quote = rest[-1]
     if quote in "\"'":
-        for m in re.finditer(rf"[ \t]{quote}", rest[:-2]):
+        for m in _SPACE_THEN[quote].finditer(rest[:-2]):
             if rest[:m.start()].strip():
                 url = rest[:m.start()].strip()
                 break
-    return None if re.search(r"[ \t][\"']", url) else url
+    return None if ("'" in url or '"' in url) and _SPACE_QUOTE.search(url) else url
+
+
+_SPACE_THEN = {q: re.compile(rf"[ \t]{q}") for q in "\"'"}
+_SPACE_QUOTE = re.compile(r"[ \t][\"']")
 
 
 def _spans(text: str, ends: list[int]) -> str:
@@ -355,7 +415,11 @@ class _Spans:
     def __init__(self, masked: str, raw: str, ends: list[int]) -> None:
         self.m, self.raw, self.ends = masked, raw, ends
         self.brackets = _pairs(masked, "[]", ends)
-        self.parens = _pairs(raw, "()", ends)
+
+    @cached_property
+    def parens(self) -> dict[int, int]:
+        """Only for a link that is not simple (see _SIMPLE_INLINE): most pages need none."""
+        return _pairs(self.raw, "()", self.ends)
 
     # what `(url "title")` needs, found once for the whole body and only when a link needs it
     @cached_property
@@ -421,9 +485,12 @@ def _pairs(text: str, pair: str, ends: list[int]) -> dict[int, int]:
         return out
     runs = {m.start(): m.end() for m in _BRACKET_RUNS[pair].finditer(text)} \
         if opening * 8 in text or closing * 8 in text else {}
+    if not runs and text.count(opening) + text.count(closing) > _MANY_BRACKETS:
+        return _pairs_of_arrays(text, pair, ends)
+    positions = [t.start() for t in (_BRACKETS_AND_RUNS if runs else _BRACKETS)[pair].finditer(text)]
     stack: list[int] = []
     k = 0
-    for at in [t.start() for t in (_BRACKETS_AND_RUNS if runs else _BRACKETS)[pair].finditer(text)]:
+    for at in positions:
         if k < len(ends) and ends[k] < at:
             stack.clear()
             k = bisect_left(ends, at)
@@ -441,23 +508,83 @@ def _pairs(text: str, pair: str, ends: list[int]) -> dict[int, int]:
     return out
 
 
+_MANY_BRACKETS = 2000
+
+
+def _pairs_of_arrays(text: str, pair: str, ends: list[int]) -> dict[int, int]:
+    """_pairs in a few array operations, for a text of many brackets (a step per bracket
+    was a third of `extract` for a page of headings full of links). The stack's depth is
+    the running sum of +1 (opening) and -1 (closing) kept at or above 0, from 0 at each
+    paragraph: the sum minus its running minimum when that is below 0. An opening one
+    takes the depth after it, a closing one that finds something to close the depth
+    before it; within a paragraph and a depth they come in turns, each opening one closed
+    by the next."""
+    opening, closing = map(ord, pair)
+    chars = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    at = np.flatnonzero((chars == opening) | (chars == closing))
+    step = np.where(chars[at] == opening, 1, -1)
+    seg = np.searchsorted(np.asarray(ends, dtype=np.int64), at)   # the ends before each one
+    new_seg = np.empty(len(at), dtype=bool)
+    new_seg[0] = True
+    np.not_equal(seg[1:], seg[:-1], out=new_seg[1:])
+    seg_index = np.cumsum(new_seg) - 1
+    total = np.cumsum(step)
+    relative = total - (total - step)[new_seg][seg_index]   # the sum within its paragraph
+    # each paragraph's values made lower than all before it, so that the running minimum
+    # starts again at each paragraph
+    shift = (2 * len(at) + 1) * seg_index
+    lowest = np.minimum.accumulate(relative - shift) + shift
+    depth = relative - np.minimum(lowest, 0)
+    depth_before = np.empty_like(depth)
+    depth_before[0] = 0
+    depth_before[1:] = depth[:-1]
+    depth_before[new_seg] = 0
+    opens = step > 0
+    kept = np.flatnonzero(opens | (depth_before > 0))   # a closing one with nothing open is text
+    keys = seg_index * (len(at) + 2) + np.where(opens, depth, depth_before)   # paragraph, depth
+    order = kept[np.argsort(keys[kept], kind="stable")]
+    key = keys[order]
+    paired = opens[order[:-1]] & ~opens[order[1:]] & (key[:-1] == key[1:])
+    return dict(zip(at[order[:-1][paired]].tolist(), at[order[1:][paired]].tolist()))
+
+
+# `(url)` with no parenthesis, space, '<' or masked character inside: what spans.inline
+# gives it is its inside stripped (no need to look for a title, a '>', the closing one)
+_SIMPLE_INLINE = re.compile(r"\(([^()\s<\x01]*)\)")
+_SIMPLE_LABEL = re.compile(r"\[[^\]\n]*\]")
+
+
 def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> list[tuple[int, str, str]]:
     masked = spans.m
     out: list[tuple[int, str, str]] = []
     done = 0
-    for start in sorted(spans.brackets):
+    brackets = spans.brackets
+    # the simple inline links' '(' -> their ')', in one pass (spans.inline was a third of
+    # the time of a page of links)
+    simple = {m.start(): m.end() for m in _SIMPLE_INLINE.finditer(masked)} if "(" in masked else {}
+    # and a '[' -> the first ']' after it on its line: the label of a reference link there
+    labels = {m.start(): m.end() - 1 for m in _SIMPLE_LABEL.finditer(masked)} if definitions else {}
+    starts = sorted(brackets)
+    if not definitions:   # only a '[' whose ']' has a '(' after it may be a link
+        starts = [start for start in starts if masked.startswith("(", brackets[start] + 1)]
+    for start in starts:
         if start < done or masked.startswith("^", start + 1):  # inside the last link; a footnote
             continue
-        close = spans.brackets[start]
+        close = brackets[start]
         raw = src[start + 1:close]
         j = close + 1
-        if masked.startswith("(", j):
+        if (after := simple.get(j)) is not None:
+            found = (src[j + 1:after - 1].strip(), after)
+        elif masked.startswith("(", j):
             found = spans.inline(src, j)
         elif not definitions:
             continue
+        elif (end := labels.get(j)) is not None:   # `[text][label]`: what the next branch finds
+            label = _label(src[j + 1:end] or _unescape(raw))
+            found = (definitions[label], end + 1) if label in definitions else None
         elif (ref := _REF_START.match(masked, j)) and (end := masked.find("]", ref.end(), spans.block_end(j))) >= 0:
-            label = src[ref.end():end] or _unescape(raw)
-            found = (definitions[_label(label)], end + 1) if _label(label) in definitions else None
+            label = _label(src[ref.end():end] or _unescape(raw))
+            found = (definitions[label], end + 1) if label in definitions else None
         else:
             label = _label(_unescape(raw))
             found = (definitions[label], j) if label in definitions else None
@@ -471,7 +598,7 @@ def _markdown_links(src: str, spans: _Spans, definitions: dict[str, str]) -> lis
 
 
 def _unescape(text: str) -> str:
-    return _ESCAPED.sub(lambda m: m.group()[1], text)
+    return _ESCAPED.sub(lambda m: m.group()[1], text) if "\\" in text else text
 
 
 def _html_links(src: str, masked: str, ends: list[int], markdown: bool) -> list[tuple[int, str, str]]:

@@ -12,12 +12,32 @@ import html
 import html.entities
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from itertools import repeat
+from operator import itemgetter
 
 import unidecode
 
 from .lang import INVISIBLE as _INVISIBLE
+
+
+def build_all(cls: type, **columns: list) -> list:
+    """[cls(**fields) for each row of `columns`] for a frozen dataclass with no
+    __post_init__, its fields set by object.__setattr__ as its __init__ sets them, one
+    field at a time for all rows (map calls no Python code): the generated __init__, a
+    Python call per object, was a fifth of a page of 120,000 short headings."""
+    assert set(columns) == {f.name for f in fields(cls)} and not hasattr(cls, "__post_init__")
+    out = list(map(object.__new__, repeat(cls, len(next(iter(columns.values()), ())))))
+    for name, values in columns.items():
+        assert len(values) == len(out)
+        slot = cls.__dict__.get(name)   # a slot's own setter is faster than object.__setattr__
+        if slot is not None and hasattr(slot, "__set__"):
+            deque(map(slot.__set__, out, values), maxlen=0)
+        else:
+            deque(map(object.__setattr__, out, repeat(name), values), maxlen=0)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +122,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # stay: a run not between two letters or digits (\w but '_', which a whole run never has
 # beside it). One regex, no call per run: a page of '_a_' made a million calls.
 _UNDERSCORES = re.compile(r"(?<!\w)_++|(?<!_)_++(?!\w)")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"':=])")
 # escaped markup characters hide behind private-use characters while markup is removed
 _HIDE = {c: chr(0xF0000 + i) for i, c in enumerate("\\`*_{}[]()#+-.!|<>~\"':=")}
-_UNHIDE = {ord(v): k for k, v in _HIDE.items()}
-_HIDE_TABLE = str.maketrans(_HIDE)
+_UNHIDE_PAIRS = [(v, k) for k, v in _HIDE.items()]
+_HIDE_ESCAPES = [("\\" + c, h) for c, h in _HIDE.items()]   # "\\\\" first
+assert _HIDE_ESCAPES[0][0] == "\\\\"
 
 
 
@@ -670,19 +690,23 @@ def _clean(text: str) -> str:
     """Markup of one section's text removed; paragraphs kept apart by blank lines."""
     escaped = "\\" in text
     if escaped:
-        # the escaped characters (odd pieces, one character each) hidden in one translate
-        # call: a call per escape was a tenth of a page of headings holding some
-        parts = _ESCAPE.split(text)
-        parts[1::2] = "".join(parts[1::2]).translate(_HIDE_TABLE)
-        text = "".join(parts)
+        # the escaped characters ('\\' and one of _HIDE) hidden by str.replace, an escaped
+        # backslash first: what is left of a run of backslashes then is one before the
+        # character it escapes, as a scan from the left pairs them (a regex split, a tenth
+        # of a page of escapes)
+        for escape, hidden in _HIDE_ESCAPES:
+            if escape in text:
+                text = text.replace(escape, hidden)
     if "<" in text:
         text = _BLOCK_TAG.sub(_unless_closed("\n\n"), text)
         text = _CELL_TAG.sub(_unless_closed(" "), text)
         text = (_AUTOLINK if "@" in text else _AUTOLINK_URL).sub(_unless_closed(""), text)
         text = _TAG.sub(_unless_closed(""), text)
     if "[" in text:
-        text = _IMAGE.sub(r"\1", text)
-        text = _LINK.sub(r"\1", text)
+        # each match for its one group: split puts the groups between the pieces (sub's
+        # template r"\1" is expanded in Python for each match, a tenth of a page of links)
+        text = "".join(_IMAGE.split(text)) if "![" in text else text
+        text = "".join(_LINK.split(text))
         text = _FOOTNOTE_REF.sub("", text)
     if "{" in text:
         text = _SPAN_IAL.sub(_unless_closed(""), text)
@@ -692,7 +716,11 @@ def _clean(text: str) -> str:
         text = _UNDERSCORES.sub("", text)
     text = text.replace("|", " ")
     if escaped:
-        text = text.translate(_UNHIDE)
+        # `in` then str.replace, as in normalize_text: translate looks each character of
+        # a text that is not ASCII up in its table (a fifth of a page of escapes)
+        for hidden, char in _UNHIDE_PAIRS:
+            if hidden in text:
+                text = text.replace(hidden, char)
     if "&" in text:
         # after tag removal, so that a written "&lt;b&gt;" stays visible text
         text = normalize_text(html.unescape(text))
@@ -741,13 +769,16 @@ def _paragraphs(text: str) -> str:
 # third of the time of a page of short headings. A mark, a character the page does not
 # hold, stands for the paragraph breaks meanwhile.
 _MARKS = "\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\ufdd0\ufdd1"
-_WHITESPACE = re.compile(r"\s+")
-_NUL_SPACES = re.compile(r" ?\x00 ?")
+# whitespace runs and the spaces around a NUL replaced, matching only where that changes
+# something (most spaces are single, most NULs have none beside them): a match per word was
+# a tenth of a page of headings
+_WHITESPACE_NOT_SINGLE = re.compile(r"\s\s+|[^\S ]")
+_NUL_AND_SPACES = re.compile(r" \x00 ?|\x00 ")
 
 
 def _single_spaced(pieces: list[str]) -> list[str]:
     """" ".join(piece.split()) for each piece."""
-    joined = _NUL_SPACES.sub("\x00", _WHITESPACE.sub(" ", "\x00".join(pieces))).strip(" ")
+    joined = _NUL_AND_SPACES.sub("\x00", _WHITESPACE_NOT_SINGLE.sub(" ", "\x00".join(pieces))).strip(" ")
     return joined.split("\x00")
 
 
@@ -757,9 +788,9 @@ def _all_paragraphs(pieces: list[str]) -> list[str]:
     mark = next((c for c in _MARKS if c not in joined), None)
     if mark is None:
         return [_paragraphs(piece) for piece in pieces]
-    text = _WHITESPACE.sub(" ", _PARAGRAPH_BREAK.sub(mark, joined))
+    text = _WHITESPACE_NOT_SINGLE.sub(" ", _PARAGRAPH_BREAK.sub(mark, joined))
     # each paragraph stripped (literal replacements: a template is expanded in Python)
-    text = _NUL_SPACES.sub("\x00", re.sub(f" ?{mark} ?", mark, text)).strip(" ")
+    text = _NUL_AND_SPACES.sub("\x00", re.sub(f" ?{mark} ?", mark, text)).strip(" ")
     # empty paragraphs go: a mark repeated, next to a NUL or at either end
     text = re.sub(f"{mark}{mark}+", mark, text)
     text = text.replace(mark + "\x00", "\x00").replace("\x00" + mark, "\x00").strip(mark)
@@ -801,12 +832,10 @@ class _Builder:
         parts = [piece for raw, _, _, _, lines in self.done for piece in (raw, "\n".join(lines))]
         cleaned = _clean_all(parts)
         headings, texts = _single_spaced(cleaned[0::2]), _all_paragraphs(cleaned[1::2])
-        out = []
-        for (_, level, _, _, _), heading, anchor, text in zip(self.done, headings, anchors, texts):
-            if level == 0 and not text:
-                continue
-            out.append(Section(heading if level else "", anchor, level, text))
-        return out
+        # only the text before the first heading has level 0: no heading, and no section when empty
+        headings[0] = ""
+        out = build_all(Section, heading=headings, anchor=anchors, level=list(map(itemgetter(1), self.done)), text=texts)
+        return out if texts[0] else out[1:]
 
 
 # Block-level rules of kramdown 2.4 (parser/kramdown/*.rb) and kramdown-parser-gfm 1.1 with
@@ -927,6 +956,10 @@ class _ClosingFences:
 def _line_pass(body: str, gfm: bool) -> _Builder:
     out = _Builder()
     lines = out.lines
+    # out.start written out for the ATX headings, which most heading-dense pages are made of
+    # (a call per heading was a tenth of the line pass)
+    done = out.done
+    atx, atx_closing = (_ATX_GFM, _CLOSING_GFM) if gfm else (_ATX_KRAMDOWN, _CLOSING_KRAMDOWN)
     boundary = True  # kramdown's after_block_boundary?: start, blank line, block IAL, '^'
     in_para = False  # the previous line is paragraph text: kramdown's '~~~' does not open there
     para_start = False  # ... and began its paragraph at a boundary: '---' under it makes a heading
@@ -971,15 +1004,17 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
         was_para, in_para = in_para, False
         ial_id, pending_id = pending_id, None
         if first == "#" and line[0] == "#":
-            m = (_ATX_GFM if gfm else _ATX_KRAMDOWN).match(line)
+            m = atx.match(line)
             if m and (gfm or at_boundary):
-                text, explicit = m.group(2).rstrip(), None
+                hashes, text = m.groups()
+                text, explicit = text.rstrip(), None
                 if "{#" in text and (hid := _HEADER_ID.match(text)):
                     text, explicit = hid.group(1).rstrip(), hid.group(2)
                 if text.endswith("#"):   # a regex call per heading was a tenth of a page of headings
-                    text = (_CLOSING_GFM if gfm else _CLOSING_KRAMDOWN).sub("", text).rstrip()
+                    text = atx_closing.sub("", text).rstrip()
                 if text:
-                    lines = out.start(text, len(m.group(1)), explicit or ial_id)
+                    lines = out.lines = []
+                    done.append([text, len(hashes), explicit or ial_id, True, lines])
                     heading_before = True
                     continue
         elif first == "<" and (m := _HTML_HEADING.match(line)):
