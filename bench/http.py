@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/http.py [--clients 16] [--duration 10] [--workers 2]
                                    [--worker-class sync|gthread] [--threads 1] [--rounds 1]
-                                   [--site beta.gouv.fr] [--hard 200 [--seed 11] [--profile N]] [--json]
+                                   [--site beta.gouv.fr] [--hard 200 [--seed 11] [--profile N]]
+                                   [--answer-cache N] [--json]
 
 For each site named by the dev queries (../shared/corpus/beta.gouv.fr, site-eig; `--site`
 for one): a full build into a temporary index, a gunicorn on a free port of 127.0.0.1
@@ -14,7 +15,9 @@ the server's floor (HTTP, WSGI, Flask, JSON), in the same run. Reported per site
 requests/s, p50/p99/max latency and failures under that load; the latency of one client
 alone (no queueing); and the same queries timed
 in-process with `Searcher.search`: one client's median over the in-process median is the
-cost of HTTP, WSGI and JSON.
+cost of HTTP, WSGI and JSON. The search phases ask the same texts again and again: most
+answers come from what the workers keep (`answer_cache`); `--answer-cache 0` ranks every
+search anew.
 
 `--hard N`: also N of bench/query_cost.py's generated queries (its 12-word classes in
 turn, typo12 the typo-heavy one among them; seeded, the same for the same index), each
@@ -262,6 +265,9 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--repeat", type=int, default=30, help="in-process rounds over the queries")
+    parser.add_argument("--answer-cache", type=int, metavar="N",
+                        help="the workers' answer_cache setting (default: the setting's own; 0: every search "
+                             "ranked anew, as if never asked before)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="turns of a /api/health phase then a search phase, each --duration s (0: search only)")
     parser.add_argument("--site", action="append", help="only this site of the queries (repeatable)")
@@ -304,7 +310,9 @@ def main() -> None:
                     searcher.close()
             options = ["--workers", str(args.workers), "--worker-class", args.worker_class,
                        "--threads", str(args.threads), "--timeout", "30", "--log-level", "warning"]
-            proc, port = start_gunicorn(content, index, options, work / f"{corpus}.log")
+            proc, port = start_gunicorn(content, index, options, work / f"{corpus}.log",
+                                        {} if args.answer_cache is None else
+                                        {"CASESEARCH_ANSWER_CACHE": str(args.answer_cache)})
             try:
                 paths = [f"/api/search?{urlencode({'q': q})}" for q in texts]
                 load(port, paths, args.clients, min(2.0, args.duration))   # warm every worker

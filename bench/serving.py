@@ -30,9 +30,10 @@ def server_env(content: Path, index: Path) -> dict[str, str]:
     return env
 
 
-def start_gunicorn(content: Path, index: Path, options: list[str], log: Path) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(content: Path, index: Path, options: list[str], log: Path,
+                   env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
     """`gunicorn wsgi:app` from the project root (so gunicorn.conf.py is read) with `options`,
-    once /api/health answers: (process, port)."""
+    and `env` added to `server_env`'s, once /api/health answers: (process, port)."""
     from gunicorn.config import Config
 
     port = free_port()
@@ -40,7 +41,8 @@ def start_gunicorn(content: Path, index: Path, options: list[str], log: Path) ->
     if "control_socket_disable" in Config().settings:
         cmd.insert(-1, "--no-control-socket")
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(content, index), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**server_env(content, index), **(env or {})}, stdout=out,
+                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
