@@ -94,6 +94,7 @@ def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch S
     worker that has seen none of the words of the query or of the pages it shows."""
     from casesearch import highlight
     snap.answers.clear()
+    snap.answer_hits = 0
     snap.postings._scores.clear()
     snap.postings._positions.clear()
     snap.vocabulary._df.clear()

@@ -51,6 +51,7 @@ def _cold(s: Searcher):
     query costs what a query never seen costs."""
     snap = s.snapshot()
     snap.answers.clear()
+    snap.answer_hits = 0
     snap.postings._scores.clear()
     snap.postings._positions.clear()
     snap.postings.read.clear()

@@ -89,6 +89,7 @@ def test_a_phrase_reads_the_positions_of_phrase_depth_pages_at_most(phrase_site,
     assert searcher.search('"données ouvertes"', prefix=False).total == 5
     snap = searcher.snapshot()
     snap.answers.clear()
+    snap.answer_hits = 0
     snap.postings._scores.clear()
     snap.postings._positions.clear()
     snap.postings.read.clear()

@@ -344,6 +344,8 @@ def test_a_search_asked_again_is_answered_from_the_kept_answer(built, site, monk
     s.search("logiciel libre", prefix=False)          # the most recent: kept
     s.search("logiciel libre")                        # asked longest ago of three: let go
     assert len(ranked) == 4 and len(s.snapshot().answers) == 2
+    snap = s.snapshot()
+    assert snap.answer_hits == sum(len(a.hits) for a in snap.answers.values())
     write_pages(site, {"nouvelle.md": "---\ntitle: Logiciel libre encore\n---\nUn logiciel libre de plus.\n"})
     reindex(built)
     s.refresh()
@@ -354,3 +356,20 @@ def test_a_search_asked_again_is_answered_from_the_kept_answer(built, site, monk
     off.search("formation"), off.search("formation")
     assert ranked == ["formation", "formation"] and not off.snapshot().answers
     off.close()
+
+
+def test_the_answers_kept_hold_as_many_hits_as_answer_cache_answers_of_ten(built, site):
+    from dataclasses import replace
+
+    write_pages(site, {f"zorglub-{i}.md": f"---\ntitle: Zorglub {i}\n---\nLe zorglub numéro {i}.\n" for i in range(25)})
+    reindex(built)
+    s = Searcher(replace(built, answer_cache=2))
+    s.search("zorglub", per_page=5)
+    assert s.snapshot().answer_hits == 5
+    s.search("zorglub", per_page=25)     # 25 hits, over 2 x 10: let go with all before it
+    snap = s.snapshot()
+    assert snap.answer_hits <= 20 and not snap.answers
+    s.search("zorglub", per_page=10)
+    s.search("zorglub", per_page=10, page=2)
+    assert snap.answer_hits == 20 and len(snap.answers) == 2
+    s.close()

@@ -79,8 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit", "", "requests per client to search and suggest, e.g. `60/minute` (flask-limiter "
             "syntax); empty: off"),
     Setting("answer_cache", 1000, "searches whose answers a worker keeps for when they are asked again "
-            "(the same text and options; dropped with their generation); 0: off", "int",
-            env="CASESEARCH_ANSWER_CACHE", least=0),
+            "(the same text and options, and as many hits as that many answers of 10 hits hold; dropped "
+            "with their generation); 0: off", "int", env="CASESEARCH_ANSWER_CACHE", least=0),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

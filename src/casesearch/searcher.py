@@ -374,6 +374,7 @@ class Searcher:
               filters: Filters, sort: str) -> SearchResult:
         """The answer, from those the generation keeps when the same search was asked
         before (popular queries, a word typed by many visitors): `answer_cache` of them,
+        and as many hits as that many answers of 10 hits hold (about 2 KB a hit),
         the least recently asked let go first."""
         size = self.settings.answer_cache
         if size <= 0:
@@ -387,9 +388,12 @@ class Searcher:
             return replace(kept, took_ms=round((time.perf_counter() - started) * 1000, 2))
         answer = self._search(snap, parsed, started, page, per_page, filters, sort)
         with snap.lock:
-            snap.answers[key] = answer
-            while len(snap.answers) > size:
-                snap.answers.popitem(last=False)
+            if key not in snap.answers:
+                snap.answers[key] = answer
+                snap.answer_hits += len(answer.hits)
+            while len(snap.answers) > size or snap.answer_hits > size * 10:
+                _, old = snap.answers.popitem(last=False)
+                snap.answer_hits -= len(old.hits)
         return answer
 
     @staticmethod

@@ -103,6 +103,7 @@ class Snapshot:
         self.lock = threading.Lock()
         # answers to searches asked again, least recently asked first (the Searcher's)
         self.answers: OrderedDict[tuple, object] = OrderedDict()
+        self.answer_hits = 0   # the hits they hold
         self.reader = ix.reader()
         self.store: pagestore.Store | None = None
         try:
