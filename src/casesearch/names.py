@@ -5,9 +5,11 @@ A typed word the index does not know, that no typo correction fixes, is cut into
 fewest words the index knows (stop words allowed: "mon", "de"), and searched as a phrase
 of them, in the tier of typo corrections. Names written with capitals or hyphens
 (DataPass, data-pass) need nothing here: the analysis indexes them joined and in parts.
-A word typed in parts (mon-compte-formation, api.gouv) whose joined form no page holds is
-searched as the phrase of the parts typed, the only split looked up for it. A query looks
-up WEIGHTS.name_splits phrases at most, whatever the number of its words.
+A word typed in parts (mon-compte-formation, les-agents) that pages match neither joined
+nor in its parts (a part is a stop word, which pages do not index) is searched as the
+phrase of the parts typed, the only split looked up for it (ranking.rank passes no word
+that pages match as typed). A query looks up WEIGHTS.name_splits phrases at most,
+whatever the number of its words.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from . import analysis
 from .weights import WEIGHTS
 
 MIN_PIECE = 2      # no piece shorter than this
-_APART = re.compile(r"[^\w'’]|_")   # what cuts a typed word into parts: not a letter, a digit or an apostrophe
+_APART = re.compile(r"[^\w'’]|_")   # what cuts a typed word into parts: not a letter, a digit, an apostrophe
 
 
 def candidates(word: str, frequency: Callable[[str], int]) -> list[tuple[str, ...]]:
