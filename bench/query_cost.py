@@ -93,12 +93,7 @@ def forget(snap, analysis: bool = False) -> None:  # noqa: ANN001 - casesearch S
     `analysis`: also the analysis' memos of words (stems, folds, families), as in a
     worker that has seen none of the words of the query or of the pages it shows."""
     from casesearch import highlight
-    snap.answers.clear()
-    snap.answer_hits = 0
-    snap.postings._scores.clear()
-    snap.postings._positions.clear()
-    snap.vocabulary._df.clear()
-    snap.vocabulary._corrected.clear()
+    snap.forget()
     highlight._SEEDS.clear()
     highlight._KNOWN.clear()
     if analysis:

@@ -50,13 +50,8 @@ def _cold(s: Searcher):
     """The snapshot with its per-query caches emptied and its counters at zero: the next
     query costs what a query never seen costs."""
     snap = s.snapshot()
-    snap.answers.clear()
-    snap.answer_hits = 0
-    snap.postings._scores.clear()
-    snap.postings._positions.clear()
+    snap.forget()
     snap.postings.read.clear()
-    snap.vocabulary._df.clear()
-    snap.vocabulary._corrected.clear()
     snap.vocabulary.read.clear()
     return snap
 

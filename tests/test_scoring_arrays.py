@@ -88,10 +88,7 @@ def test_a_phrase_reads_the_positions_of_phrase_depth_pages_at_most(phrase_site,
     searcher = Searcher(phrase_site)
     assert searcher.search('"données ouvertes"', prefix=False).total == 5
     snap = searcher.snapshot()
-    snap.answers.clear()
-    snap.answer_hits = 0
-    snap.postings._scores.clear()
-    snap.postings._positions.clear()
+    snap.forget()
     snap.postings.read.clear()
     depth = dataclasses.replace(WEIGHTS, phrase_depth=10)
     monkeypatch.setattr(ranking, "WEIGHTS", depth)
@@ -108,8 +105,7 @@ def test_kept_figures_past_the_bound_let_go_the_least_recently_used(phrase_site,
     stays read."""
     searcher = Searcher(phrase_site)
     p = searcher.snapshot().postings
-    p._scores.clear()
-    p._kept_postings = 0
+    p.forget()
     monkeypatch.setattr(scoring, "_CACHE_POSTINGS", 150)   # five lists of 30 pages
     p.bm25f("donne")
     kept = len(p._scores)

@@ -64,7 +64,10 @@ def parts(raw: str) -> tuple[str, ...]:
 def known_parts(raw: str, frequency: Callable[[str], int]) -> bool:
     """Is the word typed in parts that are each a known word (`frequency` > 0) or a stop
     word? Then it holds no typo to correct."""
-    found = parts(raw)
+    return _known(parts(raw), frequency)
+
+
+def _known(found: tuple[str, ...], frequency: Callable[[str], int]) -> bool:
     return bool(found) and all(frequency(p) or analysis.is_stopword(p) for p in found)
 
 
@@ -72,7 +75,7 @@ def typed(raw: str, frequency: Callable[[str], int]) -> list[tuple[str, ...]]:
     """The parts of a word typed in parts (folded), as its one candidate split, when one
     part at least is a known word and the others known or stop words; [] otherwise."""
     found = parts(raw)
-    return [found] if known_parts(raw, frequency) and any(frequency(p) for p in found) else []
+    return [found] if _known(found, frequency) and any(frequency(p) for p in found) else []
 
 
 def splits(vocabulary, words, fixes: dict[str, str], occurs: Callable[[str], bool]) -> dict[str, str]:  # noqa: ANN001

@@ -386,6 +386,13 @@ class Postings:
             self._keep(key, found)
         return found
 
+    def forget(self) -> None:
+        """Let go every figure and position kept for later queries."""
+        self._scores.clear()
+        self._kept_postings = 0
+        self._positions.clear()
+        self._kept_positions = 0
+
     def _cached(self, key: tuple) -> object | None:
         """A figure kept, now the last to be let go; None when not kept."""
         found = self._scores.get(key)

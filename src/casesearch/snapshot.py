@@ -207,6 +207,16 @@ class Snapshot:
     def pages(self) -> int:
         return self.reader.doc_count()
 
+    def forget(self) -> None:
+        """Let go what the generation keeps from one query to the next (answers, posting
+        lists and scores, positions, word frequencies, typo corrections): the next query
+        costs what a query never seen costs. What opening it read stays."""
+        with self.lock:
+            self.answers.clear()
+            self.answer_hits = 0
+        self.postings.forget()
+        self.vocabulary.forget()
+
     def close(self) -> None:
         if self.store is not None:
             self.store.close()

@@ -98,6 +98,11 @@ class Vocabulary:
         # what corrections have cost: words looked at, known words compared (a cost to bound)
         self.read: Counter[str] = Counter()
 
+    def forget(self) -> None:
+        """Let go the word frequencies and corrections kept for later queries."""
+        self._df.clear()
+        self._corrected.clear()
+
     def load(self) -> set[str]:
         if self._known is None:
             known = set()
