@@ -23,7 +23,7 @@ from .errors import ContentError
 from .files import check_size, decode, read_bytes
 from .front_matter import texts
 from .links import Link, extract
-from .markdown import Section, clean_inline, normalize_text, to_sections
+from .markdown import Section, clean_inline, normalize_text, paused_gc, to_sections
 from .permalinks import document_date, document_url, extname, page_url
 from .reader import path_skip_reason
 from .site import PageFile, Site, Skipped, site_of
@@ -83,6 +83,11 @@ def _skip_reason(fm: dict[str, Any]) -> str | None:
 
 def load_page(page: PageFile, settings: Settings, data: bytes | None = None, site: Site | None = None) -> Document | Skipped:
     """Parse one page; `data` are its bytes when the caller already read them."""
+    with paused_gc():   # its YAML, markdown and links: many small objects, no cycle
+        return _load_page(page, settings, data, site)
+
+
+def _load_page(page: PageFile, settings: Settings, data: bytes | None, site: Site | None) -> Document | Skipped:
     site = site or site_of(settings)
     source = page.source
     if page.kind == "page":

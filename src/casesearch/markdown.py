@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 import html
 import html.entities
 import re
 import unicodedata
-from collections import deque
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from itertools import repeat
+from itertools import count, repeat
 from operator import itemgetter
 
 import unidecode
@@ -225,7 +227,13 @@ def _gfm_drop(text: str) -> str:
             if not (c in " \t-\n" or (c.isalnum() or c == "_" if c.isascii() else _ruby_word(c))):
                 _GFM_DROP[ord(c)] = None
         _GFM_JUDGED.update(chars)
-    return text.translate(_GFM_DROP)
+    dropped = [c for c in chars if ord(c) in _GFM_DROP]
+    if not dropped:
+        return text
+    # a class of the characters to drop, found by the regex engine: str.translate looks
+    # each character of a text that is not ASCII up in its dict (a tenth of a second for a
+    # page of 100,000 accented headings)
+    return re.sub("[" + "".join(map(re.escape, dropped)) + "]+", "", text)
 
 
 _GFM_JUDGED: set[str] = set()   # the characters gfm_id has seen, and those it drops
@@ -267,7 +275,7 @@ _WORD_BEFORE = re.compile(r"[^\W\d_]-?\Z")  # an intraword '_' (after 'a' or 'a-
 # is made from the raw text, so that a hostile heading costs linear time (one of 4,000
 # characters of '_a ' took minutes); the corpus' headings take one step a character.
 # Fewer steps since: an emphasis nothing could close is not parsed (_parse_to), and a
-# heading's shape, shorter, is parsed for it (_emphasis_text, _words_text). So a heading of
+# heading's shape, shorter, is parsed for it (_emphasis_text, _words_texts). So a heading of
 # never-closed emphasis repeated (with GFM ids, '_a *b __c **d' twice beside a link, or five
 # times alone) that ran out of steps, its id made of its raw text, is now parsed in full:
 # its id changes, for kramdown's rules as this parser applies them (see _emphasis).
@@ -535,6 +543,39 @@ def _emphasis_text(raw: str, shapes: dict[str, list[str] | None]) -> str:
     return "".join(parts)
 
 
+_RUN_MIDDLE_LINES = re.compile(r"(?<=[^*_\n])[^*_\n]+(?=[^*_\n]{2})")   # _RUN_MIDDLE, line by line
+
+
+def _emphasis_texts(raws: list[str], shapes: dict[str, list[str] | None]) -> list[str]:
+    """_emphasis_text of each heading (none holding a line break), with a few calls over
+    all of them rather than a few for each: the headings joined by line breaks, shaped at
+    once, each delimiter run written as what its shape leaves of it (a page of 80,000
+    headings of never-closed emphasis spent half a second in _emphasis_text)."""
+    joined = "\n".join(raws)
+    if joined.count("\n") != len(raws) - 1:
+        return [_emphasis_text(raw, shapes) for raw in raws]
+    parts = _DELIMITER_RUNS.split(joined)
+    runs = parts[1::2]
+    gaps, alone, at = [], [], 0
+    for i, shape in enumerate(_RUN_MIDDLE_LINES.sub("x", joined).split("\n")):
+        if shape in shapes:
+            kept = shapes[shape]
+        else:
+            kept = shapes[shape] = _shape_gaps(shape)
+        if kept is None or len(raws[i]) > _SPAN_MAX_CHARS:
+            alone.append(i)
+            kept = runs[at:at + len(_DELIMITER_RUNS.findall(shape))]   # as they are, for now
+        gaps += kept
+        at += len(kept)
+    if at != len(runs):   # never expected: each heading on its own
+        return [_emphasis_text(raw, shapes) for raw in raws]
+    parts[1::2] = gaps
+    out = "".join(parts).split("\n")
+    for i in alone:
+        out[i] = _emphasis_text(raws[i], shapes)
+    return out
+
+
 def _shape_gaps(shape: str) -> list[str] | None:
     """What the span parser leaves as text of each delimiter run of `shape`; None when it
     ran out of steps (or, never expected, its text is not the runs in order)."""
@@ -584,7 +625,7 @@ class _IdMaker:
         self.refs: frozenset[str] = frozenset()
         self.notes: frozenset[str] = frozenset()
         self.plain: dict[tuple[str, bool], str] = {}
-        self.shapes: dict[tuple[str, bool], tuple[list[str], list[int] | None] | None] = {}   # see _words_text
+        self.shapes: dict[tuple[str, bool], tuple[list[str], list[int] | None] | None] = {}   # see _words_texts
         self.emphasis_shapes: dict[str, list[str] | None] = {}   # see _emphasis_text
 
     def __call__(self, raw: str) -> str:
@@ -592,93 +633,185 @@ class _IdMaker:
 
     def all(self, raws: list[str]) -> list[str]:
         """The ids of these headings, in document order (after those made before)."""
-        ids, used = self.ids, self.used
         if self.gfm:
             # the GFM parser always builds raw_text from the parsed text (it forces
             # auto_id_stripping) and numbers repeats from 1; an empty id stays empty
-            out = []
-            for gen in _gfm_ids([self._plain(raw, True) for raw in raws]):
-                count = used.get(gen, -1) + 1
-                used[gen] = count
-                out.append(ids.prefix + (f"{gen}-{count}" if count else gen))
-            return out
-        texts = [self._plain(raw, False) for raw in raws] if ids.stripping else raws
-        if ids.transliterate:
+            return self._numbered(_gfm_ids(self._plains(raws, True)))
+        texts = self._plains(raws, False) if self.ids.stripping else raws
+        if self.ids.transliterate:
             texts = [_transliterate(text) for text in texts]
-        out = []
-        for gen in _kramdown_ids(texts):
-            gen = gen or "section"
-            if gen in used:
-                used[gen] += 1
-                gen = f"{gen}-{used[gen]}"
+        return self._numbered([gen or "section" for gen in _kramdown_ids(texts)])
+
+    def _numbered(self, gens: list[str]) -> list[str]:
+        """Each generated id, its n-th repeat on the page (from 0) written `{id}-{n}` (both
+        parsers count an id's repeats, not the ids the numbered ones might equal), prefixed;
+        each id's repeats counted by its own itertools.count, all in C calls (a loop in
+        Python was a third of the ids of a page of 100,000 headings)."""
+        if len(set(gens)) == len(gens) and self.used.keys().isdisjoint(gens):   # most pages
+            self.used.update(dict.fromkeys(gens, 0))
+            return [self.ids.prefix + gen for gen in gens] if self.ids.prefix else list(gens)
+        counters: defaultdict[str, count] = defaultdict(count)
+        for gen, last in self.used.items():
+            counters[gen] = count(last + 1)
+        repeats = list(map(next, map(counters.__getitem__, gens)))
+        self.used.update(zip(counters, map((-1).__add__, map(next, counters.values()))))
+        out = gens if not any(repeats) else [f"{gen}-{n}" if n else gen for gen, n in zip(gens, repeats)]
+        return [self.ids.prefix + gen for gen in out] if self.ids.prefix else list(out)
+
+    def _plains(self, raws: list[str], gfm: bool) -> list[str]:
+        """The text of each heading's spans, as the span parser makes it (_span_text), those
+        of a page parsed by shape all at once (_words_texts, _emphasis_texts)."""
+        out, plain, words, emphasis = list(raws), self.plain, [], []
+        for i, raw in enumerate(raws):
+            if not _SPAN_CHARS.search(raw):
+                continue  # nothing kramdown's span parser would turn into markup (quotes
+                # become smart quotes, which no id keeps either way)
+            # a heading written again on the page is parsed once (a page repeating a hard
+            # heading paid the span parser for each copy)
+            text = plain.get((raw, gfm))
+            if text is not None:
+                out[i] = text
             else:
-                used[gen] = 0
-            out.append(ids.prefix + gen)
+                (words if _NOT_EMPHASIS.search(raw) else emphasis).append(i)
+        for batch, make in ((words, lambda texts: self._words_texts(texts, gfm)),
+                            (emphasis, lambda texts: _emphasis_texts(texts, self.emphasis_shapes))):
+            if batch:
+                for i, text in zip(batch, make([raws[i] for i in batch])):
+                    out[i] = plain[(raws[i], gfm)] = text
         return out
 
-    def _plain(self, raw: str, gfm: bool) -> str:
-        if not _SPAN_CHARS.search(raw):
-            return raw  # nothing kramdown's span parser would turn into markup (quotes
-            # become smart quotes, which no id keeps either way)
-        # a heading written again on the page is parsed once (a page repeating a hard
-        # heading paid the span parser for each copy)
-        key = (raw, gfm)
-        text = self.plain.get(key)
-        if text is None:
-            text = self.plain[key] = (self._words_text(raw, gfm) if _NOT_EMPHASIS.search(raw)
-                                      else _emphasis_text(raw, self.emphasis_shapes))
-        return text
+    @functools.cached_property
+    def labels_matter(self) -> bool:
+        """Whether a stand-in could change what a label in brackets finds: a label of the
+        page (lowercased) has a word a stand-in would go into (4 or more letters or digits),
+        or is not ASCII (lowercasing could make or split such a word). A label holding a
+        stand-in never is one of the page's, so else both look-ups find the same."""
+        return any(not label.isascii() or _LONG_WORD.search(label) for label in self.refs | self.notes)
 
+    def _words_texts(self, raws: list[str], gfm: bool) -> list[str]:
+        """_span_text of each heading (none holding a line break), parsed once per shape on
+        the page, with a few calls over all the headings rather than a dozen for each.
 
-    def _words_text(self, raw: str, gfm: bool) -> str:
-        """_span_text of a heading, parsed once per shape on the page: the inside of each of
-        its words (letters and digits, 4 or more) stands for itself as one private-use
-        character, k-th word k-th character, put back in the parsed text. The span parser
-        looks at no such character (a word's edges decide emphasis, its inside is text, in a
-        code span, a link's URL, a tag's attributes), but for the words it looks up: entity,
-        tag and extension names, an address, which follow '&', '#', '<', '/', ':', '.', '-'
-        or come before '@', and a link's or footnote's label when the page defines some
-        (then only headings without '[' have a shape). A page of 50,000 headings holding
-        links, code, entities... was parsed heading by heading (1.5-2.5 s, 9 s for
-        never-closed emphasis beside a link)."""
-        if len(raw) > _SPAN_MAX_CHARS or _PRIVATE_PLANE.search(raw) or (
-                "[" in raw and (self.refs or self.notes)):
-            return _span_text(raw, gfm, self.refs, self.notes)
-        parts = _WORD_INSIDE.split(raw)
-        words = parts[1::2]
-        if not words or len(words) > len(_STAND_INS):
-            return _span_text(raw, gfm, self.refs, self.notes)
-        parts[1::2] = _STAND_INS[:len(words)]
-        key = ("".join(parts), gfm)
-        if key in self.shapes:
-            parsed = self.shapes[key]
-        else:
-            parsed = self.shapes[key] = _cut_at_stand_ins(_parsed(key[0], gfm, self.refs, self.notes), len(words))
-        if parsed is None:   # the step limit stopped the shape: the heading decides for itself
-            return _span_text(raw, gfm, self.refs, self.notes)
+        A heading's shape stands a character for each of its words (_WORDS): for the inside
+        of a word of letters (4 or more letters and digits; its first and last are left,
+        the parser looks at them) a Tangut ideograph, for a number a digit of another
+        script; the k-th of each kind for the k-th word of that kind. The parser takes such
+        a character as it takes what it stands for (a letter, a digit, to each of its
+        patterns and tests: a word's edges decide emphasis, its inside is text, in a code
+        span, a link's URL, a tag's name and attributes, an address), but for the names it
+        looks up: entity and extension names, a URL's scheme, which follow '&', '#', '<',
+        ':' (or '/', '.': a word after them keeps its letters), a word before '@', and a
+        link's or footnote's label when a label the page defines could hold a stand-in
+        (labels_matter: then only headings without '[' have a shape). A heading holding such
+        a character itself, or a numeric reference that could make one, is parsed alone.
+
+        The headings are joined by line breaks and their words cut out at once; a heading's
+        key is its shape with one character for all words of a kind; each key's numbered
+        shape is parsed once, and the parsed shapes, joined, are filled with the words each
+        keeps, in the order it keeps them. A heading whose shape cannot be filled so (the
+        step limit, a stand-in or a line break the parser made) is parsed alone. A page of
+        50,000 headings holding links, code, entities... was parsed heading by heading
+        (1.5-2.5 s, 9 s for never-closed emphasis beside a link), then shape by shape, a
+        shape a number (a second)."""
+        joined = "\n".join(raws)
+        if _STAND_IN_LIKE.search(joined) or joined.count("\n") != len(raws) - 1:
+            return [_span_text(raw, gfm, self.refs, self.notes) for raw in raws]
+        parts = _WORDS.split(joined)   # text, a word's inside or None, a number or None, text...
+        insides, numbers = parts[1::3], parts[2::3]
+        words = [inside if inside is not None else number for inside, number in zip(insides, numbers)]
+        keyed = [""] * (2 * len(words) + 1)
+        keyed[0::2] = parts[0::3]
+        keyed[1::2] = [_ONE_STAND_IN if inside is not None else _ONE_DIGIT for inside in insides]
+        keys = "".join(keyed).split("\n")
+        shapes: dict[str, tuple[str, int, list[int] | None] | None] = {}   # key -> template, words, order
+        for key, raw in zip(keys, raws):
+            if key not in shapes:
+                shapes[key] = self._shape(key, raw, gfm)
+        templates, refill, alone, at = [], [], [], 0
+        for i, key in enumerate(keys):
+            shape = shapes[key]
+            if shape is None:
+                alone.append(i)
+                templates.append("")
+                at += key.count(_ONE_STAND_IN) + key.count(_ONE_DIGIT)
+                continue
+            template, held, order = shape
+            templates.append(template)
+            refill += words[at:at + held] if order is None else [words[at + k] for k in order]
+            at += held
+        pieces = "\n".join(templates).split(_ONE_STAND_IN)
+        if len(pieces) != len(refill) + 1:   # never expected: each heading on its own
+            return [_span_text(raw, gfm, self.refs, self.notes) for raw in raws]
+        filled = [""] * (2 * len(refill) + 1)
+        filled[0::2], filled[1::2] = pieces, refill
+        out = "".join(filled).split("\n")
+        for i in alone:
+            out[i] = _span_text(raws[i], gfm, self.refs, self.notes)
+        return out
+
+    def _shape(self, key: str, raw: str, gfm: bool) -> tuple[str, int, list[int] | None] | None:
+        """For _words_texts, a heading's key (of heading `raw`): what its numbered shape
+        parses to, with one stand-in for every word it keeps (`template`), how many words
+        the shape has and which it keeps in which order (None: all, in order); None when the
+        heading must be parsed alone."""
+        cut = _ONE_EITHER.split(key)   # text, the character of a kind, text...
+        kinds = cut[1::2]
+        digits = kinds.count(_ONE_DIGIT)
+        if len(raw) > _SPAN_MAX_CHARS or not kinds or digits > len(_DIGIT_INS) or (
+                len(kinds) - digits > len(_STAND_INS)) or ("[" in raw and self.labels_matter):
+            return None
+        letter_ins, digit_ins = iter(_STAND_INS), iter(_DIGIT_INS)
+        stand_ins = [next(digit_ins) if kind == _ONE_DIGIT else next(letter_ins) for kind in kinds]
+        numbered = [""] * len(cut)
+        numbered[0::2], numbered[1::2] = cut[0::2], stand_ins
+        shape = ("".join(numbered), gfm)
+        if shape not in self.shapes:
+            self.shapes[shape] = _cut_at_stand_ins(_parsed(shape[0], gfm, self.refs, self.notes), stand_ins)
+        parsed = self.shapes[shape]
+        if parsed is None:
+            return None
         pieces, order = parsed
-        out = [""] * (2 * len(pieces) - 1)
-        out[0::2] = pieces
-        out[1::2] = words if order is None else [words[k] for k in order]
-        return "".join(out)
+        template = _ONE_STAND_IN.join(pieces)
+        if template.count(_ONE_STAND_IN) != len(pieces) - 1 or "\n" in template:
+            return None
+        return template, len(kinds), order
 
 
-def _cut_at_stand_ins(text: str | None, words: int) -> tuple[list[str], list[int] | None] | None:
+def _cut_at_stand_ins(text: str | None, stand_ins: list[str]) -> tuple[list[str], list[int] | None] | None:
     """The parsed text of a shape cut at its stand-ins, and which word each stands for
-    (None: each word once, in order)."""
+    (None: each word once, in order); None for no text (the step limit), or a stand-in not
+    the shape's (never expected: a heading that could make one is parsed alone)."""
     if text is None:
         return None
-    order = [ord(c) - _STAND_IN_CODES[0] for c in _STAND_IN.findall(text)]
-    return _STAND_IN.split(text), None if order == list(range(words)) else order
+    word_of = {char: k for k, char in enumerate(stand_ins)}
+    order = [word_of.get(char, -1) for char in _ANY_STAND_IN.findall(text)]
+    if -1 in order:
+        return None
+    return _ANY_STAND_IN.split(text), None if order == list(range(len(stand_ins))) else order
 
 
-# the inside of a word (its first and last character are left: the parser looks at them),
-# unless what comes before or after the word makes it a name the parser reads (see _words_text)
-_WORD_INSIDE = re.compile(r"(?<=(?<![^\s*_()\[\]`>\"',;!?])[^\W_])([^\W_]{2,})(?=[^\W_](?![^\W_]|@))")
-_STAND_IN_CODES = range(0x100000, 0x100000 + 4096)   # plane 16, private use
-_STAND_INS = [chr(code) for code in _STAND_IN_CODES]
-_STAND_IN = re.compile("[\U00100000-\U00100fff]")
-_PRIVATE_PLANE = re.compile("[\U00100000-\U0010ffff]")
+# a word's inside (its first and last character are left: the parser looks at them), or a
+# number, unless what comes before or after it makes it a name the parser reads (see
+# _words_texts); a number's first digit is tried first (a word's inside starts after it)
+_NOT_A_NAME_BEFORE = r"(?<![^\s*_()\[\]`>\"',;!?-])"
+_WORDS = re.compile(rf"(?<={_NOT_A_NAME_BEFORE}[^\W_])([^\W_]{{2,}})(?=[^\W_](?![^\W_]|@))"
+                    rf"|{_NOT_A_NAME_BEFORE}([0-9]+)(?![^\W_]|@)")
+# Tangut ideographs: letters to Python's patterns and str methods, caseless, and in no
+# French page; the first 4,096 stand for a heading's words, one more for all of them
+_STAND_INS = [chr(code) for code in range(0x17000, 0x17000 + 4096)]
+_ONE_STAND_IN = "\U00018000"   # every word of a heading, in _words_texts's keys and templates
+# the mathematical digits (bold, double-struck, sans-serif...): digits to Python's patterns
+# and str methods; the last stands for all numbers of a heading in its key (one range: a
+# class of many ranges or characters beyond the first plane is slow, a tenth of a second
+# over a page for sixteen scripts' digits)
+_DIGIT_INS = [chr(c) for c in range(0x1D7CE, 0x1D800)]
+_ONE_DIGIT = _DIGIT_INS.pop()
+_ONE_EITHER = re.compile(f"([{_ONE_STAND_IN}{_ONE_DIGIT}])")
+_ANY_STAND_IN = re.compile("[\U00017000-\U00017fff\U0001d7ce-\U0001d7ff]")
+# a stand-in (any Tangut character, any of those digits), or a numeric reference that could
+# make one (any of 10,000 or more)
+_STAND_IN_LIKE = re.compile("[\U00017000-\U000187ff\U0001d7ce-\U0001d7ff]|&#(?:0*\\d{5,}|[xX]0*[0-9a-fA-F]{5,})")
+_LONG_WORD = re.compile(r"[^\W_]{4,}")
 
 
 def _unless_closed(replacement: str) -> Callable[[re.Match[str]], str]:
@@ -897,9 +1030,30 @@ def _drop(body: str) -> str:
     return "".join(out)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector off while a page is read, then on again if it was on. A
+    page of 2 MB makes hundreds of thousands of lists and tuples, none in a cycle, and the
+    collections they set off scanned them again and again, with all else the process holds:
+    up to a quarter of the time of a page of short headings."""
+    if not gc.isenabled():   # off already (or a read in another thread turned it off)
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = HeadingIds()) -> list[Section]:
     """Plain-text sections of a page body; `markdown=False` for .html pages (one section).
     `ids`: how the site's kramdown makes heading ids (a string is HeadingIds(input=it))."""
+    with paused_gc():
+        return _sections(body, markdown, ids)
+
+
+def _sections(body: str, markdown: bool, ids: HeadingIds | str) -> list[Section]:
     if isinstance(ids, str):
         ids = HeadingIds(input=ids)
     if ids.input.lower() != ids.input:
