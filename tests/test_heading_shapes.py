@@ -1,6 +1,8 @@
-"""A page's heading ids are made from its headings' shapes, all headings at once (markdown's
-_IdMaker: _words_texts, _emphasis_texts): for any headings and any link and footnote
-definitions, the ids equal those of each heading parsed alone by the span parser."""
+"""A page's headings are read all at once, not one by one: their ids are made from their
+shapes (markdown's _IdMaker: _words_texts, _emphasis_texts), and HTML headings are made
+plain together (_Builder.sections). For any headings and any link and footnote
+definitions, the ids equal those of each heading parsed alone by the span parser; an HTML
+heading's text is clean_inline of its inner HTML, and it is a heading when that has text."""
 
 from __future__ import annotations
 
@@ -9,7 +11,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from casesearch import markdown
-from casesearch.markdown import HeadingIds, gfm_id, kramdown_id
+from casesearch.markdown import (
+    HeadingIds,
+    clean_inline,
+    gfm_id,
+    kramdown_id,
+    to_sections,
+)
 
 # pieces a heading is made of: words of every length (the 4+ ones get stand-ins), digits,
 # the characters before a word that make it a name or not, and each span the parser reads
@@ -91,3 +99,16 @@ def test_known_hard_headings(raws):
             expected = alone(raws, ids.input == "gfm", refs, frozenset())
             assert expected is not None
             assert made(raws, ids, refs, frozenset()) == expected
+
+
+INNER = ["Titre", "12", " ", "<b>", "</b>", "<br/>", "&amp;", "&#8203;", "&lt;b&gt;", "&nbsp;", "[x](y)", "![alt](i.png)",
+         "{: .c}", "\\*", "*", "_", "`", "<https://ex.fr>", "<a@b.fr>", "[^1]", "|", "~~", "é", "<!-- c -->", "\u200b"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(inners=st.lists(st.lists(st.sampled_from(INNER), min_size=1, max_size=6).map("".join), min_size=1, max_size=6))
+def test_html_headings_made_plain_together_equal_each_made_alone(inners):
+    body = "".join(f'<h2 id="h{i}">{inner}</h2>\n\ntexte {i}\n\n' for i, inner in enumerate(inners))
+    headings = [(s.heading, s.anchor) for s in to_sections(body) if s.level]
+    texts = [clean_inline(markdown._drop(inner)) for inner in inners]   # comments go first, from the whole page
+    assert headings == [(text, f"h{i}") for i, text in enumerate(texts) if text]

@@ -17,7 +17,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from itertools import count, repeat
+from itertools import count, filterfalse, repeat
 from operator import itemgetter
 
 import unidecode
@@ -92,6 +92,9 @@ _BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789<^")  # first characters of non
 # an HTML heading on its own line: a section too, linked by its own id (kramdown gives raw
 # HTML no auto id)
 _HTML_HEADING = re.compile(r" {0,3}<h([1-6])\b([^>\x00]*)>(.*?)</h\1>[ \t]*$", re.I)
+# the inner HTML of a heading starting with a letter or digit before any tag, link, IAL,
+# entity, image or escape: clean_inline leaves it that character at least
+_SHOWS_TEXT = re.compile(r"[^<{\[&!\\]*?[^\W_]")
 _HTML_ID = re.compile(r"""\bid[ \t]*=[ \t]*["']([^"'\x00]+)["']""", re.I)
 _TABLE_SEP = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
 
@@ -624,7 +627,7 @@ class _IdMaker:
         self.used: dict[str, int] = {}
         self.refs: frozenset[str] = frozenset()
         self.notes: frozenset[str] = frozenset()
-        self.plain: dict[tuple[str, bool], str] = {}
+        self.plain: dict[str, str] = {}   # a heading -> its text (one parser a maker: gfm or not)
         self.shapes: dict[tuple[str, bool], tuple[list[str], list[int] | None] | None] = {}   # see _words_texts
         self.emphasis_shapes: dict[str, list[str] | None] = {}   # see _emphasis_text
 
@@ -661,24 +664,18 @@ class _IdMaker:
     def _plains(self, raws: list[str], gfm: bool) -> list[str]:
         """The text of each heading's spans, as the span parser makes it (_span_text), those
         of a page parsed by shape all at once (_words_texts, _emphasis_texts)."""
-        out, plain, words, emphasis = list(raws), self.plain, [], []
-        for i, raw in enumerate(raws):
-            if not _SPAN_CHARS.search(raw):
-                continue  # nothing kramdown's span parser would turn into markup (quotes
-                # become smart quotes, which no id keeps either way)
-            # a heading written again on the page is parsed once (a page repeating a hard
-            # heading paid the span parser for each copy)
-            text = plain.get((raw, gfm))
-            if text is not None:
-                out[i] = text
-            else:
-                (words if _NOT_EMPHASIS.search(raw) else emphasis).append(i)
-        for batch, make in ((words, lambda texts: self._words_texts(texts, gfm)),
-                            (emphasis, lambda texts: _emphasis_texts(texts, self.emphasis_shapes))):
-            if batch:
-                for i, text in zip(batch, make([raws[i] for i in batch])):
-                    out[i] = plain[(raws[i], gfm)] = text
-        return out
+        # a heading written again on the page is parsed once (a page repeating a hard
+        # heading paid the span parser for each copy); one without a character kramdown's
+        # span parser would turn into markup is its own text (quotes become smart quotes,
+        # which no id keeps either way); filters and maps, not a loop over the headings
+        plain = self.plain
+        todo = [raw for raw in filter(_SPAN_CHARS.search, dict.fromkeys(raws)) if raw not in plain]
+        if todo:
+            words = list(filter(_NOT_EMPHASIS.search, todo))
+            plain.update(zip(words, self._words_texts(words, gfm)))
+            emphasis = list(filterfalse(_NOT_EMPHASIS.search, todo))
+            plain.update(zip(emphasis, _emphasis_texts(emphasis, self.emphasis_shapes)))
+        return list(map(plain.get, raws, raws))
 
     @functools.cached_property
     def labels_matter(self) -> bool:
@@ -716,12 +713,13 @@ class _IdMaker:
         joined = "\n".join(raws)
         if _STAND_IN_LIKE.search(joined) or joined.count("\n") != len(raws) - 1:
             return [_span_text(raw, gfm, self.refs, self.notes) for raw in raws]
-        parts = _WORDS.split(joined)   # text, a word's inside or None, a number or None, text...
-        insides, numbers = parts[1::3], parts[2::3]
-        words = [inside if inside is not None else number for inside, number in zip(insides, numbers)]
+        # text, then a number, or None and a word's first letter and inside, then text...
+        parts = _WORDS.split(joined)
+        numbers, firsts, insides = parts[1::4], parts[2::4], parts[3::4]
+        words = [inside if number is None else number for number, inside in zip(numbers, insides)]
         keyed = [""] * (2 * len(words) + 1)
-        keyed[0::2] = parts[0::3]
-        keyed[1::2] = [_ONE_STAND_IN if inside is not None else _ONE_DIGIT for inside in insides]
+        keyed[0::2] = parts[0::4]
+        keyed[1::2] = [first + _ONE_STAND_IN if number is None else _ONE_DIGIT for number, first in zip(numbers, firsts)]
         keys = "".join(keyed).split("\n")
         shapes: dict[str, tuple[str, int, list[int] | None] | None] = {}   # key -> template, words, order
         for key, raw in zip(keys, raws):
@@ -790,12 +788,11 @@ def _cut_at_stand_ins(text: str | None, stand_ins: list[str]) -> tuple[list[str]
     return _ANY_STAND_IN.split(text), None if order == list(range(len(stand_ins))) else order
 
 
-# a word's inside (its first and last character are left: the parser looks at them), or a
-# number, unless what comes before or after it makes it a name the parser reads (see
-# _words_texts); a number's first digit is tried first (a word's inside starts after it)
-_NOT_A_NAME_BEFORE = r"(?<![^\s*_()\[\]`>\"',;!?-])"
-_WORDS = re.compile(rf"(?<={_NOT_A_NAME_BEFORE}[^\W_])([^\W_]{{2,}})(?=[^\W_](?![^\W_]|@))"
-                    rf"|{_NOT_A_NAME_BEFORE}([0-9]+)(?![^\W_]|@)")
+# a number, or a word's first letter and inside (its first and last character are left: the
+# parser looks at them), unless what comes before or after it makes it a name the parser
+# reads (see _words_texts)
+_WORDS = re.compile(r"(?<![^\s*_()\[\]`>\"',;!?-])"
+                    r"(?:([0-9]+)(?![^\W_]|@)|([^\W_])([^\W_]{2,})(?=[^\W_](?![^\W_]|@)))")
 # Tangut ideographs: letters to Python's patterns and str methods, caseless, and in no
 # French page; the first 4,096 stand for a heading's words, one more for all of them
 _STAND_INS = [chr(code) for code in range(0x17000, 0x17000 + 4096)]
@@ -1172,10 +1169,13 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
                     heading_before = True
                     continue
         elif first == "<" and (m := _HTML_HEADING.match(line)):
-            text = clean_inline(m.group(3))
-            if text:
+            # a heading when it has text; made plain once, with the page's other pieces
+            # (it was made plain here too: a call per heading, a third of a page of them,
+            # and what an entity wrote, '&lt;b&gt;', was then taken for a tag)
+            inner = m.group(3)
+            if _SHOWS_TEXT.match(inner) or clean_inline(inner):
                 hid = _HTML_ID.search(m.group(2))
-                lines = out.start(text, int(m.group(1)), hid.group(1) if hid else None, auto=False)
+                lines = out.start(inner, int(m.group(1)), hid.group(1) if hid else None, auto=False)
                 heading_before = True
                 continue
         elif (first in "=-" and was_para_start and line[0] in "=-" and _SETEXT.match(line)
