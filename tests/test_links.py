@@ -204,6 +204,21 @@ def test_hostile_pages_are_read_in_one_pass():
 
 
 @pytest.mark.parametrize("page, links", [
+    ("intro\n\n## T [a][r]\n\n[r]: /x\n\n## U [b][s]\n\n[s]: /y\n\n", [("a", "/x"), ("b", "/y")]),
+    # '[x]:' with no URL is text: the run of headings and definitions ends before it, the
+    # definitions after it are still read
+    ("intro\n\n## T\n\n[x]:\n\n[r]: /z\n\n[t][r]\n", [("t", "/z")]),
+    ("intro\n\n[r]: /a\n\n## H\n\n[r]: /b\n\n[x][r]\n", [("x", "/b")]),   # the last one counts
+    ("intro\n\n## T\n\n[r]: /a\n[s]: /b\n\n[x][r] [y][s]\n", [("x", "/a"), ("y", "/b")]),
+])
+def test_definitions_between_headings_are_read_as_line_by_line(page, links):
+    """Runs of headings and definitions each followed by blank lines are read at once
+    (a page of headings each followed by a definition spent a third of extract on its
+    lines): the definitions found are those read line by line."""
+    assert [(link.text, link.target) for link in extract(page)] == links
+
+
+@pytest.mark.parametrize("page, links", [
     ("[" * 20 + "a](/b)" + "]" * 25, [Link("a", "/b")]),
     ("[[" * 9 + "lien" + "]" * 18 + "(/x)", [Link("[" * 17 + "lien" + "]" * 17, "/x")]),
     ("[a](" + "(" * 10 + "/c" + ")" * 12, [Link("a", "((((((((((/c))))))))))")]),
