@@ -210,6 +210,10 @@ def test_hostile_pages_are_read_in_one_pass():
     ("intro\n\n## T\n\n[x]:\n\n[r]: /z\n\n[t][r]\n", [("t", "/z")]),
     ("intro\n\n[r]: /a\n\n## H\n\n[r]: /b\n\n[x][r]\n", [("x", "/b")]),   # the last one counts
     ("intro\n\n## T\n\n[r]: /a\n[s]: /b\n\n[x][r] [y][s]\n", [("x", "/a"), ("y", "/b")]),
+    # a label '^' and no footnote name (ASCII letters, digits, '_', '-') is a link's, as
+    # Jekyll reads it; '[^ok]:' is a footnote
+    ("intro\n\n[^0```]: /un\n\n[^a b]: /deux\n\n[^ok]: note\n\n[y][^0```] [x][^a b] fin[^ok]\n",
+     [("y", "/un"), ("x", "/deux")]),
 ])
 def test_definitions_between_headings_are_read_as_line_by_line(page, links):
     """Runs of headings and definitions each followed by blank lines are read at once

@@ -101,7 +101,8 @@ _HTML_SPAN_ELEMENTS = frozenset(
 _HTML_VOID = frozenset("area base col embed hr link meta param source track wbr".split())
 _MARKDOWN_ATTR = re.compile(r"""\bmarkdown\s*=\s*["']?(?:1|block|span)\b""", re.I)
 _TAG_NAME = re.compile(r"<(/?)([A-Za-z][\w:-]*)")
-_DEFINITION = re.compile(r"[ \t]*\[(?!\^)([^\]\n]+)\]:(.*)")
+# not a footnote definition, whose name is ALD_ID_NAME (Ruby's \w: ASCII); '[^a b]: x' is a link's
+_DEFINITION = re.compile(r"[ \t]*\[(?!\^[A-Za-z0-9_][A-Za-z0-9_-]*\]:)([^\]\n]+)\]:(.*)")
 _ESCAPED = re.compile(r"\\[\\.*_+`<>()\[\]{}#!:|\"'$=~-]")  # kramdown's ESCAPED_CHARS, GFM's '~' too
 _TICKS = re.compile(r"`+")
 _WHITESPACE = re.compile(r"\s+")

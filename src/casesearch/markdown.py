@@ -84,8 +84,8 @@ _DROP_NO_TAG = re.compile(_DROP_TEXT, re.S | re.I)   # once no '>' is left: no o
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _IAL_LINE = re.compile(r" {0,3}\{:(.*)\}[ \t]*$")  # block IAL, ALD, {::options /}, {:/}
 _IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:.-]*)|\bid=[\"']([^\"']+)[\"']")
-_REF_DEF = re.compile(r" {0,3}\[[^\]^][^\]]*\]:[ \t]*\S")
-_FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]]+\]:[ \t]*")
+_REF_DEF = re.compile(r" {0,3}\[[^\]][^\]]*\]:[ \t]*\S")
+_FOOTNOTE_DEF = re.compile(r" {0,3}\[\^([A-Za-z0-9_][A-Za-z0-9_-]*)\]:[ \t]*")   # Ruby's \w: ASCII
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
 _QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")
 _BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789<^")  # first characters of non-prose lines
@@ -993,7 +993,6 @@ _HTML_SPAN_ELEMENTS = frozenset(
 _HTML_VOID = frozenset("area base col embed hr link meta param source track wbr".split())
 _MARKDOWN_ATTR = re.compile(r"""\bmarkdown\s*=\s*["']?(?:1|block)\b""", re.I)
 _REF_LABEL = re.compile(r" {0,3}\[([^\]\n]+)\]:")
-_FOOTNOTE_NAME = re.compile(r" {0,3}\[\^([\w-]+)\]:")
 
 
 def _html_depth(line: str, tag: str) -> int:
@@ -1231,14 +1230,16 @@ def _line_pass(body: str, gfm: bool) -> _Builder:
             lines.append("")
             continue
         if first == "[":
+            # kramdown tries a footnote definition first, its name ALD_ID_NAME (ASCII);
+            # any other label, '^' first too, makes a link definition ('[^a b]: x')
+            if m := _FOOTNOTE_DEF.match(line):
+                out.notes.add(m.group(1))
+                lines.extend(("", line[m.end():]))
+                continue
             if m := _REF_LABEL.match(line):
                 if _REF_DEF.match(line):
                     out.refs.add(" ".join(m.group(1).lower().split()))
                     continue
-            if m := _FOOTNOTE_DEF.match(line):
-                out.notes.update(_FOOTNOTE_NAME.match(line).groups())
-                lines.extend(("", line[m.end():]))
-                continue
         if first == "|" or ("|" in stripped and "-" in stripped):
             if _TABLE_SEP.match(line):
                 continue
