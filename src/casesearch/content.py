@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from . import front_matter
+from .collector import paused_gc
 from .config import Settings
 from .dates import FileDate, file_date, in_paris, parse_date
 from .defaults import with_defaults
@@ -23,7 +24,7 @@ from .errors import ContentError
 from .files import check_size, decode, read_bytes
 from .front_matter import texts
 from .links import Link, extract
-from .markdown import Section, clean_inline, normalize_text, paused_gc, to_sections
+from .markdown import Section, clean_inline, normalize_text, to_sections
 from .permalinks import document_date, document_url, extname, page_url
 from .reader import path_skip_reason
 from .site import PageFile, Site, Skipped, site_of

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import bisect
 import functools
-import gc
 import html
 import html.entities
 import re
 import unicodedata
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from itertools import count, filterfalse, repeat
 from operator import itemgetter
 
 import unidecode
 
+from .collector import paused_gc
 from .lang import INVISIBLE as _INVISIBLE
 
 
@@ -1027,22 +1026,6 @@ def _drop(body: str) -> str:
             pos = close.end()
     out.append(body[pos:])
     return "".join(out)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cycle collector off while a page is read, then on again if it was on. A
-    page of 2 MB makes hundreds of thousands of lists and tuples, none in a cycle, and the
-    collections they set off scanned them again and again, with all else the process holds:
-    up to a quarter of the time of a page of short headings."""
-    if not gc.isenabled():   # off already (or a read in another thread turned it off)
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def to_sections(body: str, *, markdown: bool = True, ids: HeadingIds | str = HeadingIds()) -> list[Section]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import generations, pagestore, pagetable, schema, scoring, synonyms, typos
+from .collector import paused_gc
 from .config import Settings
 from .errors import ConfigError
 from .manifest import Manifest
@@ -195,7 +196,8 @@ class Snapshot:
         segment is read from an open file: a failed opening must not leave it open)."""
         ix = generations.open_index(gen)
         try:
-            return cls(gen, manifest, ix, settings)
+            with paused_gc():   # its page table and per-page arrays: many objects, no cycle
+                return cls(gen, manifest, ix, settings)
         except BaseException:
             ix.close()
             raise
