@@ -730,7 +730,7 @@ class _IdMaker:
         templates, refill, alone, at = [], [], [], 0
         for i, key in enumerate(keys):
             shape = shapes[key]
-            if shape is None:
+            if shape is None or len(raws[i]) > _SPAN_MAX_CHARS:   # headings of one key differ in length
                 alone.append(i)
                 templates.append("")
                 at += key.count(_ONE_STAND_IN) + key.count(_ONE_DIGIT)
