@@ -64,7 +64,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import numpy as np
 
-from .markdown import build_all, clean_inlines
+from .markdown import FOOTNOTE_NAME, build_all, clean_inlines
 
 if TYPE_CHECKING:
     from .site import Site
@@ -101,8 +101,8 @@ _HTML_SPAN_ELEMENTS = frozenset(
 _HTML_VOID = frozenset("area base col embed hr link meta param source track wbr".split())
 _MARKDOWN_ATTR = re.compile(r"""\bmarkdown\s*=\s*["']?(?:1|block|span)\b""", re.I)
 _TAG_NAME = re.compile(r"<(/?)([A-Za-z][\w:-]*)")
-# not a footnote definition, whose name is ALD_ID_NAME (Ruby's \w: ASCII); '[^a b]: x' is a link's
-_DEFINITION = re.compile(r"[ \t]*\[(?!\^[A-Za-z0-9_][A-Za-z0-9_-]*\]:)([^\]\n]+)\]:(.*)")
+# not a footnote definition (markdown.FOOTNOTE_NAME); '[^a b]: x' is a link's
+_DEFINITION = re.compile(rf"[ \t]*\[(?!\^{FOOTNOTE_NAME}\]:)([^\]\n]+)\]:(.*)")
 _ESCAPED = re.compile(r"\\[\\.*_+`<>()\[\]{}#!:|\"'$=~-]")  # kramdown's ESCAPED_CHARS, GFM's '~' too
 _TICKS = re.compile(r"`+")
 _WHITESPACE = re.compile(r"\s+")

@@ -84,7 +84,9 @@ _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _IAL_LINE = re.compile(r" {0,3}\{:(.*)\}[ \t]*$")  # block IAL, ALD, {::options /}, {:/}
 _IAL_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w:.-]*)|\bid=[\"']([^\"']+)[\"']")
 _REF_DEF = re.compile(r" {0,3}\[[^\]][^\]]*\]:[ \t]*\S")
-_FOOTNOTE_DEF = re.compile(r" {0,3}\[\^([A-Za-z0-9_][A-Za-z0-9_-]*)\]:[ \t]*")   # Ruby's \w: ASCII
+# a footnote's name: kramdown's ALD_ID_NAME, Ruby's \w being ASCII (links.py reads it too)
+FOOTNOTE_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
+_FOOTNOTE_DEF = re.compile(rf" {{0,3}}\[\^({FOOTNOTE_NAME})\]:[ \t]*")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
 _QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")
 _BLOCK_STARTS = frozenset("#=-*_`~{[|>+0123456789<^")  # first characters of non-prose lines
@@ -629,8 +631,8 @@ class _IdMaker:
         self.used: dict[str, int] = {}
         self.refs: frozenset[str] = frozenset()
         self.notes: frozenset[str] = frozenset()
-        self.plain: dict[str, str] = {}   # a heading -> its text (one parser a maker: gfm or not)
-        self.shapes: dict[tuple[str, bool], tuple[list[str], list[int] | None] | None] = {}   # see _words_texts
+        self.plain: dict[str, str] = {}   # a heading -> its text (by this maker's parser: gfm or not)
+        self.shapes: dict[str, tuple[list[str], list[int] | None] | None] = {}   # see _words_texts
         self.emphasis_shapes: dict[str, list[str] | None] = {}   # see _emphasis_text
 
     def __call__(self, raw: str) -> str:
@@ -641,8 +643,8 @@ class _IdMaker:
         if self.gfm:
             # the GFM parser always builds raw_text from the parsed text (it forces
             # auto_id_stripping) and numbers repeats from 1; an empty id stays empty
-            return self._numbered(_gfm_ids(self._plains(raws, True)))
-        texts = self._plains(raws, False) if self.ids.stripping else raws
+            return self._numbered(_gfm_ids(self._plains(raws)))
+        texts = self._plains(raws) if self.ids.stripping else raws
         if self.ids.transliterate:
             texts = [_transliterate(text) for text in texts]
         return self._numbered([gen or "section" for gen in _kramdown_ids(texts)])
@@ -663,7 +665,7 @@ class _IdMaker:
         out = gens if not any(repeats) else [f"{gen}-{n}" if n else gen for gen, n in zip(gens, repeats)]
         return [self.ids.prefix + gen for gen in out] if self.ids.prefix else list(out)
 
-    def _plains(self, raws: list[str], gfm: bool) -> list[str]:
+    def _plains(self, raws: list[str]) -> list[str]:
         """The text of each heading's spans, as the span parser makes it (_span_text), those
         of a page parsed by shape all at once (_words_texts, _emphasis_texts)."""
         # a heading written again on the page is parsed once (a page repeating a hard
@@ -674,7 +676,7 @@ class _IdMaker:
         todo = [raw for raw in filter(_SPAN_CHARS.search, dict.fromkeys(raws)) if raw not in plain]
         if todo:
             words = list(filter(_NOT_EMPHASIS.search, todo))
-            plain.update(zip(words, self._words_texts(words, gfm)))
+            plain.update(zip(words, self._words_texts(words)))
             emphasis = list(filterfalse(_NOT_EMPHASIS.search, todo))
             plain.update(zip(emphasis, _emphasis_texts(emphasis, self.emphasis_shapes)))
         return list(map(plain.get, raws, raws))
@@ -687,7 +689,7 @@ class _IdMaker:
         stand-in never is one of the page's, so else both look-ups find the same."""
         return any(not label.isascii() or _LONG_WORD.search(label) for label in self.refs | self.notes)
 
-    def _words_texts(self, raws: list[str], gfm: bool) -> list[str]:
+    def _words_texts(self, raws: list[str]) -> list[str]:
         """_span_text of each heading (none holding a line break), parsed once per shape on
         the page, with a few calls over all the headings rather than a dozen for each.
 
@@ -714,7 +716,7 @@ class _IdMaker:
         shape a number (a second)."""
         joined = "\n".join(raws)
         if _STAND_IN_LIKE.search(joined) or joined.count("\n") != len(raws) - 1:
-            return [_span_text(raw, gfm, self.refs, self.notes) for raw in raws]
+            return list(map(self._alone, raws))
         # text, then a number, or None and a word's first letter and inside, then text...
         parts = _WORDS.split(joined)
         numbers, firsts, insides = parts[1::4], parts[2::4], parts[3::4]
@@ -726,7 +728,7 @@ class _IdMaker:
         shapes: dict[str, tuple[str, int, list[int] | None] | None] = {}   # key -> template, words, order
         for key, raw in zip(keys, raws):
             if key not in shapes:
-                shapes[key] = self._shape(key, raw, gfm)
+                shapes[key] = self._shape(key, raw)
         templates, refill, alone, at = [], [], [], 0
         for i, key in enumerate(keys):
             shape = shapes[key]
@@ -741,15 +743,19 @@ class _IdMaker:
             at += held
         pieces = "\n".join(templates).split(_ONE_STAND_IN)
         if len(pieces) != len(refill) + 1:   # never expected: each heading on its own
-            return [_span_text(raw, gfm, self.refs, self.notes) for raw in raws]
+            return list(map(self._alone, raws))
         filled = [""] * (2 * len(refill) + 1)
         filled[0::2], filled[1::2] = pieces, refill
         out = "".join(filled).split("\n")
         for i in alone:
-            out[i] = _span_text(raws[i], gfm, self.refs, self.notes)
+            out[i] = self._alone(raws[i])
         return out
 
-    def _shape(self, key: str, raw: str, gfm: bool) -> tuple[str, int, list[int] | None] | None:
+    def _alone(self, raw: str) -> str:
+        """_span_text of one heading, parsed on its own."""
+        return _span_text(raw, self.gfm, self.refs, self.notes)
+
+    def _shape(self, key: str, raw: str) -> tuple[str, int, list[int] | None] | None:
         """For _words_texts, a heading's key (of heading `raw`): what its numbered shape
         parses to, with one stand-in for every word it keeps (`template`), how many words
         the shape has and which it keeps in which order (None: all, in order); None when the
@@ -764,9 +770,9 @@ class _IdMaker:
         stand_ins = [next(digit_ins) if kind == _ONE_DIGIT else next(letter_ins) for kind in kinds]
         numbered = [""] * len(cut)
         numbered[0::2], numbered[1::2] = cut[0::2], stand_ins
-        shape = ("".join(numbered), gfm)
+        shape = "".join(numbered)
         if shape not in self.shapes:
-            self.shapes[shape] = _cut_at_stand_ins(_parsed(shape[0], gfm, self.refs, self.notes), stand_ins)
+            self.shapes[shape] = _cut_at_stand_ins(_parsed(shape, self.gfm, self.refs, self.notes), stand_ins)
         parsed = self.shapes[shape]
         if parsed is None:
             return None
