@@ -54,6 +54,10 @@ PHRASE_FIELDS = ("title", "headings", "summary", "body", "anchors")
 # The unstemmed word field: exact-form bonus, search-as-you-type prefixes, typo fixes.
 WORDS = "words"
 
+# Fields whose (page, frequency) postings scoring reads: also kept in casesearch's own
+# posting file beside each segment (`postlists`).
+SCORED_FIELDS = tuple(f.name for f in FIELDS) + (WORDS,)
+
 
 class ExactWords(fields.TEXT):
     """Unstemmed words; only whether a page has a word matters, which keeps postings small."""

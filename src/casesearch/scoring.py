@@ -33,7 +33,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, unpack_int
 
-from . import analysis, schema
+from . import analysis, postlists, schema
 from .query import QueryWord
 from .weights import WEIGHTS
 
@@ -157,14 +157,15 @@ class Sparse:
 
 class Positions:
     """One term's positions in one field, read for pages asked in ascending docnum order:
-    only the blocks of the posting list that hold those pages are read, whatever the length
-    of the list; a page's positions are decoded when first looked at (`of`), and what was
-    read is kept for the generation's later queries (`known`, shared by the term's readers)."""
+    from the segment's posting file (`postlists`), a pread per page, or else through
+    whoosh, only the blocks of the posting list that hold those pages; a page's positions
+    are decoded when first looked at (`of`), and what was read is kept for the
+    generation's later queries (`known`, shared by the term's readers)."""
 
     def __init__(self, postings: Postings, field: str, term: str,
                  known: dict[int, bytes | tuple[int, ...] | None]) -> None:
         self.postings, self.field, self.term, self.known = postings, field, term, known
-        self.leaves: list[tuple[int, Matcher, frozenset[int]]] | None = None
+        self.leaves: list[tuple[int, Matcher | tuple[postlists.PostingFile, bytes]]] | None = None
 
     def read(self, docs: Sequence[int]) -> None:
         """Read the positions of those of `docs` (ascending, and above any this reader was
@@ -175,8 +176,15 @@ class Positions:
             if self.leaves is None:
                 self.leaves = list(self.postings._leaves(self.field, self.term))
                 self.postings.read["position lists"] += 1
-            found: dict[int, bytes] = {}
-            for base, m, _ in self.leaves:
+            found: dict[int, bytes | tuple[int, ...]] = {}
+            for base, source in self.leaves:
+                if isinstance(source, tuple):
+                    posting_file, key = source
+                    local = posting_file.positions(self.field, key, [d - base for d in missing if d >= base])
+                    found.update((d + base, value) for d, value in local.items())
+                    self.postings.read["positions decoded"] += len(local)
+                    continue
+                m = source
                 for doc in missing:
                     target = doc - base
                     if target < 0:
@@ -209,6 +217,9 @@ class Postings:
         """`lengths`: each field's length per document as whoosh stores them; `terms`: each
         searchable field's terms (both from the generation's page table)."""
         self.reader = reader
+        # each segment's own posting file, by segment id (None: read through whoosh)
+        self._files = {leaf._segid: postlists.PostingFile.open(leaf._storage, leaf._segid)
+                       for leaf, _ in reader.leaf_readers() if hasattr(leaf, "_storage")}
         self.english = english
         self.size = reader.doc_count_all()
         # the pages of each language, as masks over docnums (scoring works on whole arrays)
@@ -267,14 +278,27 @@ class Postings:
             decoder = self._decoders[field] = self.reader.schema[field].format.decoder("positions")
         return tuple(decoder(value))
 
-    def _leaves(self, field: str, term: str) -> Iterator[tuple[int, Matcher, frozenset[int]]]:
-        """(first docnum, matcher, deleted docnums) of each segment holding the term; the
-        matcher unfiltered (whoosh wraps it to skip deleted pages: we skip them ourselves)."""
+    def _leaves(self, field: str, term: str
+                ) -> Iterator[tuple[int, Matcher | tuple[postlists.PostingFile, bytes]]]:
+        """(first docnum, where its positions are read) of each segment holding the term:
+        the segment's posting file and the term's key where the file keeps them, else
+        whoosh's matcher, unfiltered (whoosh wraps it to skip deleted pages: no page a
+        query asks about is deleted)."""
         terms = self._terms.get(field)
         if terms is not None and term not in terms:
             return
         for reader, base in self.reader.leaf_readers():
-            yield from self._leaf(reader, base, field, term)
+            posting_file = self._files.get(getattr(reader, "_segid", None))
+            if posting_file is not None:
+                key = reader._text_to_bytes(field, term)
+                kept = posting_file.keeps_positions(field, key)
+                if kept is None:   # not in this segment
+                    continue
+                if kept:
+                    yield base, (posting_file, key)
+                    continue
+            for _, m, _ in self._leaf(reader, base, field, term):
+                yield base, m
 
     @staticmethod
     def _leaf(reader, base: int, field: str, term: str  # noqa: ANN001 - a whoosh segment reader
@@ -297,6 +321,12 @@ class Postings:
         if terms is not None and term not in terms:
             return
         for reader, base in self.reader.leaf_readers():
+            posting_file = self._files.get(getattr(reader, "_segid", None))
+            if posting_file is not None:
+                found = posting_file.find(field, reader._text_to_bytes(field, term))
+                if found is not None:
+                    yield base, iter((found,)), reader.deleted_docs_set
+                continue
             codec_terms = getattr(reader, "_terms", None)
             if type(codec_terms) is not W3TermsReader:
                 for _, m, deleted in self._leaf(reader, base, field, term):

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.system import emptybytes, pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
-from . import analysis, generations, schema
+from . import analysis, generations, postlists, schema
 from .content import Document
 
 Keep = Callable[[str, dict], None]   # (source, stored record) of each page written
@@ -176,10 +176,14 @@ class Writer(SegmentWriter):
         self._added = True
         self.docnum += 1
 
-    def _flush_segment(self) -> None:   # whoosh 2.7.5's, with _Lengths
+    def _flush_segment(self) -> None:   # whoosh 2.7.5's, with _Lengths and our posting file
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        # a part of the segment, as whoosh's own: it goes into the compound file with them
+        with self.newsegment.create_file(self.storage, postlists.EXTENSION) as out:
+            recorder = postlists.Recorder(out, schema.SCORED_FIELDS, schema.PHRASE_FIELDS, self.docnum)
+            self.fieldwriter.add_postings(self.schema, lengths, recorder.tee(self.pool.iter_postings()))
+            recorder.finish()
         self.fieldwriter.close()
         if lengths:
             lengths.close()
