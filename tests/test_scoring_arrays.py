@@ -119,3 +119,35 @@ def test_kept_figures_past_the_bound_let_go_the_least_recently_used(phrase_site,
     assert ("bm25f", "", "donne") in p._scores and len(p._scores) >= kept
     assert ("bm25f", "", "text") not in p._scores   # used once, longest ago: let go
     searcher.close()
+
+
+@pytest.fixture
+def varied_site(tmp_path):
+    words = ["données", "ouvertes", "recrutement", "recruter", "recrute", "open", "data", "emploi", "emplois",
+             "santé", "numérique", "projet-données", "projet-open-données", "moncompteformation", "formation", "l'emploi"]
+    pages = {}
+    for i in range(40):
+        picked = [words[(i * 7 + k * 3) % len(words)] for k in range(3 + i % 5)]
+        lang = "\nlang: en" if i % 9 == 0 else ""
+        pages[f"page-{i:02d}"] = (" ".join(picked[:2]) + lang, " ".join(picked * (1 + i % 3)))
+    return titled_site(tmp_path, pages)
+
+
+@pytest.mark.parametrize("text", ["données", "recrutement", "open data", "projet-données", "projet-open-données", "l'emploi santé",
+                                  "emplois numérique formation", "recru", "donnees ouvertes", "zzz", "data"])
+def test_a_words_scores_over_the_pages_it_holds_are_those_over_every_page(varied_site, monkeypatch, text):
+    """word_scores' sparse path gives the very floats of the path over every page."""
+    from casesearch import query
+    searcher = Searcher(varied_site)
+    snap = searcher.snapshot()
+    parsed = query.parse(text)
+    loose = [ranking.extras(f, w, parsed.prefix and i == len(parsed.words) - 1 and ("recrutement", "recruter") or ())
+             for i, (f, w) in enumerate(zip(ranking.families(snap.postings, parsed.words), parsed.words))]
+    for word, extra in zip(parsed.words, loose):
+        monkeypatch.setattr(scoring, "_sparse_pays", lambda *a: False)
+        dense = scoring.word_scores(snap.postings, word, extra)
+        monkeypatch.setattr(scoring, "_sparse_pays", lambda *a: True)
+        sparse = scoring.word_scores(snap.postings, word, extra)
+        assert dense.tobytes() == sparse.tobytes(), word.raw
+        assert (text == "zzz") or dense.any()
+    searcher.close()

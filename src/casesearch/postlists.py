@@ -149,14 +149,26 @@ class Recorder:
 class _Keys:
     """The file's keys as a sequence bisect can search, without a Python object per key."""
 
-    def __init__(self, blob: bytes, ends: np.ndarray) -> None:
-        self.blob, self.ends = blob, ends   # kept as an array: no Python int per key to make when opened
+    def __init__(self, blob: bytes, ends: memoryview) -> None:
+        self.blob, self.ends = blob, ends
 
     def __len__(self) -> int:
         return len(self.ends)
 
     def __getitem__(self, i: int) -> bytes:
-        return self.blob[int(self.ends[i - 1]) if i else 0:int(self.ends[i])]
+        return self.blob[self.ends[i - 1] if i else 0:self.ends[i]]
+
+
+def _table(data: bytes, code: str, count: int, at: int) -> memoryview | list[int]:
+    """`count` little-endian numbers of `data` from `at`, indexed as Python ints (a view
+    of the bytes, no object per number: the key table of a 50,000-page segment holds
+    hundreds of thousands)."""
+    part = memoryview(data)[at:at + count * struct.calcsize(code)]
+    if _LITTLE:
+        return part.cast(code)
+    values = array(code, part)
+    values.byteswap()
+    return values.tolist()
 
 
 class PostingFile:
@@ -180,12 +192,10 @@ class PostingFile:
             raise IndexDamaged(f"'{name}' is not the size its table says; run 'casesearch check'")
         data = self._read(key_bytes + keys * 21, table)
         at = key_bytes
-        self._keys = _Keys(data[:at], np.frombuffer(data, dtype="<u8", count=keys, offset=at))
-        at += 8 * keys
-        self._offsets = np.frombuffer(data, dtype="<u8", count=keys, offset=at)
-        at += 8 * keys
-        self._counts = np.frombuffer(data, dtype="<u4", count=keys, offset=at)
-        self._kinds = np.frombuffer(data, dtype="u1", count=keys, offset=at + 4 * keys)
+        self._keys = _Keys(data[:at], _table(data, "Q", keys, at))
+        self._offsets = _table(data, "Q", keys, at + 8 * keys)
+        self._counts = _table(data, "I", keys, at + 16 * keys)
+        self._kinds = _table(data, "B", keys, at + 20 * keys)
         self._doc_type = np.dtype("<u2") if doc_size == 2 else np.dtype("<u4")
 
     @classmethod
@@ -210,10 +220,10 @@ class PostingFile:
 
     def _block(self, i: int) -> tuple[np.ndarray, np.ndarray, int]:
         """(docnums, weights as stored, where the term's positions start) of key `i`."""
-        count, kind = int(self._counts[i]), int(self._kinds[i])
+        count, kind = self._counts[i], self._kinds[i]
         weight_type = np.dtype("<f8") if kind & _FLOAT_WEIGHTS else np.dtype("<u2")
         size = count * (self._doc_type.itemsize + weight_type.itemsize)
-        at = int(self._offsets[i])
+        at = self._offsets[i]
         data = self._read(size, at)
         docs = np.frombuffer(data, dtype=self._doc_type, count=count)
         weights = np.frombuffer(data, dtype=weight_type, count=count, offset=count * self._doc_type.itemsize)
@@ -238,7 +248,7 @@ class PostingFile:
         i = self._index(field, term)
         if i is None:
             return {}
-        kind = int(self._kinds[i])
+        kind = self._kinds[i]
         if not kind & _POSITIONS:
             raise ValueError(f"{self.name} keeps no positions of {term!r} in {field}")
         held, weights, start = self._block(i)

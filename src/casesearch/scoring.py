@@ -513,6 +513,64 @@ def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> np.ndarray
     return np.where(shared, WEIGHTS.compound_factor * weight * total, 0.0)
 
 
+def _alternative_sparse(p: Postings, alt: tuple[str, ...], weight: float, for_english: bool) -> Sparse:
+    """`_alternative` restricted to the pages of one language, as a Sparse: the same
+    floats, computed over the pages holding the terms instead of over every page."""
+    per_term = [p.bm25f(term) for term in alt]
+    if len(per_term) == 1:
+        docs, values = per_term[0].docs, per_term[0].values
+        if weight != 1.0:
+            values = values * weight
+    else:
+        docs = per_term[0].docs
+        for found in per_term[1:]:
+            docs = np.intersect1d(docs, found.docs, assume_unique=True)
+        each = [found.values[np.searchsorted(found.docs, docs)] for found in per_term]
+        shared = np.logical_and.reduce([v > 0.0 for v in each])
+        docs = docs[shared]
+        total = each[0][shared] + each[1][shared]
+        for v in each[2:]:
+            total += v[shared]
+        values = WEIGHTS.compound_factor * weight * total
+    mine = p.language(for_english)[docs]
+    return Sparse(docs[mine], values[mine])
+
+
+def _best(found: list[Sparse]) -> Sparse:
+    """The greatest value of each page over `found` (a page missing from one counts 0.0 there)."""
+    if len(found) == 1:
+        return found[0]
+    docs = np.concatenate([f.docs for f in found])
+    values = np.concatenate([f.values for f in found])
+    order = np.argsort(docs, kind="stable")
+    docs, values = docs[order], values[order]
+    if not len(docs):
+        return Sparse()
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    return Sparse(docs[starts], np.maximum(np.maximum.reduceat(values, starts), 0.0))
+
+
+def _sparse_total(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]]) -> np.ndarray:
+    """word_scores' sum of its groups' best ways, computed over the pages each way holds:
+    a word's ways (its alternatives, English forms, completions, family) are a few dozen
+    arrays over every page otherwise, most of them zeros."""
+    total = np.zeros(p.size)
+    for group in _groups(word, extra):
+        if group:
+            best = _best([_alternative_sparse(p, alt, weight, for_english) for alt, for_english, weight, _ in group])
+            total[best.docs] += best.values
+    return total
+
+
+def _sparse_pays(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]]) -> bool:
+    """Whether the word's ways hold few enough postings for `_sparse_total` to be the cheaper."""
+    held = 0
+    for group in _groups(word, extra):
+        for alt, _, _, _ in group:
+            held += min(len(p.bm25f(term)) for term in alt)
+    return held * 4 < p.size
+
+
 def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]
             ) -> list[list[tuple[tuple[str, ...], bool, float, str]]]:
     """Ways a page can match the word, as (terms, for English pages, weight, kind), in two groups.
@@ -536,6 +594,9 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
     `parts`, when given, is a collector ({docnum: []}, see `collector`): each of its pages
     matched gets the Parts its score is the sum of. Searching passes none and builds none.
     """
+    extra = list(extra)
+    if parts is None and _sparse_pays(p, word, extra):
+        return _with_exact(p, word, _sparse_total(p, word, extra))
     total: np.ndarray | None = None
     chosen: list[dict[int, tuple]] = []
     for group in _groups(word, extra):
@@ -552,17 +613,21 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
         if best is not None:
             total = best if total is None else total + best
         chosen.append(picked)
-    if total is None:
-        total = np.zeros(p.size)
+    total = _with_exact(p, word, np.zeros(p.size) if total is None else total)
+    if parts is not None:
+        for d, found in parts.items():
+            if total[d] > 0.0:
+                found += _parts(p, word, d, [picked[d] for picked in chosen if d in picked])
+    return total
+
+
+def _with_exact(p: Postings, word: QueryWord, total: np.ndarray) -> np.ndarray:
+    """`total` (a word's scores, changed in place) with the exact form's bonus for the pages it holds."""
     bonus = WEIGHTS.exact_form_boost
     for form in word.exact:
         found = p.term_scores(schema.WORDS, form)
         matched = total[found.docs] > 0.0
         total[found.docs[matched]] += bonus * found.values[matched]
-    if parts is not None:
-        for d, found in parts.items():
-            if total[d] > 0.0:
-                found += _parts(p, word, d, [picked[d] for picked in chosen if d in picked])
     return total
 
 
