@@ -318,3 +318,31 @@ def test_a_running_service_and_a_restarted_one_survive_the_damage(site, damage, 
     finally:
         stop(proc)
     assert "Traceback" not in log.read_text()
+
+
+def test_a_generation_its_build_stamped_opens_without_its_bytes_read_again_until_a_file_is_written(
+        tmp_path, monkeypatch):
+    """The build that summed a generation's files stamps what a stat sees of them: a process
+    opening it reads sizes and times, not every byte (0.4 s at 50,000 pages); a file written
+    to since (its mtime set back: its ctime still tells) is read and found damaged."""
+    from casesearch import manifest as manifest_module
+    from casesearch.errors import IndexMissing
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "page-0.md").write_text(_page(0), encoding="utf-8")
+    settings = load_settings({"content_dir": content, "index_dir": tmp_path / "index"}, environ={})
+    reindex(settings)
+    read: list[str] = []
+    real = manifest_module._sha256
+    monkeypatch.setattr(manifest_module, "_sha256", lambda path: read.append(path.name) or real(path))
+    searcher = Searcher(settings)
+    assert _found(searcher, WORDS[:1]) == [] and read == []
+    searcher.close()
+    seg = _segments(current_generation(settings.index_dir))[-1]
+    stat = seg.stat()
+    _garbage_inside(seg)
+    os.utime(seg, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(IndexMissing, match="checksum differs"):
+        Searcher(settings).snapshot()
+    assert seg.name in read
+    assert _cli(settings, "check")[0] == 1

@@ -33,7 +33,14 @@ from whoosh.filedb.structfile import StructFile
 
 from . import analysis, schema
 from .errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated
-from .manifest import MANIFEST, Manifest, damage, index_files, read_manifest
+from .manifest import (
+    MANIFEST,
+    Manifest,
+    damage,
+    index_files,
+    read_manifest,
+    stamp_holds,
+)
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -107,7 +114,8 @@ def servable(index_dir: Path, *, deep: Callable[[Path], bool] = lambda _: True, 
     """CURRENT's generation when it is sound, else the newest generation of this format that
     is (by number), with the reason. IndexOutdated when CURRENT's is of another format (a
     fallback would hide that a reindex is due), IndexDamaged when no generation is sound,
-    IndexMissing when there is none. `deep(path)`: verify checksums too, not sizes only;
+    IndexMissing when there is none. `deep(path)`: verify checksums too, not sizes only
+    (unless the generation's stamp holds: no file written since the build summed them);
     `pages=False`: the choice's manifest without its pages (a searcher's)."""
     name, problem = pointer(index_dir)
     candidates = folders(index_dir)
@@ -127,7 +135,7 @@ def servable(index_dir: Path, *, deep: Callable[[Path], bool] = lambda _: True, 
                 raise IndexOutdated(f"the index in '{gen}' is of format {manifest.format}, this casesearch "
                                     f"reads {FORMAT}: run `casesearch reindex`")
             continue
-        if why := damage(gen, manifest, deep=deep(gen)):
+        if why := damage(gen, manifest, deep=deep(gen) and not stamp_holds(gen, manifest)):
             reasons.append(why)
             continue
         return Choice(gen, manifest, "; ".join(reasons) + (f"; serving '{gen.name}'" if reasons else ""))

@@ -32,7 +32,7 @@ from .errors import (
     SafetyCheckFailed,
 )
 from .links import Link, LinkSite, anchors
-from .manifest import Manifest, PageEntry, file_sums, write_manifest
+from .manifest import Manifest, PageEntry, file_sums, write_manifest, write_stamp
 from .reader import read_files
 from .schema import StoredPage
 from .site import Site, load_site
@@ -308,10 +308,12 @@ def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
     copied = plan.old.files if plan.old and not report.full else None   # verified when chosen as the base
     if copied:   # rewritten under the same names
         copied = {name: s for name, s in copied.items() if name not in (pagetable.FILE, pagestore.FILE)}
-    write_manifest(gen_dir, Manifest(
+    manifest = Manifest(
         format=generations.FORMAT, settings=_fingerprint(plan.settings, plan.site),
         generation=generations.number(gen_dir), built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        pages=plan.pages, stale=tuple(sorted(report.stale)), files=file_sums(gen_dir, copied)))
+        pages=plan.pages, stale=tuple(sorted(report.stale)), files=file_sums(gen_dir, copied))
+    write_manifest(gen_dir, manifest)
+    write_stamp(gen_dir, manifest)   # summed just now: the processes that open it need not read it all again
     return gen_dir
 
 

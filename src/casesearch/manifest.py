@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+# what a stat saw of the files when they were last known to hold what the manifest says
+STAMP = "verified.json"
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,8 @@ def write_manifest(gen_dir: Path, manifest: Manifest) -> None:
 def index_files(gen_dir: Path) -> list[Path]:
     """The whoosh files of a generation (not the manifest, nor whoosh's empty lock file)."""
     return sorted(p for p in gen_dir.iterdir()
-                  if p.name != MANIFEST and not p.name.endswith((".tmp", "WRITELOCK", ".lock")) and p.is_file())
+                  if p.name not in (MANIFEST, STAMP) and not p.name.endswith((".tmp", "WRITELOCK", ".lock"))
+                  and p.is_file())
 
 
 def _sha256(path: Path) -> str:
@@ -187,3 +190,23 @@ def signature(gen_dir: Path, manifest: Manifest) -> tuple:
         except OSError:
             sig.append((name, None))
     return tuple(sig)
+
+
+def write_stamp(gen_dir: Path, manifest: Manifest) -> None:
+    """Note that the generation's files hold what its manifest says, with what a stat of
+    them sees now (`signature`): the build that has just summed them writes it."""
+    tmp = gen_dir / (STAMP + ".tmp")
+    tmp.write_text(json.dumps([list(part) for part in signature(gen_dir, manifest)]), encoding="utf-8")
+    os.replace(tmp, gen_dir / STAMP)
+
+
+def stamp_holds(gen_dir: Path, manifest: Manifest) -> bool:
+    """Whether the files are as the stamp saw them: none written to since (a write changes
+    its size, times or inode; its ctime cannot be set back). Each process that opens a
+    generation then reads its sizes, not every byte again (0.4 s at 50,000 pages), as a
+    process that has verified a generation keeps serving it while its stat is unchanged."""
+    try:
+        seen = json.loads((gen_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return seen == [list(part) for part in signature(gen_dir, manifest)]
