@@ -151,3 +151,24 @@ def test_a_words_scores_over_the_pages_it_holds_are_those_over_every_page(varied
         assert dense.tobytes() == sparse.tobytes(), word.raw
         assert (text == "zzz") or dense.any()
     searcher.close()
+
+
+def test_pages_named_by_the_query_are_found_by_their_stems_not_their_hash(tmp_path, monkeypatch):
+    """A page whose title is the query (or a near-empty page whose URL is) is named by it:
+    found by a hash of its stems, then checked; every hash the same ranks the same."""
+    from casesearch import pagetable
+    pages = {"incubateurs": ("Incubateurs", ""), "open-data": ("Open data", "open data " * 30),
+             "donnees": ("Données ouvertes", "open data et données " * 30), "autre": ("Autre page", "open " * 40)}
+    queries = ["open data", "incubateurs", "données ouvertes", "autre page", "open"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    expected = Searcher(titled_site(tmp_path / "a", pages))
+    wanted = {q: [(h.url, h.score) for h in expected.search(q).hits] for q in queries}
+    assert wanted["open data"][0][0].endswith("open-data.html") and wanted["incubateurs"]
+    expected.close()
+    monkeypatch.setattr(pagetable, "names_hash", lambda stems: 7)
+    colliding = Searcher(titled_site(tmp_path / "b", pages))
+    assert (colliding.snapshot().title_hash == 7).all()
+    for q in queries:
+        assert [(h.url, h.score) for h in colliding.search(q).hits] == wanted[q], q
+    colliding.close()

@@ -15,8 +15,11 @@ generation's table for the pages an incremental build kept.
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
+import zlib
 from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -57,6 +60,63 @@ def row(page: Document | schema.StoredPage) -> Row:
                folded_title=" ".join(analysis.fold(w) for w in page.title.split()))
 
 
+# what a page gives each facet (values, each counted once per page)
+FACET_VALUES: dict[str, Callable[[Row], Iterable[str]]] = {
+    "category": lambda row: (row.category,) if row.category else (),
+    "tags": lambda row: row.tags,
+    "year": lambda row: (row.date[:4],) if row.date else (),
+}
+
+
+def names_hash(stems: tuple[str, ...]) -> int:
+    """A stable hash of a title's (or URL's) stems: the pages a query names are those whose
+    hash is the query's, then checked one by one."""
+    return zlib.crc32("\x1f".join(stems).encode("utf-8"))
+
+
+@dataclass
+class Arrays:
+    """Per-page figures by document number, made when the table is written (a worker read
+    them from every row when it opened a generation: 0.15 s at 50,000 pages)."""
+    source_rank: array                  # the rank of the page's source path (ties)
+    date_rank: array                    # the rank of its date, undated first; -1: deleted
+    langs: list[str]                    # the languages, by code
+    lang: array                         # each page's language code
+    title_hash: array                   # names_hash of its title's stems
+    facets: dict[str, tuple[list[str], array, array]]   # name -> values, (page, value id) pairs
+
+    @classmethod
+    def of(cls, rows: list[Row | None]) -> Arrays:
+        sources = sorted((row.source, d) for d, row in enumerate(rows) if row is not None)
+        source_rank = array("q", bytes(8 * len(rows)))
+        for rank, (_, d) in enumerate(sources):
+            source_rank[d] = rank
+        dates = sorted({row.date or "" for row in rows if row is not None})
+        at = {date: i for i, date in enumerate(dates)}
+        codes: dict[str, int] = {}
+        lang = array("i", (0 if row is None else codes.setdefault(row.lang, len(codes)) for row in rows))
+        return cls(source_rank=source_rank,
+                   date_rank=array("q", (-1 if row is None else at[row.date or ""] for row in rows)),
+                   langs=list(codes), lang=lang,
+                   title_hash=array("I", (0 if row is None else names_hash(row.title_stems) for row in rows)),
+                   facets={name: facet(rows, values) for name, values in FACET_VALUES.items()})
+
+
+def facet(rows: list[Row | None], values: Callable[[Row], Iterable[str]]) -> tuple[list[str], array, array]:
+    """A facet's values and its (page, value id) pairs, a page's values each once."""
+    names: dict[str, int] = {}
+    docs, ids = array("q"), array("q")
+    for docnum, row in enumerate(rows):
+        if row is not None:
+            for value in dict.fromkeys(values(row)):
+                docs.append(docnum)
+                at = names.get(value)
+                if at is None:
+                    at = names[value] = len(names)
+                ids.append(at)
+    return list(names), docs, ids
+
+
 @dataclass
 class Table:
     rows: list[Row | None]              # by document number; None: a deleted document
@@ -64,6 +124,7 @@ class Table:
     words: list[str]                    # the terms of the word field
     terms: dict[str, list[str]]         # each searchable field's terms (families, look-ups)
     offsets: array | None = None        # where each page's record lies in pages.store (pagestore)
+    arrays: Arrays | None = None        # made from the rows when written (`write`)
 
     def sources(self) -> list[str | None]:
         return [None if r is None else r.source for r in self.rows]
@@ -89,9 +150,10 @@ def from_index(reader, rows: dict[str, Row]) -> Table:  # noqa: ANN001 - a whoos
 
 
 def write(gen_dir: Path, table: Table) -> None:
+    arrays = Arrays.of(table.rows)
     data = {"format": FORMAT, "rows": [None if r is None else _tuple(r) for r in table.rows],
             "lengths": table.lengths, "words": table.words, "terms": table.terms,
-            "offsets": table.offsets}
+            "offsets": table.offsets, "arrays": [getattr(arrays, f.name) for f in dataclasses.fields(arrays)]}
     with open(gen_dir / FILE, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -107,7 +169,7 @@ def read(gen_dir: Path) -> Table | None:
         return None
     make = Row._make
     return Table([None if r is None else make(r) for r in data["rows"]], data["lengths"], data["words"],
-                 data["terms"], data.get("offsets"))
+                 data["terms"], data.get("offsets"), Arrays(*data["arrays"]) if data.get("arrays") else None)
 
 
 def _tuple(r: Row) -> tuple:

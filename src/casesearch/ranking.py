@@ -296,9 +296,8 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
                     explained[d].factors.append((f"proximity (words within {slop} extra positions)", factor))
             best = best[~near]
     if wanted:
-        name = snap.name_ids.get(wanted)
-        if name is not None:   # the page's own name
-            own = (snap.title_name[docs] == name) | (snap.url_name[docs] == name)
+        own = snap.named(docs, wanted)
+        if own.any():   # the page's own name
             scores[own] *= WEIGHTS.title_match_factor
             if explained is not None:
                 for d in docs[own].tolist():

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import math
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -34,12 +35,7 @@ def prior(words: int, lang: str, default_lang: str) -> float:
 
 signature = pagetable.stems   # the stems of a text, as the table keeps a title's
 
-# what a page gives each facet (values, each counted once per page)
-FACET_VALUES: dict[str, Callable[[pagetable.Row], Iterable[str]]] = {
-    "category": lambda row: (row.category,) if row.category else (),
-    "tags": lambda row: row.tags,
-    "year": lambda row: (row.date[:4],) if row.date else (),
-}
+FACET_VALUES = pagetable.FACET_VALUES
 
 
 class Facet:
@@ -51,18 +47,14 @@ class Facet:
 
     @classmethod
     def of(cls, rows: list[pagetable.Row | None], values: Callable[[pagetable.Row], Iterable[str]]) -> Facet:
-        names: dict[str, int] = {}
-        docs: list[int] = []
-        ids: list[int] = []
-        for docnum, row in enumerate(rows):
-            if row is not None:
-                for value in dict.fromkeys(values(row)):
-                    docs.append(docnum)
-                    at = names.get(value)
-                    if at is None:
-                        at = names[value] = len(names)
-                    ids.append(at)
-        return cls(list(names), np.array(docs, dtype=np.int64), np.array(ids, dtype=np.int64))
+        return cls.read(pagetable.facet(rows, values))
+
+    @classmethod
+    def read(cls, made: tuple[list[str], array, array]) -> Facet:
+        """The facet from what the page table holds of it (`pagetable.facet`)."""
+        values, docs, ids = made
+        return cls(values, np.frombuffer(docs, dtype=np.int64) if len(docs) else np.zeros(0, dtype=np.int64),
+                   np.frombuffer(ids, dtype=np.int64) if len(ids) else np.zeros(0, dtype=np.int64))
 
     def counts(self, found: np.ndarray, top: int) -> list[tuple[str, int]]:
         """(value, pages) of the pages found (a mask over docnums), most pages first, then by value."""
@@ -157,7 +149,7 @@ class Snapshot:
                 self.names[docnum] = frozenset(row.title_stems) | frozenset(row.url_stems)
             self.folded_titles[docnum] = row.folded_title
             english[docnum] = row.lang == "en"
-        self._arrays(table.rows)
+        self._arrays(table.rows, table.arrays or pagetable.Arrays.of(table.rows))
         self.postings = scoring.Postings(self.reader, english, table.lengths, table.terms)
         self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS, words=table.words)
         # read now what the first queries would otherwise read, so that opening a
@@ -165,30 +157,37 @@ class Snapshot:
         self.postings.families()
         self.vocabulary.load()
 
-    def _arrays(self, rows: list[pagetable.Row | None]) -> None:
+    def _arrays(self, rows: list[pagetable.Row | None], made: pagetable.Arrays) -> None:
         """Per-page figures as arrays over docnums, for scoring, ordering and facets over
-        every page a query finds at once: priors, language, name (title or URL stems, as
-        an id), the rank of the source path (ties) and of the date (sort by date); and each
-        facet's value ids (a page's tags as pairs page, tag)."""
-        size = len(rows)
+        every page a query finds at once: priors, language, the hash of its name (title or
+        URL stems), the rank of the source path (ties) and of the date (sort by date); and
+        each facet's value ids (a page's tags as pairs page, tag). Most were made when the
+        table was written (`made`)."""
         self.prior_array = np.array(self.priors)
         self.near_empty = np.array([bool(n) for n in self.names], dtype=bool)
-        self.lang_codes: dict[str, int] = {}
-        self.name_ids: dict[tuple[str, ...], int] = {}
-        langs, titles, urls = (np.zeros(size, dtype=np.int32) for _ in range(3))
-        for docnum, row in enumerate(rows):
-            if row is not None:
-                langs[docnum] = self.lang_codes.setdefault(row.lang, len(self.lang_codes))
-                titles[docnum] = self.name_ids.setdefault(self.titles[docnum], len(self.name_ids))
-                urls[docnum] = self.name_ids.setdefault(self.url_names[docnum], len(self.name_ids))
-        self.lang_code, self.title_name, self.url_name = langs, titles, urls
-        sources = sorted((row.source, d) for d, row in enumerate(rows) if row is not None)
-        self.source_rank = np.zeros(size, dtype=np.int64)
-        self.source_rank[[d for _, d in sources]] = np.arange(len(sources))
-        dates = sorted({row.date or "" for row in rows if row is not None})
-        at = {date: i for i, date in enumerate(dates)}
-        self.date_rank = np.array([at[row.date or ""] if row is not None else -1 for row in rows], dtype=np.int64)
-        self.facets = {name: Facet.of(rows, values) for name, values in FACET_VALUES.items()}
+        self.lang_codes = {lang: code for code, lang in enumerate(made.langs)}
+        self.lang_code = np.frombuffer(made.lang, dtype=np.int32) if len(made.lang) else np.zeros(0, dtype=np.int32)
+        self.title_hash = np.frombuffer(made.title_hash, dtype=np.uint32) if len(made.title_hash) \
+            else np.zeros(0, dtype=np.uint32)
+        # a URL names a page in ranking only for near-empty pages (`url_names`): a few
+        self.url_hash = np.zeros(len(rows), dtype=np.uint32)
+        for docnum in np.flatnonzero(self.near_empty).tolist():
+            self.url_hash[docnum] = pagetable.names_hash(self.url_names[docnum])
+        self.source_rank = np.frombuffer(made.source_rank, dtype=np.int64) if len(made.source_rank) \
+            else np.zeros(0, dtype=np.int64)
+        self.date_rank = np.frombuffer(made.date_rank, dtype=np.int64) if len(made.date_rank) \
+            else np.zeros(0, dtype=np.int64)
+        self.facets = {name: Facet.read(made.facets[name]) for name in FACET_VALUES}
+
+    def named(self, docs: np.ndarray, wanted: tuple[str, ...]) -> np.ndarray:
+        """Which of `docs` the query's stems `wanted` name: their title's stems, or for a
+        near-empty page its URL's, are exactly those (a mask of `docs`)."""
+        key = pagetable.names_hash(wanted)
+        own = (self.title_hash[docs] == key) | (self.url_hash[docs] == key)
+        for i in np.flatnonzero(own).tolist():   # the same hash: the same stems, but for a collision
+            d = int(docs[i])
+            own[i] = self.titles[d] == wanted or self.url_names[d] == wanted
+        return own
 
     @classmethod
     def open(cls, gen: Path, manifest: Manifest, settings: Settings) -> Snapshot:
