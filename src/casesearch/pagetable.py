@@ -151,11 +151,16 @@ def from_index(reader, rows: dict[str, Row]) -> Table:  # noqa: ANN001 - a whoos
 
 def write(gen_dir: Path, table: Table) -> None:
     arrays = Arrays.of(table.rows)
-    data = {"format": FORMAT, "rows": [None if r is None else _tuple(r) for r in table.rows],
-            "lengths": table.lengths, "words": table.words, "terms": table.terms,
-            "offsets": table.offsets, "arrays": [getattr(arrays, f.name) for f in dataclasses.fields(arrays)]}
+    data = {"format": FORMAT, "rows": table.rows, "lengths": table.lengths, "words": table.words,
+            "terms": table.terms, "offsets": table.offsets,
+            "arrays": [getattr(arrays, f.name) for f in dataclasses.fields(arrays)]}
     with open(gen_dir / FILE, "wb") as f:
-        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+        # no memo: it held an entry per object pickled, 26 MB at 50,000 pages, a build's
+        # peak of memory; the table shares no object it would need to keep one (0.3 MB more)
+        pickler.fast = True
+        pickler.dispatch_table = {Row: _plain}   # the file does not name this module's classes
+        pickler.dump(data)
 
 
 def read(gen_dir: Path) -> Table | None:
@@ -172,5 +177,6 @@ def read(gen_dir: Path) -> Table | None:
                  data["terms"], data.get("offsets"), Arrays(*data["arrays"]) if data.get("arrays") else None)
 
 
-def _tuple(r: Row) -> tuple:
-    return tuple(r)   # plain: the file does not name this module's classes
+def _plain(row: Row) -> tuple:
+    """A row pickled as a plain tuple."""
+    return tuple, (tuple(row),)

@@ -87,15 +87,22 @@ class Recorder:
                         self._term(name, term, docs, weights, gaps)
                     name, term = field, text
                     docs, weights = array(self.doc_code), array("d")
-                    gaps = array("I") if field in positional else None
+                    gaps = array("H") if field in positional else None
                 docs.append(docnum)
                 weights.append(weight)
                 if gaps is not None:
                     found = loads(value[_INT_SIZE:])
-                    if len(found) == weight:
-                        gaps.extend(found)
-                    else:   # a boosted field: its weights are not counts of positions
+                    if len(found) != weight:   # a boosted field: its weights are not counts of positions
                         gaps = None
+                    elif gaps.typecode == "H":
+                        held = len(gaps)
+                        try:
+                            gaps.extend(found)
+                        except OverflowError:   # a gap over 65,535 positions: the term's gaps widened
+                            gaps = array("I", gaps[:held])
+                            gaps.extend(found)
+                    else:
+                        gaps.extend(found)
             elif name is not None:
                 self._term(name, term, docs, weights, gaps)
                 name = term = None
@@ -114,27 +121,22 @@ class Recorder:
         else:
             w = np.frombuffer(weights, dtype=np.float64)
             whole = bool(np.all((w >= 0) & (w <= 65535) & (w == np.floor(w))))
-        block = [_bytes(docs)]
-        if whole:
-            block.append(_bytes(array("H", map(int, weights))))
-        else:
+        if not whole:
             kind |= _FLOAT_WEIGHTS
-            block.append(_bytes(weights))
         if gaps is not None:
-            kind |= _POSITIONS
-            if any(g > 65535 for g in gaps):
-                kind |= _WIDE_GAPS
-                block.append(_bytes(gaps))
-            else:
-                block.append(_bytes(array("H", gaps)))
-        data = b"".join(block)
-        self.out.write(data)
+            kind |= _POSITIONS | (_WIDE_GAPS if gaps.typecode == "I" else 0)
+        # the parts written as they are: a common word's positions are megabytes, not copied
+        size = 0
+        for part in (docs, array("H", map(int, weights)) if whole else weights, gaps):
+            if part is not None:
+                self.out.write(part if _LITTLE else _bytes(part))
+                size += len(part) * part.itemsize
         self.keys += key
         self.key_ends.append(len(self.keys))
         self.offsets.append(self.at)
         self.counts.append(len(docs))
         self.kinds.append(kind)
-        self.at += len(data)
+        self.at += size
 
     def finish(self) -> None:
         """The key table and the trailer, after the last term."""

@@ -38,6 +38,13 @@ signature = pagetable.stems   # the stems of a text, as the table keeps a title'
 FACET_VALUES = pagetable.FACET_VALUES
 
 
+def _view(values: array, dtype: type) -> np.ndarray:
+    """The numbers of an array.array as a numpy array, without a copy (its type's size must match)."""
+    view = np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+    assert view.itemsize == values.itemsize
+    return view
+
+
 class Facet:
     """One facet's values for every page, as pairs (page, value id): counted over the pages
     a query finds with one array operation, however many they are."""
@@ -53,8 +60,7 @@ class Facet:
     def read(cls, made: tuple[list[str], array, array]) -> Facet:
         """The facet from what the page table holds of it (`pagetable.facet`)."""
         values, docs, ids = made
-        return cls(values, np.frombuffer(docs, dtype=np.int64) if len(docs) else np.zeros(0, dtype=np.int64),
-                   np.frombuffer(ids, dtype=np.int64) if len(ids) else np.zeros(0, dtype=np.int64))
+        return cls(values, _view(docs, np.int64), _view(ids, np.int64))
 
     def counts(self, found: np.ndarray, top: int) -> list[tuple[str, int]]:
         """(value, pages) of the pages found (a mask over docnums), most pages first, then by value."""
@@ -166,17 +172,14 @@ class Snapshot:
         self.prior_array = np.array(self.priors)
         self.near_empty = np.array([bool(n) for n in self.names], dtype=bool)
         self.lang_codes = {lang: code for code, lang in enumerate(made.langs)}
-        self.lang_code = np.frombuffer(made.lang, dtype=np.int32) if len(made.lang) else np.zeros(0, dtype=np.int32)
-        self.title_hash = np.frombuffer(made.title_hash, dtype=np.uint32) if len(made.title_hash) \
-            else np.zeros(0, dtype=np.uint32)
+        self.lang_code = _view(made.lang, np.int32)
+        self.title_hash = _view(made.title_hash, np.uint32)
         # a URL names a page in ranking only for near-empty pages (`url_names`): a few
         self.url_hash = np.zeros(len(rows), dtype=np.uint32)
         for docnum in np.flatnonzero(self.near_empty).tolist():
             self.url_hash[docnum] = pagetable.names_hash(self.url_names[docnum])
-        self.source_rank = np.frombuffer(made.source_rank, dtype=np.int64) if len(made.source_rank) \
-            else np.zeros(0, dtype=np.int64)
-        self.date_rank = np.frombuffer(made.date_rank, dtype=np.int64) if len(made.date_rank) \
-            else np.zeros(0, dtype=np.int64)
+        self.source_rank = _view(made.source_rank, np.int64)
+        self.date_rank = _view(made.date_rank, np.int64)
         self.facets = {name: Facet.read(made.facets[name]) for name in FACET_VALUES}
 
     def named(self, docs: np.ndarray, wanted: tuple[str, ...]) -> np.ndarray:
