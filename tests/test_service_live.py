@@ -114,8 +114,15 @@ def test_workers_share_the_app_and_generation_the_master_opened(server):
     port, proc = server
     for q in ("logiciel+libre", "formation", "donnees"):
         assert get(port, f"/api/search?q={q}")[0] == 200
-    workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-               and _parent(int(p.name)) == proc.pid]
+    # gunicorn forks its workers one after the other, a random 0-0.1 s apart: the first
+    # may have answered all three before the second is born
+    deadline = time.monotonic() + 10
+    while True:
+        workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and _parent(int(p.name)) == proc.pid]
+        if len(workers) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(workers) == 2
     for pid in workers:
         shared = _memory(pid)["Shared_Dirty"]
