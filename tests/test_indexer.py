@@ -393,3 +393,22 @@ def test_the_spool_keeps_documents_on_disk_and_gives_them_back():
     assert spool["c.md"] == doc("c.md", "C")
     spool.close()
     assert len(spool) == 0
+
+
+def test_a_page_table_of_the_format_before_reads_the_same_rows(built):
+    """Generations written before the table's rows were chunked (format 2: one pickle, no
+    per-page arrays) still open: their rows read the same, their arrays are made when opened."""
+    import pickle
+
+    from casesearch import pagetable
+
+    gen = current_generation(built.index_dir)
+    table = pagetable.read(gen)
+    assert table is not None and table.arrays is not None and len(table.rows) > 1
+    with open(gen / pagetable.FILE, "wb") as f:
+        pickle.dump({"format": 2, "rows": [None if r is None else tuple(r) for r in table.rows],
+                     "lengths": table.lengths, "words": table.words, "terms": table.terms,
+                     "offsets": table.offsets}, f)
+    old = pagetable.read(gen)
+    assert old.rows == table.rows and old.offsets == table.offsets and old.arrays is None
+    assert pagetable.Arrays.of(old.rows) == table.arrays

@@ -28,7 +28,9 @@ from . import analysis, schema
 from .content import Document, url_words
 
 FILE = "pages.table"
-FORMAT = 2
+FORMAT = 3
+_READS = (2, 3)   # format 2: the rows inside the head, no arrays
+_CHUNK = 2000     # rows to a pickle
 
 
 class Row(NamedTuple):
@@ -150,17 +152,18 @@ def from_index(reader, rows: dict[str, Row]) -> Table:  # noqa: ANN001 - a whoos
 
 
 def write(gen_dir: Path, table: Table) -> None:
+    """The table: a head (everything but the rows, whose number it gives), then the rows as
+    plain tuples (the file names no class of ours), _CHUNK to a pickle: pickled at once,
+    pickle's memo of every object was 26 MB at 50,000 pages, a build's peak of memory."""
     arrays = Arrays.of(table.rows)
-    data = {"format": FORMAT, "rows": table.rows, "lengths": table.lengths, "words": table.words,
+    head = {"format": FORMAT, "rows": len(table.rows), "lengths": table.lengths, "words": table.words,
             "terms": table.terms, "offsets": table.offsets,
             "arrays": [getattr(arrays, f.name) for f in dataclasses.fields(arrays)]}
     with open(gen_dir / FILE, "wb") as f:
-        pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
-        # no memo: it held an entry per object pickled, 26 MB at 50,000 pages, a build's
-        # peak of memory; the table shares no object it would need to keep one (0.3 MB more)
-        pickler.fast = True
-        pickler.dispatch_table = {Row: _plain}   # the file does not name this module's classes
-        pickler.dump(data)
+        pickle.dump(head, f, protocol=pickle.HIGHEST_PROTOCOL)
+        for start in range(0, len(table.rows), _CHUNK):
+            pickle.dump([None if r is None else tuple(r) for r in table.rows[start:start + _CHUNK]], f,
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def read(gen_dir: Path) -> Table | None:
@@ -168,15 +171,15 @@ def read(gen_dir: Path) -> Table | None:
     try:
         with open(gen_dir / FILE, "rb") as f:
             data = pickle.load(f)
+            if data.get("format") not in _READS:
+                return None
+            rows = data["rows"]
+            if isinstance(rows, int):   # the rows follow the head
+                count, rows = rows, []
+                while len(rows) < count:
+                    rows.extend(pickle.load(f))
     except FileNotFoundError:
         return None
-    if data.get("format") != FORMAT:
-        return None
     make = Row._make
-    return Table([None if r is None else make(r) for r in data["rows"]], data["lengths"], data["words"],
+    return Table([None if r is None else make(r) for r in rows], data["lengths"], data["words"],
                  data["terms"], data.get("offsets"), Arrays(*data["arrays"]) if data.get("arrays") else None)
-
-
-def _plain(row: Row) -> tuple:
-    """A row pickled as a plain tuple."""
-    return tuple, (tuple(row),)
