@@ -6,11 +6,13 @@ naming it."""
 from __future__ import annotations
 
 import io
+import pickle
 
 import numpy as np
 import pytest
 from conftest import titled_site
 from whoosh import formats
+from whoosh.system import pack_uint
 
 from casesearch import postlists, schema
 from casesearch.errors import IndexDamaged
@@ -189,3 +191,20 @@ def test_a_posting_file_cut_short_or_not_ours_is_a_damage_error_naming_it():
         posting_file.find("body", b"donne")
     with pytest.raises(IndexDamaged, match=r"'MAIN_x\.postings' is cut short"):
         posting_file.positions("body", b"donne", [3])
+
+
+def test_positions_out_of_order_are_left_to_whoosh_and_the_rest_kept():
+    """A page whose position gaps do not fit (a negative gap: positions out of order) leaves
+    that term's positions to whoosh; its pages and frequencies, and the other terms, are kept."""
+    encode = formats.Positions().encode
+    stream = [("body", b"donne", 1, 2.0, encode([3, 9])),
+              ("body", b"donne", 4, 2.0, encode([7, 70_500])),   # a gap over 65,535: widened
+              ("body", b"emploi", 2, 2.0, encode([8, 70_900])),
+              ("body", b"emploi", 5, 2.0, pack_uint(2) + pickle.dumps([9, -4], 2)),   # out of order
+              ("title", b"donne", 1, 1.0, encode([0]))]
+    posting_file = postlists.PostingFile.open(_Storage(_written(stream, 10)), "MAIN_x")
+    assert posting_file.keeps_positions("body", b"donne")
+    assert posting_file.positions("body", b"donne", [1, 4]) == {1: (3, 9), 4: (7, 70_500)}
+    assert posting_file.keeps_positions("body", b"emploi") is False
+    assert posting_file.find("body", b"emploi")[0].tolist() == [2, 5]
+    assert posting_file.positions("title", b"donne", [1]) == {1: (0,)}

@@ -59,6 +59,21 @@ def _bytes(values: array) -> bytes:
     return values.tobytes()
 
 
+def _extended(gaps: array, found: list[int]) -> array | None:
+    """`gaps` with a page's position gaps added: widened to 32 bits by a gap over 65,535;
+    None when one does not fit either (positions out of order), the term's positions then
+    left to whoosh."""
+    held = len(gaps)
+    try:
+        gaps.extend(found)
+        return gaps
+    except OverflowError:   # extend may have added some before the one that does not fit
+        if gaps.typecode == "I":
+            return None
+        gaps = array("I", gaps[:held])
+        return _extended(gaps, found)
+
+
 class Recorder:
     """Writes the postings of some fields to `out` as whoosh's writer streams them, sorted
     by (field, term, docnum): `tee` passes them on; `finish` writes the key table."""
@@ -94,15 +109,8 @@ class Recorder:
                     found = loads(value[_INT_SIZE:])
                     if len(found) != weight:   # a boosted field: its weights are not counts of positions
                         gaps = None
-                    elif gaps.typecode == "H":
-                        held = len(gaps)
-                        try:
-                            gaps.extend(found)
-                        except OverflowError:   # a gap over 65,535 positions: the term's gaps widened
-                            gaps = array("I", gaps[:held])
-                            gaps.extend(found)
                     else:
-                        gaps.extend(found)
+                        gaps = _extended(gaps, found)
             elif name is not None:
                 self._term(name, term, docs, weights, gaps)
                 name = term = None
