@@ -34,8 +34,8 @@ _CHUNK = 2000     # rows to a pickle
 
 
 class Row(NamedTuple):
-    """What the table keeps of one page (a named tuple: 50,000 of them are made from the
-    file's tuples when a generation opens, 0.02 s where a frozen dataclass took 0.12 s)."""
+    """What the table keeps of one page (a named tuple: reading a 50,000-page table took
+    0.21 s with frozen dataclasses made from the file's tuples, 0.09 s with these)."""
     source: str
     url: str
     title: str
