@@ -550,29 +550,31 @@ def _best(found: list[Sparse]) -> Sparse:
     return Sparse(docs[starts], np.maximum(np.maximum.reduceat(values, starts), 0.0))
 
 
-def _sparse_total(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]]) -> np.ndarray:
+Groups = list[list[tuple[tuple[str, ...], bool, float, str]]]   # `_groups`' ways of matching a word
+
+
+def _sparse_total(p: Postings, groups: Groups) -> np.ndarray:
     """word_scores' sum of its groups' best ways, computed over the pages each way holds:
     a word's ways (its alternatives, English forms, completions, family) are a few dozen
     arrays over every page otherwise, most of them zeros."""
     total = np.zeros(p.size)
-    for group in _groups(word, extra):
+    for group in groups:
         if group:
             best = _best([_alternative_sparse(p, alt, weight, for_english) for alt, for_english, weight, _ in group])
             total[best.docs] += best.values
     return total
 
 
-def _sparse_pays(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]]) -> bool:
+def _sparse_pays(p: Postings, groups: Groups) -> bool:
     """Whether the word's ways hold few enough postings for `_sparse_total` to be the cheaper."""
     held = 0
-    for group in _groups(word, extra):
+    for group in groups:
         for alt, _, _, _ in group:
             held += min(len(p.bm25f(term)) for term in alt)
     return held * 4 < p.size
 
 
-def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]
-            ) -> list[list[tuple[tuple[str, ...], bool, float, str]]]:
+def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]) -> Groups:
     """Ways a page can match the word, as (terms, for English pages, weight, kind), in two groups.
 
     A page scores the best way of each group, and the groups add up: the word itself (or,
@@ -594,12 +596,12 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
     `parts`, when given, is a collector ({docnum: []}, see `collector`): each of its pages
     matched gets the Parts its score is the sum of. Searching passes none and builds none.
     """
-    extra = list(extra)
-    if parts is None and _sparse_pays(p, word, extra):
-        return _with_exact(p, word, _sparse_total(p, word, extra))
+    groups = _groups(word, extra)   # made once: each path below walks them
+    if parts is None and _sparse_pays(p, groups):
+        return _with_exact(p, word, _sparse_total(p, groups))
     total: np.ndarray | None = None
     chosen: list[dict[int, tuple]] = []
-    for group in _groups(word, extra):
+    for group in groups:
         best: np.ndarray | None = None
         picked: dict[int, tuple] = {}
         for way in group:
