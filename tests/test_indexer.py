@@ -291,16 +291,47 @@ def test_changing_the_heading_id_style_rebuilds_every_page(built):
                                   "Les données, les DONNÉES et l'emploi encore : données.",
                                   "\u2063en\u2063", "", "le la les"])
 def test_the_writer_gives_each_field_the_postings_whoosh_would(text):
-    """segments.Writer reads the chains' term positions instead of whoosh's token stream:
-    the same (term, frequency, weight, value) for every field analysed by a chain."""
-    from casesearch import analysis, segments
+    """segments.Writer reads the chains' term positions instead of whoosh's token stream,
+    into its posting file instead of whoosh's: the same terms, frequencies, weights,
+    positions and field length as whoosh's own indexing of every scored field."""
+    import io
+
+    from whoosh import formats
+
+    from casesearch import analysis, postlists, segments
 
     built = schema.build_schema()
-    fields = [name for name in built.names() if segments._fast(built[name])]
-    assert {"title", "body", "words", "tags"} <= set(fields)
+    kinds = {name: segments._kind(built[name]) for name in schema.SCORED_FIELDS}
+    assert kinds["body"] == postlists.POSITIONS and kinds["words"] == postlists.PRESENCE
     for value in (text, analysis.lang_prefix("en") + text):
-        for name in fields:
-            assert sorted(segments._postings(built[name], value)) == sorted(built[name].index(value)), name
+        for name, kind in kinds.items():
+            field = built[name]
+            pool = postlists.Pool(kinds, 64)
+            length = pool.add(0, name, analysis.term_positions(value, field.analyzer.chain))
+            out = io.BytesIO()
+            pool.write(out, 1)
+            data = out.getvalue()
+
+            class _Storage:
+                def file_exists(self, _: str) -> bool:
+                    return True
+
+                def file_length(self, _: str) -> int:
+                    return len(data)
+
+                def open_file(self, _: str):  # noqa: ANN202
+                    return type("F", (), {"get": lambda self, at, n: data[at:at + n]})()
+
+            posting_file = postlists.PostingFile.open(_Storage(), "MAIN_x")
+            whooshs = list(field.index(value))
+            assert sorted(posting_file.terms(name)) == sorted(t for t, *_ in whooshs), name
+            assert length == sum(freq for _, freq, _, _ in whooshs), name
+            for term, freq, weight, encoded in whooshs:
+                docs, weights = posting_file.find(name, term)
+                assert docs.tolist() == [0] and weights.tolist() == [weight], (name, term)
+                if isinstance(field.format, formats.Positions):
+                    positions = field.format.decoder("positions")(encoded)
+                    assert posting_file.positions(name, term, [0]) == {0: tuple(positions)}, (name, term)
 
 
 def _table_from_stored(gen: Path):

@@ -1,60 +1,56 @@
-"""casesearch's own posting files (issue 12): every segment a build writes, merged ones
-included, carries the postings of the scored fields as whoosh has them; a segment without
-one is read through whoosh with the same answers; a file cut short is a damage error
-naming it."""
+"""casesearch's own posting files (issue 12): the only store of the scored fields'
+postings. Every segment a build writes, merged ones included, holds each live page's
+postings as the analysis gives them, and whoosh none of them; spilling to runs changes
+no byte; a file cut short, or a segment without one, is a damage error naming it."""
 
 from __future__ import annotations
 
 import io
-import pickle
 
 import numpy as np
 import pytest
 from conftest import titled_site
-from whoosh import formats
-from whoosh.system import pack_uint
 
-from casesearch import postlists, schema
+from casesearch import analysis, postlists, schema
 from casesearch.errors import IndexDamaged
 from casesearch.indexer import reindex
 from casesearch.searcher import Searcher
 
 
-def _whoosh_postings(reader, field: str, term: bytes) -> tuple[list[int], list[float], list]:  # noqa: ANN001
-    # the segment's list as stored, deleted pages included (as the file holds them): whoosh's
-    # filter of deleted pages has moved past the first ones when it is made
-    m = reader._terms.matcher(field, term, reader.schema[field].format)
-    ids, weights, positions = [], [], []
-    while m.is_active():
-        ids.append(m.id())
-        weights.append(m.weight())
-        positions.append(tuple(m.value_as("positions")) if m.supports("positions") else None)
-        m.next()
-    return ids, weights, positions
+def _expected(snap) -> dict[tuple[str, str], list[tuple[int, int, tuple[int, ...]]]]:  # noqa: ANN001
+    """(field, term) -> (docnum, count, positions) of every live page, from its stored page
+    analysed again as a build analyses it."""
+    kinds = {name: postlists.POSITIONS if name in schema.PHRASE_FIELDS else
+             postlists.PRESENCE if name == schema.WORDS else postlists.COUNTS for name in schema.SCORED_FIELDS}
+    expected: dict[tuple[str, str], list] = {}
+    for docnum, page in enumerate(snap.stored):
+        if page is None:
+            continue
+        fields = schema.document_fields(page.record().document())
+        for name in schema.SCORED_FIELDS:
+            chain = snap.reader.schema[name].analyzer.chain
+            for term, at in analysis.term_positions(fields[name], chain).items():
+                count = 1 if kinds[name] == postlists.PRESENCE else len(at)
+                places = tuple(at) if kinds[name] == postlists.POSITIONS else ()
+                expected.setdefault((name, term), []).append((docnum, count, places))
+    return expected
 
 
-def _check_segments(searcher: Searcher) -> int:
-    """Every segment of the live generation has a posting file giving whoosh's postings for
-    every term of the scored fields (and nothing for another field); the terms checked."""
-    checked = 0
-    reader = searcher.snapshot().reader
-    for leaf, _ in reader.leaf_readers():
-        posting_file = postlists.PostingFile.open(leaf._storage, leaf._segid)
-        assert posting_file is not None, leaf._segid
-        for field in leaf.indexed_field_names():
-            for term in leaf.lexicon(field):
-                found = posting_file.find(field, term)
-                if field not in schema.SCORED_FIELDS:
-                    assert found is None
-                    continue
-                ids, weights, positions = _whoosh_postings(leaf, field, term)
-                assert found is not None and found[0].tolist() == ids and found[1].tolist() == weights
-                if field in schema.PHRASE_FIELDS:
-                    assert posting_file.keeps_positions(field, term)
-                    assert posting_file.positions(field, term, ids) == dict(zip(ids, positions))
-                checked += 1
-        assert posting_file.find("body", b"\xff no such term") is None
-    return checked
+def _check(searcher: Searcher) -> int:
+    """The live generation's posting files give the analysis's postings of every live page
+    for every term of the scored fields, and whoosh holds none of them; the terms checked."""
+    snap = searcher.snapshot()
+    expected = _expected(snap)
+    got = {(name, t.decode("utf-8")): snap.terms.postings(name, t.decode("utf-8"))
+           for name in schema.SCORED_FIELDS for t in snap.terms.lexicon(name)}
+    got = {key: found for key, found in got.items() if found}   # terms of deleted pages only
+    assert got == expected
+    for leaf, _ in snap.reader.leaf_readers():
+        assert not set(leaf.indexed_field_names()) & set(schema.SCORED_FIELDS)
+    for name in schema.SCORED_FIELDS:   # counts as whoosh's doc_frequency: deleted pages included
+        terms = [t.decode("utf-8") for t in snap.terms.lexicon(name)]
+        assert all(snap.terms.doc_frequency(name, t) >= len(got.get((name, t), ())) for t in terms)
+    return len(got)
 
 
 def _pages(n: int, extra: str = "") -> dict[str, tuple[str, str]]:
@@ -62,11 +58,11 @@ def _pages(n: int, extra: str = "") -> dict[str, tuple[str, str]]:
             for i in range(n)}
 
 
-def test_every_segment_carries_whooshs_postings_after_changes_and_merges(tmp_path):
+def test_every_segment_holds_the_analysiss_postings_after_changes_and_merges(tmp_path):
     settings = titled_site(tmp_path, _pages(12))
     content = settings.content_dir
     searcher = Searcher(settings)
-    assert _check_segments(searcher) > 20
+    assert _check(searcher) > 20
     searcher.close()
     for round_ in range(12):   # changes in small steps: new segments, deletions, then whoosh's merges
         (content / f"page-{round_:02d}.md").write_text(
@@ -79,26 +75,26 @@ def test_every_segment_carries_whooshs_postings_after_changes_and_merges(tmp_pat
     reader = searcher.snapshot().reader
     assert 1 < len(reader.leaf_readers()) < 13          # segments added, and merged by whoosh
     assert reader.doc_count_all() > reader.doc_count()    # pages deleted in segments kept
-    assert _check_segments(searcher) > 20
+    assert _check(searcher) > 20
     assert searcher.search("formation").total == 8 and searcher.search("recrutement").total == 12
+    assert searcher.search('"formation professionnelle"').total == 8
     searcher.close()
 
 
-def test_a_segment_without_a_posting_file_is_read_through_whoosh_with_the_same_answers(tmp_path):
-    settings = titled_site(tmp_path, _pages(30, "emploi"))
-    queries = ["données ouvertes", "emploi", "page 7", "texte", '"données ouvertes"', "donnees emplois"]
+def test_a_segment_without_its_posting_file_is_a_damage_error_naming_it(tmp_path):
+    settings = titled_site(tmp_path, _pages(3))
     searcher = Searcher(settings)
-    own = [searcher.search(q).to_dict() for q in queries]
-    snap = searcher.snapshot()
-    assert all(snap.postings._files.values())
-    snap.postings._files = dict.fromkeys(snap.postings._files)   # as a generation written before the files
-    snap.forget()
-    snap.postings.read.clear()
-    through_whoosh = [searcher.search(q).to_dict() for q in queries]
-    assert snap.postings.read["lists"] > 0
-    for a, b in zip(own, through_whoosh):
-        a.pop("took_ms"), b.pop("took_ms")
-        assert a == b
+    reader = searcher.snapshot().reader
+    (leaf, _), = reader.leaf_readers()
+
+    class _Missing:   # the segment's storage, as if the file were not in it
+        def file_exists(self, name: str) -> bool:
+            return False
+
+    storage, leaf._storage = leaf._storage, _Missing()
+    with pytest.raises(IndexDamaged, match=rf"segment '{leaf._segid}' has no posting file"):
+        postlists.Terms(reader)
+    leaf._storage = storage
     searcher.close()
 
 
@@ -123,58 +119,102 @@ class _Storage:
         return _File()
 
 
-def _written(postings: list[tuple], docs: int, fields=("body", "title", "words")) -> bytes:  # noqa: ANN001
+_KINDS = {"body": postlists.POSITIONS, "title": postlists.POSITIONS, "tags": postlists.COUNTS,
+          "words": postlists.PRESENCE}
+
+
+def _written(pages: dict[int, dict[str, dict[str, list[int]]]], docs: int, limit_mb: float = 64) -> bytes:
+    """The posting file of `pages` (docnum -> field -> term -> positions), added in docnum order."""
+    pool = postlists.Pool(_KINDS, limit_mb)
+    for docnum in sorted(pages):
+        for field, found in pages[docnum].items():
+            pool.add(docnum, field, found)
     out = io.BytesIO()
-    recorder = postlists.Recorder(out, fields, ("body", "title"), docs)
-    assert list(recorder.tee(iter(postings))) == postings   # passed on unchanged
-    recorder.finish()
+    pool.write(out, docs)
     return out.getvalue()
 
 
-def _positions(doc: int, weight: float) -> list[int]:
-    """A page's positions for a posting: as many as its weight (gaps over 65,535 when few)."""
-    count = int(weight)
-    return [doc + 70_000 * k for k in range(count)] if count < 10 else list(range(doc, doc + count))
+def _pages_of(lists: dict[tuple[str, str], list[tuple[int, list[int]]]]) -> dict[int, dict]:
+    pages: dict[int, dict[str, dict[str, list[int]]]] = {}
+    for (field, term), posts in lists.items():
+        for doc, at in posts:
+            pages.setdefault(doc, {}).setdefault(field, {})[term] = at
+    return pages
 
 
-def _stream(weights: dict[tuple[str, bytes], list[tuple[int, float]]]) -> list[tuple]:
-    encode = formats.Positions().encode
-    return [(name, term, doc, w, encode(_positions(doc, w))) for (name, term), posts in sorted(weights.items())
-            for doc, w in posts]
+def _lists(docs: int, count: int) -> dict[tuple[str, str], list[tuple[int, list[int]]]]:
+    many = list(range(5, 5 + count))
+    return {
+        ("body", "donne"): [(0, [1]), (5, many), (docs - 1, [2, 70_000, 140_001, 140_002])],   # a gap over 65,535
+        ("body", "emploi"): [(3, [4])],
+        ("tags", "donne"): [(5, [0, 3]), (7, [1])],
+        ("title", "donne"): [(5, [0, 1])],
+        ("title", "é"): [(7, [0])],
+        ("words", "donnees"): [(0, [1, 2]), (docs - 1, [0])],
+    } | {("body", f"t{k:03d}"): [(d, [d % 7]) for d in range(0, docs, max(1, docs // 40))] for k in range(30)}
 
 
-@pytest.mark.parametrize("docs, weight", [(100, 2.0), (70_000, 3.0), (100, 2.5), (100, 70_000.0)])
-def test_the_file_reads_back_what_was_written_whatever_the_sizes(docs, weight):
-    lists = {
-        ("anchors", b"x"): [(1, 1.0)],                       # a field not recorded, before
-        ("body", b"donne"): [(0, 1.0), (5, weight), (docs - 1, 4.0)],
-        ("body", b"emploi"): [(3, 1.0)],
-        ("category", b"a"): [(2, 1.0), (3, 1.0)],          # not recorded, between
-        ("title", b"donne"): [(5, 2.0)],
-        ("title", "é".encode()): [(7, 1.0)],
-        ("url", b"z"): [(9, 1.0)],                          # not recorded, after
-        ("words", b"donnees"): [(0, 1.0), (docs - 1, 1.0)],   # recorded without positions
-    }
-    posting_file = postlists.PostingFile.open(_Storage(_written(_stream(lists), docs)), "MAIN_x")
+@pytest.mark.parametrize("docs, count", [(100, 2), (70_000, 3), (100, 70_000)])
+def test_the_file_reads_back_what_was_written_whatever_the_sizes(docs, count):
+    lists = _lists(docs, count)
+    posting_file = postlists.PostingFile.open(_Storage(_written(_pages_of(lists), docs)), "MAIN_x")
     for (name, term), posts in lists.items():
-        found = posting_file.find(name, term)
-        if name in ("anchors", "category", "url"):
-            assert found is None and posting_file.keeps_positions(name, term) is None
-            continue
-        assert found[0].tolist() == [d for d, _ in posts] and found[1].tolist() == [w for _, w in posts]
+        text = term.encode("utf-8")
+        found = posting_file.find(name, text)
+        counts = [1 if name == "words" else len(at) for _, at in posts]
+        assert found[0].tolist() == [d for d, _ in posts] and found[1].tolist() == counts
         assert found[0].dtype == np.int64 and found[1].dtype == np.float64
-        # positions are kept for the fields that have them, when each weight counts them
-        kept = name != "words" and all(w.is_integer() for _, w in posts)
-        assert posting_file.keeps_positions(name, term) is kept
+        assert posting_file.count(name, text) == len(posts)
+        kept = _KINDS[name] == postlists.POSITIONS
+        assert posting_file.keeps_positions(name, text) is kept
         if kept:
             asked = [d for d, _ in posts] + [2, 4]   # pages not holding the term are left out
-            assert posting_file.positions(name, term, sorted(asked)) == {d: tuple(_positions(d, w)) for d, w in posts}
+            assert posting_file.positions(name, text, sorted(asked)) == {d: tuple(at) for d, at in posts}
     assert posting_file.find("body", b"donn") is None and posting_file.find("words", b"zzz") is None
     assert posting_file.positions("body", b"donn", [0]) == {}
+    assert list(posting_file.terms("body", b"t00")) == [f"t00{k}".encode() for k in range(10)]
+    assert list(posting_file.terms("title")) == [b"donne", "é".encode()]
+    # what merging segments reads: every term, its positions from 0 in each page
+    entries = {key: (docs_, counts, positions) for key, docs_, counts, positions in posting_file.entries()}
+    body = entries[b"body\0donne"]
+    assert body[0].tolist() == [0, 5, docs - 1] and body[1].tolist() == [1, count, 4]
+    assert body[2].tolist() == [1, *range(5, 5 + count), 2, 70_000, 140_001, 140_002]
+    assert entries[b"tags\0donne"][2] is None and len(entries) == len(lists)
+
+
+def test_spilling_to_runs_changes_no_byte():
+    """A pool over its memory bound writes its terms to sorted runs and merges them: the
+    same file, to the byte, as a pool that held everything."""
+    lists = _lists(500, 4)
+    pages = _pages_of(lists)
+    assert _written(pages, 500, limit_mb=0.0005) == _written(pages, 500)
+    pool = postlists.Pool(_KINDS, 0.0005)
+    for docnum in sorted(pages):
+        for field, found in pages[docnum].items():
+            pool.add(docnum, field, found)
+    assert len(pool._runs) > 3   # it did spill
+    pool.close()
+
+
+def test_a_segment_merged_in_keeps_its_live_pages_renumbered():
+    lists = _lists(100, 3)
+    source = postlists.PostingFile.open(_Storage(_written(_pages_of(lists), 100)), "MAIN_a")
+    docmap = np.arange(100, dtype=np.int64) + 10
+    docmap[5] = -1   # deleted
+    pool = postlists.Pool(_KINDS, 64)
+    pool.add(0, "body", {"donne": [7, 8]})
+    pool.add_file(source, docmap)
+    out = io.BytesIO()
+    pool.write(out, 110)
+    merged = postlists.PostingFile.open(_Storage(out.getvalue()), "MAIN_b")
+    assert merged.positions("body", b"donne", [0, 10, 15, 109]) == {
+        0: (7, 8), 10: (1,), 109: (2, 70_000, 140_001, 140_002)}
+    assert merged.find("title", b"donne") is None   # only in the deleted page
+    assert merged.find("tags", b"donne")[0].tolist() == [17]
 
 
 def test_a_posting_file_cut_short_or_not_ours_is_a_damage_error_naming_it():
-    data = _written(_stream({("body", b"donne"): [(d, 1.0) for d in range(50)]}), 60)
+    data = _written({d: {"body": {"donne": [d]}} for d in range(50)}, 60)
     with pytest.raises(IndexDamaged, match=r"'MAIN_x\.postings' is cut short"):
         postlists.PostingFile.open(_Storage(data[:-10]), "MAIN_x")
     with pytest.raises(IndexDamaged, match=r"'MAIN_x\.postings' is cut short"):
@@ -193,18 +233,11 @@ def test_a_posting_file_cut_short_or_not_ours_is_a_damage_error_naming_it():
         posting_file.positions("body", b"donne", [3])
 
 
-def test_positions_out_of_order_are_left_to_whoosh_and_the_rest_kept():
-    """A page whose position gaps do not fit (a negative gap: positions out of order) leaves
-    that term's positions to whoosh; its pages and frequencies, and the other terms, are kept."""
-    encode = formats.Positions().encode
-    stream = [("body", b"donne", 1, 2.0, encode([3, 9])),
-              ("body", b"donne", 4, 2.0, encode([7, 70_500])),   # a gap over 65,535: widened
-              ("body", b"emploi", 2, 2.0, encode([8, 70_900])),
-              ("body", b"emploi", 5, 2.0, pack_uint(2) + pickle.dumps([9, -4], 2)),   # out of order
-              ("title", b"donne", 1, 1.0, encode([0]))]
-    posting_file = postlists.PostingFile.open(_Storage(_written(stream, 10)), "MAIN_x")
-    assert posting_file.keeps_positions("body", b"donne")
-    assert posting_file.positions("body", b"donne", [1, 4]) == {1: (3, 9), 4: (7, 70_500)}
-    assert posting_file.keeps_positions("body", b"emploi") is False
-    assert posting_file.find("body", b"emploi")[0].tolist() == [2, 5]
-    assert posting_file.positions("title", b"donne", [1]) == {1: (0,)}
+def test_positions_out_of_order_are_kept_sorted():
+    """No analysis gives a page's positions out of order; were one to, the page's positions
+    are kept sorted (a set of places), and the other pages' as they are."""
+    data = _written({1: {"body": {"donne": [9, 3]}}, 2: {"body": {"donne": [4, 70_500]}},
+                     3: {"body": {"emploi": [8]}}}, 10)
+    posting_file = postlists.PostingFile.open(_Storage(data), "MAIN_x")
+    assert posting_file.positions("body", b"donne", [1, 2]) == {1: (3, 9), 2: (4, 70_500)}
+    assert posting_file.positions("body", b"emploi", [3]) == {3: (8,)}

@@ -46,8 +46,9 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 # What a build stores depends on these; any change triggers a full rebuild, and a
 # generation of another format is never opened (its stored records do not read back).
-# m2: the manifest records every file's size and checksum.
-FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}-m2"
+# m2: the manifest records every file's size and checksum. p3: the scored fields'
+# postings are in casesearch's posting files only (`postlists`), not in whoosh's.
+FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}-m2-p3"
 _NAME = re.compile(r"gen-(\d{6,})")
 
 

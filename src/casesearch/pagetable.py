@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from . import analysis, schema
+from . import analysis, postlists, schema
 from .content import Document, url_words
 
 FILE = "pages.table"
@@ -137,7 +137,8 @@ class Table:
 
 def from_index(reader, rows: dict[str, Row]) -> Table:  # noqa: ANN001 - a whoosh reader
     """The table of the index `reader` reads, its pages' rows taken from `rows` by source
-    (the document numbers from the source field's postings)."""
+    (the document numbers from the source field's postings, the scored fields' terms from
+    the posting files)."""
     size = reader.doc_count_all()
     table_rows: list[Row | None] = [None] * size
     for term in reader.lexicon("source"):
@@ -147,8 +148,9 @@ def from_index(reader, rows: dict[str, Row]) -> Table:  # noqa: ANN001 - a whoos
     names = [f.name for f in schema.FIELDS] + [schema.WORDS]
     # whoosh answers None for a length of 0
     lengths = {name: array("I", (reader.doc_field_length(d, name, 0) or 0 for d in range(size))) for name in names}
-    terms = {f.name: [t.decode("utf-8") for t in reader.lexicon(f.name)] for f in schema.FIELDS}
-    return Table(table_rows, lengths, [t.decode("utf-8") for t in reader.lexicon(schema.WORDS)], terms)
+    scored = postlists.Terms(reader)
+    terms = {f.name: [t.decode("utf-8") for t in scored.lexicon(f.name)] for f in schema.FIELDS}
+    return Table(table_rows, lengths, [t.decode("utf-8") for t in scored.lexicon(schema.WORDS)], terms)
 
 
 def write(gen_dir: Path, table: Table) -> None:

@@ -1,39 +1,43 @@
-"""A segment's posting lists in a compact file of our own, beside whoosh's in its
-compound segment file: what scoring and phrase tests read of every term a query looks up.
+"""A segment's posting lists of the scored fields, in a compact file of our own inside
+whoosh's compound segment file: the only store of those postings (whoosh keeps the
+pages' records, field lengths, deletions and the other fields' postings).
 
 whoosh keeps a posting list as pickled, zlib-compressed blocks: decoding them was most
 of a query's time at 50,000 pages (pickle and zlib for every block of every term, 3 to
-6 ms for a common word), and a page's positions are found by skipping through them.
-Here a term's list is one block of arrays read with one pread and used as they are by
-numpy, and a page's positions one more pread.
+6 ms for a common word), and writing them, each posting pickled alone, sorted, then
+pickled again, about half of a build's CPU. Here a term's list is one block of arrays
+read with one pread and used as they are by numpy, and a page's positions one more pread;
+a build adds a page's terms to arrays (`Pool`) and writes each term once.
 
 The file, little-endian, written as whoosh flushes a segment (merged segments included),
 a term at a time, so that a build's memory does not grow with the site:
 
     magic (8 bytes)
     a block per term: docnums | weights | position gaps (fields with positions)
-    keys (each `field NUL term`, in whoosh's order) | key ends (uint64 per key)
+    keys (each `field NUL term`, in byte order) | key ends (uint64 per key)
     block offsets (uint64 per key) | postings (uint32 per key) | kinds (uint8 per key)
     trailer: keys, key bytes, docnum size, table offset (4 uint64) | magic
 
 Docnums are the segment's own: uint16 when the segment has at most 65,536 pages, uint32
-otherwise. A term's kind says how its block is stored: weights uint16 (term
-frequencies) or float64 (`_FLOAT_WEIGHTS`), positions kept or not (`_POSITIONS`: a page's
-count of positions is its weight), their gaps uint16 or uint32 (`_WIDE_GAPS`). The file
-is named as whoosh names a segment's parts (`MAIN_<id>.postings`): whoosh takes it into
-the compound file and removes it with the segment. A segment without one (written
-before this file existed), or a term without positions kept, is read through whoosh.
+otherwise. A term's kind says how its block is stored: weights uint16 (counts) or
+float64 (`_FLOAT_WEIGHTS`: a count over 65,535), positions kept or not (`_POSITIONS`: a
+page's count of positions is its weight), their gaps uint16 or uint32 (`_WIDE_GAPS`).
+The file is named as whoosh names a segment's parts (`MAIN_<id>.postings`): whoosh takes
+it into the compound file and removes it with the segment. A segment without one is
+damage (`Terms`).
 """
 
 from __future__ import annotations
 
+import heapq
+import pickle
 import struct
 import sys
+import tempfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from itertools import accumulate
-from pickle import loads
+from itertools import accumulate, groupby
 
 import numpy as np
 
@@ -44,7 +48,6 @@ MAGIC = b"CSPOST2\n"
 _TRAILER = struct.Struct("<4Q")
 _FLOAT_WEIGHTS, _POSITIONS, _WIDE_GAPS = 1, 2, 4
 _LITTLE = sys.byteorder == "little"
-_INT_SIZE = 4   # whoosh's count of positions before their pickled gaps
 _SPAN_BYTES = 1 << 20   # positions of the pages asked read in one piece up to this size
 
 
@@ -59,28 +62,11 @@ def _bytes(values: array) -> bytes:
     return values.tobytes()
 
 
-def _extended(gaps: array, found: list[int]) -> array | None:
-    """`gaps` with a page's position gaps added: widened to 32 bits by a gap over 65,535;
-    None when one does not fit either (positions out of order), the term's positions then
-    left to whoosh."""
-    held = len(gaps)
-    try:
-        gaps.extend(found)
-        return gaps
-    except OverflowError:   # extend may have added some before the one that does not fit
-        if gaps.typecode == "I":
-            return None
-        gaps = array("I", gaps[:held])
-        return _extended(gaps, found)
+class _FileWriter:
+    """Writes a posting file to `out`, a term at a time in key order: `term`, then `finish`."""
 
-
-class Recorder:
-    """Writes the postings of some fields to `out` as whoosh's writer streams them, sorted
-    by (field, term, docnum): `tee` passes them on; `finish` writes the key table."""
-
-    def __init__(self, out, fields: Iterable[str], positional: Iterable[str], doc_count: int) -> None:  # noqa: ANN001
+    def __init__(self, out, doc_count: int) -> None:  # noqa: ANN001 - a whoosh StructFile or a binary file
         self.out = out
-        self.fields, self.positional = frozenset(fields), frozenset(positional)
         self.doc_code = "H" if doc_count <= 1 << 16 else "I"
         self.at = len(MAGIC)
         out.write(MAGIC)
@@ -89,56 +75,41 @@ class Recorder:
         self.counts, self.kinds = array("I"), array("B")
         self.last_key = b""
 
-    def tee(self, postings: Iterable[tuple]) -> Iterator[tuple]:
-        """`postings` passed on unchanged, those of the recorded fields written a term at a time."""
-        fields, positional = self.fields, self.positional
-        name = term = None
-        docs = weights = gaps = None
-        for item in postings:
-            field, text, docnum, weight, value = item
-            if field in fields:
-                if text != term or field != name:
-                    if name is not None:
-                        self._term(name, term, docs, weights, gaps)
-                    name, term = field, text
-                    docs, weights = array(self.doc_code), array("d")
-                    gaps = array("H") if field in positional else None
-                docs.append(docnum)
-                weights.append(weight)
-                if gaps is not None:
-                    found = loads(value[_INT_SIZE:])
-                    if len(found) != weight:   # a boosted field: its weights are not counts of positions
-                        gaps = None
-                    else:
-                        gaps = _extended(gaps, found)
-            elif name is not None:
-                self._term(name, term, docs, weights, gaps)
-                name = term = None
-            yield item
-        if name is not None:
-            self._term(name, term, docs, weights, gaps)
-
-    def _term(self, name: str, term: bytes, docs: array, weights: array, gaps: array | None) -> None:
-        key = name.encode("utf-8") + b"\0" + term
-        if key <= self.last_key:   # whoosh's pool sorts them: a check, not a sort
+    def term(self, key: bytes, docs: array, counts: array, positions: array | None) -> None:
+        """One term's block: its pages (ascending), each page's count (its weight) and, for a
+        field with positions, each page's positions (ascending within a page, `counts` of
+        them), stored as gaps."""
+        if key <= self.last_key:
             raise ValueError(f"postings out of order at {key!r}: cannot write the posting file")
         self.last_key = key
         kind = 0
-        if len(weights) < 32:
-            whole = all(0.0 <= w <= 65535.0 and w.is_integer() for w in weights)
+        small = len(docs) <= _SMALL
+        if small:
+            docs_part = array(self.doc_code, docs) if self.doc_code != docs.typecode else docs
+            whole = max(counts) <= 0xFFFF
+            weights = array("H", counts) if whole else array("d", counts)
         else:
-            w = np.frombuffer(weights, dtype=np.float64)
-            whole = bool(np.all((w >= 0) & (w <= 65535) & (w == np.floor(w))))
+            docs_part = np.frombuffer(docs, dtype=np.uint32).astype(self.doc_code)
+            c = np.frombuffer(counts, dtype=np.uint32)
+            whole = bool(c.max() <= 0xFFFF)
+            weights = c.astype(np.uint16 if whole else np.float64)
         if not whole:
             kind |= _FLOAT_WEIGHTS
-        if gaps is not None:
-            kind |= _POSITIONS | (_WIDE_GAPS if gaps.typecode == "I" else 0)
-        # the parts written as they are: a common word's positions are megabytes, not copied
+        gaps = None
+        if positions is not None:
+            gaps = _gaps(positions, counts) if small else None
+            if gaps is None:
+                gaps = _gaps_array(positions, counts)
+            kind |= _POSITIONS | (_WIDE_GAPS if gaps.itemsize == 4 else 0)
         size = 0
-        for part in (docs, array("H", map(int, weights)) if whole else weights, gaps):
-            if part is not None:
+        for part in (docs_part, weights, gaps):
+            if part is None:
+                continue
+            if isinstance(part, np.ndarray):
+                self.out.write(part.astype(part.dtype.newbyteorder("<"), copy=False))
+            else:
                 self.out.write(part if _LITTLE else _bytes(part))
-                size += len(part) * part.itemsize
+            size += len(part) * part.itemsize
         self.keys += key
         self.key_ends.append(len(self.keys))
         self.offsets.append(self.at)
@@ -154,6 +125,198 @@ class Recorder:
             self.out.write(part)
         self.out.write(_TRAILER.pack(len(self.counts), len(self.keys), 2 if self.doc_code == "H" else 4, table))
         self.out.write(MAGIC)
+
+
+_SMALL = 16   # a term in at most this many pages is written with arrays, a longer one with numpy
+
+
+def _gaps(positions: array, counts: array) -> array | None:
+    """Each page's positions as gaps (the first from 0), 16-bit; None when one does not
+    fit (a wide gap, or positions out of order: `_gaps_array` then)."""
+    gaps = array("H")
+    at = 0
+    try:
+        for count in counts:
+            last = 0
+            for p in positions[at:at + count]:
+                gaps.append(p - last)
+                last = p
+            at += count
+    except OverflowError:
+        return None
+    return gaps
+
+
+def _gaps_array(positions: array, counts: array) -> np.ndarray:
+    """`_gaps` with numpy, 32-bit when one gap needs it; a page's positions sorted first
+    when they are out of order (no analysis gives them so; a set of positions all the
+    same). In 32-bit numbers: a common word's positions are millions at 50,000 pages."""
+    p = np.frombuffer(positions, dtype=np.int32)   # positions are far below 2**31
+    c = np.frombuffer(counts, dtype=np.uint32)
+    starts = np.cumsum(c, dtype=np.int64) - c
+    gaps = np.diff(p, prepend=np.int32(0))
+    gaps[starts] = p[starts]
+    if len(gaps) and gaps.min() < 0:
+        page = np.repeat(np.arange(len(c)), c)
+        p = p[np.lexsort((p, page))]
+        gaps = np.diff(p, prepend=np.int32(0))
+        gaps[starts] = p[starts]
+    return gaps.astype(np.uint16 if not len(gaps) or gaps.max() <= 0xFFFF else np.uint32)
+
+
+# a field's postings as the posting file keeps them: with positions, with counts, or a
+# page's having the term only (its count 1)
+POSITIONS, COUNTS, PRESENCE = "positions", "counts", "presence"
+
+
+class Pool:
+    """The scored fields' postings of the segment being written, as pages are added (`add`)
+    or segments merged in (`add_file`): in memory up to `limit_mb`, then in sorted runs in
+    anonymous temporary files, so that a build's memory stays flat whatever the site's
+    size. `write` writes them as the segment's posting file.
+
+    A term's postings are added as arrays (pages, counts, positions), a few appends per
+    page and term: whoosh's writer pickled each posting, sorted them all and pickled them
+    again into its blocks (about half of a build's CPU)."""
+
+    _ENTRY_BYTES = 400   # what a term new to the pool costs besides its numbers (dict, arrays)
+
+    def __init__(self, kinds: dict[str, str], limit_mb: float) -> None:
+        self.kinds = kinds
+        self._terms: dict[str, dict[str, tuple]] = {name: {} for name in kinds}
+        self._limit = int(limit_mb * (1 << 20))
+        self._size = 0
+        self._runs: list = []
+
+    def add(self, docnum: int, field: str, found: dict[str, list[int]]) -> int:
+        """A page's terms in the field with their positions (`analysis.term_positions`); the
+        field's length as whoosh counts it (positions; terms for a presence field)."""
+        terms, kind = self._terms[field], self.kinds[field]
+        new = length = 0
+        if kind == PRESENCE:
+            for term in found:
+                entry = terms.get(term)
+                if entry is None:
+                    entry = terms[term] = (array("I"), array("I"))
+                    new += 1
+                entry[0].append(docnum)
+                entry[1].append(1)
+            length = len(found)
+        else:
+            keep = kind == POSITIONS
+            for term, at in found.items():
+                entry = terms.get(term)
+                if entry is None:
+                    entry = terms[term] = (array("I"), array("I"), array("I")) if keep else (array("I"), array("I"))
+                    new += 1
+                entry[0].append(docnum)
+                entry[1].append(len(at))
+                if keep:
+                    entry[2].extend(at)
+                length += len(at)
+        self._size += new * self._ENTRY_BYTES + 8 * len(found) + (4 * length if kind == POSITIONS else 0)
+        if self._size > self._limit:
+            self._spill()
+        return length
+
+    def add_file(self, posting_file: PostingFile, docmap: np.ndarray) -> None:
+        """Every term of a segment's posting file, its pages renumbered by `docmap` (old
+        docnum -> new; -1: a deleted page, left out)."""
+        for key, docs, counts, positions in posting_file.entries():
+            name, _, text = key.partition(b"\0")
+            field = name.decode("utf-8")
+            kind = self.kinds.get(field)
+            if kind is None:
+                continue
+            new_docs = docmap[docs]
+            keep = new_docs >= 0
+            if not keep.any():
+                continue
+            entry = self._terms[field].get(term := text.decode("utf-8"))
+            if entry is None:
+                parts = (array("I"), array("I"), array("I")) if kind == POSITIONS else (array("I"), array("I"))
+                entry = self._terms[field][term] = parts
+                self._size += self._ENTRY_BYTES
+            entry[0].frombytes(new_docs[keep].astype(np.uint32).tobytes())
+            entry[1].frombytes(counts[keep].astype(np.uint32).tobytes())
+            if kind == POSITIONS:
+                entry[2].frombytes(positions[np.repeat(keep, counts)].astype(np.uint32).tobytes())
+            self._size += 8 * int(keep.sum()) + (4 * int(counts[keep].sum()) if kind == POSITIONS else 0)
+            if self._size > self._limit:
+                self._spill()
+
+    def _sorted(self) -> list[tuple]:
+        """The terms held, as (key, pages, counts, positions or None), in key order."""
+        out = []
+        for field, terms in self._terms.items():
+            prefix = field.encode("utf-8") + b"\0"
+            for term, entry in terms.items():
+                out.append((prefix + term.encode("utf-8"), entry[0], entry[1], entry[2] if len(entry) == 3 else None))
+        out.sort(key=_first)
+        return out
+
+    def _spill(self) -> None:
+        run = tempfile.TemporaryFile(prefix="casesearch-postings-")
+        batch: list[tuple] = []
+        for key, docs, counts, positions in self._sorted():
+            batch.append((key, docs.tobytes(), counts.tobytes(), None if positions is None else positions.tobytes()))
+            if len(batch) >= _RUN_BATCH:
+                pickle.dump(batch, run, pickle.HIGHEST_PROTOCOL)
+                batch = []
+        if batch:
+            pickle.dump(batch, run, pickle.HIGHEST_PROTOCOL)
+        run.seek(0)
+        self._runs.append(run)
+        self._terms = {name: {} for name in self.kinds}
+        self._size = 0
+
+    def write(self, out, doc_count: int) -> None:  # noqa: ANN001 - the segment's file
+        """The posting file of the postings added, the runs merged into it a term at a time."""
+        writer = _FileWriter(out, doc_count)
+        sources = [_read_run(run) for run in self._runs] + [iter(self._sorted())]
+        self._terms = {name: {} for name in self.kinds}
+        for key, group in groupby(heapq.merge(*sources, key=_first), key=_first):
+            parts = list(group)
+            if len(parts) == 1:
+                _, docs, counts, positions = parts[0]
+                docs, counts = _uint32(docs), _uint32(counts)
+                positions = None if positions is None else _uint32(positions)
+            else:   # a term held by several runs: their pages follow one another
+                docs = _uint32(b"".join(p[1] for p in parts))
+                counts = _uint32(b"".join(p[2] for p in parts))
+                positions = None if parts[0][3] is None else _uint32(b"".join(p[3] for p in parts))
+            writer.term(key, docs, counts, positions)
+        writer.finish()
+        self.close()
+
+    def close(self) -> None:
+        for run in self._runs:
+            run.close()
+        self._runs = []
+
+
+_RUN_BATCH = 2048   # terms to a pickle in a run
+
+
+def _first(item: tuple) -> bytes:
+    return item[0]
+
+
+def _uint32(data: bytes | array) -> array:
+    if isinstance(data, array):
+        return data
+    values = array("I")
+    values.frombytes(data)
+    return values
+
+
+def _read_run(run) -> Iterator[tuple]:  # noqa: ANN001 - an open temporary file
+    while True:
+        try:
+            batch = pickle.load(run)
+        except EOFError:
+            return
+        yield from batch
 
 
 class _Keys:
@@ -247,6 +410,41 @@ class PostingFile:
         docs, weights, _ = self._block(i)
         return docs.astype(np.int64), weights.astype(np.float64)
 
+    def count(self, field: str, term: bytes) -> int:
+        """Pages of the segment holding the term in the field (deleted ones included, as
+        whoosh's doc_frequency counts them)."""
+        i = self._index(field, term)
+        return 0 if i is None else self._counts[i]
+
+    def terms(self, field: str, prefix: bytes = b"") -> Iterator[bytes]:
+        """The field's terms starting with `prefix`, in order."""
+        start = field.encode("utf-8") + b"\0"
+        head = start + prefix
+        keys = self._keys
+        for i in range(bisect_left(keys, head), len(keys)):
+            key = keys[i]
+            if not key.startswith(head):
+                return
+            yield key[len(start):]
+
+    def entries(self) -> Iterator[tuple[bytes, np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Every term's (key, docnums, counts, positions or None), in key order, as int64
+        arrays: a page's positions are `count` of them, ascending (for merging segments)."""
+        for i in range(len(self._keys)):
+            docs, weights, start = self._block(i)
+            counts = weights.astype(np.int64)
+            positions = None
+            kind = self._kinds[i]
+            if kind & _POSITIONS:
+                gap_type = np.dtype("<u4") if kind & _WIDE_GAPS else np.dtype("<u2")
+                total = int(counts.sum())
+                gaps = np.frombuffer(self._read(total * gap_type.itemsize, start), dtype=gap_type).astype(np.int64)
+                positions = np.cumsum(gaps)
+                if len(counts) > 1:   # each page's from 0: less the sum of the pages before
+                    ends = np.cumsum(counts)
+                    positions -= np.repeat(np.concatenate(([0], positions[ends[:-1] - 1])), counts)
+            yield self._keys[i], docs.astype(np.int64), counts, positions
+
     def keeps_positions(self, field: str, term: bytes) -> bool | None:
         """Whether the file keeps the term's positions in the field; None: the segment has no such term."""
         i = self._index(field, term)
@@ -288,4 +486,61 @@ class PostingFile:
             if not _LITTLE:
                 gaps.byteswap()
             found[doc] = tuple(accumulate(gaps))
+        return found
+
+
+class Terms:
+    """The scored fields' terms of a whoosh reader's segments, from their posting files:
+    what whoosh's reader answers of its own terms (`lexicon`, `expand_prefix`,
+    `doc_frequency`), for the fields whoosh no longer holds postings of."""
+
+    def __init__(self, reader) -> None:  # noqa: ANN001 - a whoosh reader
+        from whoosh.reading import SegmentReader
+
+        self.reader = reader
+        # (first docnum, the segment's reader, its posting file) of each segment
+        self.segments: list[tuple[int, SegmentReader, PostingFile]] = []
+        for leaf, base in reader.leaf_readers():
+            if isinstance(leaf, SegmentReader):
+                posting_file = PostingFile.open(leaf._storage, leaf._segid)
+                if posting_file is None:
+                    raise IndexDamaged(f"segment '{leaf._segid}' has no posting file "
+                                       f"'{file_name(leaf._segid)}'; run 'casesearch reindex --full'")
+                self.segments.append((base, leaf, posting_file))
+
+    def files(self) -> dict[str, PostingFile]:
+        """Each segment's posting file, by segment id."""
+        return {leaf._segid: posting_file for _, leaf, posting_file in self.segments}
+
+    def lexicon(self, field: str) -> Iterator[bytes]:
+        return self.expand_prefix(field, "")
+
+    def expand_prefix(self, field: str, prefix: str) -> Iterator[bytes]:
+        """The field's terms starting with `prefix`, in order, each once."""
+        head = prefix.encode("utf-8")
+        merged = heapq.merge(*(f.terms(field, head) for _, _, f in self.segments))
+        last = None
+        for term in merged:
+            if term != last:
+                yield term
+                last = term
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        text = term.encode("utf-8")
+        return sum(f.count(field, text) for _, _, f in self.segments)
+
+    def postings(self, field: str, term: str) -> list[tuple[int, int, tuple[int, ...]]]:
+        """(docnum, count, positions or ()) of each page holding the term in the field,
+        deleted pages left out, by docnum."""
+        text = term.encode("utf-8")
+        found = []
+        for base, leaf, posting_file in self.segments:
+            held = posting_file.find(field, text)
+            if held is None:
+                continue
+            deleted = leaf.deleted_docs_set
+            kept = [(d, int(w)) for d, w in zip(held[0].tolist(), held[1].tolist()) if d not in deleted]
+            places = posting_file.positions(field, text, [d for d, _ in kept]) \
+                if posting_file.keeps_positions(field, text) else {}
+            found += [(base + d, count, places.get(d, ())) for d, count in kept]
         return found

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import analysis, names, query, schema, scoring
+from . import analysis, names, postlists, query, schema, scoring
 from .errors import QueryError
 from .query import ParsedQuery, QueryWord
 from .schema import StoredPage
@@ -142,7 +142,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
         return Ranking((), None, (), ())
     typed_query = parsed
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
-    prefixes = (snap.postings.kept(("completions", "", parsed.prefix), lambda: completions(snap.reader, parsed.prefix))
+    prefixes = (snap.postings.kept(("completions", "", parsed.prefix), lambda: completions(snap.terms, parsed.prefix))
                 if parsed.prefix else ())
     # the pages of each word, read once for the tier with all words and the one with some
     # (when explaining, each tier collects its own parts)
@@ -408,13 +408,13 @@ def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wan
     return clauses, clause_parts
 
 
-def completions(reader, prefix: str) -> tuple[str, ...]:  # noqa: ANN001 - a whoosh reader
+def completions(terms: postlists.Terms, prefix: str) -> tuple[str, ...]:
     """The most frequent folded words starting with what the visitor is typing."""
     found = []
-    for btext in reader.expand_prefix(schema.WORDS, prefix):
+    for btext in terms.expand_prefix(schema.WORDS, prefix):
         word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
         if word != prefix and word.isascii():
-            found.append((reader.doc_frequency(schema.WORDS, word), word))
+            found.append((terms.doc_frequency(schema.WORDS, word), word))
         if len(found) > WEIGHTS.prefix_scan:
             break
     found.sort(key=lambda item: (-item[0], item[1]))

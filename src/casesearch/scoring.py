@@ -12,26 +12,13 @@ Every figure is a field of `weights.RankingWeights`.
 
 from __future__ import annotations
 
-import io
 import math
-import pickle
-import zlib
 from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import (
-    WHOOSH3_HEADER_MAGIC,
-    W3LeafMatcher,
-    W3TermInfo,
-    W3TermsReader,
-)
-from whoosh.matching import Matcher
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import TermNotFound
-from whoosh.system import _INT_SIZE, unpack_int
 
 from . import analysis, postlists, schema
 from .query import QueryWord
@@ -42,73 +29,6 @@ _CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
 _CACHE_POSTINGS = 4_000_000   # postings in the kept scores: 64 MB at most
 _CACHE_POSITIONS = 250_000   # pages' positions kept per generation, about 40 MB (then all let go)
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
-
-
-def _weights(ids: tuple, weights: tuple | float | None, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """A block's (ids, weights) as arrays, decoded as whoosh's `_read_ids` and
-    `_read_weights` do: ids delta-encoded; weights none when all are 1.0, one float when
-    all are the same (read back through a float32 array as whoosh does)."""
-    if weights is None:
-        w = np.ones(count)
-    elif isinstance(weights, float):
-        w = np.full(count, np.float32(weights), dtype=np.float64)
-    else:
-        w = np.array(weights, dtype=np.float64)
-    return np.cumsum(np.array(ids, dtype=np.int64)), w
-
-
-def _block_arrays(m: Matcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(ids, weights) of a fresh leaf matcher as arrays, a block at a time, without a
-    Python object per posting. Another matcher (postings inlined in the term's info: a
-    few) is read a posting at a time."""
-    if type(m) is W3LeafMatcher and not m._byteids:
-        size = m._length[0] if isinstance(m._length, tuple) else m._length   # whoosh keeps a 1-tuple
-        for count, (ids, weights, _) in _list_blocks(m._postfile.get(m._startoffset, size), m._term):
-            yield _weights(ids, weights, count)
-        return
-    ids, weights = [], []
-    while m.is_active():
-        ids.append(m.id())
-        weights.append(m.weight())
-        m.next()
-    yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
-
-
-def _info_arrays(terms: W3TermsReader, info: W3TermInfo, term: object) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(ids, weights) of a term's posting list in one segment, from the term's info: the
-    postings inlined in it, or the list read in one piece. whoosh's matcher would first
-    read the list's first block header with pickle.load on the file (dozens of small
-    reads), and the list's blocks again."""
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        yield (np.array(ids, dtype=np.int64),
-               np.array(weights, dtype=np.float64) if weights else np.ones(len(ids)))
-        return
-    offset, length = info.extent()
-    size = length[0] if isinstance(length, tuple) else length   # whoosh keeps a 1-tuple
-    for count, (ids, weights, _) in _list_blocks(terms._postfile.get(offset, size), term):
-        yield _weights(ids, weights, count)
-
-
-def _list_blocks(raw: bytes, term: object) -> Iterator[tuple[int, tuple]]:
-    """(postings, data) of each block of a posting list read in one piece (`raw`): whoosh
-    reads each block's length, header and data apart, and its header with pickle.load on
-    the file (dozens of small reads a block when the segment is read from its file, not
-    mapped). The block layout is whoosh 2.7.5's W3PostingsWriter._write_block."""
-    if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError(f"posting list of {term!r}: block tag error {raw[:4]!r}")
-    buf = io.BytesIO(raw)
-    at = 4
-    while True:
-        (length,) = unpack_int(raw[at:at + _INT_SIZE])
-        end = at + _INT_SIZE + abs(length)
-        buf.seek(at + _INT_SIZE)
-        count, _maxid, _maxweight, compression, _shortest, _longest = pickle.load(buf)
-        data = raw[buf.tell():end]
-        yield count, pickle.loads(zlib.decompress(data) if compression else data)
-        if length < 0:   # the last block
-            return
-        at = end
 
 
 def _size(value: object) -> int:
@@ -156,16 +76,15 @@ class Sparse:
 
 
 class Positions:
-    """One term's positions in one field, read for pages asked in ascending docnum order:
-    from the segment's posting file (`postlists`), a pread per page, or else through
-    whoosh, only the blocks of the posting list that hold those pages; a page's positions
-    are decoded when first looked at (`of`), and what was read is kept for the
-    generation's later queries (`known`, shared by the term's readers)."""
+    """One term's positions in one field, read for pages asked in ascending docnum order
+    from the segments' posting files (`postlists`), one read per segment for the pages
+    asked at once; what was read is kept for the generation's later queries (`known`,
+    shared by the term's readers)."""
 
     def __init__(self, postings: Postings, field: str, term: str,
-                 known: dict[int, bytes | tuple[int, ...] | None]) -> None:
+                 known: dict[int, tuple[int, ...] | None]) -> None:
         self.postings, self.field, self.term, self.known = postings, field, term, known
-        self.leaves: list[tuple[int, Matcher | tuple[postlists.PostingFile, bytes]]] | None = None
+        self.leaves: list[tuple[int, postlists.PostingFile, bytes]] | None = None
 
     def read(self, docs: Sequence[int]) -> None:
         """Read the positions of those of `docs` (ascending, and above any this reader was
@@ -176,50 +95,30 @@ class Positions:
             if self.leaves is None:
                 self.leaves = list(self.postings._leaves(self.field, self.term))
                 self.postings.read["position lists"] += 1
-            found: dict[int, bytes | tuple[int, ...]] = {}
-            for base, source in self.leaves:
-                if isinstance(source, tuple):
-                    posting_file, key = source
-                    local = posting_file.positions(self.field, key, [d - base for d in missing if d >= base])
-                    found.update((d + base, value) for d, value in local.items())
-                    self.postings.read["positions decoded"] += len(local)
-                    continue
-                m = source
-                for doc in missing:
-                    target = doc - base
-                    if target < 0:
-                        continue
-                    if not m.is_active():
-                        break
-                    m.skip_to(target)
-                    if not m.is_active():
-                        break
-                    if m.id() == target:
-                        found[doc] = m.value()
+            found: dict[int, tuple[int, ...]] = {}
+            for base, posting_file, key in self.leaves:
+                local = posting_file.positions(self.field, key, [d - base for d in missing if d >= base])
+                found.update((d + base, value) for d, value in local.items())
+                self.postings.read["positions decoded"] += len(local)
             for d in missing:
                 known[d] = found.get(d)
             self.postings._kept_positions += len(missing)
 
     def of(self, doc: int) -> tuple[int, ...]:
-        """The positions in a page `read` looked at and that holds the term, decoded (once:
-        kept so)."""
-        value = self.known[doc]
-        if isinstance(value, bytes):
-            value = self.known[doc] = self.postings.decode(self.field, value)
-        return value
+        """The positions in a page `read` looked at and that holds the term."""
+        return self.known[doc]
 
 
 class Postings:
     """Posting lists of one index generation, read on first use and kept."""
 
-    def __init__(self, reader, english: list[bool], lengths: dict[str, Sequence[int]],  # noqa: ANN001
-                 terms: dict[str, list[str]]) -> None:
-        """`lengths`: each field's length per document as whoosh stores them; `terms`: each
-        searchable field's terms (both from the generation's page table)."""
+    def __init__(self, reader, scored: postlists.Terms, english: list[bool],  # noqa: ANN001 - a whoosh reader
+                 lengths: dict[str, Sequence[int]], terms: dict[str, list[str]]) -> None:
+        """`scored`: the posting files of the reader's segments; `lengths`: each field's
+        length per document as whoosh stores them; `terms`: each searchable field's terms
+        (both from the generation's page table)."""
         self.reader = reader
-        # each segment's own posting file, by segment id (None: read through whoosh)
-        self._files = {leaf._segid: postlists.PostingFile.open(leaf._storage, leaf._segid)
-                       for leaf, _ in reader.leaf_readers() if hasattr(leaf, "_storage")}
+        self.scored = scored
         self.english = english
         self.size = reader.doc_count_all()
         # the pages of each language, as masks over docnums (scoring works on whole arrays)
@@ -232,11 +131,9 @@ class Postings:
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: OrderedDict[tuple, object] = OrderedDict()   # and what `kept` keeps, least recent first
         self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
-        # pages' positions read so far, per (field, term), encoded until decoded (None: the
-        # page has none)
-        self._positions: dict[tuple[str, str], dict[int, bytes | tuple[int, ...] | None]] = {}
+        # pages' positions read so far, per (field, term) (None: the page has none)
+        self._positions: dict[tuple[str, str], dict[int, tuple[int, ...] | None]] = {}
         self._kept_positions = 0
-        self._decoders: dict[str, Callable[[bytes], list[int]]] = {}
         # what queries have read from the index: stems scored, posting lists looked up and
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
         self.read: Counter[str] = Counter()
@@ -250,11 +147,17 @@ class Postings:
         """Term frequency per page (read from the index each time: term_scores keeps the result)."""
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
-        for base, blocks, deleted in self._lists(field, term):
-            gone = np.fromiter(deleted, dtype=np.int64, count=len(deleted)) if deleted else None
-            for block_ids, block_weights in blocks:
-                if gone is not None:
-                    keep = ~np.isin(block_ids, gone)
+        terms = self._terms.get(field)
+        if terms is None or term in terms:
+            text = term.encode("utf-8")
+            for base, leaf, posting_file in self.scored.segments:
+                found = posting_file.find(field, text)
+                if found is None:
+                    continue
+                block_ids, block_weights = found
+                deleted = leaf.deleted_docs_set
+                if deleted:
+                    keep = ~np.isin(block_ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
                     block_ids, block_weights = block_ids[keep], block_weights[keep]
                 ids.append(block_ids + base if base else block_ids)
                 weights.append(block_weights)
@@ -270,74 +173,16 @@ class Postings:
             self._kept_positions = 0
         return Positions(self, field, term, self._positions.setdefault((field, term), {}))
 
-    def decode(self, field: str, value: bytes) -> tuple[int, ...]:
-        """Positions of one page from `positions`' encoded value."""
-        self.read["positions decoded"] += 1
-        decoder = self._decoders.get(field)
-        if decoder is None:
-            decoder = self._decoders[field] = self.reader.schema[field].format.decoder("positions")
-        return tuple(decoder(value))
-
-    def _leaves(self, field: str, term: str
-                ) -> Iterator[tuple[int, Matcher | tuple[postlists.PostingFile, bytes]]]:
-        """(first docnum, where its positions are read) of each segment holding the term:
-        the segment's posting file and the term's key where the file keeps them, else
-        whoosh's matcher, unfiltered (whoosh wraps it to skip deleted pages: no page a
-        query asks about is deleted)."""
+    def _leaves(self, field: str, term: str) -> Iterator[tuple[int, postlists.PostingFile, bytes]]:
+        """(first docnum, posting file, the term's key) of each segment holding the term
+        (deleted pages are not filtered: no page a query asks about is deleted)."""
         terms = self._terms.get(field)
         if terms is not None and term not in terms:
             return
-        for reader, base in self.reader.leaf_readers():
-            posting_file = self._files.get(getattr(reader, "_segid", None))
-            if posting_file is not None:
-                key = reader._text_to_bytes(field, term)
-                kept = posting_file.keeps_positions(field, key)
-                if kept is None:   # not in this segment
-                    continue
-                if kept:
-                    yield base, (posting_file, key)
-                    continue
-            for _, m, _ in self._leaf(reader, base, field, term):
-                yield base, m
-
-    @staticmethod
-    def _leaf(reader, base: int, field: str, term: str  # noqa: ANN001 - a whoosh segment reader
-              ) -> Iterator[tuple[int, Matcher, frozenset[int]]]:
-        try:   # one look-up of the term, where `in` and then postings() would take two
-            m = reader.postings(field, term)
-        except TermNotFound:
-            return
-        deleted: frozenset[int] = frozenset()
-        if isinstance(m, FilterMatcher):
-            m, deleted = m.child, reader.deleted_docs_set
-        yield base, m, deleted
-
-    def _lists(self, field: str, term: str
-               ) -> Iterator[tuple[int, Iterator[tuple[np.ndarray, np.ndarray]], frozenset[int]]]:
-        """(first docnum, the term's (ids, weights) a block at a time, deleted docnums) of
-        each segment holding the term: read from the term's info where the segment is
-        whoosh's own codec (all of ours), through a matcher otherwise."""
-        terms = self._terms.get(field)
-        if terms is not None and term not in terms:
-            return
-        for reader, base in self.reader.leaf_readers():
-            posting_file = self._files.get(getattr(reader, "_segid", None))
-            if posting_file is not None:
-                found = posting_file.find(field, reader._text_to_bytes(field, term))
-                if found is not None:
-                    yield base, iter((found,)), reader.deleted_docs_set
-                continue
-            codec_terms = getattr(reader, "_terms", None)
-            if type(codec_terms) is not W3TermsReader:
-                for _, m, deleted in self._leaf(reader, base, field, term):
-                    yield base, _block_arrays(m), deleted
-                continue
-            key = reader._text_to_bytes(field, term)
-            try:
-                info = codec_terms.term_info(field, key)
-            except TermNotFound:
-                continue
-            yield base, _info_arrays(codec_terms, info, (field, key)), reader.deleted_docs_set
+        text = term.encode("utf-8")
+        for base, _, posting_file in self.scored.segments:
+            if posting_file.keeps_positions(field, text):
+                yield base, posting_file, text
 
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
@@ -356,7 +201,7 @@ class Postings:
 
     def family_df(self, stem: str) -> int:
         """Pages holding the stem in a field families are read from (summed over them)."""
-        return sum(self.reader.doc_frequency(name, stem) for name in _FAMILY_FIELDS if stem in self._terms[name])
+        return sum(self.scored.doc_frequency(name, stem) for name in _FAMILY_FIELDS if stem in self._terms[name])
 
     def families(self) -> dict[str, list[str]]:
         """family key -> the index's stems sharing it. Made once, when a generation is

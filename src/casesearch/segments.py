@@ -6,15 +6,15 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from pickle import dumps
 
+import numpy as np
 from whoosh import formats
 from whoosh import index as whoosh_index
-from whoosh.system import emptybytes, pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
 from . import analysis, generations, postlists, schema
 from .content import Document
+from .errors import IndexDamaged
 
 Keep = Callable[[str, dict], None]   # (source, stored record) of each page written
 
@@ -73,28 +73,17 @@ class _Lengths:
         self._reader.close()
 
 
-def _postings(field, value: str) -> list[tuple[bytes, int, float, bytes]]:  # noqa: ANN001 - a whoosh field
-    """`field.index(value)` for a field analysed by one of casesearch's chains, from the
-    chain's term positions (`analysis.term_positions`) rather than a token stream: the
-    same (term, frequency, weight, value) postings, in a third of the time."""
-    found = analysis.term_positions(value, field.analyzer.chain)
-    form = field.format
-    boost = form.field_boost
-    if isinstance(form, formats.Positions):
-        out = []
-        for term, at in found.items():
-            deltas = [at[0]] + [b - a for a, b in zip(at, at[1:])]
-            out.append((term.encode("utf-8"), len(at), float(len(at)) * boost, pack_uint(len(at)) + dumps(deltas, 2)))
-        return out
-    if isinstance(form, formats.Frequency):
-        return [(term.encode("utf-8"), len(at), float(len(at)) * boost, pack_uint(len(at)))
-                for term, at in found.items()]
-    return [(term.encode("utf-8"), 1, boost, emptybytes) for term in found]   # Existence
-
-
-def _fast(field) -> bool:  # noqa: ANN001 - a whoosh field
-    return (isinstance(field.analyzer, analysis._ChainAnalyzer)
-            and type(field.format) in (formats.Positions, formats.Frequency, formats.Existence))
+def _kind(field) -> str:  # noqa: ANN001 - a whoosh field
+    """How the posting file keeps a scored field's postings (its whoosh format's)."""
+    if not isinstance(field.analyzer, analysis._ChainAnalyzer) or field.format.field_boost != 1.0:
+        raise TypeError(f"{field!r}: a scored field is analysed by a casesearch chain, unboosted")
+    if type(field.format) is formats.Positions:
+        return postlists.POSITIONS
+    if type(field.format) is formats.Frequency:
+        return postlists.COUNTS
+    if type(field.format) is formats.Existence:
+        return postlists.PRESENCE
+    raise TypeError(f"{field!r}: no posting file kind for {field.format!r}")
 
 
 class _Pool(PostingPool):
@@ -130,39 +119,41 @@ class _Pool(PostingPool):
 
 
 class Writer(SegmentWriter):
-    """whoosh's writer, except that the fields casesearch's chains analyse get their
-    postings from `_postings` (identical bytes; whoosh's token stream was a third of a
-    build), and that writing the postings reads each page's field length from a list
-    instead of whoosh's column reader once per posting (6% of the instructions of a full
-    build of site-eig, counted with callgrind)."""
+    """whoosh's writer, except that the scored fields' postings go to casesearch's posting
+    file only (`postlists.Pool`, then `postlists.PostingFile`): from the chain's term
+    positions (`analysis.term_positions`), where whoosh's token stream was a third of a
+    build, and whoosh's own postings of them (pickled, sorted, pickled again, never read by
+    a query) about half of what was left. whoosh keeps the pages' stored records, field
+    lengths, deletions and the other fields' postings; the field lengths of the scored
+    fields are the posting file's counts, as whoosh counted them."""
 
     def __init__(self, ix, **kwargs) -> None:  # noqa: ANN001 - a whoosh index
         super().__init__(ix, **kwargs)
         self.pool.__class__ = _Pool   # same state, batched runs
         fields = [self.schema[name] for name in self.schema.names()]
-        # what the short add_document below leaves out: vectors, spelling fields
-        self._whoosh_only = any(f.vector or f.separate_spelling() for f in fields)
-        self._fast = frozenset(name for name in self.schema.names() if _fast(self.schema[name]))
+        if any(f.vector or f.separate_spelling() for f in fields):
+            raise TypeError("casesearch's writer keeps no term vectors nor spelling fields")
+        self._scored = postlists.Pool({name: _kind(self.schema[name]) for name in schema.SCORED_FIELDS},
+                                      kwargs.get("limitmb", POOL_MB))
 
     def add_document(self, **fields) -> None:   # whoosh 2.7.5's, for this schema: no vectors, spelling, boosts
         self._check_state()
-        schema = self.schema
-        if self._whoosh_only or any(name.startswith("_") for name in fields):
-            return super().add_document(**fields)
+        schema_, scored = self.schema, self._scored
         perdocwriter, docnum, add_post = self.perdocwriter, self.docnum, self.pool.add
         names = sorted(fields)
-        self._check_fields(schema, names)
+        self._check_fields(schema_, names)
         perdocwriter.start_doc(docnum)
         try:
             for name in names:
                 value = fields[name]
                 if value is None:
                     continue
-                field = schema[name]
+                field = schema_[name]
                 length = 0
-                if field.indexed:
-                    items = _postings(field, value) if name in self._fast else field.index(value)
-                    for tbytes, freq, weight, vbytes in items:
+                if name in scored.kinds:
+                    length = scored.add(docnum, name, analysis.term_positions(value, field.analyzer.chain))
+                elif field.indexed:
+                    for tbytes, freq, weight, vbytes in field.index(value):
                         if field.scorable:
                             length += freq
                         add_post((name, tbytes, docnum, weight, vbytes))
@@ -176,17 +167,39 @@ class Writer(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def add_reader(self, reader) -> None:  # noqa: ANN001 - whoosh 2.7.5's, and the segment's posting file
+        self._check_state()
+        basedoc = self.docnum
+        names = {name for name in reader.indexed_field_names() if name in self.schema}
+        docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
+        self.add_postings_to_pool(reader, basedoc, docmap)   # the fields whoosh keeps
+        posting_file = postlists.PostingFile.open(reader._storage, reader._segid)
+        if posting_file is None:
+            raise IndexDamaged(f"segment '{reader._segid}' has no posting file; run 'casesearch reindex --full'")
+        size = reader.doc_count_all()
+        if docmap is None:
+            renumbered = np.arange(basedoc, basedoc + size, dtype=np.int64)
+        else:
+            renumbered = np.full(size, -1, dtype=np.int64)
+            for old, new in docmap.items():
+                renumbered[old] = new
+        self._scored.add_file(posting_file, renumbered)
+        self._added = True
+
     def _flush_segment(self) -> None:   # whoosh 2.7.5's, with _Lengths and our posting file
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         # a part of the segment, as whoosh's own: it goes into the compound file with them
         with self.newsegment.create_file(self.storage, postlists.EXTENSION) as out:
-            recorder = postlists.Recorder(out, schema.SCORED_FIELDS, schema.PHRASE_FIELDS, self.docnum)
-            self.fieldwriter.add_postings(self.schema, lengths, recorder.tee(self.pool.iter_postings()))
-            recorder.finish()
+            self._scored.write(out, self.docnum)
         self.fieldwriter.close()
         if lengths:
             lengths.close()
+
+    def cancel(self) -> None:
+        self._scored.close()
+        super().cancel()
 
 
 @contextmanager

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import generations, pagestore, pagetable, schema, scoring, synonyms, typos
+from . import (
+    generations,
+    pagestore,
+    pagetable,
+    postlists,
+    schema,
+    scoring,
+    synonyms,
+    typos,
+)
 from .collector import paused_gc
 from .config import Settings
 from .errors import ConfigError
@@ -156,8 +165,10 @@ class Snapshot:
             self.folded_titles[docnum] = row.folded_title
             english[docnum] = row.lang == "en"
         self._arrays(table.rows, table.arrays or pagetable.Arrays.of(table.rows))
-        self.postings = scoring.Postings(self.reader, english, table.lengths, table.terms)
-        self.vocabulary = typos.Vocabulary(self.reader, schema.WORDS, words=table.words)
+        # the scored fields' postings: in the segments' posting files (whoosh holds the rest)
+        self.terms = postlists.Terms(self.reader)
+        self.postings = scoring.Postings(self.reader, self.terms, english, table.lengths, table.terms)
+        self.vocabulary = typos.Vocabulary(self.terms, schema.WORDS, words=table.words)
         # read now what the first queries would otherwise read, so that opening a
         # generation, not a visitor's query, pays for it
         self.postings.families()

@@ -121,4 +121,4 @@ def _terms(snap: Snapshot, parsed: ParsedQuery, last: str) -> list[str]:
     if not prefix:
         return []
     elided = last[:len(last) - len(re.split(_APOSTROPHE, last)[-1])]   # "d'" of "d'em"
-    return [elided + snap.vocabulary.written(word) for word in completions(snap.reader, prefix)]
+    return [elided + snap.vocabulary.written(word) for word in completions(snap.terms, prefix)]

@@ -84,8 +84,9 @@ class Vocabulary:
     """The folded words of one index generation. The word list is read once (when a
     generation is opened); frequencies only for the words a query looks at."""
 
-    def __init__(self, reader, fieldname: str, words: list[str]) -> None:
-        """`words`: the field's terms (from the generation's page table)."""
+    def __init__(self, reader, fieldname: str, words: list[str]) -> None:  # noqa: ANN001
+        """`reader`: what answers the field's doc_frequency (`postlists.Terms`); `words`: the
+        field's terms (from the generation's page table)."""
         self._reader = reader
         self._field = fieldname
         self._words = words

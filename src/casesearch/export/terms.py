@@ -41,17 +41,11 @@ class ExportError(CasesearchError):
 def postings(snap: Snapshot, of_doc: list[int | None]) -> tuple[list[str], dict[str, list[str]]]:
     """The row's fields (the words field, then the fields by how many terms they hold) and
     term -> its row: per field, its postings as ``encode``d numbers, ids ascending ("": none)."""
-    reader = snap.reader
     found_in: dict[str, dict[str, str]] = {}
     for name in [schema.WORDS] + [f.name for f in schema.FIELDS]:
-        with_positions = name in schema.PHRASE_FIELDS
-        for btext in reader.lexicon(name):
-            term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            found = []
-            m = reader.postings(name, term)
-            while m.is_active():
-                found.append((of_doc[m.id()], m.weight(), tuple(m.value_as("positions")) if with_positions else ()))
-                m.next()
+        for btext in snap.terms.lexicon(name):
+            term = btext.decode("utf-8")
+            found = [(of_doc[d], count, positions) for d, count, positions in snap.terms.postings(name, term)]
             if found:
                 found_in.setdefault(name, {})[term] = encode(_flat(name, term, sorted(found)))
     fields = [schema.WORDS] + sorted(set(found_in) - {schema.WORDS}, key=lambda f: (-len(found_in[f]), f))
