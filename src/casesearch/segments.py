@@ -18,10 +18,11 @@ from .errors import IndexDamaged
 
 Keep = Callable[[str, dict], None]   # (source, stored record) of each page written
 
-# Postings whoosh's writer holds before it sorts them to a temporary run (its estimate,
-# below what they take): a build's memory stays flat whatever the site's size. 3,572
-# pages: 256 -> 48 MB took the peak from 336 to 145 MB for the same CPU (58-62 s).
-POOL_MB = 48
+# Postings a writer holds before it sorts them to a temporary run (an estimate, below
+# what they take), so that a build's memory stays flat whatever the site's size: the
+# scored fields' (`postlists.Pool`), and whoosh's own of the other fields (a few per page).
+POOL_MB = 32
+WHOOSH_POOL_MB = 16
 
 
 def write_whole(gen_dir: Path, documents: Iterable[Document], keep: Keep) -> None:
@@ -29,7 +30,7 @@ def write_whole(gen_dir: Path, documents: Iterable[Document], keep: Keep) -> Non
     stored record."""
     gen_dir.mkdir()
     ix = whoosh_index.create_in(str(gen_dir), schema.build_schema())
-    writer = Writer(ix, limitmb=POOL_MB)
+    writer = Writer(ix)
     _write_all(writer, documents, keep, writer.add_document)
     ix.close()
 
@@ -38,7 +39,7 @@ def write_changes(gen_dir: Path, removed: list[str], documents: Iterable[Documen
     """The index in `gen_dir` (a copy of the base generation) without the `removed`
     sources, with `documents` added or replacing their earlier versions."""
     ix = whoosh_index.open_dir(str(gen_dir))
-    writer = Writer(ix, limitmb=POOL_MB)
+    writer = Writer(ix)
     for source in removed:
         writer.delete_by_term("source", source)
     _write_all(writer, documents, keep, writer.update_document)
@@ -127,14 +128,14 @@ class Writer(SegmentWriter):
     lengths, deletions and the other fields' postings; the field lengths of the scored
     fields are the posting file's counts, as whoosh counted them."""
 
-    def __init__(self, ix, **kwargs) -> None:  # noqa: ANN001 - a whoosh index
-        super().__init__(ix, **kwargs)
+    def __init__(self, ix, pool_mb: float = POOL_MB) -> None:  # noqa: ANN001 - a whoosh index
+        super().__init__(ix, limitmb=WHOOSH_POOL_MB)
         self.pool.__class__ = _Pool   # same state, batched runs
         fields = [self.schema[name] for name in self.schema.names()]
         if any(f.vector or f.separate_spelling() for f in fields):
             raise TypeError("casesearch's writer keeps no term vectors nor spelling fields")
         self._scored = postlists.Pool({name: _kind(self.schema[name]) for name in schema.SCORED_FIELDS},
-                                      kwargs.get("limitmb", POOL_MB))
+                                      pool_mb)
 
     def add_document(self, **fields) -> None:   # whoosh 2.7.5's, for this schema: no vectors, spelling, boosts
         self._check_state()
