@@ -443,3 +443,25 @@ def test_a_page_table_of_the_format_before_reads_the_same_rows(built):
     old = pagetable.read(gen)
     assert old.rows == table.rows and old.offsets == table.offsets and old.arrays is None
     assert pagetable.Arrays.of(old.rows) == table.arrays
+
+
+def test_a_reindex_that_changes_nothing_does_not_work_out_link_texts_again(tmp_path, monkeypatch):
+    """Link texts come from every page's links: when no page was read anew and none is gone
+    they are the live index's. A changed page has them worked out again, the page it now
+    links to gets its text."""
+    from conftest import titled_site
+
+    from casesearch import indexer
+
+    settings = titled_site(tmp_path, {"a": ("Alpha", "Voir [la formation](/b.html)."), "b": ("Beta", "texte")})
+    calls = []
+    real = indexer.anchors
+    monkeypatch.setattr(indexer, "anchors", lambda *a: calls.append(1) or real(*a))
+    assert reindex(settings).reason == "nothing changed" and not calls
+    (settings.content_dir / "a.md").write_text("---\ntitle: Alpha\n---\nVoir [le recrutement](/b.html).\n",
+                                               encoding="utf-8")
+    reindex(settings)
+    assert calls
+    searcher = Searcher(settings)
+    assert "/b.html" in [h.url for h in searcher.search("recrutement").hits]
+    searcher.close()

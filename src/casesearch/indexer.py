@@ -152,7 +152,12 @@ class _Plan:
     def link_texts(self) -> None:
         """Give each page the text of the other pages' links to it (`links.anchors`), from
         every page's links, read now or kept in the manifest. A page whose link texts
-        changed is written again: read back from the index when its file did not change."""
+        changed is written again: read back from the index when its file did not change.
+        When no page was read anew and none is gone, every page's links, URL and aliases
+        are those the live index was built with, and so are its link texts: not worked out
+        again (a third of a reindex that changes nothing, 5 s at 50,000 pages)."""
+        if not self.report.full and not self.to_write and self.old and self.pages.keys() == self.old_pages.keys():
+            return
         site = LinkSite.from_site(self.site, {source: entry.url for source, entry in self.pages.items()},
                                   {alias: source for source, entry in self.pages.items() for alias in entry.aliases})
         found = anchors({source: (entry.url, [Link(text, target) for text, target in entry.links])

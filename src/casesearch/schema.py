@@ -54,8 +54,8 @@ PHRASE_FIELDS = ("title", "headings", "summary", "body", "anchors")
 # The unstemmed word field: exact-form bonus, search-as-you-type prefixes, typo fixes.
 WORDS = "words"
 
-# Fields whose (page, frequency) postings scoring reads: also kept in casesearch's own
-# posting file beside each segment (`postlists`).
+# Fields whose (page, frequency) postings scoring reads: kept in casesearch's own posting
+# file in each segment (`postlists`), not in whoosh's.
 SCORED_FIELDS = tuple(f.name for f in FIELDS) + (WORDS,)
 
 
