@@ -214,10 +214,16 @@ def test_a_serving_searcher_keeps_its_generation_when_a_newer_format_is_publishe
 def test_stored_pages_read_back_as_they_were_written(built):
     survey = survey_site(built)
     written = {doc.source: schema.StoredPage.of(doc) for doc in survey.documents}
+    from casesearch import pagestore, pagetable
+
     gen = current_generation(built.index_dir)
+    table = pagetable.read(gen)
+    store = pagestore.Store(gen, table.offsets, table.sources())
+    stored = [store.page(d).to_json() for d, source in enumerate(table.sources()) if source is not None]
+    store.close()
     ix = whoosh_index.open_dir(str(gen))
-    with ix.searcher() as s:
-        stored = [fields["display"] for fields in s.all_stored_fields()]
+    with ix.searcher() as s:   # whoosh keeps no copy of the records: the page store is their one place
+        assert {tuple(fields) for fields in s.all_stored_fields()} == {("source",)}
     ix.close()
     assert len(stored) == len(written) == 3
     for data in stored:
@@ -334,15 +340,17 @@ def test_the_writer_gives_each_field_the_postings_whoosh_would(text):
                     assert posting_file.positions(name, term, [0]) == {0: tuple(positions)}, (name, term)
 
 
-def _table_from_stored(gen: Path):
-    """The page table worked out the slow way, from every stored page of the generation."""
+def _table_from_stored(gen: Path, store):  # noqa: ANN001 - the generation's page store
+    """The page table worked out the slow way, from every stored page of the generation
+    (each whoosh document's source read from whoosh, its record from the page store)."""
     from casesearch import pagetable, segments
-    from casesearch.schema import StoredPage
 
     with segments.reader(gen) as reader:
         rows = [None] * reader.doc_count_all()
         for docnum, fields in reader.iter_docs():
-            rows[docnum] = pagetable.row(StoredPage.from_json(fields["display"]))
+            page = store.page(docnum)
+            assert page.source == fields["source"]   # the store's record of that document
+            rows[docnum] = pagetable.row(page)
         table = pagetable.from_index(reader, {r.source: r for r in rows if r is not None})
     assert table.rows == rows   # the source postings give each page its stored document number
     return table
@@ -350,8 +358,9 @@ def _table_from_stored(gen: Path):
 
 def test_the_page_table_written_by_each_build_is_the_index_s_own(settings, site):
     """Full, incremental (add, change, delete, a failing page kept stale, link texts
-    changed) and a build on a base generation that has no table: the table the build
-    wrote is, document number by document number, what the stored pages give."""
+    changed) and a build on a base generation that lost its table (rebuilt in full): the
+    table the build wrote is, document number by document number, what the stored pages
+    give."""
     from casesearch import pagetable
 
     def check() -> None:
@@ -359,13 +368,17 @@ def test_the_page_table_written_by_each_build_is_the_index_s_own(settings, site)
 
         gen = current_generation(settings.index_dir)
         written = pagetable.read(gen)
-        assert written is not None and dataclasses.replace(written, offsets=None, arrays=None) == _table_from_stored(gen)
+        store = pagestore.Store(gen, written.offsets, written.sources())
+        assert dataclasses.replace(written, offsets=None, arrays=None) == _table_from_stored(gen, store)
         assert written.arrays == pagetable.Arrays.of(written.rows)   # the per-page arrays, of the same rows
         assert sum(r is not None for r in written.rows) == reindex(settings).indexed
-        store = pagestore.Store(gen, written.offsets, written.sources())
+        survey = {doc.source: doc for doc in survey_site(settings).documents}
         with segments.reader(gen) as reader:
-            for docnum, fields in reader.iter_docs():   # the page store holds each page's stored record
-                assert store.page(docnum).to_json() == fields["display"]
+            for docnum, fields in reader.iter_docs():   # each page's record as the site has it now
+                page = store.page(docnum)
+                if page.source in survey:
+                    now = dataclasses.replace(survey[page.source], anchors=page.anchors)
+                    assert page.to_json() == schema.StoredPage.of(now).to_json()
         store.close()
 
     reindex(settings, full=True)
@@ -379,21 +392,24 @@ def test_the_page_table_written_by_each_build_is_the_index_s_own(settings, site)
     pages[2].write_text("---\ntitle: [cassé\n---\ntexte\n", encoding="utf-8")   # fails: kept stale
     assert reindex(settings).published
     check()
-    generations_dir = current_generation(settings.index_dir)   # as a generation made before tables and stores
+    generations_dir = current_generation(settings.index_dir)   # a generation that lost its table and store
     manifest = json.loads((generations_dir / "manifest.json").read_text())
     for name in (pagetable.FILE, "pages.store"):
         (generations_dir / name).unlink()
         manifest["files"].pop(name)
     (generations_dir / "manifest.json").write_text(json.dumps(manifest))
     (site / "encore.md").write_text("---\ntitle: Encore une\n---\nTexte.\n", encoding="utf-8")
-    assert reindex(settings).published
+    report = reindex(settings)
+    assert report.published and report.full
     check()
 
 
-def test_a_generation_without_a_page_table_is_served_as_before(built):
-    """An index written before page tables and stores: the searcher works the table out and
-    reads every stored page when it opens."""
+def test_a_generation_without_its_page_table_is_damage_and_a_reindex_rebuilds_it(built):
+    """The page table and store hold what a result shows (whoosh keeps no copy): a
+    generation without them cannot be served, and says so; the next reindex rebuilds it."""
     from casesearch import pagetable
+    from casesearch.errors import IndexDamaged
+    from casesearch.snapshot import Snapshot
 
     gen = current_generation(built.index_dir)
     with_table = Searcher(built).search("publique").to_dict()
@@ -402,6 +418,10 @@ def test_a_generation_without_a_page_table_is_served_as_before(built):
         (gen / name).unlink()
         manifest["files"].pop(name)
     (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexDamaged, match=rf"'{gen}' has no page table or page store"):
+        Snapshot(gen, generations.read_manifest(gen), generations.open_index(gen), built)
+    report = reindex(built)
+    assert report.published and report.full
     body = Searcher(built).search("publique").to_dict()
     assert body["total"] > 0
     assert {**body, "took_ms": 0} == {**with_table, "took_ms": 0}

@@ -28,13 +28,13 @@ from .content import Document, PageFile, Skipped, load_page, read_bytes
 from .errors import (
     CasesearchError,
     ContentError,
+    IndexDamaged,
     IndexWriteError,
     SafetyCheckFailed,
 )
 from .links import Link, LinkSite, anchors
 from .manifest import Manifest, PageEntry, file_sums, write_manifest, write_stamp
 from .reader import read_files
-from .schema import StoredPage
 from .site import Site, load_site
 from .spool import Spool
 
@@ -134,8 +134,9 @@ class _Plan:
         self.to_write[page.source] = loaded
 
     def keep_stale(self, source: str) -> None:
-        """A page that fails now keeps its last good version, so visitors lose nothing."""
-        if source in self.old_pages:
+        """A page that fails now keeps its last good version, so visitors lose nothing
+        (a full rebuild reads it from the live generation's page store: none when it lost it)."""
+        if source in self.old_pages and (not self.report.full or (self.live and _has_tables(self.live))):
             self.pages[source] = replace(self.old_pages[source], stale=True)
             self.report.stale.append(source)
         else:
@@ -173,7 +174,7 @@ class _Plan:
                 unchanged.append(source)
             self.anchor_texts[source] = texts
         if unchanged:
-            for doc in segments.stored_documents(self.live, unchanged):
+            for doc in stored_documents(self.live, unchanged):
                 self.to_write[doc.source] = doc
 
     def documents(self) -> Iterator[Document]:
@@ -227,7 +228,8 @@ def _fingerprint(settings: Settings, site: Site) -> str:
 def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, int], None] | None,
           spool: Spool) -> _Plan:
     live, old, repair = generations.build_base(settings.index_dir)
-    compatible = old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
+    compatible = (old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
+                  and _has_tables(live))   # the pages it keeps are read from its table and store
     plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair,
                  to_write=spool)
     if repair:
@@ -303,7 +305,7 @@ def _write_generation(plan: _Plan, gen_dir: Path) -> Path:
 
     with closing(pagestore.records()) as records:
         if report.full:
-            segments.write_whole(gen_dir, recorded(chain(plan.documents(), segments.stored_documents(live, report.stale))),
+            segments.write_whole(gen_dir, recorded(chain(plan.documents(), stored_documents(live, report.stale))),
                                  records.__setitem__)
             _write_tables(gen_dir, rows, records, None)
         else:
@@ -326,15 +328,9 @@ def _write_tables(gen_dir: Path, rows: dict[str, pagetable.Row], records: Spool,
                   base_dir: Path | None) -> None:
     """The page table and the page records of the index just committed in `gen_dir`: the
     pages written now (`rows`, `records`), and those an incremental build kept from the
-    base generation (its table and store, or its stored pages when it has none)."""
-    base = pagetable.read(base_dir) if base_dir else None
-    if base_dir and (base is None or base.offsets is None):   # a base written before tables
-        for source, display in segments.stored_records(base_dir):
-            if source not in rows:
-                rows[source] = pagetable.row(StoredPage.from_json(display))
-                records[source] = display
-        base = None
-    elif base is not None:
+    base generation (its table and store)."""
+    base = _table(base_dir) if base_dir else None
+    if base is not None:
         rows = base.by_source() | rows
     with segments.reader(gen_dir) as reader:
         table = pagetable.from_index(reader, rows)
@@ -353,3 +349,29 @@ def _finish(report: ReindexReport, started: float) -> ReindexReport:
     return report
 
 
+def _has_tables(gen_dir: Path) -> bool:
+    """Whether the generation has a page table and a page store (each of this format has;
+    one that lost them is rebuilt in full)."""
+    return (gen_dir / pagetable.FILE).is_file() and (gen_dir / pagestore.FILE).is_file()
+
+
+def _table(gen_dir: Path) -> pagetable.Table:
+    table = pagetable.read(gen_dir)
+    if table is None or table.offsets is None:
+        raise IndexDamaged(f"'{gen_dir}' has no page table or page store: run 'casesearch reindex --full'")
+    return table
+
+
+def stored_documents(gen_dir: Path | None, sources: list[str]) -> list[Document]:
+    """Pages as the generation `gen_dir` stores them (the last good versions of failing
+    pages; pages whose link texts changed), in its order; none from a generation without
+    a page store."""
+    if not gen_dir or not sources or not _has_tables(gen_dir):
+        return []
+    table = _table(gen_dir)
+    store = pagestore.Store(gen_dir, table.offsets, table.sources())
+    try:
+        docnums = store.docnums()
+        return [store.page(d).document() for d in sorted(docnums[s] for s in sources if s in docnums)]
+    finally:
+        store.close()

@@ -69,7 +69,7 @@ class ExactWords(fields.TEXT):
 
 @dataclass(frozen=True, slots=True)
 class StoredPage:
-    """What the index stores for a page (the `display` field), read back as this record."""
+    """What the index stores for a page (its record in the page store), read back as this record."""
     url: str
     source: str
     title: str
@@ -197,6 +197,5 @@ def build_schema() -> fields.Schema:
         year=fields.ID(),
         lang=fields.ID(),
         date=fields.ID(sortable=True),
-        # everything shown in a result, as one JSON blob
-        display=fields.STORED(),
+        # (what a result shows, `StoredPage`, is in the generation's page store, not here)
     )

@@ -50,7 +50,7 @@ def _write_all(writer: Writer, documents: Iterable[Document], keep: Keep, add: C
     """Each page's fields added (`add`: the writer's add or update), its stored record kept; committed."""
     for doc in documents:
         fields = schema.document_fields(doc)
-        keep(doc.source, fields["display"])
+        keep(doc.source, fields.pop("display"))   # the page store's, not whoosh's
         add(**fields)
     writer.commit()
 
@@ -213,19 +213,3 @@ def reader(gen_dir: Path) -> Iterator:
             yield r
     finally:
         ix.close()
-
-
-def stored_records(live: Path) -> Iterator[tuple[str, dict]]:
-    """(source, stored record) of every page `live` holds."""
-    with reader(live) as r:
-        for _, fields in r.iter_docs():
-            yield fields["source"], fields["display"]
-
-
-def stored_documents(live: Path | None, sources: list[str]) -> list[Document]:
-    """Pages as `live` stores them (the last good versions of failing pages, for a full rebuild)."""
-    if not live or not sources:
-        return []
-    wanted = set(sources)
-    return [schema.StoredPage.from_json(display).document() for source, display in stored_records(live)
-            if source in wanted]

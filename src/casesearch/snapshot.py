@@ -26,7 +26,7 @@ from . import (
 )
 from .collector import paused_gc
 from .config import Settings
-from .errors import ConfigError
+from .errors import ConfigError, IndexDamaged
 from .manifest import Manifest
 from .weights import WEIGHTS
 
@@ -123,19 +123,14 @@ class Snapshot:
     def _read(self, gen: Path, settings: Settings) -> None:
         default_lang = settings.default_lang
         table = pagetable.read(gen)
-        if table is not None and table.offsets is not None:
-            # the records stay on disk: read with pread when a hit shows a page (a record
-            # cut short by damage is an error to fall back from, not a SIGBUS as a mapped
-            # file's would be)
-            self.store = pagestore.Store(gen, table.offsets, table.sources())
-            self.stored: list[Page | schema.StoredPage | None] = [
-                None if r is None else Page(self.store, d, r) for d, r in enumerate(table.rows)]
-        else:   # a generation written before page stores: every record read now
-            self.stored = [None] * self.reader.doc_count_all()
-            for docnum, fields in self.reader.iter_docs():
-                self.stored[docnum] = schema.StoredPage.from_json(fields["display"])
-            table = pagetable.from_index(self.reader, {
-                page.source: pagetable.row(page) for page in self.stored if page is not None})
+        if table is None or table.offsets is None:   # a generation of this format has them
+            raise IndexDamaged(f"'{gen}' has no page table or page store: run 'casesearch reindex --full'")
+        # the records stay on disk: read with pread when a hit shows a page (a record cut
+        # short by damage is an error to fall back from, not a SIGBUS as a mapped file's
+        # would be)
+        self.store = pagestore.Store(gen, table.offsets, table.sources())
+        self.stored: list[Page | schema.StoredPage | None] = [
+            None if r is None else Page(self.store, d, r) for d, r in enumerate(table.rows)]
         size = len(table.rows)
         self.priors = [0.0] * size
         # what a near-empty page is lifted to when its title or URL names the query: hub
