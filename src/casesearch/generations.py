@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec import whoosh3  # noqa: F401 - imported with this module, not by a worker's first opening (80 ms)
 from whoosh.filedb.compound import SubFile
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile

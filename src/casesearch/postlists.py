@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator
 from itertools import accumulate, groupby
 
 import numpy as np
+from whoosh.reading import SegmentReader
 
 from .errors import IndexDamaged
 
@@ -495,8 +496,6 @@ class Terms:
     `doc_frequency`), for the fields whoosh no longer holds postings of."""
 
     def __init__(self, reader) -> None:  # noqa: ANN001 - a whoosh reader
-        from whoosh.reading import SegmentReader
-
         self.reader = reader
         # (first docnum, the segment's reader, its posting file) of each segment
         self.segments: list[tuple[int, SegmentReader, PostingFile]] = []
