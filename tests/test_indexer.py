@@ -313,7 +313,7 @@ def test_the_writer_gives_each_field_the_postings_whoosh_would(text):
         for name, kind in kinds.items():
             field = built[name]
             pool = postlists.Pool(kinds, 64)
-            length = pool.add(0, name, analysis.term_positions(value, field.analyzer.chain))
+            length = pool.add(0, name, segments.field_terms(kind, field.analyzer.chain, value))
             out = io.BytesIO()
             pool.write(out, 1)
             data = out.getvalue()

@@ -183,6 +183,12 @@ def term_positions(text: str, chain: str) -> dict[str, list[int]]:
     return _CHAINS[lang].positions(text, chain, offset)
 
 
+def term_set(text: str, chain: str) -> set[str]:
+    """`term_positions`' terms, without their positions (Chain.terms)."""
+    lang, offset = language(text, DEFAULT_LANG)
+    return _CHAINS[lang].terms(text, chain, offset)
+
+
 def stem_terms(text: str, lang: str = DEFAULT_LANG) -> list[Term]:
     """STEM chain: title, headings, tags, summary and body fields."""
     return [_term(t[:4]) for t in _entries(text, lang, "stem")]

@@ -356,6 +356,21 @@ class Chain:
             pos += npos
         return found
 
+    def terms(self, text: str, chain: str, offset: int = 0) -> set[str]:
+        """The terms of text[offset:] (stop words out), without positions: `positions`' keys,
+        each distinct word looked up once (a field that only says which pages hold a word)."""
+        found: set[str] = set()
+        memo = self._index_memo[chain]
+        if len(memo) > _CACHE_MAX:
+            memo.clear()
+        for raw in set(self.word_re.findall(text, offset)):
+            entry = memo.get(raw)
+            if entry is None:
+                entry = memo[raw] = self._index_terms(raw, chain)
+            for term, _ in entry[1]:
+                found.add(term)
+        return found
+
     def _index_terms(self, raw: str, chain: str) -> tuple[int, tuple[tuple[str, int], ...]]:
         """(positions used, (term, position) of each token kept) of one word."""
         npos, tokens = self._analyse(raw, chain)

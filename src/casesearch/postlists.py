@@ -75,51 +75,56 @@ class _FileWriter:
         self.key_ends, self.offsets = array("Q"), array("Q")
         self.counts, self.kinds = array("I"), array("B")
         self.last_key = b""
+        self.buf = bytearray()
 
     def term(self, key: bytes, docs: array, counts: array, positions: array | None) -> None:
         """One term's block: its pages (ascending), each page's count (its weight) and, for a
         field with positions, each page's positions (ascending within a page, `counts` of
-        them), stored as gaps."""
+        them), stored as gaps. Blocks gather in a buffer written a megabyte at a time."""
         if key <= self.last_key:
             raise ValueError(f"postings out of order at {key!r}: cannot write the posting file")
         self.last_key = key
         kind = 0
-        small = len(docs) <= _SMALL
-        if small:
-            docs_part = array(self.doc_code, docs) if self.doc_code != docs.typecode else docs
+        if len(docs) <= _SMALL:   # most terms: a few pages, arrays cheaper than numpy
+            docs_part = array("H", docs) if self.doc_code == "H" else docs
             whole = max(counts) <= 0xFFFF
             weights = array("H", counts) if whole else array("d", counts)
+            gaps = None if positions is None else _gaps(positions, counts)
         else:
             docs_part = np.frombuffer(docs, dtype=np.uint32).astype(self.doc_code)
             c = np.frombuffer(counts, dtype=np.uint32)
             whole = bool(c.max() <= 0xFFFF)
             weights = c.astype(np.uint16 if whole else np.float64)
+            gaps = None
+        if positions is not None and gaps is None:
+            gaps = _gaps_array(positions, counts)
         if not whole:
             kind |= _FLOAT_WEIGHTS
-        gaps = None
-        if positions is not None:
-            gaps = _gaps(positions, counts) if small else None
-            if gaps is None:
-                gaps = _gaps_array(positions, counts)
+        if gaps is not None:
             kind |= _POSITIONS | (_WIDE_GAPS if gaps.itemsize == 4 else 0)
-        size = 0
+        buf = self.buf
+        before = len(buf)
         for part in (docs_part, weights, gaps):
             if part is None:
                 continue
             if isinstance(part, np.ndarray):
-                self.out.write(part.astype(part.dtype.newbyteorder("<"), copy=False))
+                buf += part.astype(part.dtype.newbyteorder("<"), copy=False).tobytes()
             else:
-                self.out.write(part if _LITTLE else _bytes(part))
-            size += len(part) * part.itemsize
+                buf += part if _LITTLE else _bytes(part)
         self.keys += key
         self.key_ends.append(len(self.keys))
         self.offsets.append(self.at)
         self.counts.append(len(docs))
         self.kinds.append(kind)
-        self.at += size
+        self.at += len(buf) - before
+        if len(buf) >= _BUFFER:
+            self.out.write(buf)
+            buf.clear()
 
     def finish(self) -> None:
         """The key table and the trailer, after the last term."""
+        self.out.write(self.buf)
+        self.buf.clear()
         table = self.at
         for part in (bytes(self.keys), _bytes(self.key_ends), _bytes(self.offsets), _bytes(self.counts),
                      self.kinds.tobytes()):
@@ -129,6 +134,7 @@ class _FileWriter:
 
 
 _SMALL = 16   # a term in at most this many pages is written with arrays, a longer one with numpy
+_BUFFER = 1 << 20   # bytes of blocks gathered before a write
 
 
 def _gaps(positions: array, counts: array) -> array | None:
@@ -189,9 +195,10 @@ class Pool:
         self._size = 0
         self._runs: list = []
 
-    def add(self, docnum: int, field: str, found: dict[str, list[int]]) -> int:
-        """A page's terms in the field with their positions (`analysis.term_positions`); the
-        field's length as whoosh counts it (positions; terms for a presence field)."""
+    def add(self, docnum: int, field: str, found: dict[str, list[int]] | set[str]) -> int:
+        """A page's terms in the field with their positions (`analysis.term_positions`; a
+        presence field's: the terms only); the field's length as whoosh counts it
+        (positions; terms for a presence field)."""
         terms, kind = self._terms[field], self.kinds[field]
         new = length = 0
         if kind == PRESENCE:

@@ -87,6 +87,15 @@ def _kind(field) -> str:  # noqa: ANN001 - a whoosh field
     raise TypeError(f"{field!r}: no posting file kind for {field.format!r}")
 
 
+def field_terms(kind: str, chain: str, value: str) -> dict[str, list[int]] | set[str]:
+    """A scored field's terms in a page, as its kind of postings needs them: with their
+    positions, or (a presence field: the words field, all of a page's text again) only
+    which, each distinct word looked up once."""
+    if kind == postlists.PRESENCE:
+        return analysis.term_set(value, chain)
+    return analysis.term_positions(value, chain)
+
+
 class _Pool(PostingPool):
     """whoosh's posting pool, its sorted runs written and read back in batches: whoosh
     pickles each posting alone (two thirds of a build's extra CPU once the pool spills,
@@ -152,7 +161,7 @@ class Writer(SegmentWriter):
                 field = schema_[name]
                 length = 0
                 if name in scored.kinds:
-                    length = scored.add(docnum, name, analysis.term_positions(value, field.analyzer.chain))
+                    length = scored.add(docnum, name, field_terms(scored.kinds[name], field.analyzer.chain, value))
                 elif field.indexed:
                     for tbytes, freq, weight, vbytes in field.index(value):
                         if field.scorable:
