@@ -156,8 +156,9 @@ def _gaps(positions: array, counts: array) -> array | None:
 
 def _gaps_array(positions: array, counts: array) -> np.ndarray:
     """`_gaps` with numpy, 32-bit when one gap needs it; a page's positions sorted first
-    when they are out of order (no analysis gives them so; a set of positions all the
-    same). In 32-bit numbers: a common word's positions are millions at 50,000 pages."""
+    when they are out of order (no analysis gives them so, and a page's positions say
+    where a term is, in no order of their own). Worked out in 32-bit numbers: a common
+    word's positions are millions at 50,000 pages."""
     p = np.frombuffer(positions, dtype=np.int32)   # positions are far below 2**31
     c = np.frombuffer(counts, dtype=np.uint32)
     starts = np.cumsum(c, dtype=np.int64) - c

@@ -1,11 +1,12 @@
 """Scoring pages for a parsed query: BM25 per field, field boosts, exact-form and
-proximity bonuses, computed over posting lists read from the whoosh index.
+proximity bonuses, computed over posting lists read from the segments' posting files
+(`postlists`).
 
 whoosh's matcher trees are general but slow in Python for our query shape (each word
 in five fields, language alternatives, bonuses): reading each posting list once per
-index generation into a dict and scoring with plain dict arithmetic is several times
-faster for a site of a few thousand pages, and lets `explain` show every part: the
-scorer itself, given a collector, reports the parts of the pages asked about.
+index generation into arrays and scoring over whole arrays is several times faster, and
+lets `explain` show every part: the scorer itself, given a collector, reports the parts
+of the pages asked about.
 
 Every figure is a field of `weights.RankingWeights`.
 """

@@ -133,8 +133,8 @@ class Writer(SegmentWriter):
     file only (`postlists.Pool`, then `postlists.PostingFile`): from the chain's term
     positions (`analysis.term_positions`), where whoosh's token stream was a third of a
     build, and whoosh's own postings of them (pickled, sorted, pickled again, never read by
-    a query) about half of what was left. whoosh keeps the pages' stored records, field
-    lengths, deletions and the other fields' postings; the field lengths of the scored
+    a query) about half of what was left. whoosh keeps each page's source path, field
+    lengths and deletions, and the other fields' postings; the field lengths of the scored
     fields are the posting file's counts, as whoosh counted them."""
 
     def __init__(self, ix, pool_mb: float = POOL_MB) -> None:  # noqa: ANN001 - a whoosh index
