@@ -381,11 +381,11 @@ class PostingFile:
         self._doc_type = np.dtype("<u2") if doc_size == 2 else np.dtype("<u4")
 
     @classmethod
-    def open(cls, storage, segment_id: str) -> PostingFile | None:  # noqa: ANN001 - a segment's whoosh storage
-        """The segment's file, or None when it has none (written before posting files)."""
+    def open(cls, storage, segment_id: str) -> PostingFile:  # noqa: ANN001 - a segment's whoosh storage
+        """The segment's file (a segment without one is damage: each has one)."""
         name = file_name(segment_id)
         if not storage.file_exists(name):
-            return None
+            raise IndexDamaged(f"segment '{segment_id}' has no posting file '{name}'; run 'casesearch reindex --full'")
         return cls(name, storage.open_file(name), storage.file_length(name))
 
     def _read(self, length: int, at: int) -> bytes:
@@ -509,15 +509,7 @@ class Terms:
         self.segments: list[tuple[int, SegmentReader, PostingFile]] = []
         for leaf, base in reader.leaf_readers():
             if isinstance(leaf, SegmentReader):
-                posting_file = PostingFile.open(leaf._storage, leaf._segid)
-                if posting_file is None:
-                    raise IndexDamaged(f"segment '{leaf._segid}' has no posting file "
-                                       f"'{file_name(leaf._segid)}'; run 'casesearch reindex --full'")
-                self.segments.append((base, leaf, posting_file))
-
-    def files(self) -> dict[str, PostingFile]:
-        """Each segment's posting file, by segment id."""
-        return {leaf._segid: posting_file for _, leaf, posting_file in self.segments}
+                self.segments.append((base, leaf, PostingFile.open(leaf._storage, leaf._segid)))
 
     def lexicon(self, field: str) -> Iterator[bytes]:
         return self.expand_prefix(field, "")

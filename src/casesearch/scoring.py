@@ -118,7 +118,6 @@ class Postings:
         """`scored`: the posting files of the reader's segments; `lengths`: each field's
         length per document as whoosh stores them; `terms`: each searchable field's terms
         (both from the generation's page table)."""
-        self.reader = reader
         self.scored = scored
         self.english = english
         self.size = reader.doc_count_all()

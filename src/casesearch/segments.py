@@ -14,7 +14,6 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from . import analysis, generations, postlists, schema
 from .content import Document
-from .errors import IndexDamaged
 
 Keep = Callable[[str, dict], None]   # (source, stored record) of each page written
 
@@ -53,25 +52,6 @@ def _write_all(writer: Writer, documents: Iterable[Document], keep: Keep, add: C
         keep(doc.source, fields.pop("display"))   # the page store's, not whoosh's
         add(**fields)
     writer.commit()
-
-
-class _Lengths:
-    """A segment's field lengths, each field's column read once."""
-
-    def __init__(self, reader) -> None:  # noqa: ANN001 - whoosh's per-document reader
-        self._reader = reader
-        self._columns: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        column = self._columns.get(fieldname)
-        if column is None:
-            r = self._reader
-            column = self._columns[fieldname] = [r.doc_field_length(d, fieldname, default)
-                                                 for d in range(r.doc_count_all())]
-        return column[docnum]
-
-    def close(self) -> None:
-        self._reader.close()
 
 
 def _kind(field) -> str:  # noqa: ANN001 - a whoosh field
@@ -184,8 +164,6 @@ class Writer(SegmentWriter):
         docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
         self.add_postings_to_pool(reader, basedoc, docmap)   # the fields whoosh keeps
         posting_file = postlists.PostingFile.open(reader._storage, reader._segid)
-        if posting_file is None:
-            raise IndexDamaged(f"segment '{reader._segid}' has no posting file; run 'casesearch reindex --full'")
         size = reader.doc_count_all()
         if docmap is None:
             renumbered = np.arange(basedoc, basedoc + size, dtype=np.int64)
@@ -196,16 +174,15 @@ class Writer(SegmentWriter):
         self._scored.add_file(posting_file, renumbered)
         self._added = True
 
-    def _flush_segment(self) -> None:   # whoosh 2.7.5's, with _Lengths and our posting file
+    def _flush_segment(self) -> None:   # whoosh 2.7.5's, with our posting file
         self.perdocwriter.close()
-        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        # no field lengths: the fields whoosh still indexes (filters) are not scorable, so
+        # whoosh's own reader of them would answer 0 for every page
+        self.fieldwriter.add_postings(self.schema, None, self.pool.iter_postings())
         # a part of the segment, as whoosh's own: it goes into the compound file with them
         with self.newsegment.create_file(self.storage, postlists.EXTENSION) as out:
             self._scored.write(out, self.docnum)
         self.fieldwriter.close()
-        if lengths:
-            lengths.close()
 
     def cancel(self) -> None:
         self._scored.close()
