@@ -135,21 +135,47 @@ def varied_site(tmp_path):
 
 @pytest.mark.parametrize("text", ["données", "recrutement", "open data", "projet-données", "projet-open-données", "l'emploi santé",
                                   "emplois numérique formation", "recru", "donnees ouvertes", "zzz", "data"])
-def test_a_words_scores_over_the_pages_it_holds_are_those_over_every_page(varied_site, monkeypatch, text):
-    """word_scores' sparse path gives the very floats of the path over every page."""
+def test_a_words_scores_are_the_same_floats_whatever_pages_are_looked_in(varied_site, monkeypatch, text):
+    """word_scores over every page, over the pages its ways hold, and within any set of
+    pages (the pages a query's other words hold), with each way of placing a list's values
+    over those pages, gives each page the very same float."""
     from casesearch import query
     searcher = Searcher(varied_site)
-    snap = searcher.snapshot()
+    p = searcher.snapshot().postings
     parsed = query.parse(text)
     loose = [ranking.extras(f, w, parsed.prefix and i == len(parsed.words) - 1 and ("recrutement", "recruter") or ())
-             for i, (f, w) in enumerate(zip(ranking.families(snap.postings, parsed.words), parsed.words))]
+             for i, (f, w) in enumerate(zip(ranking.families(p, parsed.words), parsed.words))]
+    rng = np.random.default_rng(7)
+    subsets = [np.arange(p.size), np.flatnonzero(rng.random(p.size) < 0.5), np.flatnonzero(rng.random(p.size) < 0.1),
+               np.zeros(0, dtype=np.int64)]
     for word, extra in zip(parsed.words, loose):
-        monkeypatch.setattr(scoring, "_sparse_pays", lambda *a: False)
-        dense = scoring.word_scores(snap.postings, word, extra)
-        monkeypatch.setattr(scoring, "_sparse_pays", lambda *a: True)
-        sparse = scoring.word_scores(snap.postings, word, extra)
-        assert dense.tobytes() == sparse.tobytes(), word.raw
-        assert (text == "zzz") or dense.any()
+        monkeypatch.setattr(scoring, "_HOLDERS_SHARE", 10**9)   # every page
+        every = scoring.word_scores(p, word, extra)
+        assert (text == "zzz") or len(every), word.raw
+        assert (every.values > 0.0).all() and (np.diff(every.docs) > 0).all()
+        monkeypatch.setattr(scoring, "_HOLDERS_SHARE", 0)       # the pages its ways hold
+        held = scoring.word_scores(p, word, extra)
+        assert held.docs.tobytes() == every.docs.tobytes() and held.values.tobytes() == every.values.tobytes()
+        for ratio in (0, 1, 8, 10**9):   # each way of placing a list over the pages looked in
+            monkeypatch.setattr(scoring, "_LOOKUP_RATIO", ratio)
+            for within in subsets:
+                found = scoring.word_scores(p, word, extra, within=within)
+                keep = np.isin(every.docs, within)
+                assert found.docs.tolist() == every.docs[keep].tolist(), (word.raw, ratio)
+                assert found.values.tobytes() == every.values[keep].tobytes(), (word.raw, ratio)
+    searcher.close()
+
+
+def test_matches_says_whether_word_scores_finds_a_page(varied_site):
+    from casesearch import query
+    searcher = Searcher(varied_site)
+    p = searcher.snapshot().postings
+    said = {}
+    for text in ["données", "projet-données", "projet-open-données", "moncompteformation", "zzz", "open-santé", "data-emploi"]:
+        for word in query.parse(text, prefix=False).words:
+            said[word.raw] = scoring.matches(p, word)
+            assert said[word.raw] == bool(len(scoring.word_scores(p, word))), word.raw
+    assert said["données"] and said["projet-données"] and not said["zzz"]
     searcher.close()
 
 
@@ -172,3 +198,34 @@ def test_pages_named_by_the_query_are_found_by_their_stems_not_their_hash(tmp_pa
     for q in queries:
         assert [(h.url, h.score) for h in colliding.search(q).hits] == wanted[q], q
     colliding.close()
+
+
+def _one_page_in_sequence(position_lists: list[list[int]], gaps: list[int], slop: int) -> bool:
+    """The rule, page by page: each word takes its first position after the previous word's,
+    within gap + slop of it."""
+    from bisect import bisect_right
+    for start in position_lists[0]:
+        at = start
+        for positions, gap in zip(position_lists[1:], gaps[1:]):
+            i = bisect_right(positions, at)
+            if i == len(positions) or positions[i] > at + gap + slop:
+                break
+            at = positions[i]
+        else:
+            return True
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(pages=st.lists(st.lists(st.lists(st.integers(0, 40), max_size=8).map(lambda ps: sorted(set(ps))),
+                               min_size=3, max_size=3), min_size=1, max_size=6),
+       words=st.integers(1, 3), gaps=st.lists(st.integers(1, 3), min_size=3, max_size=3), slop=st.integers(0, 3),
+       first=st.integers(0, 70_000))
+def test_words_in_sequence_over_many_pages_at_once_are_those_page_by_page(pages, words, gaps, slop, first):
+    """`_in_sequence` follows every page's starts at once over position keys (docnum << 32 |
+    position): the pages it finds are those the rule finds page by page."""
+    docnums = [first + 3 * i for i in range(len(pages))]
+    key_lists = [np.array([(d << 32) | pos for d, page in zip(docnums, pages) for pos in page[w]], dtype=np.int64)
+                 for w in range(words)]
+    expected = [d for d, page in zip(docnums, pages) if all(page[:words]) and _one_page_in_sequence(page[:words], gaps, slop)]
+    assert scoring._in_sequence(key_lists, gaps[:words], slop).tolist() == expected

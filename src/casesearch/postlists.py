@@ -37,7 +37,7 @@ import tempfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from itertools import accumulate, groupby
+from itertools import groupby
 
 import numpy as np
 from whoosh.reading import SegmentReader
@@ -49,6 +49,8 @@ MAGIC = b"CSPOST2\n"
 _TRAILER = struct.Struct("<4Q")
 _FLOAT_WEIGHTS, _POSITIONS, _WIDE_GAPS = 1, 2, 4
 _LITTLE = sys.byteorder == "little"
+_LOW = (1 << 32) - 1     # a position's part of a position key (docnum << 32 | position)
+_NO_INTS = np.zeros(0, dtype=np.int64)
 _SPAN_BYTES = 1 << 20   # positions of the pages asked read in one piece up to this size
 
 
@@ -460,42 +462,56 @@ class PostingFile:
         return None if i is None else bool(self._kinds[i] & _POSITIONS)
 
     def positions(self, field: str, term: bytes, docs: Iterable[int]) -> dict[int, tuple[int, ...]]:
-        """The term's positions in the field in each of `docs` (the segment's docnums) that
-        holds it (`keeps_positions` must have said the file keeps them)."""
-        i = self._index(field, term)
-        if i is None:
+        """The term's positions in the field in each of `docs` (the segment's docnums,
+        in any order) that holds it (`keeps_positions` must have said the file keeps them)."""
+        asked = np.unique(np.fromiter(docs, dtype=np.int64))
+        held, keys = self.position_keys(field, term, asked)
+        if not len(held):
             return {}
+        cuts = np.flatnonzero(np.diff(keys >> 32)) + 1
+        return {d: tuple(part.tolist()) for d, part in zip(held.tolist(), np.split(keys & _LOW, cuts))}
+
+    def position_keys(self, field: str, term: bytes, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the pages of `docs` holding the term, docnum << 32 | position of each of its
+        positions in them) in ascending order; `docs` are the segment's docnums, ascending,
+        each once.
+        Decoded with whole-array operations: a phrase test looks at up to a thousand pages."""
+        i = self._index(field, term)
+        if i is None or not len(docs):
+            return _NO_INTS, _NO_INTS
         kind = self._kinds[i]
         if not kind & _POSITIONS:
             raise ValueError(f"{self.name} keeps no positions of {term!r} in {field}")
         held, weights, start = self._block(i)
-        wide = bool(kind & _WIDE_GAPS)
-        size = 4 if wide else 2
-        wanted = np.fromiter(docs, dtype=np.int64)
-        at = np.minimum(np.searchsorted(held, wanted), max(0, len(held) - 1))
-        hit = held[at] == wanted if len(held) else np.zeros(len(wanted), dtype=bool)
+        if not len(held):
+            return _NO_INTS, _NO_INTS
+        size = 4 if kind & _WIDE_GAPS else 2
+        at = np.minimum(np.searchsorted(held, docs), len(held) - 1)
+        hit = held[at] == docs
         if not hit.any():
-            return {}
+            return _NO_INTS, _NO_INTS
+        at = at[hit]
         counts = weights.astype(np.int64)   # a page's positions: as many as its weight
-        ends = np.cumsum(counts)[at[hit]]
-        firsts = ends - counts[at[hit]]
-        found = {}
+        ends = np.cumsum(counts)[at]
+        lengths = counts[at]
+        firsts = ends - lengths
         # one read from the first page's positions to the last's when they lie close
         # together (pages asked for come in ascending order, as the list holds them)
         span_lo, span_hi = int(firsts[0]), int(ends[-1])
-        span = self._read((span_hi - span_lo) * size, start + span_lo * size) \
-            if (span_hi - span_lo) * size <= _SPAN_BYTES else None
-        for doc, first, end in zip(wanted[hit].tolist(), firsts.tolist(), ends.tolist()):
-            if span is not None:
-                data = span[(first - span_lo) * size:(end - span_lo) * size]
-            else:
-                data = self._read((end - first) * size, start + first * size)
-            gaps = array("I" if wide else "H")
-            gaps.frombytes(data)
-            if not _LITTLE:
-                gaps.byteswap()
-            found[doc] = tuple(accumulate(gaps))
-        return found
+        if (span_hi - span_lo) * size <= _SPAN_BYTES:
+            span = np.frombuffer(self._read((span_hi - span_lo) * size, start + span_lo * size), dtype=f"<u{size}")
+            page_starts = np.cumsum(lengths) - lengths
+            gaps = span[np.repeat(firsts - span_lo - page_starts, lengths) + np.arange(int(lengths.sum()))]
+        else:
+            data = b"".join(self._read((end - first) * size, start + first * size)
+                            for first, end in zip(firsts.tolist(), ends.tolist()))
+            gaps = np.frombuffer(data, dtype=f"<u{size}")
+        positions = np.cumsum(gaps, dtype=np.int64)
+        if len(lengths) > 1:   # each page's from 0: less the sum of the pages before
+            page_ends = np.cumsum(lengths)
+            positions -= np.repeat(np.concatenate(([0], positions[page_ends[:-1] - 1])), lengths)
+        pages = docs[hit]
+        return pages, (np.repeat(pages, lengths) << 32) | positions
 
 
 class Terms:

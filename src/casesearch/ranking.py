@@ -7,9 +7,11 @@ their parts and factors as it scores them (`Ranking.explained`).
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -153,7 +155,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     # a word typed in parts (projet-données) is known when pages match it as typed, though
     # its joined form is in none
-    found = [w for w in typed if names.parts(w.raw) and scoring.word_scores(snap.postings, w).any()]
+    found = [w for w in typed if names.parts(w.raw) and scoring.matches(snap.postings, w)]
     unknown = any(not snap.vocabulary.frequency(w.folded) and w not in found for w in typed)
     tiers = [ranked]
     if unknown or len(ranked) < WEIGHTS.typo_below:
@@ -199,7 +201,7 @@ def _look_up(snap: Snapshot, phrase: str) -> bool:
     p = snap.postings
     words = tuple(query.parse(f'"{phrase}"', prefix=False).positive)
     if len(words) < 2:
-        return bool(words) and bool(scoring.word_scores(p, words[0]).any())
+        return bool(words) and scoring.matches(p, words[0])
     docs = scoring.side_by_side(p, words)
     if len(docs) > WEIGHTS.phrase_depth:
         docs = docs[np.argsort(snap.source_rank[docs])[:WEIGHTS.phrase_depth]]
@@ -229,35 +231,40 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     each of those pages' Explanation, when it is among the pages scored. `memo` keeps the
     clauses of a query (and completions) for another tier of the same ranking.
 
-    Scores are computed over arrays of every page found (a site of 50,000 pages can have
+    Scores are computed over arrays of the pages found (a site of 50,000 pages can have
     tens of thousands for a common word), in the order the per-page figures were always
     combined, so each score is the same float whichever way it is computed."""
     p = snap.postings
-    key = (id(parsed), prefixes)
+    key = (id(parsed), prefixes, all_words)
     if memo is not None and key in memo:
         clauses, clause_parts = memo[key]
     else:
-        clauses, clause_parts = _clauses(snap, parsed, prefixes,
+        clauses, clause_parts = _clauses(snap, parsed, prefixes, all_words,
                                          None if explained is None else {d: [] for d in explained})
         if memo is not None:
             memo[key] = clauses, clause_parts
     if not clauses:
         return _NONE
-    holding = [c > 0.0 for c in clauses]
-    found = np.logical_and.reduce(holding) if all_words else np.logical_or.reduce(holding)
+    if all_words:   # each clause holds the pages: the last clause found holds the fewest
+        docs = min((c.docs for c in clauses), key=len)
+        for c in clauses:
+            docs = docs[c.holds(docs)]
+    else:
+        docs = scoring.union([c.docs for c in clauses], p.size)
     for word in parsed.excluded:
-        found &= scoring.word_scores(p, word) == 0.0
-    docs = np.flatnonzero(found)
+        if len(docs):
+            docs = docs[~scoring.word_scores(p, word, within=docs).holds(docs)]
     if filters:
         stored = snap.stored
         docs = np.array([d for d in docs.tolist() if filters.accepts(stored[d])], dtype=np.int64)
     if not len(docs):
         return _NONE
     count = len(clauses)
-    total = clauses[0][docs]
+    total = clauses[0].at(docs)
     for c in clauses[1:]:
-        total = total + c[docs]   # 0.0 where a clause does not hold the page: the same sum
-    matched = np.add.reduce([h[docs] for h in holding], dtype=np.int64) if count > 1 else np.ones(len(docs), np.int64)
+        total = total + c.at(docs)   # 0.0 where a clause does not hold the page: the same sum
+    matched = (np.add.reduce([c.holds(docs) for c in clauses], dtype=np.int64) if count > 1 and not all_words
+               else np.full(len(docs), count, np.int64))
     prior = snap.prior_array[docs]
     wanted = signature(" ".join(w.raw for w in parsed.positive))
     named = frozenset(wanted)
@@ -332,80 +339,110 @@ def extras(family: list[str], word: QueryWord, prefixes: tuple[str, ...] = ()) -
 
 
 def _all_of(snap: Snapshot, words: tuple[QueryWord, ...], extras: list[list[tuple[str, float, bool]]],
-            slop: int | None = None, parts: Parts | None = None) -> np.ndarray:
-    """Pages holding every word (standing together within `slop` when given), scores summed
-    (an array over docnums, 0.0 for the others); `parts` (a collector) gets the parts of
-    its pages found."""
+            slop: int | None = None, parts: Parts | None = None, within: np.ndarray | None = None
+            ) -> scoring.Sparse:
+    """Pages holding every word (standing together within `slop` when given), scores summed;
+    `within`: the pages to look in (None: every page); `parts` (a collector) gets the
+    parts of its pages found."""
     p = snap.postings
     if slop is not None and len(words) > 1 and not len(scoring.side_by_side(p, words)):
-        return np.zeros(p.size)   # nowhere together: the words' other fields and families need not be read
+        return scoring.Sparse()   # nowhere together: the words' other fields and families need not be read
     each = [collector(parts) for _ in words]
-    per_word = [scoring.word_scores(p, w, extra, got) for w, extra, got in zip(words, extras, each)]
-    shared = np.logical_and.reduce([s > 0.0 for s in per_word])
-    total = per_word[0]
-    for s in per_word[1:]:
-        total = total + s
+    per_word = []
+    for w, extra, got in zip(words, extras, each):   # each word looked for where the ones before are
+        found = scoring.word_scores(p, w, extra, got, within)
+        per_word.append(found)
+        within = found.docs
+    shared = per_word[-1].docs
+    total = per_word[0].at(shared)
+    for found in per_word[1:]:
+        total = total + found.at(shared)
     if slop is not None and len(words) > 1:
-        candidates = np.flatnonzero(shared)
+        candidates = shared
         if len(candidates) > WEIGHTS.phrase_depth:   # the best scored only (their order as the ranking's)
-            candidates = candidates[Tier(candidates, total[candidates]).order(snap, WEIGHTS.phrase_depth)]
+            candidates = candidates[Tier(candidates, total).order(snap, WEIGHTS.phrase_depth)]
         close = scoring.together(p, words, candidates, slop)
-        shared = np.zeros(p.size, dtype=bool)
-        shared[np.fromiter(close, dtype=np.int64, count=len(close))] = True
+        keep = np.isin(shared, np.fromiter(close, dtype=np.int64, count=len(close)))
+        shared, total = shared[keep], total[keep]
     if parts is not None:
+        kept = set(shared.tolist())
         for d in parts:
-            if shared[d]:
+            if d in kept:
                 parts[d] += [x for got in each for x in got[d]]
-    return np.where(shared, total, 0.0)
+    return scoring.Sparse(shared, total)
 
 
-def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], wanted: Parts | None = None
-             ) -> tuple[list[dict[int, float]], list[Parts] | None]:
-    """One {docnum: score} per word, per synonym span, and per quoted phrase; and, when
-    `wanted` (a collector, {docnum: []}) names pages to explain, one collector per clause
-    holding the parts of those pages that the clause scored."""
+def _clauses(snap: Snapshot, parsed: ParsedQuery, prefixes: tuple[str, ...], all_words: bool,
+             wanted: Parts | None = None) -> tuple[list[scoring.Sparse], list[Parts] | None]:
+    """The pages of each word, of each synonym span, and of each quoted phrase, with their
+    scores; and, when `wanted` (a collector, {docnum: []}) names pages to explain, one
+    collector per clause holding the parts of those pages that the clause scored.
+
+    `all_words`: only pages holding every clause count, so each clause is looked for among
+    the pages of those found before it, the rarest words first."""
     p = snap.postings
-    clause_parts: list[Parts] | None = None if wanted is None else []
     words = parsed.words
     found_spans = snap.synonyms.find(words)
     # the typed words take their families first, then the synonyms' words, in the order scored
     family = iter(families(p, words + tuple(w for span in found_spans for v in span.variants for w in v)))
     loose = [extras(next(family), w, prefixes if i == len(words) - 1 else ()) for i, w in enumerate(words)]
     spans = {span.start: span for span in found_spans}
-    clauses: list[np.ndarray] = []
+    # each clause as a function of the pages to look in and its collector, with its reach
+    makers: list[tuple[float, Callable[[np.ndarray | None, Parts | None], scoring.Sparse]]] = []
     i = 0
     while i < len(words):
         span = spans.get(i)
-        got = collector(wanted)
         if span is None:
-            clauses.append(scoring.word_scores(p, words[i], loose[i], got))
+            makers.append((scoring.reach(p, words[i], loose[i]) if all_words else 0,
+                           partial(_word, p, words[i], loose[i])))
             i += 1
         else:
-            # the words as typed, or any other member of their synonym group (as a phrase)
-            merged = _all_of(snap, words[span.start:span.end], loose[span.start:span.end], parts=got)
-            size = span.end - span.start
-            for variant in span.variants:
-                instead = collector(wanted)
-                found = _all_of(snap, variant, [extras(next(family), w) for w in variant], slop=WEIGHTS.synonym_slop,
-                                parts=instead)
-                factor = WEIGHTS.synonym_factor * size / len(variant)
-                found = found * factor
-                if got is not None:
-                    for d in got:
-                        if found[d] > merged[d]:
-                            got[d] = [scoring.Part(x.word, x.field, x.term, x.score * factor, f"synonym {x.kind}")
-                                      for x in instead[d]]
-                merged = np.maximum(merged, found)
-            clauses.append(merged)
+            variants = [(variant, [extras(next(family), w) for w in variant]) for variant in span.variants]
+            makers.append((math.inf, partial(_synonyms, snap, words[span.start:span.end], loose[span.start:span.end],
+                                             variants, wanted)))
             i = span.end
-        if clause_parts is not None:
-            clause_parts.append(got)
     for phrase in parsed.phrases:
-        got = collector(wanted)
-        clauses.append(_all_of(snap, phrase, [[] for _ in phrase], slop=WEIGHTS.phrase_slop, parts=got))
-        if clause_parts is not None:
-            clause_parts.append(got)
-    return clauses, clause_parts
+        makers.append((math.inf, partial(_phrase, snap, phrase)))
+    collectors = [collector(wanted) for _ in makers]
+    clauses: list[scoring.Sparse] = [scoring.Sparse()] * len(makers)
+    within = None
+    for k in sorted(range(len(makers)), key=lambda k: makers[k][0]):   # stable: in the query's order otherwise
+        if within is not None and not len(within):
+            break   # no page holds every clause: the others need not be looked for
+        clauses[k] = makers[k][1](within, collectors[k])
+        if all_words:
+            within = clauses[k].docs
+    return clauses, None if wanted is None else collectors
+
+
+def _word(p: scoring.Postings, word: QueryWord, extra: list[tuple[str, float, bool]],
+          within: np.ndarray | None, parts: Parts | None) -> scoring.Sparse:
+    return scoring.word_scores(p, word, extra, parts, within)
+
+
+def _phrase(snap: Snapshot, phrase: tuple[QueryWord, ...], within: np.ndarray | None,
+            parts: Parts | None) -> scoring.Sparse:
+    return _all_of(snap, phrase, [[] for _ in phrase], slop=WEIGHTS.phrase_slop, parts=parts, within=within)
+
+
+def _synonyms(snap: Snapshot, words: tuple[QueryWord, ...], loose: list[list[tuple[str, float, bool]]],
+              variants: list[tuple[tuple[QueryWord, ...], list[list[tuple[str, float, bool]]]]],
+              wanted: Parts | None, within: np.ndarray | None, got: Parts | None) -> scoring.Sparse:
+    """A synonym span: the words as typed, or any other member of their synonym group (as a phrase)."""
+    merged = _all_of(snap, words, loose, parts=got, within=within)
+    size = len(words)
+    for variant, variant_extras in variants:
+        instead = collector(wanted)
+        found = _all_of(snap, variant, variant_extras, slop=WEIGHTS.synonym_slop, parts=instead, within=within)
+        factor = WEIGHTS.synonym_factor * size / len(variant)
+        found = scoring.Sparse(found.docs, found.values * factor)
+        if got is not None:
+            for d in got:
+                if found.get(d, 0.0) > merged.get(d, 0.0):
+                    got[d] = [scoring.Part(x.word, x.field, x.term, x.score * factor, f"synonym {x.kind}")
+                              for x in instead[d]]
+        merged = scoring.best_of(merged, found)
+    return merged
 
 
 def completions(terms: postlists.Terms, prefix: str) -> tuple[str, ...]:

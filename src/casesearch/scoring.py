@@ -14,7 +14,6 @@ Every figure is a field of `weights.RankingWeights`.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ from .weights import WEIGHTS
 _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
 _CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
 _CACHE_POSTINGS = 4_000_000   # postings in the kept scores: 64 MB at most
-_CACHE_POSITIONS = 250_000   # pages' positions kept per generation, about 40 MB (then all let go)
+_HOLDERS_SHARE = 4        # a word whose ways hold fewer than 1/4 of the pages is scored over those only
+_LOOKUP_RATIO = 8         # a list this many times shorter than another is looked up in it (else spread densely)
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
@@ -64,6 +64,16 @@ class Sparse:
         inside[inside] = self.docs[at[inside]] == docs[inside]
         return inside
 
+    def at(self, docs: np.ndarray) -> np.ndarray:
+        """The values of `docs` (ascending), 0.0 for those without one."""
+        out = np.zeros(len(docs))
+        if len(self.docs):
+            at = np.searchsorted(self.docs, docs)
+            inside = at < len(self.docs)
+            inside[inside] = self.docs[at[inside]] == docs[inside]
+            out[inside] = self.values[at[inside]]
+        return out
+
     def dense(self, size: int) -> np.ndarray:
         """The values as an array over every docnum (0.0 for pages without one)."""
         out = np.zeros(size)
@@ -74,40 +84,6 @@ class Sparse:
         out = np.zeros(size, dtype=bool)
         out[self.docs] = True
         return out
-
-
-class Positions:
-    """One term's positions in one field, read for pages asked in ascending docnum order
-    from the segments' posting files (`postlists`), one read per segment for the pages
-    asked at once; what was read is kept for the generation's later queries (`known`,
-    shared by the term's readers)."""
-
-    def __init__(self, postings: Postings, field: str, term: str,
-                 known: dict[int, tuple[int, ...] | None]) -> None:
-        self.postings, self.field, self.term, self.known = postings, field, term, known
-        self.leaves: list[tuple[int, postlists.PostingFile, bytes]] | None = None
-
-    def read(self, docs: Sequence[int]) -> None:
-        """Read the positions of those of `docs` (ascending, and above any this reader was
-        asked before) not read yet: `of` gives them."""
-        known = self.known
-        missing = [d for d in docs if d not in known]
-        if missing:
-            if self.leaves is None:
-                self.leaves = list(self.postings._leaves(self.field, self.term))
-                self.postings.read["position lists"] += 1
-            found: dict[int, tuple[int, ...]] = {}
-            for base, posting_file, key in self.leaves:
-                local = posting_file.positions(self.field, key, [d - base for d in missing if d >= base])
-                found.update((d + base, value) for d, value in local.items())
-                self.postings.read["positions decoded"] += len(local)
-            for d in missing:
-                known[d] = found.get(d)
-            self.postings._kept_positions += len(missing)
-
-    def of(self, doc: int) -> tuple[int, ...]:
-        """The positions in a page `read` looked at and that holds the term."""
-        return self.known[doc]
 
 
 class Postings:
@@ -131,9 +107,6 @@ class Postings:
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: OrderedDict[tuple, object] = OrderedDict()   # and what `kept` keeps, least recent first
         self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
-        # pages' positions read so far, per (field, term) (None: the page has none)
-        self._positions: dict[tuple[str, str], dict[int, tuple[int, ...] | None]] = {}
-        self._kept_positions = 0
         # what queries have read from the index: stems scored, posting lists looked up and
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
         self.read: Counter[str] = Counter()
@@ -166,23 +139,23 @@ class Postings:
         self.read["postings"] += len(found)
         return found
 
-    def positions(self, field: str, term: str) -> Positions:
-        """A reader of the term's positions in pages asked for in ascending order."""
-        if self._kept_positions > _CACHE_POSITIONS:
-            self._positions.clear()
-            self._kept_positions = 0
-        return Positions(self, field, term, self._positions.setdefault((field, term), {}))
-
-    def _leaves(self, field: str, term: str) -> Iterator[tuple[int, postlists.PostingFile, bytes]]:
-        """(first docnum, posting file, the term's key) of each segment holding the term
-        (deleted pages are not filtered: no page a query asks about is deleted)."""
+    def position_keys(self, field: str, term: str, docs: np.ndarray) -> np.ndarray:
+        """docnum << 32 | position of each of the term's positions in the field in the pages
+        `docs` (ascending) holding it, ascending."""
         terms = self._terms.get(field)
         if terms is not None and term not in terms:
-            return
+            return _NO_DOCS
         text = term.encode("utf-8")
-        for base, _, posting_file in self.scored.segments:
-            if posting_file.keeps_positions(field, text):
-                yield base, posting_file, text
+        self.read["position lists"] += 1
+        segments = self.scored.segments
+        found = []
+        for k, (base, _, posting_file) in enumerate(segments):
+            mine = docs[(docs >= base) & (docs < segments[k + 1][0])] if k + 1 < len(segments) else docs[docs >= base]
+            if len(mine) and posting_file.keeps_positions(field, text):
+                held, keys = posting_file.position_keys(field, text, mine - base if base else mine)
+                self.read["positions decoded"] += len(held)
+                found.append(keys + (base << 32) if base else keys)
+        return np.concatenate(found) if len(found) > 1 else found[0] if found else _NO_DOCS
 
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
@@ -234,21 +207,25 @@ class Postings:
         found = self._cached(key)
         if found is None:
             self.read["stems"] += 1
-            pseudo = np.zeros(self.size)
-            holding = np.zeros(self.size, dtype=bool)
             boosts = WEIGHTS.field_boosts
-            for f in schema.FIELDS:
-                known = self._terms.get(f.name)
-                if known is not None and term not in known:   # most stems are in 1 or 2 of the fields
-                    continue
-                tf = self.field_tf(f.name, term)
-                pseudo[tf.docs] += boosts[f.name] * tf.values
-                holding[tf.docs] = True
-            docs = np.flatnonzero(holding)
+            # most stems are in 1 or 2 of the fields, many a query looks up in none
+            held = [(f.name, self.field_tf(f.name, term)) for f in schema.FIELDS
+                    if (known := self._terms.get(f.name)) is None or term in known]
+            held = [(name, tf) for name, tf in held if len(tf)]
+            if len(held) == 1:   # the boosted frequencies as they are: the same floats as summed from 0.0
+                name, tf = held[0]
+                docs, x = tf.docs, boosts[name] * tf.values
+            else:
+                pseudo = np.zeros(self.size)
+                holding = np.zeros(self.size, dtype=bool)
+                for name, tf in held:
+                    pseudo[tf.docs] += boosts[name] * tf.values
+                    holding[tf.docs] = True
+                docs = np.flatnonzero(holding)
+                x = pseudo[docs]
             idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
             k1f = WEIGHTS.k1f
-            x = pseudo[docs]
-            found = Sparse(docs, idf * x * (k1f + 1) / (x + k1f))
+            found = Sparse(docs, idf * x * (k1f + 1) / (x + k1f)) if len(docs) else Sparse()
             self._keep(key, found)
         return found
 
@@ -262,11 +239,9 @@ class Postings:
         return found
 
     def forget(self) -> None:
-        """Let go every figure and position kept for later queries."""
+        """Let go every figure kept for later queries."""
         self._scores.clear()
         self._kept_postings = 0
-        self._positions.clear()
-        self._kept_positions = 0
 
     def _cached(self, key: tuple) -> object | None:
         """A figure kept, now the last to be let go; None when not kept."""
@@ -303,9 +278,6 @@ class Postings:
                 found = Sparse(tf.docs, idf * tfs * (k1 + 1) / (tfs + norm + scale * self._lengths[field][tf.docs]))
             self._keep(key, found)
         return found
-
-    def dense(self, found: Sparse) -> np.ndarray:
-        return found.dense(self.size)
 
     def language(self, english: bool) -> np.ndarray:
         """The mask of the pages in English (True) or in the site's language (False)."""
@@ -345,10 +317,27 @@ def collector(like: Parts | None) -> Parts | None:
     return None if like is None else {d: [] for d in like}
 
 
-def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> np.ndarray:
+def _over(found: Sparse, within: np.ndarray | None, size: int) -> np.ndarray:
+    """`found`'s values over the pages `within` (docnums ascending), or over every page when
+    None: an array, 0.0 for the pages it has no value for."""
+    if within is None:
+        return found.dense(size)
+    if len(found) * _LOOKUP_RATIO < len(within):   # a few pages: each looked up among `within`
+        out = np.zeros(len(within))
+        at = np.searchsorted(within, found.docs)
+        inside = at < len(within)
+        inside[inside] = within[at[inside]] == found.docs[inside]
+        out[at[inside]] = found.values[inside]
+        return out
+    if len(within) * _LOOKUP_RATIO < len(found):   # or the other way round
+        return found.at(within)
+    return found.dense(size)[within]   # as many: spread over every page, then picked (cheaper)
+
+
+def _alternative(p: Postings, alt: tuple[str, ...], weight: float, within: np.ndarray | None) -> np.ndarray:
     """Pages holding every term of one alternative, scored over all fields with their boosts
-    (an array over docnums: 0.0 for the pages without)."""
-    per_term = [p.dense(p.bm25f(term)) for term in alt]
+    (an array over the pages `within`, or every page: 0.0 for the pages without)."""
+    per_term = [_over(p.bm25f(term), within, p.size) for term in alt]
     if len(per_term) == 1:
         return per_term[0] if weight == 1.0 else per_term[0] * weight
     shared = np.logical_and.reduce([a > 0.0 for a in per_term])
@@ -358,65 +347,58 @@ def _alternative(p: Postings, alt: tuple[str, ...], weight: float) -> np.ndarray
     return np.where(shared, WEIGHTS.compound_factor * weight * total, 0.0)
 
 
-def _alternative_sparse(p: Postings, alt: tuple[str, ...], weight: float, for_english: bool) -> Sparse:
-    """`_alternative` restricted to the pages of one language, as a Sparse: the same
-    floats, computed over the pages holding the terms instead of over every page."""
-    per_term = [p.bm25f(term) for term in alt]
-    if len(per_term) == 1:
-        docs, values = per_term[0].docs, per_term[0].values
-        if weight != 1.0:
-            values = values * weight
-    else:
-        docs = per_term[0].docs
-        for found in per_term[1:]:
-            docs = np.intersect1d(docs, found.docs, assume_unique=True)
-        each = [found.values[np.searchsorted(found.docs, docs)] for found in per_term]
-        shared = np.logical_and.reduce([v > 0.0 for v in each])
-        docs = docs[shared]
-        total = each[0][shared] + each[1][shared]
-        for v in each[2:]:
-            total += v[shared]
-        values = WEIGHTS.compound_factor * weight * total
-    mine = p.language(for_english)[docs]
-    return Sparse(docs[mine], values[mine])
-
-
-def _best(found: list[Sparse]) -> Sparse:
-    """The greatest value of each page over `found` (a page missing from one counts 0.0 there)."""
-    if len(found) == 1:
-        return found[0]
-    docs = np.concatenate([f.docs for f in found])
-    values = np.concatenate([f.values for f in found])
-    order = np.argsort(docs, kind="stable")
-    docs, values = docs[order], values[order]
-    if not len(docs):
-        return Sparse()
-    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-    return Sparse(docs[starts], np.maximum(np.maximum.reduceat(values, starts), 0.0))
-
-
 Groups = list[list[tuple[tuple[str, ...], bool, float, str]]]   # `_groups`' ways of matching a word
 
 
-def _sparse_total(p: Postings, groups: Groups) -> np.ndarray:
-    """word_scores' sum of its groups' best ways, computed over the pages each way holds:
-    a word's ways (its alternatives, English forms, completions, family) are a few dozen
-    arrays over every page otherwise, most of them zeros."""
-    total = np.zeros(p.size)
-    for group in groups:
-        if group:
-            best = _best([_alternative_sparse(p, alt, weight, for_english) for alt, for_english, weight, _ in group])
-            total[best.docs] += best.values
-    return total
+def _holders(p: Postings, groups: Groups) -> np.ndarray | None:
+    """The pages that may match one of the ways (each way's rarest term's pages), docnums
+    ascending; None when they are so many that arrays over every page cost less."""
+    rarest = [min((p.bm25f(term) for term in alt), key=len).docs for group in groups for alt, _, _, _ in group]
+    if sum(len(docs) for docs in rarest) * _HOLDERS_SHARE >= p.size:
+        return None
+    return union(rarest, p.size)
 
 
-def _sparse_pays(p: Postings, groups: Groups) -> bool:
-    """Whether the word's ways hold few enough postings for `_sparse_total` to be the cheaper."""
-    held = 0
-    for group in groups:
-        for alt, _, _, _ in group:
-            held += min(len(p.bm25f(term)) for term in alt)
-    return held * 4 < p.size
+def union(lists: list[np.ndarray], size: int) -> np.ndarray:
+    """The docnums in any of `lists` (each ascending), ascending."""
+    if len(lists) <= 1:
+        return lists[0] if lists else _NO_DOCS
+    found = np.zeros(size, dtype=bool)   # cheaper than sorting them (np.unique) whatever their lengths
+    for docs in lists:
+        found[docs] = True
+    return np.flatnonzero(found)
+
+
+def reach(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]] = ()) -> int:
+    """At most how many pages match the word (each way's rarest term's pages, summed): which
+    of a query's words to look for first."""
+    return sum(min(len(p.bm25f(term)) for term in alt) for group in _groups(word, extra) for alt, _, _, _ in group)
+
+
+def matches(p: Postings, word: QueryWord) -> bool:
+    """Whether a page matches the word as typed (`word_scores` would find one), found
+    without scoring: one page of its language holding every term of one of its ways."""
+    for alt, for_english, _, _ in _groups(word, ())[0]:
+        lists = [p.bm25f(term) for term in alt]
+        docs = min(lists, key=len).docs
+        docs = docs[p.language(for_english)[docs]]
+        for found in lists:
+            docs = docs[found.holds(docs)]
+        if len(docs):
+            return True
+    return False
+
+
+def best_of(a: Sparse, b: Sparse) -> Sparse:
+    """Each page's greater value of the two (0.0 where one has none)."""
+    docs = _merged(a.docs, b.docs)
+    return Sparse(docs, np.maximum(a.at(docs), b.at(docs)))
+
+
+def _merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The docnums of two ascending arrays, ascending, each once (np.union1d hashes: slower here)."""
+    both = np.sort(np.concatenate((a, b)))
+    return both[np.concatenate(([True], both[1:] != both[:-1]))] if len(both) else both
 
 
 def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]) -> Groups:
@@ -432,18 +414,27 @@ def _groups(word: QueryWord, extra: Iterable[tuple[str, float, bool]]) -> Groups
 
 
 def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]] = (),
-                parts: Parts | None = None) -> np.ndarray:
-    """Pages matching a word (in their own language's analysis) and their score for it, as
-    an array over docnums (0.0 for the pages that do not match).
+                parts: Parts | None = None, within: np.ndarray | None = None) -> Sparse:
+    """Pages matching a word (in their own language's analysis) and their score for it.
 
+    `within` (docnums ascending) limits the pages looked at: a query's other words were
+    found in those only, and each figure is computed over them instead of over every page
+    (each page's score is the same float either way).
     `extra` are (stem, weight, related) looser matches: completions of a word being typed,
     and related words (family); the exact form typed adds a bonus to pages already matched.
     `parts`, when given, is a collector ({docnum: []}, see `collector`): each of its pages
     matched gets the Parts its score is the sum of. Searching passes none and builds none.
     """
-    groups = _groups(word, extra)   # made once: each path below walks them
-    if parts is None and _sparse_pays(p, groups):
-        return _with_exact(p, word, _sparse_total(p, groups))
+    groups = _groups(word, extra)   # made once: each step below walks them
+    if within is None:   # a rare word's pages are few: looked at alone
+        within = _holders(p, groups)
+    english = p.english_mask if within is None else p.english_mask[within]
+    french = p.french_mask if within is None else ~english
+    where = {}
+    if parts is not None:   # where each page to explain is in the arrays
+        where = {d: d for d in parts} if within is None else {
+            d: int(i) for d, i in zip(parts, np.searchsorted(within, list(parts)))
+            if i < len(within) and within[i] == d}
     total: np.ndarray | None = None
     chosen: list[dict[int, tuple]] = []
     for group in groups:
@@ -451,31 +442,38 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
         picked: dict[int, tuple] = {}
         for way in group:
             alt, for_english, weight, _kind = way
-            scored = np.where(p.language(for_english), _alternative(p, alt, weight), 0.0)
-            if parts is not None:   # the way each page to explain takes its score by
-                for d in parts:
-                    if scored[d] > (0.0 if best is None else best[d]):
-                        picked[d] = way
+            scored = np.where(english if for_english else french, _alternative(p, alt, weight, within), 0.0)
+            for d, i in where.items():   # the way each page to explain takes its score by
+                if scored[i] > (0.0 if best is None else best[i]):
+                    picked[d] = way
             best = scored if best is None else np.maximum(best, scored)
         if best is not None:
             total = best if total is None else total + best
         chosen.append(picked)
-    total = _with_exact(p, word, np.zeros(p.size) if total is None else total)
-    if parts is not None:
-        for d, found in parts.items():
-            if total[d] > 0.0:
-                found += _parts(p, word, d, [picked[d] for picked in chosen if d in picked])
-    return total
+    if total is None:
+        total = np.zeros(p.size if within is None else len(within))
+    _with_exact(p, word, total, within)
+    matched = total > 0.0
+    found = Sparse(np.flatnonzero(matched) if within is None else within[matched], total[matched])
+    for d, i in where.items():
+        if total[i] > 0.0:
+            parts[d] += _parts(p, word, d, [picked[d] for picked in chosen if d in picked])
+    return found
 
 
-def _with_exact(p: Postings, word: QueryWord, total: np.ndarray) -> np.ndarray:
-    """`total` (a word's scores, changed in place) with the exact form's bonus for the pages it holds."""
+def _with_exact(p: Postings, word: QueryWord, total: np.ndarray, within: np.ndarray | None) -> None:
+    """Add to `total` (a word's scores over the pages `within`, or every page) the exact
+    form's bonus for the pages it holds."""
     bonus = WEIGHTS.exact_form_boost
     for form in word.exact:
         found = p.term_scores(schema.WORDS, form)
-        matched = total[found.docs] > 0.0
-        total[found.docs[matched]] += bonus * found.values[matched]
-    return total
+        if within is None:
+            matched = total[found.docs] > 0.0
+            total[found.docs[matched]] += bonus * found.values[matched]
+        else:
+            values = _over(found, within, p.size)
+            matched = (total > 0.0) & (values > 0.0)
+            total[matched] += bonus * values[matched]
 
 
 def _parts(p: Postings, word: QueryWord, doc: int, ways: list[tuple]) -> list[Part]:
@@ -502,20 +500,26 @@ def _parts(p: Postings, word: QueryWord, doc: int, ways: list[tuple]) -> list[Pa
     return found
 
 
-def _sequence(position_lists: list[tuple[int, ...]], gaps: list[int], slop: int) -> bool:
-    """Do the words occur in order, each within gap+slop positions of the previous one?
-    (Each word taking its first position after the previous word's; positions ascend.)"""
-    rest = list(zip(position_lists[1:], gaps[1:]))
-    for start in position_lists[0]:
-        at = start
-        for positions, gap in rest:
-            i = bisect_right(positions, at)   # the first position after `at`, or none
-            if i == len(positions) or positions[i] > at + gap + slop:
-                break
-            at = positions[i]
-        else:
-            return True
-    return False
+def _in_sequence(key_lists: list[np.ndarray], gaps: list[int], slop: int) -> np.ndarray:
+    """The pages where the words occur in order, each within gap+slop positions of the
+    previous one (each word taking its first position after the previous word's), from each
+    word's position keys (docnum << 32 | position, ascending): docnums ascending.
+
+    Every start of the first word is followed at once: the next word's first key after
+    the previous word's is in the same page and close enough, or this start fails (a key
+    of a later page is more than 2**32 above)."""
+    starts = key_lists[0]
+    at, ok = starts, np.ones(len(starts), dtype=bool)
+    for keys, gap in zip(key_lists[1:], gaps[1:]):
+        if not len(keys):
+            return _NO_DOCS
+        i = np.searchsorted(keys, at, side="right")
+        ok &= i < len(keys)
+        after = keys[np.minimum(i, len(keys) - 1)]
+        ok &= after <= at + (gap + slop)
+        at = after
+    docs = starts[ok] >> 32
+    return docs[np.concatenate(([True], docs[1:] != docs[:-1]))] if len(docs) else _NO_DOCS
 
 
 def _phrase_stems(words: tuple[QueryWord, ...]) -> Iterator[tuple[str, bool, list[str]]]:
@@ -552,7 +556,7 @@ def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> np.ndarray:
 
 
 def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
-             decoded: dict[tuple[str, int], list[tuple[int, ...]]] | None = None) -> set[int]:
+             decoded: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None) -> set[int]:
     """The pages among `docs` where the words stand together in the title or the body.
 
     Positions are read only for a field where some of the pages hold every word (which
@@ -562,41 +566,48 @@ def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slo
 
 
 def stand_together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> bool:
-    """Whether the words stand together in one of `docs` at least (`together` stopped at the first)."""
+    """Whether the words stand together in one of `docs` at least (`together` stopped at the
+    first pages where some do)."""
     return next(_together(p, words, docs, slop, {}), None) is not None
 
 
 def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
-              decoded: dict[tuple[str, int], list[tuple[int, ...]]]) -> Iterator[int]:
-    """`together`'s pages, each once, as they are found."""
+              decoded: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]) -> Iterator[int]:
+    """`together`'s pages, each once, as they are found: the pages are looked at in chunks,
+    each twice the one before (a phrase test stops at the first chunk where one is found)."""
     found: set[int] = set()
     docs = np.fromiter(docs, dtype=np.int64) if not isinstance(docs, np.ndarray) else docs
+    docs = np.sort(docs)
     if not len(docs):
         return
     gaps = [w.gap for w in words]
     for field, lang_english, stems in _phrase_stems(words):
-        having = [p.field_tf(field, s) for s in stems]
         here = docs[p.language(lang_english)[docs]]
-        for holding in having:
+        for stem in stems:
             if not len(here):
                 break
-            here = here[holding.holds(here)]
-        todo = sorted(d for d in here.tolist() if d not in found)
-        lists: list[Positions] = []
-        for start in range(0, len(todo), _POSITIONS_CHUNK):   # positions read a chunk of pages at a time
-            chunk = todo[start:start + _POSITIONS_CHUNK]
-            unread = [d for d in chunk if (field, d) not in decoded]
-            if unread and not lists:
-                lists = [p.positions(field, s) for s in stems]
-            for lst in lists if unread else ():
-                lst.read(unread)
-            for d in chunk:
-                if d in found:
-                    continue
-                key = (field, d)
-                positions = decoded.get(key)
-                if positions is None:   # decoded only when looked at (a phrase test stops at the first)
-                    positions = decoded[key] = [lst.of(d) for lst in lists]
-                if _sequence(positions, gaps, slop):
+            here = here[p.field_tf(field, stem).holds(here)]
+        if found and len(here):
+            here = here[~np.isin(here, np.fromiter(found, dtype=np.int64, count=len(found)))]
+        start, size = 0, _POSITIONS_CHUNK
+        while start < len(here):
+            chunk = here[start:start + size]
+            start, size = start + size, size * 2
+            close = _in_sequence([_keys_of(p, field, stem, chunk, decoded) for stem in stems], gaps, slop)
+            for d in close.tolist():
+                if d not in found:
                     found.add(d)
                     yield d
+
+
+def _keys_of(p: Postings, field: str, stem: str, docs: np.ndarray,
+             decoded: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The stem's position keys in the field in `docs` (ascending), each page decoded once
+    for the calls sharing `decoded`."""
+    read, keys = decoded.get((field, stem), (_NO_DOCS, _NO_DOCS))
+    missing = docs[~np.isin(docs, read)] if len(read) else docs
+    if len(missing):
+        keys = np.sort(np.concatenate((keys, p.position_keys(field, stem, missing))))
+        read = _merged(read, missing)
+        decoded[(field, stem)] = read, keys
+    return keys[np.isin(keys >> 32, docs)] if len(read) > len(docs) else keys

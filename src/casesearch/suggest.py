@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-import numpy as np
-
 from . import analysis, query, scoring
 from .lang import APOSTROPHES, char_class
 from .query import ParsedQuery
@@ -80,8 +78,10 @@ def _next_words(snap: Snapshot, head: list[str], last: str) -> list[str]:
     words = query.parse(" ".join(head), prefix=False).words
     if not words:
         return []
-    holding = [scoring.word_scores(snap.postings, w) > 0.0 for w in words]
-    pages = np.flatnonzero(np.logical_and.reduce(holding))[:PAGES_SCANNED].tolist()
+    pages = None   # the pages holding every word, each word looked for among those holding the ones before
+    for w in words:
+        pages = scoring.word_scores(snap.postings, w, within=pages).docs
+    pages = pages[:PAGES_SCANNED].tolist()
     # no look-behind for the word start: it would keep re from skipping ahead to the literal
     follows = re.compile(_BETWEEN.join(map(_pattern, head)) + _BETWEEN + "(" + _pattern(last)
                          + (r"\w*)" if last else r"\w+)"))

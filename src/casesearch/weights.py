@@ -77,8 +77,9 @@ class RankingWeights:
     # more costs time on broad queries.
     proximity_depth: int = 100
     # Pages whose positions a phrase test (a quoted phrase, a multi-word synonym, a
-    # hyphenated compound) reads at most: the best scored of those holding every word; the
-    # others are not counted as holding the phrase. 100-10000: a bound on a query's work
+    # hyphenated compound) reads at most: the best scored of those holding every word (and,
+    # when a query asks for all its words, its rarer words looked for first); the others are
+    # not counted as holding the phrase. 100-10000: a bound on a query's work
     # on a large site, not a ranking figure (no real site of the corpus reaches it).
     phrase_depth: int = 1000
     # Extra positions allowed between the words of a multi-word synonym. 0-3.
