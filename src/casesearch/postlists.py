@@ -51,6 +51,8 @@ _FLOAT_WEIGHTS, _POSITIONS, _WIDE_GAPS = 1, 2, 4
 _LITTLE = sys.byteorder == "little"
 _LOW = (1 << 32) - 1     # a position's part of a position key (docnum << 32 | position)
 _NO_INTS = np.zeros(0, dtype=np.int64)
+_KNOWN_KEYS = 1 << 16   # key look-ups a posting file keeps (then all let go)
+_UNSEEN = object()
 _SPAN_BYTES = 1 << 20   # positions of the pages asked read in one piece up to this size
 
 
@@ -381,6 +383,7 @@ class PostingFile:
         self._counts = _table(data, "I", keys, at + 16 * keys)
         self._kinds = _table(data, "B", keys, at + 20 * keys)
         self._doc_type = np.dtype("<u2") if doc_size == 2 else np.dtype("<u4")
+        self._known: dict[tuple[str, bytes], int | None] = {}   # _index's answers
 
     @classmethod
     def open(cls, storage, segment_id: str) -> PostingFile:  # noqa: ANN001 - a segment's whoosh storage
@@ -397,10 +400,19 @@ class PostingFile:
         return data
 
     def _index(self, field: str, term: bytes) -> int | None:
-        key = field.encode("utf-8") + b"\0" + term
-        keys = self._keys
-        i = bisect_left(keys, key)
-        return i if i < len(keys) and keys[i] == key else None
+        """Where the term's key is in the table (None: not in the file); kept, as a query asks
+        for a term's list, frequency and positions in turn (each a bisection of the keys in
+        Python: a few microseconds per step)."""
+        known = self._known
+        i = known.get((field, term), _UNSEEN)
+        if i is _UNSEEN:
+            if len(known) >= _KNOWN_KEYS:
+                known.clear()
+            key = field.encode("utf-8") + b"\0" + term
+            keys = self._keys
+            i = bisect_left(keys, key)
+            i = known[(field, term)] = i if i < len(keys) and keys[i] == key else None
+        return i
 
     def _block(self, i: int) -> tuple[np.ndarray, np.ndarray, int]:
         """(docnums, weights as stored, where the term's positions start) of key `i`."""

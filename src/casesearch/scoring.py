@@ -159,7 +159,11 @@ class Postings:
 
     def family(self, term: str) -> list[str]:
         """Other stems of the index in the same word family as `term` (an aggressive
-        Snowball stem shared), most frequent first: recrutement -> recrut (recruter, recrute)."""
+        Snowball stem shared), most frequent first: recrutement -> recrut (recruter, recrute).
+        Kept for the generation."""
+        return self.kept(("family", "", term), lambda: self._family(term))
+
+    def _family(self, term: str) -> list[str]:
         least = WEIGHTS.family_min
         key = analysis.family_key(term) if term.isalpha() and len(term) >= least else None
         group = self.families().get(key) if key else None
