@@ -140,6 +140,11 @@ class Chain:
     # ------------------------------------------------------------- splitting
     def _clean(self, raw: str) -> tuple[str, list[int], list[int]]:
         """NFC, invisible characters removed; per clean character, its span in ``raw``."""
+        if (not any(c in raw for c in self.invisible)
+                and (raw.isascii() or (unicodedata.is_normalized("NFC", raw)
+                                       and not any(map(unicodedata.combining, raw))))):
+            # most words: each character its own cluster, already NFC (what the loop below gives)
+            return raw, list(range(len(raw))), list(range(1, len(raw) + 1))
         starts: list[int] = []
         ends: list[int] = []
         out: list[str] = []
@@ -208,7 +213,9 @@ class Chain:
                     parts.append((pos, 0, s, e, True))
                     pos += 1
                     continue
-                cuts = _camel_bounds(text[s:e])
+                piece = text[s:e]
+                # a cut falls before a capital only: none in a piece with no capital after its first letter
+                cuts = [0, e - s] if piece[1:] == piece[1:].lower() else _camel_bounds(piece)
                 if len(cuts) > 2:
                     parts.append((pos, len(cuts) - 1, s, e, False))
                 for i in range(len(cuts) - 1):
