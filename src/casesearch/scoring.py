@@ -57,21 +57,22 @@ class Sparse:
         i = int(np.searchsorted(self.docs, doc))
         return float(self.values[i]) if i < len(self.docs) and self.docs[i] == doc else default
 
-    def holds(self, docs: np.ndarray) -> np.ndarray:
-        """Which of `docs` have a value (a mask of `docs`)."""
+    def _find(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of `docs` is or would be in this list, and whether it is there."""
         at = np.searchsorted(self.docs, docs)
         inside = at < len(self.docs)
         inside[inside] = self.docs[at[inside]] == docs[inside]
-        return inside
+        return at, inside
+
+    def holds(self, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` have a value (a mask of `docs`)."""
+        return self._find(docs)[1]
 
     def at(self, docs: np.ndarray) -> np.ndarray:
         """The values of `docs` (ascending), 0.0 for those without one."""
         out = np.zeros(len(docs))
-        if len(self.docs):
-            at = np.searchsorted(self.docs, docs)
-            inside = at < len(self.docs)
-            inside[inside] = self.docs[at[inside]] == docs[inside]
-            out[inside] = self.values[at[inside]]
+        at, inside = self._find(docs)
+        out[inside] = self.values[at[inside]]
         return out
 
     def dense(self, size: int) -> np.ndarray:
@@ -80,10 +81,6 @@ class Sparse:
         out[self.docs] = self.values
         return out
 
-    def mask(self, size: int) -> np.ndarray:
-        out = np.zeros(size, dtype=bool)
-        out[self.docs] = True
-        return out
 
 
 class Postings:
@@ -547,16 +544,18 @@ def side_by_side(p: Postings, words: tuple[QueryWord, ...]) -> np.ndarray:
     positions, in the page's language), docnums ascending: `together` finds its pages among
     these. Read from the frequencies scoring reads, the words in order, a field left at the
     first word none of its pages hold."""
-    found = np.zeros(p.size, dtype=bool)
+    found = []
     for field, lang_english, stems in _phrase_stems(words):
-        pages = p.language(lang_english)
+        pages = None
         for stem in stems:
-            pages = pages & p.field_tf(field, stem).mask(p.size)
-            if not pages.any():
+            holding = p.field_tf(field, stem)
+            pages = holding.docs[p.language(lang_english)[holding.docs]] if pages is None \
+                else pages[holding.holds(pages)]
+            if not len(pages):
                 break
         else:
-            found |= pages
-    return np.flatnonzero(found)
+            found.append(pages)
+    return union(found, p.size)
 
 
 def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
