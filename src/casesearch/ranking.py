@@ -146,11 +146,8 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     explained: dict[int, Explanation | None] | None = dict.fromkeys(explain) if explain else None
     prefixes = (snap.postings.kept(("completions", "", parsed.prefix), lambda: completions(snap.terms, parsed.prefix))
                 if parsed.prefix else ())
-    # the pages of each word, read once for the tier with all words and the one with some
-    # (when explaining, each tier collects its own parts)
-    memo: dict | None = {} if explained is None else None
     # a question asks for pages with some of its words too, ranked with those with all
-    ranked = _score(snap, parsed, filters, prefixes, all_words=not parsed.question, explained=explained, memo=memo)
+    ranked = _score(snap, parsed, filters, prefixes, all_words=not parsed.question, explained=explained)
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     # a word typed in parts (projet-données) is known when pages match it as typed, though
@@ -167,7 +164,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
             # the visitor's limits were checked on what they typed; a name's words may add some
             corrected = query.parse(_rewrite(parsed.text, fixes), prefix=False, **REWRITTEN_LIMITS)
             tier = _tier(explained)
-            fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier, memo=memo)
+            fixed = _score(snap, corrected, filters, (), all_words=True, explained=tier)
             if len(fixed) > len(ranked):
                 suggestion = corrected.text
                 new = fixed.without(ranked.docs)
@@ -177,7 +174,7 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     found = sum(len(t) for t in tiers)
     if found < WEIGHTS.fallback_below and len(parsed.words) + len(parsed.phrases) > 1 and not parsed.question:
         tier = _tier(explained)
-        partial = _score(snap, parsed, filters, prefixes, all_words=False, explained=tier, memo=memo)
+        partial = _score(snap, parsed, filters, prefixes, all_words=False, explained=tier)
         for seen in tiers:
             partial = partial.without(seen.docs)
         _adopt(explained, tier, partial, "some of the words, below pages with all", _scale(tiers, partial))
@@ -225,24 +222,18 @@ def _adopt(explained: dict | None, tier: dict | None, hits: Tier, why: str, scal
 
 
 def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tuple[str, ...],
-           all_words: bool, explained: dict[int, Explanation | None] | None = None,
-           memo: dict | None = None) -> Tier:
+           all_words: bool, explained: dict[int, Explanation | None] | None = None) -> Tier:
     """Pages and their scores; `explained` ({docnum: None} for the pages to explain) gets
-    each of those pages' Explanation, when it is among the pages scored. `memo` keeps the
-    clauses of a query (and completions) for another tier of the same ranking.
+    each of those pages' Explanation, when it is among the pages scored. The tier with
+    some of the words scores its clauses anew: the tier with all of them looked for most
+    words only among the pages holding the rarer ones (the posting lists read are kept).
 
     Scores are computed over arrays of the pages found (a site of 50,000 pages can have
     tens of thousands for a common word), in the order the per-page figures were always
     combined, so each score is the same float whichever way it is computed."""
     p = snap.postings
-    key = (id(parsed), prefixes, all_words)
-    if memo is not None and key in memo:
-        clauses, clause_parts = memo[key]
-    else:
-        clauses, clause_parts = _clauses(snap, parsed, prefixes, all_words,
-                                         None if explained is None else {d: [] for d in explained})
-        if memo is not None:
-            memo[key] = clauses, clause_parts
+    clauses, clause_parts = _clauses(snap, parsed, prefixes, all_words,
+                                     None if explained is None else {d: [] for d in explained})
     if not clauses:
         return _NONE
     if all_words:   # each clause holds the pages: the last clause found holds the fewest
