@@ -28,7 +28,6 @@ from .content import Document, PageFile, Skipped, load_page, read_bytes
 from .errors import (
     CasesearchError,
     ContentError,
-    IndexDamaged,
     IndexWriteError,
     SafetyCheckFailed,
 )
@@ -329,7 +328,7 @@ def _write_tables(gen_dir: Path, rows: dict[str, pagetable.Row], records: Spool,
     """The page table and the page records of the index just committed in `gen_dir`: the
     pages written now (`rows`, `records`), and those an incremental build kept from the
     base generation (its table and store)."""
-    base = _table(base_dir) if base_dir else None
+    base = pagetable.required(base_dir) if base_dir else None
     if base is not None:
         rows = base.by_source() | rows
     with segments.reader(gen_dir) as reader:
@@ -355,20 +354,13 @@ def _has_tables(gen_dir: Path) -> bool:
     return (gen_dir / pagetable.FILE).is_file() and (gen_dir / pagestore.FILE).is_file()
 
 
-def _table(gen_dir: Path) -> pagetable.Table:
-    table = pagetable.read(gen_dir)
-    if table is None or table.offsets is None:
-        raise IndexDamaged(f"'{gen_dir}' has no page table or page store: run 'casesearch reindex --full'")
-    return table
-
-
 def stored_documents(gen_dir: Path | None, sources: list[str]) -> list[Document]:
     """Pages as the generation `gen_dir` stores them (the last good versions of failing
     pages; pages whose link texts changed), in its order; none from a generation without
     a page store."""
     if not gen_dir or not sources or not _has_tables(gen_dir):
         return []
-    table = _table(gen_dir)
+    table = pagetable.required(gen_dir)
     store = pagestore.Store(gen_dir, table.offsets, table.sources())
     try:
         docnums = store.docnums()

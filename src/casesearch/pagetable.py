@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from . import analysis, postlists, schema
 from .content import Document, url_words
+from .errors import IndexDamaged
 
 FILE = "pages.table"
 FORMAT = 3
@@ -166,6 +167,15 @@ def write(gen_dir: Path, table: Table) -> None:
         for start in range(0, len(table.rows), _CHUNK):
             pickle.dump([None if r is None else tuple(r) for r in table.rows[start:start + _CHUNK]], f,
                         protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def required(gen_dir: Path) -> Table:
+    """The generation's table, with its page store's offsets: IndexDamaged when it has
+    none (every generation of this format has them; one that lost them is rebuilt in full)."""
+    table = read(gen_dir)
+    if table is None or table.offsets is None:
+        raise IndexDamaged(f"'{gen_dir}' has no page table or page store: run 'casesearch reindex --full'")
+    return table
 
 
 def read(gen_dir: Path) -> Table | None:

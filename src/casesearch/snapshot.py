@@ -26,7 +26,7 @@ from . import (
 )
 from .collector import paused_gc
 from .config import Settings
-from .errors import ConfigError, IndexDamaged
+from .errors import ConfigError
 from .manifest import Manifest
 from .weights import WEIGHTS
 
@@ -122,9 +122,7 @@ class Snapshot:
 
     def _read(self, gen: Path, settings: Settings) -> None:
         default_lang = settings.default_lang
-        table = pagetable.read(gen)
-        if table is None or table.offsets is None:   # a generation of this format has them
-            raise IndexDamaged(f"'{gen}' has no page table or page store: run 'casesearch reindex --full'")
+        table = pagetable.required(gen)
         # the records stay on disk: read with pread when a hit shows a page (a record cut
         # short by damage is an error to fall back from, not a SIGBUS as a mapped file's
         # would be)
