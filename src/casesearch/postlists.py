@@ -210,7 +210,7 @@ class Pool:
             for term in found:
                 entry = terms.get(term)
                 if entry is None:
-                    entry = terms[term] = (array("I"), array("I"))
+                    entry = terms[term] = _entry(kind)
                     new += 1
                 entry[0].append(docnum)
                 entry[1].append(1)
@@ -220,7 +220,7 @@ class Pool:
             for term, at in found.items():
                 entry = terms.get(term)
                 if entry is None:
-                    entry = terms[term] = (array("I"), array("I"), array("I")) if keep else (array("I"), array("I"))
+                    entry = terms[term] = _entry(kind)
                     new += 1
                 entry[0].append(docnum)
                 entry[1].append(len(at))
@@ -247,8 +247,7 @@ class Pool:
                 continue
             entry = self._terms[field].get(term := text.decode("utf-8"))
             if entry is None:
-                parts = (array("I"), array("I"), array("I")) if kind == POSITIONS else (array("I"), array("I"))
-                entry = self._terms[field][term] = parts
+                entry = self._terms[field][term] = _entry(kind)
                 self._size += self._ENTRY_BYTES
             entry[0].frombytes(new_docs[keep].astype(np.uint32).tobytes())
             entry[1].frombytes(counts[keep].astype(np.uint32).tobytes())
@@ -306,6 +305,12 @@ class Pool:
         for run in self._runs:
             run.close()
         self._runs = []
+
+
+def _entry(kind: str) -> tuple[array, ...]:
+    """A term's postings in the pool: its pages and their counts, and their positions
+    for a field that keeps them."""
+    return (array("I"), array("I"), array("I")) if kind == POSITIONS else (array("I"), array("I"))
 
 
 _RUN_BATCH = 2048   # terms to a pickle in a run
@@ -461,11 +466,8 @@ class PostingFile:
             if kind & _POSITIONS:
                 gap_type = np.dtype("<u4") if kind & _WIDE_GAPS else np.dtype("<u2")
                 total = int(counts.sum())
-                gaps = np.frombuffer(self._read(total * gap_type.itemsize, start), dtype=gap_type).astype(np.int64)
-                positions = np.cumsum(gaps)
-                if len(counts) > 1:   # each page's from 0: less the sum of the pages before
-                    ends = np.cumsum(counts)
-                    positions -= np.repeat(np.concatenate(([0], positions[ends[:-1] - 1])), counts)
+                positions = _positions(np.frombuffer(self._read(total * gap_type.itemsize, start), dtype=gap_type),
+                                       counts)
             yield self._keys[i], docs.astype(np.int64), counts, positions
 
     def keeps_positions(self, field: str, term: bytes) -> bool | None:
@@ -518,12 +520,18 @@ class PostingFile:
             data = b"".join(self._read((end - first) * size, start + first * size)
                             for first, end in zip(firsts.tolist(), ends.tolist()))
             gaps = np.frombuffer(data, dtype=f"<u{size}")
-        positions = np.cumsum(gaps, dtype=np.int64)
-        if len(lengths) > 1:   # each page's from 0: less the sum of the pages before
-            page_ends = np.cumsum(lengths)
-            positions -= np.repeat(np.concatenate(([0], positions[page_ends[:-1] - 1])), lengths)
         pages = docs[hit]
-        return pages, (np.repeat(pages, lengths) << 32) | positions
+        return pages, (np.repeat(pages, lengths) << 32) | _positions(gaps, lengths)
+
+
+def _positions(gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Pages' positions (int64) from their gaps, stored one page after another (`counts`
+    each), each page's first gap from 0."""
+    positions = np.cumsum(gaps, dtype=np.int64)
+    if len(counts) > 1:   # each page's from 0: less the sum of the pages before
+        ends = np.cumsum(counts)
+        positions -= np.repeat(np.concatenate(([0], positions[ends[:-1] - 1])), counts)
+    return positions
 
 
 class Terms:
