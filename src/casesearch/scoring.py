@@ -41,6 +41,14 @@ _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_VALUES = np.zeros(0)
 
 
+def _located(ascending: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `docs` is or would be in `ascending`, and whether it is there."""
+    at = np.searchsorted(ascending, docs)
+    inside = at < len(ascending)
+    inside[inside] = ascending[at[inside]] == docs[inside]
+    return at, inside
+
+
 class Sparse:
     """A value for some pages: their docnums ascending and a value each (BM25 scores,
     term frequencies): what a posting list gives, kept per generation at 16 bytes a page."""
@@ -57,21 +65,14 @@ class Sparse:
         i = int(np.searchsorted(self.docs, doc))
         return float(self.values[i]) if i < len(self.docs) and self.docs[i] == doc else default
 
-    def _find(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where each of `docs` is or would be in this list, and whether it is there."""
-        at = np.searchsorted(self.docs, docs)
-        inside = at < len(self.docs)
-        inside[inside] = self.docs[at[inside]] == docs[inside]
-        return at, inside
-
     def holds(self, docs: np.ndarray) -> np.ndarray:
         """Which of `docs` have a value (a mask of `docs`)."""
-        return self._find(docs)[1]
+        return _located(self.docs, docs)[1]
 
     def at(self, docs: np.ndarray) -> np.ndarray:
         """The values of `docs` (ascending), 0.0 for those without one."""
         out = np.zeros(len(docs))
-        at, inside = self._find(docs)
+        at, inside = _located(self.docs, docs)
         out[inside] = self.values[at[inside]]
         return out
 
@@ -80,7 +81,6 @@ class Sparse:
         out = np.zeros(size)
         out[self.docs] = self.values
         return out
-
 
 
 class Postings:
@@ -325,9 +325,7 @@ def _over(found: Sparse, within: np.ndarray | None, size: int) -> np.ndarray:
         return found.dense(size)
     if len(found) * _LOOKUP_RATIO < len(within):   # a few pages: each looked up among `within`
         out = np.zeros(len(within))
-        at = np.searchsorted(within, found.docs)
-        inside = at < len(within)
-        inside[inside] = within[at[inside]] == found.docs[inside]
+        at, inside = _located(within, found.docs)
         out[at[inside]] = found.values[inside]
         return out
     if len(within) * _LOOKUP_RATIO < len(found):   # or the other way round
@@ -433,9 +431,9 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
     french = p.french_mask if within is None else ~english
     where = {}
     if parts is not None:   # where each page to explain is in the arrays
-        where = {d: d for d in parts} if within is None else {
-            d: int(i) for d, i in zip(parts, np.searchsorted(within, list(parts)))
-            if i < len(within) and within[i] == d}
+        asked = list(parts)
+        at, inside = (asked, [True] * len(asked)) if within is None else _located(within, np.array(asked, dtype=np.int64))
+        where = {d: int(i) for d, i, there in zip(asked, at, inside) if there}
     total: np.ndarray | None = None
     chosen: list[dict[int, tuple]] = []
     for group in groups:
