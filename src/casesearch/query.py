@@ -6,10 +6,12 @@ operators and brackets are plain characters here, dropped or analysed like any t
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import analysis
 from .errors import QueryError
@@ -20,6 +22,7 @@ from .weights import WEIGHTS
 _SYNTAX = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 # what Python makes of bytes that are not UTF-8 on a command line (`casesearch search $'\xe9'`)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_WORDS_KEPT = 8192   # typed words whose analysis is remembered (a few MB at most)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,16 @@ def _alternatives(terms: list[analysis.Term]) -> list[tuple[str, ...]]:
 
 
 def analyse_word(raw: str) -> QueryWord | None:
-    """One typed word, analysed with every query language; None when nothing is left (stop word)."""
+    """One typed word, analysed with every query language; None when nothing is left (stop word).
+
+    A new QueryWord each time (ranking tells a query's words apart by identity), made from
+    the analysis remembered for the word: visitors type the same words again and again."""
+    word = _analysed(raw)
+    return None if word is None else copy.copy(word)
+
+
+@lru_cache(maxsize=_WORDS_KEPT)
+def _analysed(raw: str) -> QueryWord | None:
     french = tuple(_alternatives(analysis.stem_terms(raw, "fr")))
     english = tuple(_alternatives(analysis.stem_terms(raw, "en")))
     if not french:  # the site's language decides what is a stop word
