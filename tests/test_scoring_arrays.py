@@ -48,6 +48,22 @@ def test_sparse_values_are_found_by_docnum():
     assert found.holds(np.array([0, 2, 6, 9, 12])).tolist() == [False, True, False, True, False]
 
 
+@settings(max_examples=300, deadline=None)
+@given(docnums=st.lists(st.tuples(st.booleans(), st.booleans()), max_size=300), share=st.sampled_from([0, 1, 4, 32, 10**9]),
+       offset=st.sampled_from([0, 70_000]))
+def test_located_finds_each_page_in_a_list_whichever_way_it_looks(docnums, share, offset):
+    """Each way `_located` takes (a look-up of the shorter list in the longer, either way
+    round, or a map over the span of docnums) says where each page is, as a dict would."""
+    ascending = np.array([offset + d for d, (a, _) in enumerate(docnums) if a], dtype=np.int64)
+    docs = np.array([offset + d for d, (_, b) in enumerate(docnums) if b], dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scoring, "_LOOKUP_SHARE", share)
+        at, inside = scoring._located(ascending, docs)
+    place = {d: i for i, d in enumerate(ascending.tolist())}
+    assert inside.tolist() == [d in place for d in docs.tolist()]
+    assert at[inside].tolist() == [place[d] for d in docs.tolist() if d in place]
+
+
 class _Row:
     def __init__(self, category: str, tags: tuple[str, ...], date: str | None) -> None:
         self.category, self.tags, self.date = category, tags, date
@@ -138,7 +154,8 @@ def varied_site(tmp_path):
 def test_a_words_scores_are_the_same_floats_whatever_pages_are_looked_in(varied_site, monkeypatch, text):
     """word_scores over every page, over the pages its ways hold, and within any set of
     pages (the pages a query's other words hold), with each way of placing a list's values
-    over those pages, gives each page the very same float."""
+    over those pages, gives each page the very same float; and so does a word kept from an
+    earlier query, looked up among those pages."""
     from casesearch import query
     searcher = Searcher(varied_site)
     p = searcher.snapshot().postings
@@ -153,16 +170,21 @@ def test_a_words_scores_are_the_same_floats_whatever_pages_are_looked_in(varied_
         every = scoring.word_scores(p, word, extra)
         assert (text == "zzz") or len(every), word.raw
         assert (every.values > 0.0).all() and (np.diff(every.docs) > 0).all()
+        p.forget()   # each computed anew, not the word kept
         monkeypatch.setattr(scoring, "_HOLDERS_SHARE", 0)       # the pages its ways hold
         held = scoring.word_scores(p, word, extra)
         assert held.docs.tobytes() == every.docs.tobytes() and held.values.tobytes() == every.values.tobytes()
-        for ratio in (0, 1, 8, 10**9):   # each way of placing a list over the pages looked in
-            monkeypatch.setattr(scoring, "_LOOKUP_RATIO", ratio)
-            for within in subsets:
-                found = scoring.word_scores(p, word, extra, within=within)
-                keep = np.isin(every.docs, within)
-                assert found.docs.tolist() == every.docs[keep].tolist(), (word.raw, ratio)
-                assert found.values.tobytes() == every.values[keep].tobytes(), (word.raw, ratio)
+        for ratio in (0, 1, 32, 10**9):   # each way of placing a list over the pages looked in
+            monkeypatch.setattr(scoring, "_LOOKUP_SHARE", ratio)
+            for kept in (False, True):
+                for within in subsets:
+                    if not kept:
+                        p.forget()
+                    found = scoring.word_scores(p, word, extra, within=within)
+                    keep = np.isin(every.docs, within)
+                    assert found.docs.tolist() == every.docs[keep].tolist(), (word.raw, ratio, kept)
+                    assert found.values.tobytes() == every.values[keep].tobytes(), (word.raw, ratio, kept)
+                scoring.word_scores(p, word, extra)   # over every page: kept for the next round
     searcher.close()
 
 

@@ -28,7 +28,7 @@ _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
 _CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
 _CACHE_POSTINGS = 4_000_000   # postings in the kept scores: 64 MB at most
 _HOLDERS_SHARE = 4        # a word whose ways hold fewer than 1/4 of the pages is scored over those only
-_LOOKUP_RATIO = 8         # a list this many times shorter than another is looked up in it (else spread densely)
+_LOOKUP_SHARE = 32        # a list this many times shorter than its docnums' span is looked up (else mapped)
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
@@ -42,11 +42,33 @@ _NO_VALUES = np.zeros(0)
 
 
 def _located(ascending: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of `docs` is or would be in `ascending`, and whether it is there."""
-    at = np.searchsorted(ascending, docs)
-    inside = at < len(ascending)
-    inside[inside] = ascending[at[inside]] == docs[inside]
-    return at, inside
+    """Where each of `docs` is in `ascending` (where it is there), and whether it is there:
+    both docnums ascending, each once.
+
+    numpy's binary search costs about 30 ns a look-up at these sizes: a short list is looked
+    up in the long one (either way round), and when both are long (as long as 1/_LOOKUP_SHARE
+    of the docnums they span) a map over that span costs a few ns a docnum instead."""
+    if not len(ascending) or not len(docs):
+        return np.zeros(len(docs), dtype=np.int64), np.zeros(len(docs), dtype=bool)
+    span = max(int(ascending[-1]), int(docs[-1])) + 1
+    if len(docs) * _LOOKUP_SHARE < span and len(docs) <= len(ascending):   # each of a few pages looked up
+        at = np.searchsorted(ascending, docs)
+        inside = at < len(ascending)
+        inside[inside] = ascending[at[inside]] == docs[inside]
+        return at, inside
+    if len(ascending) * _LOOKUP_SHARE < span:   # each of a few values looked up among the pages
+        i = np.searchsorted(docs, ascending)
+        there = i < len(docs)
+        there[there] = docs[i[there]] == ascending[there]
+        inside = np.zeros(len(docs), dtype=bool)
+        inside[i[there]] = True
+        at = np.zeros(len(docs), dtype=np.int64)
+        at[i[there]] = np.flatnonzero(there)
+        return at, inside
+    where = np.zeros(span, dtype=np.int32)   # both many: each value's place + 1 at its docnum
+    where[ascending] = np.arange(1, len(ascending) + 1, dtype=np.int32)
+    at = where[docs] - 1
+    return at, at >= 0
 
 
 class Sparse:
@@ -75,6 +97,11 @@ class Sparse:
         at, inside = _located(self.docs, docs)
         out[inside] = self.values[at[inside]]
         return out
+
+    def among(self, docs: np.ndarray) -> Sparse:
+        """The pages of `docs` (ascending) that have a value, with theirs."""
+        at, inside = _located(self.docs, docs)
+        return Sparse(docs[inside], self.values[at[inside]])
 
     def dense(self, size: int) -> np.ndarray:
         """The values as an array over every docnum (0.0 for pages without one)."""
@@ -188,16 +215,26 @@ class Postings:
             self._families = {key: group for key, group in families.items() if len(group) > 1}
         return self._families
 
+    def spread(self, term: str) -> int:
+        """How many pages hold the stem in a searchable field: exact once `bm25f` has read it,
+        before that the fields' page counts summed (a page holding it in two fields counts
+        twice): no posting list is read."""
+        found = self._scores.get(("bm25f", "", term))
+        if found is not None:
+            return len(found)
+        return sum(self.scored.doc_frequency(f.name, term) for f in schema.FIELDS
+                   if (known := self._terms.get(f.name)) is None or term in known)
+
     def field_tf(self, field: str, term: str) -> Sparse:
         """Term frequency in one field, normalised by the field's length (BM25F's per-field step)."""
         key = ("tf", field, term)
-        found = self._cached(key)
+        found = self.cached(key)
         if found is None:
             b, avg = WEIGHTS.b[field], self.avg[field]
             floor = WEIGHTS.short_floor.get(field, 0.0) * avg
             tf = self.weights(field, term)
             found = Sparse(tf.docs, tf.values / (1 - b + b * np.maximum(self._lengths[field][tf.docs], floor) / avg))
-            self._keep(key, found)
+            self.keep(key, found)
         return found
 
     def bm25f(self, term: str) -> Sparse:
@@ -205,7 +242,7 @@ class Postings:
         are summed first and saturated once, so a page cannot pile up score by repeating a word
         in every field, and matching more of the query's words counts more than matching one well."""
         key = ("bm25f", "", term)
-        found = self._cached(key)
+        found = self.cached(key)
         if found is None:
             self.read["stems"] += 1
             boosts = WEIGHTS.field_boosts
@@ -227,16 +264,16 @@ class Postings:
             idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
             k1f = WEIGHTS.k1f
             found = Sparse(docs, idf * x * (k1f + 1) / (x + k1f)) if len(docs) else Sparse()
-            self._keep(key, found)
+            self.keep(key, found)
         return found
 
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
         """`make()`, made once per generation and kept with the scores (the same bound): for
         other figures read from the index, such as a prefix's completions."""
-        found = self._cached(key)
+        found = self.cached(key)
         if found is None:
             found = make()
-            self._keep(key, found)
+            self.keep(key, found)
         return found
 
     def forget(self) -> None:
@@ -244,14 +281,14 @@ class Postings:
         self._scores.clear()
         self._kept_postings = 0
 
-    def _cached(self, key: tuple) -> object | None:
+    def cached(self, key: tuple) -> object | None:
         """A figure kept, now the last to be let go; None when not kept."""
         found = self._scores.get(key)
         if found is not None:
             self._scores.move_to_end(key)
         return found
 
-    def _keep(self, key: tuple, value: object) -> None:
+    def keep(self, key: tuple, value: object) -> None:
         """Keep a figure for the generation's later queries: the kept posting lists hold
         _CACHE_POSTINGS postings at most (and _CACHE_LIMIT figures); past that, the figures
         used least recently are let go (the words of a site's popular queries stay)."""
@@ -266,7 +303,7 @@ class Postings:
     def term_scores(self, field: str, term: str) -> Sparse:
         """BM25 of one term in one field, for every page holding it (fixed for a generation: kept)."""
         key = (field, term)
-        found = self._cached(key)
+        found = self.cached(key)
         if found is None:
             tf = self.weights(field, term)
             found = Sparse()
@@ -277,7 +314,7 @@ class Postings:
                 scale = k1 * b / avg
                 tfs = tf.values
                 found = Sparse(tf.docs, idf * tfs * (k1 + 1) / (tfs + norm + scale * self._lengths[field][tf.docs]))
-            self._keep(key, found)
+            self.keep(key, found)
         return found
 
     def language(self, english: bool) -> np.ndarray:
@@ -321,16 +358,7 @@ def collector(like: Parts | None) -> Parts | None:
 def _over(found: Sparse, within: np.ndarray | None, size: int) -> np.ndarray:
     """`found`'s values over the pages `within` (docnums ascending), or over every page when
     None: an array, 0.0 for the pages it has no value for."""
-    if within is None:
-        return found.dense(size)
-    if len(found) * _LOOKUP_RATIO < len(within):   # a few pages: each looked up among `within`
-        out = np.zeros(len(within))
-        at, inside = _located(within, found.docs)
-        out[at[inside]] = found.values[inside]
-        return out
-    if len(within) * _LOOKUP_RATIO < len(found):   # or the other way round
-        return found.at(within)
-    return found.dense(size)[within]   # as many: spread over every page, then picked (cheaper)
+    return found.dense(size) if within is None else found.at(within)
 
 
 def _alternative(p: Postings, alt: tuple[str, ...], weight: float, within: np.ndarray | None) -> np.ndarray:
@@ -369,9 +397,11 @@ def union(lists: list[np.ndarray], size: int) -> np.ndarray:
 
 
 def reach(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, bool]] = ()) -> int:
-    """At most how many pages match the word (each way's rarest term's pages, summed): which
-    of a query's words to look for first."""
-    return sum(min(len(p.bm25f(term)) for term in alt) for group in _groups(word, extra) for alt, _, _, _ in group)
+    """About how many pages match the word at most (each way's rarest term's pages, summed,
+    from `Postings.spread`): which of a query's words to look for first. Read from the
+    term lists' counts, so a word the search never gets to (no page holds the ones before
+    it) is never scored; the order changes which pages are looked at, never a score."""
+    return sum(min(p.spread(term) for term in alt) for group in _groups(word, extra) for alt, _, _, _ in group)
 
 
 def matches(p: Postings, word: QueryWord) -> bool:
@@ -423,7 +453,24 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
     and related words (family); the exact form typed adds a bonus to pages already matched.
     `parts`, when given, is a collector ({docnum: []}, see `collector`): each of its pages
     matched gets the Parts its score is the sum of. Searching passes none and builds none.
+
+    A word scored over every page is kept for the generation (with the stems' scores, the
+    same bound): a word typed again, in a later query or tier, is looked up.
     """
+    extra = tuple(extra)
+    key = ("word", word.alternatives, word.english, word.exact, extra)
+    if parts is None:   # a word scored over every page before: its pages among `within`
+        whole = p.cached(key)
+        if whole is not None:
+            return whole if within is None else whole.among(within)
+    found = _word_scores(p, word, extra, parts, within)
+    if within is None and parts is None:
+        p.keep(key, found)
+    return found
+
+
+def _word_scores(p: Postings, word: QueryWord, extra: tuple[tuple[str, float, bool], ...],
+                 parts: Parts | None, within: np.ndarray | None) -> Sparse:
     groups = _groups(word, extra)   # made once: each step below walks them
     if within is None:   # a rare word's pages are few: looked at alone
         within = _holders(p, groups)
@@ -431,7 +478,7 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
     french = p.french_mask if within is None else ~english
     where = {}
     if parts is not None:   # where each page to explain is in the arrays
-        asked = list(parts)
+        asked = sorted(parts)
         at, inside = (asked, [True] * len(asked)) if within is None else _located(within, np.array(asked, dtype=np.int64))
         where = {d: int(i) for d, i, there in zip(asked, at, inside) if there}
     total: np.ndarray | None = None
