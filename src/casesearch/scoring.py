@@ -128,6 +128,7 @@ class Postings:
         names = [f.name for f in schema.FIELDS] + [schema.WORDS]
         self.lengths = lengths
         self._lengths = {name: np.array(values, dtype=np.float64) for name, values in lengths.items()}
+        self._norms: dict[str, np.ndarray] = {}   # field_tf's divisor per page, per field
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: OrderedDict[tuple, object] = OrderedDict()   # and what `kept` keeps, least recent first
         self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
@@ -230,12 +231,20 @@ class Postings:
         key = ("tf", field, term)
         found = self.cached(key)
         if found is None:
-            b, avg = WEIGHTS.b[field], self.avg[field]
-            floor = WEIGHTS.short_floor.get(field, 0.0) * avg
             tf = self.weights(field, term)
-            found = Sparse(tf.docs, tf.values / (1 - b + b * np.maximum(self._lengths[field][tf.docs], floor) / avg))
+            found = Sparse(tf.docs, tf.values / self._norm(field)[tf.docs])
             self.keep(key, found)
         return found
+
+    def _norm(self, field: str) -> np.ndarray:
+        """BM25's length normalisation of the field, per page (made once per generation: the
+        same floats as made for each list's pages)."""
+        norm = self._norms.get(field)
+        if norm is None:
+            b, avg = WEIGHTS.b[field], self.avg[field]
+            floor = WEIGHTS.short_floor.get(field, 0.0) * avg
+            norm = self._norms[field] = 1 - b + b * np.maximum(self._lengths[field], floor) / avg
+        return norm
 
     def bm25f(self, term: str) -> Sparse:
         """BM25F of one stem over the searchable fields: boosted, length-normalised frequencies
@@ -653,9 +662,13 @@ def _keys_of(p: Postings, field: str, stem: str, docs: np.ndarray,
     """The stem's position keys in the field in `docs` (ascending), each page decoded once
     for the calls sharing `decoded`."""
     read, keys = decoded.get((field, stem), (_NO_DOCS, _NO_DOCS))
-    missing = docs[~np.isin(docs, read)] if len(read) else docs
+    missing = docs[~_located(read, docs)[1]] if len(read) else docs
     if len(missing):
         keys = np.sort(np.concatenate((keys, p.position_keys(field, stem, missing))))
         read = _merged(read, missing)
         decoded[(field, stem)] = read, keys
-    return keys[np.isin(keys >> 32, docs)] if len(read) > len(docs) else keys
+    if len(read) > len(docs) and len(keys):   # the keys of `docs` only: a mask over the docnums' span
+        wanted = np.zeros(max(int(docs[-1]), int(keys[-1] >> 32)) + 1, dtype=bool)
+        wanted[docs] = True
+        keys = keys[wanted[keys >> 32]]
+    return keys
