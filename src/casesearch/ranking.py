@@ -236,12 +236,17 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
                                      None if explained is None else {d: [] for d in explained})
     if not clauses:
         return _NONE
+    count = len(clauses)
     if all_words:   # each clause holds the pages: the last clause found holds the fewest
         docs = min((c.docs for c in clauses), key=len)
         for c in clauses:
             docs = docs[c.holds(docs)]
-    else:
-        docs = scoring.union([c.docs for c in clauses], p.size)
+    else:   # any page of a clause: its sum and how many clauses hold it, over every page
+        summed, holding = np.zeros(p.size), np.zeros(p.size, dtype=np.int64)
+        for c in clauses:   # in the clauses' order, as the all-words sum below
+            summed[c.docs] += c.values
+            holding[c.docs] += 1
+        docs = np.flatnonzero(holding)
     for word in parsed.excluded:
         if len(docs):
             docs = docs[~scoring.word_scores(p, word, within=docs).holds(docs)]
@@ -250,12 +255,13 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
         docs = np.array([d for d in docs.tolist() if filters.accepts(stored[d])], dtype=np.int64)
     if not len(docs):
         return _NONE
-    count = len(clauses)
-    total = clauses[0].at(docs)
-    for c in clauses[1:]:
-        total = total + c.at(docs)   # 0.0 where a clause does not hold the page: the same sum
-    matched = (np.add.reduce([c.holds(docs) for c in clauses], dtype=np.int64) if count > 1 and not all_words
-               else np.full(len(docs), count, np.int64))
+    if all_words:
+        total = clauses[0].at(docs)
+        for c in clauses[1:]:
+            total = total + c.at(docs)
+        matched = np.full(len(docs), count, np.int64)
+    else:   # the same floats: a clause not holding a page adds nothing, as adding 0.0 would
+        total, matched = summed[docs], holding[docs]
     prior = snap.prior_array[docs]
     wanted = signature(" ".join(w.raw for w in parsed.positive))
     named = frozenset(wanted)
