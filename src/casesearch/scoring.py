@@ -159,7 +159,8 @@ class Postings:
                     block_ids, block_weights = block_ids[keep], block_weights[keep]
                 ids.append(block_ids + base if base else block_ids)
                 weights.append(block_weights)
-        found = Sparse(np.concatenate(ids), np.concatenate(weights)) if ids else Sparse()
+        found = (Sparse() if not ids else Sparse(ids[0], weights[0]) if len(ids) == 1   # one segment: no copy
+                 else Sparse(np.concatenate(ids), np.concatenate(weights)))
         self.read["lists"] += 1
         self.read["postings"] += len(found)
         return found
