@@ -619,20 +619,22 @@ def together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slo
 
     Positions are read only for a field where some of the pages hold every word (which
     the frequencies that scored them tell), and decoded only for those pages; `decoded`
-    keeps them for another call on the same words (the next proximity grade)."""
-    return set(_together(p, words, docs, slop, {} if decoded is None else decoded))
+    keeps them for another call on the same words (the next proximity grade). Every page is
+    wanted: each field's pages are decoded at once (a posting list's block read once)."""
+    return set(_together(p, words, docs, slop, {} if decoded is None else decoded, first=None))
 
 
 def stand_together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int) -> bool:
     """Whether the words stand together in one of `docs` at least (`together` stopped at the
     first pages where some do)."""
-    return next(_together(p, words, docs, slop, {}), None) is not None
+    return next(_together(p, words, docs, slop, {}, first=_POSITIONS_CHUNK), None) is not None
 
 
 def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], slop: int,
-              decoded: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]) -> Iterator[int]:
+              decoded: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]], first: int | None) -> Iterator[int]:
     """`together`'s pages, each once, as they are found: the pages are looked at in chunks,
-    each twice the one before (a phrase test stops at the first chunk where one is found)."""
+    the `first` pages, then each chunk twice the one before (a test that stops at the first
+    page found stops at the first chunk holding one), or all at once (None)."""
     found: set[int] = set()
     docs = np.fromiter(docs, dtype=np.int64) if not isinstance(docs, np.ndarray) else docs
     docs = np.sort(docs)
@@ -647,7 +649,7 @@ def _together(p: Postings, words: tuple[QueryWord, ...], docs: Iterable[int], sl
             here = here[p.field_tf(field, stem).holds(here)]
         if found and len(here):
             here = here[~np.isin(here, np.fromiter(found, dtype=np.int64, count=len(found)))]
-        start, size = 0, _POSITIONS_CHUNK
+        start, size = 0, first or len(here)
         while start < len(here):
             chunk = here[start:start + size]
             start, size = start + size, size * 2
