@@ -22,7 +22,7 @@ from .weights import WEIGHTS
 _SYNTAX = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 # what Python makes of bytes that are not UTF-8 on a command line (`casesearch search $'\xe9'`)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_WORDS_KEPT = 8192   # typed words whose analysis is remembered (a few MB at most)
+_WORDS_KEPT = 4096   # typed words whose analysis is remembered: about 1 KB each, 18 MB at most (200 letters)
 
 
 @dataclass(frozen=True)
