@@ -174,16 +174,16 @@ def test_a_words_scores_are_the_same_floats_whatever_pages_are_looked_in(varied_
         monkeypatch.setattr(scoring, "_HOLDERS_SHARE", 0)       # the pages its ways hold
         held = scoring.word_scores(p, word, extra)
         assert held.docs.tobytes() == every.docs.tobytes() and held.values.tobytes() == every.values.tobytes()
-        for ratio in (0, 1, 32, 10**9):   # each way of placing a list over the pages looked in
-            monkeypatch.setattr(scoring, "_LOOKUP_SHARE", ratio)
+        for share in (0, 1, 32, 10**9):   # each way of placing a list over the pages looked in
+            monkeypatch.setattr(scoring, "_LOOKUP_SHARE", share)
             for kept in (False, True):
                 for within in subsets:
                     if not kept:
                         p.forget()
                     found = scoring.word_scores(p, word, extra, within=within)
                     keep = np.isin(every.docs, within)
-                    assert found.docs.tolist() == every.docs[keep].tolist(), (word.raw, ratio, kept)
-                    assert found.values.tobytes() == every.values[keep].tobytes(), (word.raw, ratio, kept)
+                    assert found.docs.tolist() == every.docs[keep].tolist(), (word.raw, share, kept)
+                    assert found.values.tobytes() == every.values[keep].tobytes(), (word.raw, share, kept)
                 scoring.word_scores(p, word, extra)   # over every page: kept for the next round
     searcher.close()
 
