@@ -256,10 +256,7 @@ def _score(snap: Snapshot, parsed: ParsedQuery, filters: Filters, prefixes: tupl
     if not len(docs):
         return _NONE
     if all_words:
-        total = clauses[0].at(docs)
-        for c in clauses[1:]:
-            total = total + c.at(docs)
-        matched = np.full(len(docs), count, np.int64)
+        total, matched = scoring.sum_at(clauses, docs), np.full(len(docs), count, np.int64)
     else:   # the same floats: a clause not holding a page adds nothing, as adding 0.0 would
         total, matched = summed[docs], holding[docs]
     prior = snap.prior_array[docs]
@@ -351,9 +348,7 @@ def _all_of(snap: Snapshot, words: tuple[QueryWord, ...], extras: list[list[tupl
         per_word.append(found)
         within = found.docs
     shared = per_word[-1].docs
-    total = per_word[0].at(shared)
-    for found in per_word[1:]:
-        total = total + found.at(shared)
+    total = scoring.sum_at(per_word, shared)
     if slop is not None and len(words) > 1:
         candidates = shared
         if len(candidates) > WEIGHTS.phrase_depth:   # the best scored only (their order as the ranking's)

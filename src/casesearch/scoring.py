@@ -428,6 +428,15 @@ def matches(p: Postings, word: QueryWord) -> bool:
     return False
 
 
+def sum_at(lists: Sequence[Sparse], docs: np.ndarray) -> np.ndarray:
+    """The values of `docs` (ascending) summed over `lists`, in their order: 0.0 where one
+    has no value, so each sum is the same float as summed page by page."""
+    total = lists[0].at(docs)
+    for found in lists[1:]:
+        total = total + found.at(docs)
+    return total
+
+
 def best_of(a: Sparse, b: Sparse) -> Sparse:
     """Each page's greater value of the two (0.0 where one has none)."""
     docs = _merged(a.docs, b.docs)
