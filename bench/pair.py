@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale
+from timing import percentile
 
 
 def base_package(ref: str, into: Path) -> Path:
@@ -68,9 +69,8 @@ def answer(result) -> dict:
 
 
 def percentiles(ms: list[float]) -> dict:
-    ms = sorted(ms)
-    return {"p50": ms[len(ms) // 2], "p90": ms[int(len(ms) * 0.9)], "p99": ms[int(len(ms) * 0.99)],
-            "max": ms[-1], "sum": sum(ms)}
+    return {"p50": percentile(ms, 50), "p90": percentile(ms, 90), "p99": percentile(ms, 99), "max": max(ms),
+            "sum": sum(ms)}
 
 
 def run(base_ref: str, site: Path, index: Path, judged: Path, generated: int, seed: int) -> dict:
