@@ -7,7 +7,13 @@ workers = 2
 # a worker that replaces one killed starts as fast. Each worker then opens a new
 # generation on its own, in the background, as it is published.
 preload_app = True
+
 timeout = 30            # a backstop: a worker stuck longer is killed and replaced
 accesslog = "-"
 proc_name = "casesearch"
 control_socket_disable = True   # gunicorn 27+; older versions ignore unknown names here
+
+
+def post_fork(server, worker):   # each worker watches for new generations from its start
+    from casesearch.web import forked
+    forked(server, worker)

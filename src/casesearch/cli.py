@@ -330,9 +330,12 @@ def serve(settings: Settings, host: str, port: int, workers: int, timeout: int) 
 
     class Server(BaseApplication):
         def load_config(self) -> None:
+            from .web import forked
+
             options = {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
                        "timeout": timeout, "accesslog": "-", "proc_name": "casesearch",
-                       "preload_app": True}   # as gunicorn.conf.py: the workers share one opening
+                       "preload_app": True,   # as gunicorn.conf.py: the workers share one opening
+                       "post_fork": forked}   # and each watches for new generations from its start
             if "control_socket_disable" in self.cfg.settings:   # gunicorn 27+: one socket per user otherwise
                 options["control_socket_disable"] = True
             for key, value in options.items():

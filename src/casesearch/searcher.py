@@ -118,7 +118,7 @@ class Searcher:
     # -- the live generation ------------------------------------------------
     def snapshot(self) -> Snapshot:
         if self.background and self._watcher is None:
-            self._start_watcher()
+            self.watch()
         live = self._live
         now = time.monotonic()
         if live is not None and (self.background or now - self._checked < RECHECK_SECONDS):
@@ -130,12 +130,14 @@ class Searcher:
             self._switch()
             return self._live
 
-    def _start_watcher(self) -> None:
-        """The watcher, started by the first request, in the process that serves (after
-        gunicorn's fork: a thread started before it would not exist in the worker). It
-        looks at once at what changed since the app was made (gunicorn's master made it,
-        maybe long before it forked this worker), and the request is answered meanwhile
-        from what the app opened, as while any new generation opens."""
+    def watch(self) -> None:
+        """Start the watcher, in the process that serves: a gunicorn worker as it is forked
+        (`web.forked`; a thread started in the master would not exist in the worker), else
+        the first request. It looks at once at what changed since the app was made
+        (gunicorn's master made it, maybe long before it forked this worker); a request is
+        answered meanwhile from what the app opened, as while any new generation opens. A
+        worker whose watcher waited for its first request answered that request from the
+        generation its master had opened, however many were published since."""
         with self._lock:
             if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch, name="casesearch-watch", daemon=True)

@@ -66,6 +66,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+def forked(server, worker) -> None:  # noqa: ANN001, ARG001 - gunicorn's post_fork hook
+    """In each gunicorn worker as it starts: its searcher looks for new generations from
+    now on, not from the worker's first request (`Searcher.watch`)."""
+    server.app.wsgi().extensions["casesearch"]["searcher"].watch()
+
+
 def _searcher() -> Searcher:
     return current_app.extensions["casesearch"]["searcher"]
 
