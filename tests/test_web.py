@@ -69,6 +69,35 @@ def test_the_app_opens_and_warms_the_index_before_its_first_request(built, make_
     assert any(t.name == "casesearch-watch" and t not in watchers for t in threading.enumerate())
 
 
+def test_no_visitor_request_imports_a_module_after_the_warm_up(built):
+    """What the warm-up does not load, the first visitor to need it waits for: numpy's
+    np.isin imports numpy.ma on its first call (20 ms), Flask compiles the page's template
+    on its first rendering. In a fresh interpreter (pytest has imported much already): the
+    app made, then requests of every kind, each checked for a module imported during it."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from casesearch.config import load_settings
+from casesearch.web import create_app
+settings = load_settings({{"content_dir": {str(built.content_dir)!r}, "index_dir": {str(built.index_dir)!r}}}, environ={{}})
+client = create_app(settings).test_client()
+client.get("/api/health")   # the test client's own first use (werkzeug's URL handling)
+for url in ["/api/search?q=formation+numerique", "/api/search?q=%22open+data%22", "/api/search?q=formaton",
+            "/api/search?q=donnees&sort=date&tag=emploi", "/api/suggest?q=form", "/", "/api/openapi.json",
+            "/api/search?q=" + "x" * 5000]:
+    before = set(sys.modules)
+    status = client.get(url).status_code
+    print(status, url[:40], sorted(set(sys.modules) - before))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert len(lines) == 8, out
+    for line in lines:
+        assert line.endswith(" []"), line
+
+
 def test_an_app_made_before_any_index_answers_once_one_is_built(built, tmp_path, make_app):
     settings = replace(built, index_dir=tmp_path / "later")
     app = make_app(settings)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.ma  # noqa: F401 - np.isin and np.unique import it on their first call: 20 ms, in a visitor's query
 
 from . import analysis, postlists, schema
 from .query import QueryWord

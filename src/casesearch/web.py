@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.rate_limit:
         _rate_limit(app, settings.rate_limit)
     app.extensions["casesearch"]["searcher"].warm()   # before the first request, not during it
+    app.jinja_env.get_template("index.html")   # compiled now too, not for the page's first visitor
     return app
 
 
