@@ -69,6 +69,18 @@ def test_the_app_opens_and_warms_the_index_before_its_first_request(built, make_
     assert any(t.name == "casesearch-watch" and t not in watchers for t in threading.enumerate())
 
 
+def test_a_worker_forked_without_the_hook_answers_its_first_request_from_the_generation_published(
+        built, site, make_app):
+    """gunicorn's master makes the app; a worker forked later without `web.forked` (a
+    configuration of the operator's own) starts its watcher at its first request. That
+    request waits for what was published meanwhile: answered from the master's generation,
+    a page published an hour before would be missing."""
+    app = make_app(built)
+    write_pages(site, {"nouvelle.md": "---\ntitle: Zythologie\n---\nLa zythologie.\n"})
+    assert reindex(built).published
+    assert get_json(app.test_client(), "/api/search?q=zythologie")["total"] == 1
+
+
 def test_no_visitor_request_imports_a_module_after_the_warm_up(built):
     """What the warm-up does not load, the first visitor to need it waits for: numpy's
     np.isin imports numpy.ma on its first call (20 ms), Flask compiles the page's template

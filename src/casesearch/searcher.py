@@ -118,7 +118,7 @@ class Searcher:
     # -- the live generation ------------------------------------------------
     def snapshot(self) -> Snapshot:
         if self.background and self._watcher is None:
-            self.watch()
+            self.watch(look=True)
         live = self._live
         now = time.monotonic()
         if live is not None and (self.background or now - self._checked < RECHECK_SECONDS):
@@ -130,16 +130,26 @@ class Searcher:
             self._switch()
             return self._live
 
-    def watch(self) -> None:
+    def watch(self, look: bool = False) -> None:
         """Start the watcher, in the process that serves: a gunicorn worker as it is forked
         (`web.forked`; a thread started in the master would not exist in the worker), else
         the first request. It looks at once at what changed since the app was made
         (gunicorn's master made it, maybe long before it forked this worker); a request is
-        answered meanwhile from what the app opened, as while any new generation opens. A
-        worker whose watcher waited for its first request answered that request from the
-        generation its master had opened, however many were published since."""
+        answered meanwhile from what the app opened, as while any new generation opens.
+
+        `look`: the first request of a worker forked without `web.forked` (a gunicorn
+        configuration of its own) opens what was published since the app was made before
+        it is answered, and waits for that: answered at once, it would come from the
+        generation the master opened, however many were published since."""
         with self._lock:
-            if self._watcher is None:
+            if self._watcher is not None:
+                return
+            try:
+                if look and self._live is not None:
+                    self._switch()
+            except Exception:   # noqa: BLE001 - as the watcher: the live generation keeps serving
+                log.exception("cannot open the new index generation")
+            finally:
                 self._watcher = threading.Thread(target=self._watch, name="casesearch-watch", daemon=True)
                 self._watcher.start()
 
