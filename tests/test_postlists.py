@@ -6,10 +6,13 @@ no byte; a file cut short, or a segment without one, is a damage error naming it
 from __future__ import annotations
 
 import io
+from array import array
 
 import numpy as np
 import pytest
 from conftest import titled_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from casesearch import analysis, postlists, schema
 from casesearch.errors import IndexDamaged
@@ -196,6 +199,23 @@ def test_spilling_to_runs_changes_no_byte():
     pool.close()
 
 
+def test_however_terms_fall_into_batches_the_file_is_the_same(monkeypatch):
+    """Terms are written in batches (`_FileWriter.terms`), a term with more numbers than a
+    batch holds alone (`_FileWriter.term`): however they fall, the same file."""
+    pages = _pages_of(_lists(500, 300))
+    whole = _written(pages, 500)
+    monkeypatch.setattr(postlists, "_BATCH_TERMS", 3)
+    monkeypatch.setattr(postlists, "_BATCH_NUMBERS", 150)
+    alone = []
+    monkeypatch.setattr(postlists._FileWriter, "term", lambda self, *item: (alone.append(item[0]),
+                                                                          real_term(self, *item))[1])
+    assert _written(pages, 500) == whole
+    assert alone == [b"body\0donne"]   # the term with 300 positions in one page
+
+
+real_term = postlists._FileWriter.term
+
+
 def test_a_segment_merged_in_keeps_its_live_pages_renumbered():
     lists = _lists(100, 3)
     source = postlists.PostingFile.open(_Storage(_written(_pages_of(lists), 100)), "MAIN_a")
@@ -241,3 +261,37 @@ def test_positions_out_of_order_are_kept_sorted():
     posting_file = postlists.PostingFile.open(_Storage(data), "MAIN_x")
     assert posting_file.positions("body", b"donne", [1, 2]) == {1: (3, 9), 2: (4, 70_500)}
     assert posting_file.positions("body", b"emploi", [3]) == {3: (8,)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(terms=st.lists(st.tuples(
+    st.sampled_from(sorted(_KINDS)), st.text("abé", min_size=1, max_size=3),
+    st.dictionaries(st.integers(0, 69_999), st.lists(st.sampled_from([0, 1, 2, 9, 65_535, 65_536, 140_000]),
+                                                     min_size=1, max_size=4), min_size=1, max_size=5)),
+    max_size=30), docs=st.sampled_from([100, 70_000]))
+def test_terms_written_together_are_the_bytes_written_one_by_one(terms, docs):
+    """`_FileWriter.terms` makes many terms' blocks at once: the same bytes as `term`, one term
+    at a time, whatever the numbers (16 or 32-bit pages, counts and gaps; float weights;
+    positions out of order)."""
+    items = {}
+    for field, term, pages in terms:
+        pages = {d % docs: at for d, at in pages.items()}
+        key = field.encode() + b"\0" + term.encode("utf-8")
+        kept = _KINDS[field] == postlists.POSITIONS
+        kind = _KINDS[field]   # a field with counts only may count over 65,535 (float weights)
+        counts = [1 if kind == postlists.PRESENCE else sum(at) + 1 if kind == postlists.COUNTS else len(at)
+                  for at in pages.values()]
+        items[key] = (key, array("I", sorted(pages)), array("I", [c for _, c in sorted(zip(pages, counts))]),
+                      array("I", [p for d in sorted(pages) for p in pages[d]]) if kept else None)
+    ordered = [items[key] for key in sorted(items)]
+    one, together = io.BytesIO(), io.BytesIO()
+    writer = postlists._FileWriter(one, docs)
+    for item in ordered:
+        writer.term(*item)
+    writer.finish()
+    writer = postlists._FileWriter(together, docs)
+    half = len(ordered) // 2
+    writer.terms(ordered[:half])
+    writer.terms(ordered[half:])
+    writer.finish()
+    assert together.getvalue() == one.getvalue()

@@ -125,6 +125,79 @@ class _FileWriter:
             self.out.write(buf)
             buf.clear()
 
+    def terms(self, items: list[tuple[bytes, array, array, array | None]]) -> None:
+        """`term` for each of `items` (in key order), to the byte, their blocks made together
+        with whole-array operations: most terms are in one to three pages (47,000 terms at
+        1,000 pages), and a term's own arrays and loops cost more than its numbers. A term
+        whose numbers do not all fit 16 bits (a count over 65,535, a wide gap, positions out
+        of order) goes through `term`."""
+        if not items:
+            return
+        count = len(items)
+        n = np.fromiter((len(item[1]) for item in items), dtype=np.int64, count=count)
+        firsts = np.cumsum(n) - n
+        docs = np.frombuffer(b"".join(item[1] for item in items), dtype=np.uint32)
+        counts = np.frombuffer(b"".join(item[2] for item in items), dtype=np.uint32)
+        fast = np.maximum.reduceat(counts, firsts) <= 0xFFFF
+        positional = np.fromiter((item[3] is not None for item in items), dtype=bool, count=count)
+        held = np.where(positional, np.add.reduceat(counts.astype(np.int64), firsts), 0)   # positions per term
+        gaps = np.zeros(0, dtype=np.int64)
+        if positional.any():
+            positions = np.frombuffer(b"".join(item[3] for item in items if item[3] is not None),
+                                      dtype=np.uint32).astype(np.int64)
+            per_page = counts[np.repeat(positional, n)].astype(np.int64)
+            page_firsts = (np.cumsum(per_page) - per_page)[per_page > 0]
+            gaps = np.diff(positions, prepend=0)
+            gaps[page_firsts] = positions[page_firsts]
+            term_of_gap = np.repeat(np.arange(count), held)
+            fast[term_of_gap[(gaps < 0) | (gaps > 0xFFFF)]] = False
+        gap_firsts = np.cumsum(held) - held
+        i = 0
+        while i < count:   # runs of fast terms together, the others one by one
+            if not fast[i]:
+                self.term(*items[i])
+                i += 1
+                continue
+            j = i + 1
+            while j < count and fast[j]:
+                j += 1
+            self._blocks(items[i:j], n[i:j], held[i:j], positional[i:j],
+                         docs[firsts[i]:firsts[i] + n[i:j].sum()], counts[firsts[i]:firsts[i] + n[i:j].sum()],
+                         gaps[gap_firsts[i]:gap_firsts[i] + held[i:j].sum()])
+            i = j
+
+    def _blocks(self, items: list[tuple], n: np.ndarray, held: np.ndarray, positional: np.ndarray,
+                docs: np.ndarray, counts: np.ndarray, gaps: np.ndarray) -> None:
+        """The blocks of terms whose counts and gaps fit 16 bits, as `term` writes them: a
+        term's docnums, counts and gaps, one term after another, placed in one array of
+        16-bit numbers (a 32-bit docnum as two)."""
+        last = self.last_key
+        for item in items:
+            if item[0] <= last:
+                raise ValueError(f"postings out of order at {item[0]!r}: cannot write the posting file")
+            last = item[0]
+        self.last_key = last
+        wide = 1 if self.doc_code == "H" else 2   # 16-bit numbers per docnum
+        sizes = n * wide + n + held
+        starts = np.cumsum(sizes) - sizes
+        out = np.empty(int(sizes.sum()), dtype="<u2")
+        doc_units = docs.astype("<u2" if wide == 1 else "<u4").view("<u2")
+        for values, lengths, at in ((doc_units, n * wide, starts), (counts.astype("<u2"), n, starts + n * wide),
+                                    (gaps.astype("<u2"), held, starts + n * wide + n)):
+            if len(values):
+                out[np.arange(len(values)) + np.repeat(at - (np.cumsum(lengths) - lengths), lengths)] = values
+        keys = [item[0] for item in items]
+        self.key_ends.extend((np.cumsum([len(key) for key in keys]) + len(self.keys)).tolist())
+        self.keys += b"".join(keys)
+        self.offsets.extend((self.at + 2 * starts).tolist())
+        self.counts.extend(n.tolist())
+        self.kinds.extend(np.where(positional, _POSITIONS, 0).tolist())
+        self.buf += out.tobytes()
+        self.at += 2 * len(out)
+        if len(self.buf) >= _BUFFER:
+            self.out.write(self.buf)
+            self.buf.clear()
+
     def finish(self) -> None:
         """The key table and the trailer, after the last term."""
         self.out.write(self.buf)
@@ -139,6 +212,10 @@ class _FileWriter:
 
 _SMALL = 16   # a term in at most this many pages is written with arrays, a longer one with numpy
 _BUFFER = 1 << 20   # bytes of blocks gathered before a write
+_BATCH_TERMS = 4096   # terms written together (`_FileWriter.terms`)
+# or fewer, when their pages, counts and positions reach this many: about 40 bytes of
+# temporary arrays each (a build's memory stays flat)
+_BATCH_NUMBERS = 1 << 18
 
 
 def _gaps(positions: array, counts: array) -> array | None:
@@ -285,21 +362,41 @@ class Pool:
     def write(self, out, doc_count: int) -> None:  # noqa: ANN001 - the segment's file
         """The posting file of the postings added, the runs merged into it a term at a time."""
         writer = _FileWriter(out, doc_count)
-        sources = [_read_run(run) for run in self._runs] + [iter(self._sorted())]
+        batch: list[tuple] = []   # terms written together, up to a bound on their numbers
+        numbers = 0
+        for item in self._merged():
+            size = 2 * len(item[1]) + (0 if item[3] is None else len(item[3]))
+            if size > _BATCH_NUMBERS:   # a common word: alone, with fewer temporary arrays
+                writer.terms(batch)
+                batch, numbers = [], 0
+                writer.term(*item)
+                continue
+            batch.append(item)
+            numbers += size
+            if len(batch) >= _BATCH_TERMS or numbers >= _BATCH_NUMBERS:
+                writer.terms(batch)
+                batch, numbers = [], 0
+        writer.terms(batch)
+        writer.finish()
+        self.close()
+
+    def _merged(self) -> Iterator[tuple[bytes, array, array, array | None]]:
+        """Every term's (key, pages, counts, positions or None), in key order: the runs
+        merged, a term held by several runs with their pages one after another."""
+        held = self._sorted()
         self._terms = {name: {} for name in self.kinds}
+        if not self._runs:
+            yield from held
+            return
+        sources = [_read_run(run) for run in self._runs] + [iter(held)]
         for key, group in groupby(heapq.merge(*sources, key=_first), key=_first):
             parts = list(group)
             if len(parts) == 1:
                 _, docs, counts, positions = parts[0]
-                docs, counts = _uint32(docs), _uint32(counts)
-                positions = None if positions is None else _uint32(positions)
-            else:   # a term held by several runs: their pages follow one another
-                docs = _uint32(b"".join(p[1] for p in parts))
-                counts = _uint32(b"".join(p[2] for p in parts))
-                positions = None if parts[0][3] is None else _uint32(b"".join(p[3] for p in parts))
-            writer.term(key, docs, counts, positions)
-        writer.finish()
-        self.close()
+                yield key, _uint32(docs), _uint32(counts), None if positions is None else _uint32(positions)
+            else:
+                yield (key, _uint32(b"".join(p[1] for p in parts)), _uint32(b"".join(p[2] for p in parts)),
+                       None if parts[0][3] is None else _uint32(b"".join(p[3] for p in parts)))
 
     def close(self) -> None:
         for run in self._runs:
