@@ -354,6 +354,24 @@ def test_oversized_file_is_an_error(tmp_path: Path) -> None:
     assert "too large" in err.message and "max_page_bytes" in err.message
 
 
+@pytest.mark.parametrize("grown, refused", [(50, False), (500, True)])
+def test_a_file_that_grew_since_its_stat_is_read_whole_or_refused(tmp_path: Path, monkeypatch, grown: int,
+                                                                   refused: bool) -> None:
+    """A file is read as long as its stat says (a read as long as max_page_bytes allocates
+    that much for each file); one written to meanwhile is read on, up to the limit."""
+    from casesearch import files
+
+    text = "---\ntitle: x\n---\n" + "m" * grown
+    real_lstat = os.lstat
+    monkeypatch.setattr(files.os, "lstat", lambda path: os.stat_result(
+        (*real_lstat(path)[:6], 20, *real_lstat(path)[7:])))   # st_size as when the file held 20 bytes
+    if refused:
+        err = error(tmp_path, "p.md", text, max_page_bytes=200)
+        assert "too large" in err.message
+    else:
+        assert doc(tmp_path, "p.md", text, max_page_bytes=200).sections[0].text == "m" * grown
+
+
 def test_caller_bytes_are_used_instead_of_reading(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     result = load_page(PageFile("absent.md", tmp_path / "absent.md"), settings, data=b"---\ntitle: Fourni\n---\n")
