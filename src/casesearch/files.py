@@ -45,13 +45,20 @@ def read_bytes(page: PageFile, settings: Settings) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise ContentError(page.source, f"not a regular file ({file_kind(st.st_mode)}): remove it")
         check_size(page.source, st.st_size, settings)
-        with open(page.path, "rb") as f:
-            # sized by the stat: read(max_page_bytes + 1) allocates 2 MB for every file
-            # (55 us a file against 21 us, most of a reindex that changes nothing)
-            data = f.read(st.st_size + 1)
-            if len(data) > st.st_size:   # it grew since: on to the limit, for check_size to refuse
-                data += f.read(settings.max_page_bytes + 1 - len(data))
+        # sized by the stat, with the os module's calls (no file object): a reindex that
+        # changes nothing reads every page, and read(max_page_bytes + 1) allocated 2 MB for
+        # each (55 us a file against 13 us)
+        fd = os.open(page.path, os.O_RDONLY)
+        try:
+            data, limit = b"", settings.max_page_bytes + 1
+            while len(data) < limit:   # to the end: a file grown since its stat, on to the limit (refused)
+                more = os.read(fd, (st.st_size + 1 if len(data) <= st.st_size else limit) - len(data))
+                if not more:
+                    break
+                data += more
             return data
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise ContentError(page.source, f"cannot read the file ({exc.strerror}): check that it exists "
                                         "and is readable") from None
