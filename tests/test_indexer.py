@@ -427,23 +427,69 @@ def test_a_generation_without_its_page_table_is_damage_and_a_reindex_rebuilds_it
     assert {**body, "took_ms": 0} == {**with_table, "took_ms": 0}
 
 
-def test_the_spool_keeps_documents_on_disk_and_gives_them_back():
+def _doc(source: str, title: str):
     from casesearch.content import Document
+    return Document(source=source, url="/" + source, title=title, summary="", tags=(), category="",
+                    date=None, lang="fr", sections=())
+
+
+@pytest.mark.parametrize("memory", [0, 10_000, 2_500])
+def test_the_spool_keeps_documents_and_gives_them_back(memory):
+    """On disk (no memory budget), in memory (under it), or in memory, then all on disk once
+    over it: the same documents back, in the order first put."""
     from casesearch.spool import Spool
 
-    def doc(source: str, title: str) -> Document:
-        return Document(source=source, url="/" + source, title=title, summary="", tags=(), category="",
-                        date=None, lang="fr", sections=())
-
-    spool = Spool()
-    spool["a.md"], spool["b.md"], spool["c.md"] = doc("a.md", "A"), doc("b.md", "B"), doc("c.md", "C")
-    spool["a.md"] = doc("a.md", "A2")
+    spool = Spool(memory=memory, weigh=lambda doc: 1000)
+    spool["a.md"], spool["b.md"], spool["c.md"] = _doc("a.md", "A"), _doc("b.md", "B"), _doc("c.md", "C")
+    assert (spool._file is None) == (memory >= 3000)   # 2,500: the third page went over
+    spool["a.md"] = _doc("a.md", "A2")
     spool.pop("b.md")
     assert "b.md" not in spool and len(spool) == 2
     assert [d.title for d in spool.documents()] == ["A2", "C"]
-    assert spool["c.md"] == doc("c.md", "C")
+    assert spool["c.md"] == _doc("c.md", "C") and spool.get("b.md") is None
     spool.close()
     assert len(spool) == 0
+
+
+def test_a_build_over_its_spool_budget_writes_the_same_index(tmp_path, monkeypatch):
+    """A site whose pages weigh more than `SPOOL_MEMORY` has them pickled to the spool's
+    file: the same pages and answers as one held in memory."""
+    from conftest import PAGES, build_site
+
+    from casesearch import indexer
+
+    held = build_site(tmp_path / "held", PAGES)
+    monkeypatch.setattr(indexer, "SPOOL_MEMORY", 3000)   # a page or two
+    spilled = build_site(tmp_path / "spilled", PAGES)
+    for q in ("donnees de sante", "logiciel libre", "propos"):
+        a, b = Searcher(held).search(q).to_dict(), Searcher(spilled).search(q).to_dict()
+        assert a["total"] > 0
+        assert {**a, "took_ms": 0} == {**b, "took_ms": 0}
+
+
+def test_a_build_weighs_the_pages_it_holds_about_as_they_weigh(tmp_path):
+    """`indexer._weight`, the spool's figure for a page read, is near what it takes in memory
+    (tracemalloc): a budget in MB is about that many MB."""
+    import tracemalloc
+
+    from conftest import ROOT
+
+    from casesearch.config import load_settings
+    from casesearch.content import load_page
+    from casesearch.indexer import _weight
+    from casesearch.reader import read_files
+
+    settings = load_settings({"content_dir": ROOT / "content", "index_dir": tmp_path / "index"}, environ={})
+    pages = read_files(settings).pages
+    load_page(pages[0], settings)   # what a first page loads once (tables, caches)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        docs = [load_page(page, settings) for page in pages]
+        taken = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert 0.5 * taken <= sum(_weight(d) for d in docs) <= 2 * taken
 
 
 def test_a_page_table_of_the_format_before_reads_the_same_rows(built):

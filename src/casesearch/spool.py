@@ -5,6 +5,10 @@ the others), so the pages wait somewhere: in a list they took about 20 KB of mem
 (1 GB at 50,000 pages). The spool pickles each into an unnamed temporary file and keeps
 only where it lies; the file vanishes when the spool closes or the process dies. The
 page records a build writes wait in one too (`pagestore.records`), encoded their own way.
+
+A spool given a memory budget holds its values as they are until they weigh more than
+it, then writes them all to the file, and every later one: a small site's pages are never
+pickled (a twentieth of a 1,000-page build), a large one's memory stays the budget at most.
 """
 
 from __future__ import annotations
@@ -19,17 +23,45 @@ def _pickled(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class _Held:
+    """A value held in memory (not yet in the file)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class Spool:
     """source -> value (a Document, unless other `dumps` and `loads` are given), the
     values in a temporary file. Putting a source again replaces it (the old record stays
-    in the file, unread)."""
+    in the file, unread).
 
-    def __init__(self, dumps: Callable[[Any], bytes] = _pickled, loads: Callable[[bytes], Any] = pickle.loads) -> None:
+    `memory`: what the values held as they are may weigh (`weigh`'s figure), before they
+    go to the file; a held value is given back as it was put, so `loads(dumps(value))`
+    must be the same value (frozen dataclasses, as Documents are)."""
+
+    def __init__(self, dumps: Callable[[Any], bytes] = _pickled, loads: Callable[[bytes], Any] = pickle.loads,
+                 memory: int = 0, weigh: Callable[[Any], int] = lambda value: 0) -> None:
         self._file: IO[bytes] | None = None
-        self._where: dict[str, tuple[int, int]] = {}
+        self._where: dict[str, tuple[int, int] | _Held] = {}
         self._dumps, self._loads = dumps, loads
+        self._memory, self._weigh = memory, weigh
+        self._held = 0 if memory > 0 else -1   # what the held values weigh; -1: to the file
 
     def __setitem__(self, source: str, value: Any) -> None:
+        if self._held >= 0:
+            self._held += self._weigh(value)
+            if self._held <= self._memory:
+                self._where[source] = _Held(value)
+                return
+            self._held = -1   # over the budget: the held values to the file, and from now on every one
+            for held, where in list(self._where.items()):
+                if isinstance(where, _Held):
+                    self._write(held, where.value)
+        self._write(source, value)
+
+    def _write(self, source: str, value: Any) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="casesearch-pages-")
         data = self._dumps(value)
@@ -38,7 +70,10 @@ class Spool:
         self._file.write(data)
 
     def __getitem__(self, source: str) -> Any:
-        at, size = self._where[source]
+        where = self._where[source]
+        if isinstance(where, _Held):
+            return where.value
+        at, size = where
         assert self._file is not None
         self._file.seek(at)
         return self._loads(self._file.read(size))
