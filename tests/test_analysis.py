@@ -345,3 +345,32 @@ def test_term_positions_are_the_postings_of_the_token_stream(text):
         for term, pos, *_ in analysis._entries(text, analysis.DEFAULT_LANG, chain):
             expected.setdefault(term, []).append(pos)
         assert analysis.term_positions(text, chain) == expected
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_words_field_has_the_terms_of_its_text_cut_once(lang):
+    """The words field joins a page's texts again (`analysis.Joined`): its terms are those
+    of the joined text, and the words of the texts the page's other fields cut first are
+    not cut again (an English page's fields carry a mark: those are cut again)."""
+    chain = analysis._CHAINS[lang]
+    mark = analysis.lang_prefix(lang)
+    parts = ("L’Open Data à l’État", "e-mail, aujourd’hui, cœur", "start-up DocumentIA Entrepreneur·e·s", "", "mot")
+    for part in parts[:3]:   # as the title, summary and body fields are
+        analysis.term_positions(mark + part, "stem")
+    cut_again = []
+    real = chain.word_re
+
+    class Spy:
+        def findall(self, text, *at):
+            cut_again.append(text)
+            return real.findall(text, *at)
+
+    joined = analysis.Joined.of(mark, parts)
+    chain.word_re = Spy()
+    try:
+        found = analysis.term_set(joined, "word")
+    finally:
+        chain.word_re = real
+    assert found == analysis.term_set(str(joined), "word") and "email" in found and "open" in found
+    assert cut_again == (list(parts[3:]) if lang == "fr" else list(parts))
+    assert not chain._cut

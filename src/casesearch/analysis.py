@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
@@ -181,6 +182,21 @@ def term_positions(text: str, chain: str) -> dict[str, list[int]]:
     the postings `_ChainAnalyzer` would give whoosh token by token, in one loop (Chain.positions)."""
     lang, offset = language(text, DEFAULT_LANG)
     return _CHAINS[lang].positions(text, chain, offset)
+
+
+class Joined(str):
+    """`mark` and texts joined by newlines, which keeps its texts (`parts`): the words field
+    holds all of a page's text again, and `term_set` takes the words of each text from
+    its other fields' analysis (`Chain.terms`) instead of cutting them again."""
+
+    parts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, mark: str, parts: Iterable[str]) -> Joined:
+        parts = tuple(parts)
+        joined = cls(mark + "\n".join(parts))
+        joined.parts = parts
+        return joined
 
 
 def term_set(text: str, chain: str) -> set[str]:

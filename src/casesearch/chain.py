@@ -25,6 +25,7 @@ __all__ = ["Chain", "Term", "Token"]
 _MEMO_SIZE = 1 << 18  # distinct words remembered; bounded for a long-running web server
 _CACHE_MAX = 500_000  # distinct raw words per chain before the memo starts over
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_CUT_KEPT = 64   # texts whose words `Chain.positions` keeps for `Chain.terms` (a page's fields), at most
 
 
 class Token(NamedTuple):
@@ -115,6 +116,9 @@ class Chain:
         self.caches: dict[str, dict[str, tuple[int, tuple[tuple, ...]]]] = {"stem": {}, "word": {}}
         # raw word -> (positions, (term, position) kept), for `positions`
         self._index_memo: dict[str, dict[str, tuple[int, tuple[tuple[str, int], ...]]]] = {"stem": {}, "word": {}}
+        # the words of the texts `positions` cut last (a page's fields): `terms` of a text
+        # joined from them (the words field, a page's text again) takes them from here
+        self._cut: dict[str, list[str]] = {}
         self.fold = lru_cache(maxsize=_MEMO_SIZE)(self._fold)
         self.stem = lru_cache(maxsize=_MEMO_SIZE)(self._stem)
 
@@ -349,7 +353,12 @@ class Chain:
         if len(memo) > _CACHE_MAX:
             memo.clear()
         pos = 0
-        for raw in self.word_re.findall(text, offset):
+        raws = self.word_re.findall(text, offset)
+        if not offset:
+            if len(self._cut) >= _CUT_KEPT:
+                self._cut.clear()
+            self._cut[text] = raws
+        for raw in raws:
             entry = memo.get(raw)
             if entry is None:
                 entry = memo[raw] = self._index_terms(raw, chain)
@@ -365,12 +374,24 @@ class Chain:
 
     def terms(self, text: str, chain: str, offset: int = 0) -> set[str]:
         """The terms of text[offset:] (stop words out), without positions: `positions`' keys,
-        each distinct word looked up once (a field that only says which pages hold a word)."""
+        each distinct word looked up once (a field that only says which pages hold a word).
+
+        A text with `parts` (`analysis.Joined`: texts joined by newlines, which no word
+        crosses) has the words of its parts: those `positions` cut last are not cut again."""
         found: set[str] = set()
         memo = self._index_memo[chain]
         if len(memo) > _CACHE_MAX:
             memo.clear()
-        for raw in set(self.word_re.findall(text, offset)):
+        parts = getattr(text, "parts", None)
+        if parts is None:
+            raws = set(self.word_re.findall(text, offset))
+        else:
+            raws = set()
+            for part in parts:
+                cut = self._cut.get(part)
+                raws.update(self.word_re.findall(part) if cut is None else cut)
+            self._cut.clear()   # the page's last field: what it kept is of no more use
+        for raw in raws:
             entry = memo.get(raw)
             if entry is None:
                 entry = memo[raw] = self._index_terms(raw, chain)
