@@ -354,7 +354,8 @@ def test_the_words_field_has_the_terms_of_its_text_cut_once(lang):
     not cut again (an English page's fields carry a mark: those are cut again)."""
     chain = analysis._CHAINS[lang]
     mark = analysis.lang_prefix(lang)
-    parts = ("L’Open Data à l’État", "e-mail, aujourd’hui, cœur", "start-up DocumentIA Entrepreneur·e·s", "", "mot")
+    parts = ("L’Open Data à l’État", "e-mail, aujourd’hui, cœur", "start-up DocumentIA Entrepreneur·e·s",
+             "", "mot")
     chain._cut.clear()   # what earlier tests cut
     for part in parts[:3]:   # as the title, summary and body fields are
         analysis.term_positions(mark + part, "stem")

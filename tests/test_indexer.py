@@ -55,7 +55,8 @@ def test_a_reindex_reads_again_only_the_pages_that_changed(built, site, monkeypa
 
     read = []
     real = indexer.read_bytes
-    monkeypatch.setattr(indexer, "read_bytes", lambda page, settings: (read.append(page.source), real(page, settings))[1])
+    monkeypatch.setattr(indexer, "read_bytes",
+                        lambda page, settings: (read.append(page.source), real(page, settings))[1])
     assert reindex(built).reason == "nothing changed"
     assert sorted(read) == ["_posts/2020-03-02-donnees-de-sante.md", "_posts/2021-06-10-logiciel-libre.md"]
     read.clear()

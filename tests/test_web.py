@@ -93,7 +93,8 @@ def test_no_visitor_request_imports_a_module_after_the_warm_up(built):
 import sys
 from casesearch.config import load_settings
 from casesearch.web import create_app
-settings = load_settings({{"content_dir": {str(built.content_dir)!r}, "index_dir": {str(built.index_dir)!r}}}, environ={{}})
+settings = load_settings({{"content_dir": {str(built.content_dir)!r},
+                          "index_dir": {str(built.index_dir)!r}}}, environ={{}})
 client = create_app(settings).test_client()
 client.get("/api/health")   # the test client's own first use (werkzeug's URL handling)
 for url in ["/api/search?q=formation+numerique", "/api/search?q=%22open+data%22", "/api/search?q=formaton",

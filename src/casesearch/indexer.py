@@ -214,7 +214,8 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
         raise CasesearchError(f"content folder '{settings.content_dir}' does not exist: check the path "
                               "(option --content or CASESEARCH_CONTENT)")
     site = load_site(settings)   # a broken _config.yml stops here: nothing is published
-    with generations.exclusive(settings.index_dir, wait=wait), closing(Spool(memory=SPOOL_MEMORY, weigh=_weight)) as spool:
+    spool = Spool(memory=SPOOL_MEMORY, weigh=_weight)
+    with generations.exclusive(settings.index_dir, wait=wait), closing(spool):
         plan = _plan(settings, site, full, progress, spool)
         if reason := _check(plan, strict, force):
             plan.report.reason = plan.report.reason or reason
@@ -230,7 +231,8 @@ def reindex(settings: Settings, *, full: bool = False, strict: bool = False, for
 def _weight(doc: Document) -> int:
     """About what a page read takes in memory (`Spool`'s budget): its texts at 2 bytes a
     character (a typographic apostrophe makes a whole str so), and an object per part."""
-    texts = (len(doc.title) + len(doc.summary) + len(doc.about) + sum(len(s.heading) + len(s.text) for s in doc.sections)
+    texts = (len(doc.title) + len(doc.summary) + len(doc.about)
+             + sum(len(s.heading) + len(s.text) for s in doc.sections)
              + sum(len(link.text) + len(link.target) for link in doc.links))
     return 2 * texts + 200 * (len(doc.sections) + len(doc.links)) + 1000
 
