@@ -47,25 +47,6 @@ def test_second_run_with_nothing_changed_publishes_nothing(built):
     assert current_generation(built.index_dir) == before
 
 
-def test_a_reindex_reads_again_only_the_pages_that_changed(built, site, monkeypatch):
-    """The reader reads a page whole as it looks for its front matter and keeps its sha1:
-    an unchanged page is not read a second time (a reindex that changes nothing opened
-    every page twice); a changed one is; a post, which the reader does not open, is."""
-    from casesearch import indexer
-
-    read = []
-    real = indexer.read_bytes
-    monkeypatch.setattr(indexer, "read_bytes",
-                        lambda page, settings: (read.append(page.source), real(page, settings))[1])
-    assert reindex(built).reason == "nothing changed"
-    assert sorted(read) == ["_posts/2020-03-02-donnees-de-sante.md", "_posts/2021-06-10-logiciel-libre.md"]
-    read.clear()
-    (site / "a-propos.md").write_text("---\ntitle: Qui sommes-nous\n---\nDes cartographes.\n", encoding="utf-8")
-    report = reindex(built)
-    assert report.updated == ["a-propos.md"] and "a-propos.md" in read
-    assert titles(built, "cartographes") == ["Qui sommes-nous"]
-
-
 def test_changed_added_and_removed_pages_are_applied_incrementally(built, site):
     (site / "a-propos.md").write_text("---\ntitle: Qui sommes-nous\n---\nUne équipe de cartographes.\n",
                                       encoding="utf-8")

@@ -117,9 +117,6 @@ class _Plan:
     def add(self, page: PageFile) -> None:
         """Read one page, or keep its unchanged entry; a failing page keeps its last good version."""
         known = None if self.report.full else self.old_pages.get(page.source)
-        if known and page.digest == known.hash and not known.stale:   # as the reader read it: not read again
-            self.pages[page.source] = known
-            return
         try:
             data = read_bytes(page, self.settings)
             digest = hashlib.sha1(data).hexdigest()

@@ -46,9 +46,6 @@ class PageFile:
     path: Path  # absolute path
     kind: str = "page"  # "page", or "document" (posts and collection documents)
     collection: str = ""  # label of the document's collection ("posts" for posts)
-    # the sha1 of its bytes when the reader read it whole (looking for its front matter):
-    # a reindex does not read an unchanged page again ("" when not read)
-    digest: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
