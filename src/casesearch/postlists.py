@@ -85,9 +85,7 @@ class _FileWriter:
         """One term's block: its pages (ascending), each page's count (its weight) and, for a
         field with positions, each page's positions (ascending within a page, `counts` of
         them), stored as gaps. Blocks gather in a buffer written a megabyte at a time."""
-        if key <= self.last_key:
-            raise ValueError(f"postings out of order at {key!r}: cannot write the posting file")
-        self.last_key = key
+        self._follow(key)
         kind = 0
         if len(docs) <= _SMALL:   # most terms: a few pages, arrays cheaper than numpy
             docs_part = array("H", docs) if self.doc_code == "H" else docs
@@ -125,6 +123,12 @@ class _FileWriter:
             self.out.write(buf)
             buf.clear()
 
+    def _follow(self, key: bytes) -> None:
+        """The next term's key, after the last one written (the table is searched by bisection)."""
+        if key <= self.last_key:
+            raise ValueError(f"postings out of order at {key!r}: cannot write the posting file")
+        self.last_key = key
+
     def terms(self, items: list[tuple[bytes, array, array, array | None]]) -> None:
         """`term` for each of `items` (in key order), to the byte, their blocks made together
         with whole-array operations: most terms are in one to three pages (47,000 terms at
@@ -146,9 +150,7 @@ class _FileWriter:
             positions = np.frombuffer(b"".join(item[3] for item in items if item[3] is not None),
                                       dtype=np.uint32).astype(np.int64)
             per_page = counts[np.repeat(positional, n)].astype(np.int64)
-            page_firsts = (np.cumsum(per_page) - per_page)[per_page > 0]
-            gaps = np.diff(positions, prepend=0)
-            gaps[page_firsts] = positions[page_firsts]
+            gaps = _page_gaps(positions, (np.cumsum(per_page) - per_page)[per_page > 0])
             term_of_gap = np.repeat(np.arange(count), held)
             fast[term_of_gap[(gaps < 0) | (gaps > 0xFFFF)]] = False
         gap_firsts = np.cumsum(held) - held
@@ -171,12 +173,8 @@ class _FileWriter:
         """The blocks of terms whose counts and gaps fit 16 bits, as `term` writes them: a
         term's docnums, counts and gaps, one term after another, placed in one array of
         16-bit numbers (a 32-bit docnum as two)."""
-        last = self.last_key
         for item in items:
-            if item[0] <= last:
-                raise ValueError(f"postings out of order at {item[0]!r}: cannot write the posting file")
-            last = item[0]
-        self.last_key = last
+            self._follow(item[0])
         wide = 1 if self.doc_code == "H" else 2   # 16-bit numbers per docnum
         sizes = n * wide + n + held
         starts = np.cumsum(sizes) - sizes
@@ -243,14 +241,19 @@ def _gaps_array(positions: array, counts: array) -> np.ndarray:
     p = np.frombuffer(positions, dtype=np.int32)   # positions are far below 2**31
     c = np.frombuffer(counts, dtype=np.uint32)
     starts = np.cumsum(c, dtype=np.int64) - c
-    gaps = np.diff(p, prepend=np.int32(0))
-    gaps[starts] = p[starts]
+    gaps = _page_gaps(p, starts)
     if len(gaps) and gaps.min() < 0:
         page = np.repeat(np.arange(len(c)), c)
-        p = p[np.lexsort((p, page))]
-        gaps = np.diff(p, prepend=np.int32(0))
-        gaps[starts] = p[starts]
+        gaps = _page_gaps(p[np.lexsort((p, page))], starts)
     return gaps.astype(np.uint16 if not len(gaps) or gaps.max() <= 0xFFFF else np.uint32)
+
+
+def _page_gaps(positions: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Positions, one page's after another's, as gaps: each page's first from 0 (`starts`:
+    where each page's positions start), in the positions' own type."""
+    gaps = np.diff(positions, prepend=positions.dtype.type(0))
+    gaps[starts] = positions[starts]
+    return gaps
 
 
 # a field's postings as the posting file keeps them: with positions, with counts, or a

@@ -8,7 +8,7 @@ page records a build writes wait in one too (`pagestore.records`), encoded their
 
 A spool given a memory budget holds its values as they are until they weigh more than
 it, then writes them all to the file, and every later one: a small site's pages are never
-pickled (a twentieth of a 1,000-page build), a large one's memory stays the budget at most.
+pickled (1% of a 1,000-page build's instructions), a large one's memory stays the budget at most.
 """
 
 from __future__ import annotations
