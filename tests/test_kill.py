@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casesearch import generations
+from casesearch import generations, readcache
 from casesearch.config import load_settings
 from casesearch.indexer import reindex
 from casesearch.searcher import Searcher
@@ -83,7 +83,8 @@ def test_a_reindex_killed_at_any_instant_leaves_a_working_index(template, tmp_pa
     finally:
         searcher.close()
     index = settings.index_dir
-    assert sorted(p.name for p in index.iterdir() if not generations._NAME.fullmatch(p.name)) == [".lock", "CURRENT"]
+    assert sorted(p.name for p in index.iterdir()
+                  if not generations._NAME.fullmatch(p.name) and p.name != readcache.FILE) == [".lock", "CURRENT"]
     assert len(generations.folders(index)) <= 2
     assert not [p for gen in generations.folders(index) for p in gen.rglob("*.tmp")]
     problem, verdicts = generations.check(index, every=True)

@@ -33,7 +33,8 @@ from .errors import (
 )
 from .links import Link, LinkSite, anchors
 from .manifest import Manifest, PageEntry, file_sums, write_manifest, write_stamp
-from .reader import read_files
+from .readcache import ReadCache
+from .reader import has_front_matter, read_files
 from .site import Site, load_site
 from .spool import Spool
 
@@ -107,6 +108,8 @@ class _Plan:
     pages: dict[str, PageEntry] = field(default_factory=dict)
 
     to_write: Spool = field(default_factory=Spool)   # pages to (re)write, on disk till then
+    # what reading each file found, by its stat: an unchanged file is neither read nor hashed
+    cache: ReadCache = field(default_factory=lambda: ReadCache(""))
     # the link texts of pages to write, when they differ from what the page was read with
     anchor_texts: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
@@ -118,8 +121,12 @@ class _Plan:
         """Read one page, or keep its unchanged entry; a failing page keeps its last good version."""
         known = None if self.report.full else self.old_pages.get(page.source)
         try:
+            if known and not known.stale and self.cache.digest(page.source, page.seen) == known.hash:
+                self.pages[page.source] = known
+                return
             data = read_bytes(page, self.settings)
             digest = hashlib.sha1(data).hexdigest()
+            self.cache.record(page.source, page.seen, digest, has_front_matter(data[:256]))
             if known and known.hash == digest and not known.stale:
                 self.pages[page.source] = known
                 return
@@ -244,18 +251,20 @@ def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, i
     compatible = (old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
                   and _has_tables(live))   # the pages it keeps are read from its table and store
     plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair,
-                 to_write=spool)
+                 to_write=spool, cache=ReadCache.load(settings.index_dir, settings.content_dir))
     if repair:
         plan.report.reason = f"repairing the index: {repair}"
     elif not compatible and old:
         plan.report.reason = "index format or settings changed: full rebuild"
-    found = read_files(settings, site)
+    # a full build reads every file (what --full is for when something looks wrong)
+    found = read_files(settings, site, None if plan.report.full else plan.cache)
     plan.report.errors.extend(found.errors)
     plan.report.skipped.extend(found.skipped)
     for done, page in enumerate(found.pages, 1):
         if progress:
             progress(done, len(found.pages))
         plan.add(page)
+    plan.cache.save(settings.index_dir)
     plan.drop_duplicate_urls()
     plan.link_texts()
     plan.summarise()

@@ -20,9 +20,10 @@ from .dates import DATE_FILENAME
 from .errors import ContentError
 from .files import file_kind, within
 from .permalinks import HTML_EXTS, extname
+from .readcache import ReadCache, seen
 from .site import JEKYLL_DIRS, Collection, PageFile, Site, Skipped, load_site
 
-__all__ = ["SiteFiles", "discover", "path_skip_reason", "read_files"]
+__all__ = ["SiteFiles", "discover", "has_front_matter", "path_skip_reason", "read_files"]
 
 
 @dataclass
@@ -50,6 +51,11 @@ def _starts_with_front_matter(path: str) -> bool:
             os.close(fd)
     except OSError:
         return False
+    return has_front_matter(head)
+
+
+def has_front_matter(head: bytes) -> bool:
+    """Whether a file that starts with these bytes starts with front matter."""
     return _FRONT_MATTER.match(head.removeprefix(b"\xef\xbb\xbf")) is not None
 
 
@@ -57,16 +63,17 @@ _FRONT_MATTER = re.compile(rb"---[ \t\x0b\x0c]*\r?\n")
 
 
 class _Walker:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, cache: ReadCache | None = None) -> None:
         self.site = site
+        self.cache = cache
         self.root = site.root
         self.real_root = site.root.resolve()
         self.out = SiteFiles(site)
         self.seen_dirs = {self.real_root}
         self.seen_files: set[str] = set()
 
-    def entries(self, folder: Path, rel: str) -> list[tuple[str, Path, bool]]:
-        """(name, path, is_dir) of a folder's regular files and folders; odd entries reported."""
+    def entries(self, folder: Path, rel: str) -> list[tuple[str, Path, bool, os.stat_result]]:
+        """(name, path, is_dir, stat) of a folder's regular files and folders; odd entries reported."""
         try:
             with os.scandir(folder) as it:
                 raw = sorted(it, key=lambda e: e.name)
@@ -93,9 +100,9 @@ class _Walker:
                         continue
                     st = os.stat(entry.path)
                 if stat.S_ISDIR(st.st_mode):
-                    out.append((entry.name, Path(entry.path), True))
+                    out.append((entry.name, Path(entry.path), True, st))
                 elif stat.S_ISREG(st.st_mode):
-                    out.append((entry.name, Path(entry.path), False))
+                    out.append((entry.name, Path(entry.path), False, st))
                 elif not entry.name.startswith("."):
                     self.out.errors.append(ContentError(source, f"not a regular file ({file_kind(st.st_mode)}): "
                                                                 "remove it from the content folder"))
@@ -141,10 +148,10 @@ class _Walker:
         """reader.rb's read_directories: posts, folders, pages."""
         entries = self.entries(folder, rel)
         if self._posts_allowed(rel):
-            posts = next((p for n, p, d in entries if n == "_posts" and d), None)
+            posts = next((p for n, p, d, _ in entries if n == "_posts" and d), None)
             if posts is not None:
                 self.read_documents(posts, f"{rel}/_posts" if rel else "_posts", "posts")
-        for name, path, is_dir in entries:
+        for name, path, is_dir, st in entries:
             source = f"{rel}/{name}" if rel else name
             reason = self.site.filter_reason(name, source, is_dir)
             if reason:
@@ -154,7 +161,7 @@ class _Walker:
                 if self.enter(path):
                     self.read_directory(path, source)
             else:
-                self.add_page(source, path)
+                self.add_page(source, path, st)
 
     def _posts_allowed(self, rel: str) -> bool:
         cdir = self.site.collections_dir
@@ -185,14 +192,20 @@ class _Walker:
     def _in_collections_dir(self, rel: str) -> bool:
         return rel == self.site.collections_dir
 
-    def add_page(self, source: str, path: Path) -> None:
+    def add_page(self, source: str, path: Path, st: os.stat_result | None = None) -> None:
         if source in self.seen_files:
             return
         self.seen_files.add(source)
-        if _starts_with_front_matter(str(path)):
-            self.publish(PageFile(source, path))
+        page = PageFile(source, path, seen=_seen(path, st))
+        if self._front_matter(page):
+            self.publish(page)
         else:
-            self.no_front_matter(PageFile(source, path))
+            self.no_front_matter(page)
+
+    def _front_matter(self, page: PageFile) -> bool:
+        """utils.rb's has_yaml_header?, as the read cache remembers it for an unchanged file."""
+        known = self.cache.front_matter(page.source, page.seen) if self.cache else None
+        return _starts_with_front_matter(str(page.path)) if known is None else known
 
     def no_front_matter(self, page: PageFile) -> None:
         """Jekyll copies such a file as it is; without _config.yml a markdown file is still
@@ -218,7 +231,8 @@ class _Walker:
         collection = self.site.collection_of(label)
         for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
             dirnames.sort()
-            sub = Path(dirpath).relative_to(folder).as_posix()
+            here = Path(dirpath)   # once a folder: a Path a file was a tenth of a reindex that changes nothing
+            sub = here.relative_to(folder).as_posix()
             sub = "" if sub == "." else sub
             if posts:  # Dir["**/*"] skips dot folders
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -228,7 +242,7 @@ class _Walker:
             for name in sorted(filenames):
                 entry = f"{sub}/{name}" if sub else name
                 source = f"{rel}/{entry}"
-                path = Path(dirpath) / name
+                path = here / name
                 base = rel.rsplit("/", 1)[-1] if posts else "_" + label
                 reason = self.site.filter_reason(entry, f"{base}/{entry}" if not posts else f"{rel}/{entry}", False)
                 if reason:
@@ -240,11 +254,11 @@ class _Walker:
                 self.add_document(source, path, entry, label, collection)
 
     def add_document(self, source: str, path: Path, entry: str, label: str, collection: Collection) -> None:
-        page = PageFile(source, path, "document", label)
         if label == "posts":
             if not DATE_FILENAME.match(entry):
                 self.skip(source, "post without a date in its file name (YYYY-MM-DD-title)")
                 return
+            page = PageFile(source, path, "document", label, _seen(path))
         else:
             try:
                 st = os.stat(path)
@@ -254,7 +268,8 @@ class _Walker:
             if not stat.S_ISREG(st.st_mode):
                 self.out.errors.append(ContentError(source, f"not a regular file ({file_kind(st.st_mode)}): remove it"))
                 return
-            if not _starts_with_front_matter(str(path)):
+            page = PageFile(source, path, "document", label, seen(st))
+            if not self._front_matter(page):
                 self.no_front_matter(page)
                 return
         if not collection.output:
@@ -295,10 +310,22 @@ class _Walker:
                 self.add_page(entry.strip("/"), path)
 
 
-def read_files(settings: Settings, site: Site | None = None) -> SiteFiles:
-    """Every file of the site: pages to read, skipped files with their reason, errors."""
+def _seen(path: Path, st: os.stat_result | None = None) -> tuple[int, int, int, int] | None:
+    """What a stat of the file sees (followed through a symlink), None when it cannot be read:
+    reading it then says why."""
+    if st is None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+    return seen(st)
+
+
+def read_files(settings: Settings, site: Site | None = None, cache: ReadCache | None = None) -> SiteFiles:
+    """Every file of the site: pages to read, skipped files with their reason, errors; with
+    `cache`, a file unchanged since a reindex read it is not opened again."""
     site = site or load_site(settings)
-    return _Walker(site).run()
+    return _Walker(site, cache).run()
 
 
 def discover(settings: Settings, site: Site | None = None) -> tuple[list[PageFile], list[ContentError]]:

@@ -46,6 +46,8 @@ class PageFile:
     path: Path  # absolute path
     kind: str = "page"  # "page", or "document" (posts and collection documents)
     collection: str = ""  # label of the document's collection ("posts" for posts)
+    # what the reader's stat of it saw (`readcache.seen`): an unchanged file is not read again
+    seen: tuple[int, int, int, int] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,8 @@ _SLASHES = re.compile(r"/+")
 
 
 def _join(base: str, item: str) -> str:
+    if base == "/" and item[:1] != "/" and "//" not in item:
+        return "/" + item   # what the regex gives, without it (a path of every file of a site)
     return _SLASHES.sub("/", f"{base}/{item}")
 
 
