@@ -135,12 +135,15 @@ def test_a_damaged_or_foreign_cache_only_means_reading_the_files(settings, site,
     assert reindex(settings).reason == "nothing changed" and opened.read == []   # written anew
 
 
-@pytest.mark.parametrize("entry", [5, None, "x", [], [1, 2], ["a", "b", "c", "d", "e", "f"], {"size": 1}])
+@pytest.mark.parametrize("entry", [5, None, "x", "", [], [1, 2, 3, 4, "a" * 40, 1], {"size": 1}, "1 2 3 4 " + "a" * 40,
+                                   "1 2 3 4 " + "a" * 40 + " 1"])
 def test_an_entry_of_another_shape_means_reading_that_file(settings, site, aged, monkeypatch, entry):
     assert reindex(settings).published
     cache = settings.index_dir / readcache.FILE
     kept = json.loads(cache.read_text(encoding="utf-8"))
     assert sorted(kept["files"]) == sorted(str(p.relative_to(site)) for p in site.rglob("*.md"))
+    seen = kept["files"][A_PROPOS]
+    assert seen.split()[:4] == [str(n) for n in readcache.seen(os.stat(site / A_PROPOS))]
     kept["files"][A_PROPOS] = entry
     cache.write_text(json.dumps(kept), encoding="utf-8")
     opened = Opened(monkeypatch)

@@ -251,7 +251,8 @@ def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, i
     compatible = (old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
                   and _has_tables(live))   # the pages it keeps are read from its table and store
     plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair,
-                 to_write=spool, cache=ReadCache.load(settings.index_dir, settings.content_dir))
+                 to_write=spool, cache=ReadCache.load(settings.index_dir, settings.content_dir,
+                                                      read=not (full or not compatible)))
     if repair:
         plan.report.reason = f"repairing the index: {repair}"
     elif not compatible and old:

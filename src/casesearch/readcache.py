@@ -34,68 +34,78 @@ def seen(st: os.stat_result) -> Seen:
 
 
 class ReadCache:
-    """source -> (stat, sha1, front matter) of the files a reindex read or found unchanged."""
+    """source -> what a reindex saw of the file and found in it, as one string (a 50,000-page
+    build holds them all till its pages are read: a list of numbers a file took three times
+    the memory): "size mtime_ns ctime_ns inode sha1 front-matter(0/1)"."""
 
-    def __init__(self, root: str, kept: dict[str, list] | None = None, started_ns: int | None = None) -> None:
+    def __init__(self, root: str, kept: dict[str, str] | None = None, started_ns: int | None = None) -> None:
         self.root = root
         self.kept = kept or {}
         self.started_ns = time.time_ns() if started_ns is None else started_ns
-        self.fresh: dict[str, list] = {}   # what this reindex saw: what the next one will find
+        self.fresh: dict[str, str] = {}   # what this reindex saw: what the next one will find
 
     @classmethod
-    def load(cls, index_dir: Path, content_dir: Path) -> ReadCache:
+    def load(cls, index_dir: Path, content_dir: Path, read: bool = True) -> ReadCache:
+        """The cache of the index folder (`read=False`: an empty one, for a build that reads
+        every file: it only writes the cache)."""
         root = str(Path(os.path.abspath(content_dir)).resolve())
         started = time.time_ns()   # before any file is looked at
         try:
             (index_dir / (FILE + ".tmp")).unlink(missing_ok=True)   # a killed reindex's (this one holds the lock)
         except OSError:
             pass
-        try:
-            data = json.loads((index_dir / FILE).read_bytes())
-            if data["format"] == FORMAT and data["root"] == root and isinstance(data["files"], dict):
-                return cls(root, data["files"], started)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        if read:
+            try:
+                data = json.loads((index_dir / FILE).read_bytes())
+                if data["format"] == FORMAT and data["root"] == root and isinstance(data["files"], dict):
+                    return cls(root, data["files"], started)
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
         return cls(root, None, started)
 
-    def _entry(self, source: str, stat_seen: Seen | None) -> list | None:
+    def _entry(self, source: str, stat_seen: Seen | None) -> tuple[str, str] | None:
+        """(sha1, front matter flag) of an unchanged file's entry."""
         entry = self.kept.get(source)
-        if stat_seen is None or type(entry) is not list or len(entry) != 6 or tuple(entry[:4]) != stat_seen:
+        if stat_seen is None or type(entry) is not str:
+            return None
+        prefix = "%d %d %d %d " % stat_seen
+        if len(entry) != len(prefix) + 42 or not entry.startswith(prefix):
             return None   # a file changed, or an entry of another shape (a cache damaged, or by hand)
-        return entry
+        return entry[len(prefix):-2], entry[-1]
 
     def front_matter(self, source: str, stat_seen: Seen | None) -> bool | None:
         """Whether the file starts with front matter, when it is unchanged since it was read."""
-        entry = self._entry(source, stat_seen)
-        return None if entry is None else bool(entry[5])
+        found = self._entry(source, stat_seen)
+        return None if found is None else found[1] == "1"
 
     def digest(self, source: str, stat_seen: Seen | None) -> str | None:
         """The file's SHA-1 when it is unchanged since it was read (None: read it)."""
-        entry = self._entry(source, stat_seen)
-        if entry is None:
+        found = self._entry(source, stat_seen)
+        if found is None:
             return None
-        self.fresh[source] = entry
-        return entry[4]
+        self.fresh[source] = self.kept[source]
+        return found[0]
 
     def record(self, source: str, stat_seen: Seen | None, digest: str, front_matter: bool) -> None:
         """A file just read: its stat is kept when it is old enough to be trusted (see above)."""
         if stat_seen is not None and max(stat_seen[1], stat_seen[2]) + RACY_NS <= self.started_ns:
-            self.fresh[source] = [*stat_seen, digest, front_matter]
+            self.fresh[source] = "%d %d %d %d %s %d" % (*stat_seen, digest, front_matter)
         else:
             self.fresh.pop(source, None)
 
     def save(self, index_dir: Path) -> None:
         """Write what this reindex saw, when it differs from what it found (a failure to
-        write is no failure of the reindex: the next one reads the files)."""
-        if self.fresh == self.kept:
-            return
+        write is no failure of the reindex: the next one reads the files); then let both go."""
         tmp = index_dir / (FILE + ".tmp")
         try:
-            tmp.write_text(json.dumps({"format": FORMAT, "root": self.root, "files": self.fresh},
-                                      separators=(",", ":"), sort_keys=True), encoding="utf-8")
-            os.replace(tmp, index_dir / FILE)
+            if self.fresh != self.kept:
+                tmp.write_text(json.dumps({"format": FORMAT, "root": self.root, "files": self.fresh},
+                                          separators=(",", ":"), sort_keys=True), encoding="utf-8")
+                os.replace(tmp, index_dir / FILE)
         except OSError:
             try:
                 tmp.unlink(missing_ok=True)
             except OSError:
                 pass
+        finally:
+            self.kept, self.fresh = {}, {}
