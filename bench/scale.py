@@ -42,6 +42,7 @@ virtual machine (/proc/stat) are reported with the figures.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -595,10 +596,13 @@ def main(argv: list[str] | None = None) -> int:
     for c in args.corpus or []:
         if not (c / "_config.yml").is_file():
             parser.error(f"--corpus {c}: no _config.yml there")
+    if args.png and importlib.util.find_spec("matplotlib") is None:   # said now, not after the run
+        parser.error("--png needs matplotlib: .venv/bin/pip install -e '.[bench]'")
     result = run(args, log=lambda text: print(text, file=sys.stderr, flush=True))
+    print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else table(result) + "\n\n" + details(result),
+          flush=True)
     if args.png:
         draw(result, args.png)
-    print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else table(result) + "\n\n" + details(result))
     return 0
 
 
