@@ -250,15 +250,16 @@ def _plan(settings: Settings, site: Site, full: bool, progress: Callable[[int, i
     live, old, repair = generations.build_base(settings.index_dir)
     compatible = (old is not None and old.format == generations.FORMAT and old.settings == _fingerprint(settings, site)
                   and _has_tables(live))   # the pages it keeps are read from its table and store
-    plan = _Plan(settings, site, live, old, ReindexReport(full=full or not compatible), repair=repair,
-                 to_write=spool, cache=ReadCache.load(settings.index_dir, settings.content_dir,
-                                                      read=not (full or not compatible)))
+    full = full or not compatible
+    # a full build reads every file (what --full is for when something looks wrong): the
+    # cache is only written
+    plan = _Plan(settings, site, live, old, ReindexReport(full=full), repair=repair, to_write=spool,
+                 cache=ReadCache.load(settings.index_dir, settings.content_dir, read=not full))
     if repair:
         plan.report.reason = f"repairing the index: {repair}"
     elif not compatible and old:
         plan.report.reason = "index format or settings changed: full rebuild"
-    # a full build reads every file (what --full is for when something looks wrong)
-    found = read_files(settings, site, None if plan.report.full else plan.cache)
+    found = read_files(settings, site, None if full else plan.cache)
     plan.report.errors.extend(found.errors)
     plan.report.skipped.extend(found.skipped)
     for done, page in enumerate(found.pages, 1):
