@@ -31,9 +31,11 @@ Then, per size, each in a fresh process, in turns (`--rounds` times):
   one after the other: the first's time against the tenth's;
 - in the same process, then: every judged query of ../shared/eval/dev-queries.json (whatever its
   site) and `--generated` queries of `bench/query_cost.py`'s generator (12 words of a page,
-  with typos, scattered, rare words, synonyms, mixes, compounds, taken in turn), each timed
-  once through `Searcher.search` (p50 / p99); the same texts on the whoosh index
-  (`MultifieldParser(["title", "body"])`, top 10), in its own process.
+  with typos, scattered, rare words, synonyms, mixes, compounds, taken in turn; generated
+  beforehand in a process of their own, as the generator reads every page), each timed
+  once through `Searcher.search` (p50 / p99, and per class of query); the worker's memory
+  after them all; the same texts on the whoosh index (`MultifieldParser(["title", "body"])`,
+  top 10), in its own process.
 
 The host's load average at start and end and the share of CPU time stolen from this
 virtual machine (/proc/stat) are reported with the figures.
@@ -312,13 +314,27 @@ def timed(search, texts: list[str]) -> list[float]:  # noqa: ANN001
     return out
 
 
-def casesearch_worker(content: str, index_dir: str, judged: list[str], generated: int, seed: int,
-                      copies: int) -> dict:
+def query_texts(content: str, index_dir: str, judged: list[str], generated: int, seed: int,
+                copies: int) -> list[tuple[str, str]]:
+    """(class, text) of every query to time: the judged ones, then `generated` of
+    query_cost.py's. Made in a process of its own: the generator reads every page's record,
+    which a worker never does, so the worker's memory is what serving alone costs."""
+    from casesearch.searcher import Searcher
+
+    searcher = Searcher(settings_for(Path(content), Path(index_dir)))
+    try:
+        return [("judged", text) for text in judged] + generated_queries(searcher.snapshot(), generated, seed, copies)
+    finally:
+        searcher.close()
+
+
+def casesearch_worker(content: str, index_dir: str, queries: list[tuple[str, str]]) -> dict:
     """Open as a service worker, memory, the first queries; then every query timed once."""
     import casesearch.web  # noqa: F401 - what a gunicorn worker imports (wsgi.py)
     from casesearch.searcher import Searcher
 
     settings = settings_for(Path(content), Path(index_dir))
+    judged = [text for kind, text in queries if kind == "judged"]
     before = memory_mb()
     began = time.perf_counter()
     searcher = Searcher(settings, background=True)
@@ -332,13 +348,24 @@ def casesearch_worker(content: str, index_dir: str, judged: list[str], generated
         first = timed(searcher.search, judged[:FIRST_QUERIES])
         again = timed(searcher.search, judged[:1])[0]
         after_first = memory_mb()
-        texts = judged + generated_queries(snap, generated, seed, copies)
+        texts = [text for _, text in queries]
         times = timed(searcher.search, texts)
         return {"open_s": open_s, "warm_s": warm_s, "pages": snap.pages(), "memory_before_open": before, "memory_open": after,
                 "memory_after_first_queries": after_first, "first_queries_ms": first, "first_again_ms": again,
-                "queries": texts, "query_ms": times, "memory_end": memory_mb(), "peak_mb": peak_mb()}
+                "queries": texts, "kinds": [kind for kind, _ in queries], "query_ms": times,
+                "memory_end": memory_mb(), "peak_mb": peak_mb()}
     finally:
         searcher.close()
+
+
+def by_class(kinds: list[str], times: list[float]) -> dict[str, dict]:
+    """Per class of query (judged, page12, typo12, ...: query_cost.py's), in the order first
+    met: how many, and p50 / p99 / max ms."""
+    found: dict[str, list[float]] = {}
+    for kind, ms in zip(kinds, times, strict=True):
+        found.setdefault(kind, []).append(ms)
+    return {kind: {"queries": len(ms), "p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99), "max_ms": max(ms)}
+            for kind, ms in found.items()}
 
 
 class _Copies:
@@ -358,18 +385,18 @@ class _Copies:
         return 1 if 0 < found <= self.copies else found
 
 
-def generated_queries(snap, n: int, seed: int, copies: int = 1) -> list[str]:  # noqa: ANN001
-    """n of query_cost.py's generated queries, its classes taken in turn."""
+def generated_queries(snap, n: int, seed: int, copies: int = 1) -> list[tuple[str, str]]:  # noqa: ANN001
+    """n of query_cost.py's generated queries, as (class, text), its classes taken in turn."""
     from query_cost import generate as hard_queries
 
     classes: dict[str, list[str]] = {}
     for q in hard_queries(_Copies(snap, copies), f"scale-{snap.pages()}", -(-n // 7), seed):
         classes.setdefault(q.kind, []).append(q.text)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     while len(out) < n and any(classes.values()):
-        for texts in classes.values():
+        for kind, texts in classes.items():
             if texts and len(out) < n:
-                out.append(texts.pop(0))
+                out.append((kind, texts.pop(0)))
     return out
 
 
@@ -414,8 +441,9 @@ def one_size(site: Path, pages: int, judged: list[str], args: argparse.Namespace
             shutil.rmtree(tmp / f"casesearch-{n}")
     log(f"  {pages} pages: a casesearch worker, queries ...")
     real = json.loads((site.parent / MARKER).read_text(encoding="utf-8"))["real_pages"]
-    worker = in_child(casesearch_worker, str(site), str(tmp / "casesearch-0"), judged, args.generated, args.seed,
-                      -(-pages // real))
+    queries = in_child(query_texts, str(site), str(tmp / "casesearch-0"), judged, args.generated, args.seed,
+                       -(-pages // real))
+    worker = in_child(casesearch_worker, str(site), str(tmp / "casesearch-0"), queries)
     log(f"  {pages} pages: whoosh queries ...")
     theirs = in_child(whoosh_queries, str(tmp / "whoosh-0"), judged, worker["queries"])
 
@@ -445,8 +473,9 @@ def one_size(site: Path, pages: int, judged: list[str], args: argparse.Namespace
                     "whoosh_p50_ms": percentile(theirs["query_ms"], 50),
                     "whoosh_p99_ms": percentile(theirs["query_ms"], 99),
                     "whoosh_max_ms": max(theirs["query_ms"]), "whoosh_open_s": theirs["open_s"],
-                    "slowest": sorted(zip(worker["query_ms"], worker["queries"]), reverse=True)[:5]},
-        "worker": {k: v for k, v in worker.items() if k not in ("queries", "query_ms")},
+                    "slowest": sorted(zip(worker["query_ms"], worker["queries"]), reverse=True)[:5],
+                    "by_class": by_class(worker["kinds"], worker["query_ms"])},
+        "worker": {k: v for k, v in worker.items() if k not in ("queries", "kinds", "query_ms")},
     }
 
 
@@ -527,7 +556,8 @@ def details(result: dict) -> str:
              f"steal {_f(100 * (h['steal_share'] or 0), 2)}% of all CPU time during the run", ""]
     lines += ["| pages | indexed: casesearch / whoosh / FTS5 | build wall s: casesearch / whoosh / FTS5 "
               "| casesearch pages/s (CPU) | queries timed (judged + generated) | query max ms (whoosh) "
-              "| worker RSS MB after open / after 11 queries / at end | worker warm-up s | first query again ms |",
+              "| worker private MB after open / after 11 queries / after all (RSS) | worker warm-up s "
+              "| first query again ms |",
               "| --- " * 9 + "|"]
     for r in result["sizes"]:
         b, q, w, i = r["build"], r["queries"], r["worker"], r["indexed"]
@@ -536,8 +566,14 @@ def details(result: dict) -> str:
             f"| {_f(b['casesearch']['wall_s'])} / {_f(b['whoosh']['wall_s'])} / {_f(b['fts5']['wall_s'])} "
             f"| {i['casesearch'] / b['casesearch']['cpu_s']:.0f} "
             f"| {q['judged']} + {q['generated']} | {q['casesearch_max_ms']:.0f} ({q['whoosh_max_ms']:.0f}) "
-            f"| {w['memory_open']['rss_mb']:.0f} / {w['memory_after_first_queries']['rss_mb']:.0f} "
-            f"/ {w['memory_end']['rss_mb']:.0f} | {_f(w.get('warm_s'), 2)} | {w['first_again_ms']:.1f} |")
+            f"| {w['memory_open']['private_mb']:.0f} / {w['memory_after_first_queries']['private_mb']:.0f} "
+            f"/ {w['memory_end']['private_mb']:.0f} ({w['memory_end']['rss_mb']:.0f}) "
+            f"| {_f(w.get('warm_s'), 2)} | {w['first_again_ms']:.1f} |")
+    lines += ["", "| pages | class of query | queries | p50 / p99 / max ms |", "| --- " * 4 + "|"]
+    for r in result["sizes"]:
+        for kind, c in r["queries"].get("by_class", {}).items():
+            lines.append(f"| {r['pages']:,} | {kind} | {c['queries']} "
+                         f"| {c['p50_ms']:.1f} / {c['p99_ms']:.1f} / {c['max_ms']:.1f} |")
     for r in result["sizes"]:
         i = r["indexed"]
         if i["casesearch_failed"] or i["casesearch"] != r["pages"]:

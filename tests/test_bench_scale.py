@@ -63,3 +63,16 @@ def test_generated_site_is_read_whole(tmp_path: Path) -> None:
 
     again = scale.generate(corpora, pages, 7, tmp_path / "work", {}, log=pytest.fail)   # reused, not made again
     assert again == made
+
+
+def test_query_figures_per_class() -> None:
+    scale = _scale()
+    kinds = ["judged", "page12", "judged", "typo12", "page12", "judged"]
+    times = [1.0, 8.0, 3.0, 20.0, 4.0, 2.0]
+    found = scale.by_class(kinds, times)
+    assert list(found) == ["judged", "page12", "typo12"]   # in the order first met
+    assert found["judged"]["queries"] == 3 and found["judged"]["p50_ms"] == 2.0 and found["judged"]["max_ms"] == 3.0
+    assert found["page12"]["queries"] == 2 and found["page12"]["max_ms"] == 8.0
+    assert found["typo12"] == {"queries": 1, "p50_ms": 20.0, "p99_ms": 20.0, "max_ms": 20.0}
+    with pytest.raises(ValueError):   # a time without its class is a bug of the caller, not a figure
+        scale.by_class(kinds[:-1], times)
