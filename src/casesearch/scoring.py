@@ -43,8 +43,9 @@ _NO_VALUES = np.zeros(0)
 
 
 def _located(ascending: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of `docs` is in `ascending` (where it is there), and whether it is there:
-    both docnums ascending, each once.
+    """Where each of `docs` is in `ascending` (where it is there; a valid place in it
+    otherwise, when `ascending` is not empty), and whether it is there: both docnums
+    ascending, each once.
 
     numpy's binary search costs about 30 ns a look-up at these sizes: a short list is looked
     up in the long one (either way round), and when both are long (as long as 1/_LOOKUP_SHARE
@@ -53,10 +54,9 @@ def _located(ascending: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.nd
         return np.zeros(len(docs), dtype=np.int64), np.zeros(len(docs), dtype=bool)
     span = max(int(ascending[-1]), int(docs[-1])) + 1
     if len(docs) * _LOOKUP_SHARE < span and len(docs) <= len(ascending):   # each of a few pages looked up
-        at = np.searchsorted(ascending, docs)
-        inside = at < len(ascending)
-        inside[inside] = ascending[at[inside]] == docs[inside]
-        return at, inside
+        at = ascending.searchsorted(docs)
+        np.minimum(at, len(ascending) - 1, out=at)   # past the end: the last, which is not it
+        return at, ascending[at] == docs
     if len(ascending) * _LOOKUP_SHARE < span:   # each of a few values looked up among the pages
         i = np.searchsorted(docs, ascending)
         there = i < len(docs)
@@ -94,10 +94,10 @@ class Sparse:
 
     def at(self, docs: np.ndarray) -> np.ndarray:
         """The values of `docs` (ascending), 0.0 for those without one."""
-        out = np.zeros(len(docs))
+        if not len(self.docs):
+            return np.zeros(len(docs))
         at, inside = _located(self.docs, docs)
-        out[inside] = self.values[at[inside]]
-        return out
+        return np.where(inside, self.values[at], 0.0)
 
     def among(self, docs: np.ndarray) -> Sparse:
         """The pages of `docs` (ascending) that have a value, with theirs."""
