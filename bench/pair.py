@@ -58,7 +58,7 @@ def queries(site: Path, judged: Path, generated: int, seed: int, snap) -> list[s
     marker = site.parent / scale.MARKER
     if generated and marker.exists():
         real = json.loads(marker.read_text(encoding="utf-8"))["real_pages"]
-        texts += scale.generated_queries(snap, generated, seed, -(-snap.pages() // real))
+        texts += [text for _, text in scale.generated_queries(snap, generated, seed, -(-snap.pages() // real))]
     return texts
 
 
