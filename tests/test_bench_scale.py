@@ -20,11 +20,15 @@ from casesearch.searcher import Searcher
 PARTS = {"beta.gouv.fr": ("_pages/accessibilite", "_pages/bilan", "_pages/programme"), "site-eig": ("en/_posts",)}
 
 
-def _scale():  # noqa: ANN202 - the bench/scale.py module
-    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "bench" / "scale.py")
+def _bench(name: str):  # noqa: ANN202 - a bench/ script as a module
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _scale():  # noqa: ANN202 - the bench/scale.py module
+    return _bench("scale")
 
 
 def test_generated_site_is_read_whole(tmp_path: Path) -> None:
@@ -63,6 +67,19 @@ def test_generated_site_is_read_whole(tmp_path: Path) -> None:
 
     again = scale.generate(corpora, pages, 7, tmp_path / "work", {}, log=pytest.fail)   # reused, not made again
     assert again == made
+
+    # bench/worker_memory.py on the same site: distinct generated queries, a worker's memory as it answers them
+    memory = _bench("worker_memory")
+    texts = memory.make_queries(str(made), str(tmp_path / "index"), 30, 1)
+    assert len(texts) == len(set(texts)) >= 25
+    found = memory.worker(str(made), str(tmp_path / "index"), texts, 10)
+    assert [row["queries"] for row in found["rows"]] == [0, 10, 20, 30][:len(found["rows"]) - 1] + [len(texts)]
+    assert all(row["private_mb"] > 0 for row in found["rows"])
+    assert found["caches"]["answers"] == {"entries": len(texts), "bound": settings.answer_cache}
+    assert all(c["bound"] is None or c["entries"] <= c["bound"] for c in found["caches"].values())
+    assert found["caches"]["page records"]["entries"] > 0
+    printed = memory.report({"date": "d", "code": "c", "queries": len(texts), **found})
+    assert f"| {len(texts)} |" in printed and "| answers |" in printed
 
 
 def test_query_figures_per_class() -> None:
