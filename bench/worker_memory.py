@@ -55,14 +55,13 @@ def make_queries(site: str, index: str, count: int, seed: int) -> list[str]:
         searcher.close()
 
 
-def caches(snap) -> dict[str, dict]:  # noqa: ANN001 - casesearch Snapshot
+def caches(snap, answer_cache: int) -> dict[str, dict]:  # noqa: ANN001 - casesearch Snapshot
     """Entries each cache a worker's queries fill holds, and its bound."""
     from casesearch import analysis, chain, pagestore, postlists, query, scoring, typos
 
-    settings_bound = None
     out = {"kept scores (postings)": {"entries": snap.postings._kept_postings, "bound": scoring._CACHE_POSTINGS},
            "kept scores (figures)": {"entries": len(snap.postings._scores), "bound": scoring._CACHE_LIMIT},
-           "answers": {"entries": len(snap.answers), "bound": settings_bound},
+           "answers": {"entries": len(snap.answers), "bound": answer_cache},
            "page records": {"entries": len(snap.store._kept), "bound": pagestore.KEPT},
            "query words analysed": {"entries": query._analysed.cache_info().currsize, "bound": query._WORDS_KEPT},
            "corrections": {"entries": len(snap.vocabulary._corrected), "bound": typos._CORRECTED_MAX},
@@ -98,9 +97,7 @@ def worker(site: str, index: str, texts: list[str], every: int) -> dict:
             if n % every == 0 or n == len(texts):
                 rows.append({"queries": n, **scale.memory_mb(), "p50_ms": statistics.median(stretch)})
                 stretch = []
-        found = caches(snap)
-        found["answers"]["bound"] = settings.answer_cache
-        return {"rows": rows, "caches": found, "pages": snap.pages()}
+        return {"rows": rows, "caches": caches(snap, settings.answer_cache), "pages": snap.pages()}
     finally:
         searcher.close()
 
