@@ -57,8 +57,7 @@ def queries(site: Path, judged: Path, generated: int, seed: int, snap) -> list[s
     texts = [q if isinstance(q, str) else q["query"] for q in (data["queries"] if isinstance(data, dict) else data)]
     marker = site.parent / scale.MARKER
     if generated and marker.exists():
-        real = json.loads(marker.read_text(encoding="utf-8"))["real_pages"]
-        texts += [text for _, text in scale.generated_queries(snap, generated, seed, -(-snap.pages() // real))]
+        texts += [text for _, text in scale.generated_queries(snap, generated, seed, scale.copies(site, snap.pages()))]
     return texts
 
 

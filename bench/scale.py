@@ -314,6 +314,13 @@ def timed(search, texts: list[str]) -> list[float]:  # noqa: ANN001
     return out
 
 
+def copies(site: Path, pages: int) -> int:
+    """How many copies of each real page a generated site of `pages` pages holds, at most
+    (from the marker `generate` wrote beside it)."""
+    real = json.loads((site.parent / MARKER).read_text(encoding="utf-8"))["real_pages"]
+    return -(-pages // real)
+
+
 def query_texts(content: str, index_dir: str, judged: list[str], generated: int, seed: int,
                 copies: int) -> list[tuple[str, str]]:
     """(class, text) of every query to time: the judged ones, then `generated` of
@@ -440,9 +447,8 @@ def one_size(site: Path, pages: int, judged: list[str], args: argparse.Namespace
             shutil.rmtree(whoosh_dir)
             shutil.rmtree(tmp / f"casesearch-{n}")
     log(f"  {pages} pages: a casesearch worker, queries ...")
-    real = json.loads((site.parent / MARKER).read_text(encoding="utf-8"))["real_pages"]
     queries = in_child(query_texts, str(site), str(tmp / "casesearch-0"), judged, args.generated, args.seed,
-                       -(-pages // real))
+                       copies(site, pages))
     worker = in_child(casesearch_worker, str(site), str(tmp / "casesearch-0"), queries)
     log(f"  {pages} pages: whoosh queries ...")
     theirs = in_child(whoosh_queries, str(tmp / "whoosh-0"), judged, worker["queries"])

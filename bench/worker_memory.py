@@ -41,11 +41,10 @@ def make_queries(site: str, index: str, count: int, seed: int) -> list[str]:
     """`count` distinct generated queries of the site (fewer when seeds repeat a text)."""
     from casesearch.searcher import Searcher
 
-    real = json.loads((Path(site).parent / scale.MARKER).read_text(encoding="utf-8"))["real_pages"]
     searcher = Searcher(scale.settings_for(Path(site), Path(index)))
     try:
         snap = searcher.snapshot()
-        copies = -(-snap.pages() // real)
+        copies = scale.copies(Path(site), snap.pages())
         texts: dict[str, None] = {}
         for k in range(-(-count // PER_SEED)):
             for _, text in scale.generated_queries(snap, min(PER_SEED, count - k * PER_SEED), seed + k, copies):
