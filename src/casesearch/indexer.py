@@ -126,7 +126,7 @@ class _Plan:
                 return
             data = read_bytes(page, self.settings)
             digest = hashlib.sha1(data).hexdigest()
-            self.cache.record(page.source, page.seen, digest, has_front_matter(data[:256]))
+            self.cache.record(page.source, page.seen, digest, has_front_matter(data))
             if known and known.hash == digest and not known.stale:
                 self.pages[page.source] = known
                 return

@@ -46,7 +46,7 @@ def _starts_with_front_matter(path: str) -> bool:
     try:
         fd = os.open(path, os.O_RDONLY)
         try:
-            head = os.read(fd, 256)
+            head = os.read(fd, _HEAD)
         finally:
             os.close(fd)
     except OSError:
@@ -54,9 +54,13 @@ def _starts_with_front_matter(path: str) -> bool:
     return has_front_matter(head)
 
 
-def has_front_matter(head: bytes) -> bool:
-    """Whether a file that starts with these bytes starts with front matter."""
-    return _FRONT_MATTER.match(head.removeprefix(b"\xef\xbb\xbf")) is not None
+def has_front_matter(data: bytes) -> bool:
+    """Whether a file that starts with these bytes starts with front matter (its first
+    _HEAD bytes decide, as when only they are read)."""
+    return _FRONT_MATTER.match(data[:_HEAD].removeprefix(b"\xef\xbb\xbf")) is not None
+
+
+_HEAD = 256   # bytes of a file read to tell whether it starts with front matter
 
 
 _FRONT_MATTER = re.compile(rb"---[ \t\x0b\x0c]*\r?\n")
