@@ -20,7 +20,7 @@ from .dates import DATE_FILENAME
 from .errors import ContentError
 from .files import file_kind, within
 from .permalinks import HTML_EXTS, extname
-from .readcache import ReadCache, seen
+from .readcache import ReadCache, Seen, seen
 from .site import JEKYLL_DIRS, Collection, PageFile, Site, Skipped, load_site
 
 __all__ = ["SiteFiles", "discover", "has_front_matter", "path_skip_reason", "read_files"]
@@ -314,7 +314,7 @@ class _Walker:
                 self.add_page(entry.strip("/"), path)
 
 
-def _seen(path: Path, st: os.stat_result | None = None) -> tuple[int, int, int, int] | None:
+def _seen(path: Path, st: os.stat_result | None = None) -> Seen | None:
     """What a stat of the file sees (followed through a symlink), None when it cannot be read:
     reading it then says why."""
     if st is None:
