@@ -56,7 +56,16 @@ def make_queries(site: str, index: str, count: int, seed: int) -> list[str]:
 
 def caches(snap, answer_cache: int) -> dict[str, dict]:  # noqa: ANN001 - casesearch Snapshot
     """Entries each cache a worker's queries fill holds, and its bound."""
-    from casesearch import analysis, chain, pagestore, postlists, query, scoring, typos
+    from casesearch import (
+        analysis,
+        highlight,
+        pagestore,
+        postlists,
+        query,
+        scoring,
+        searcher,
+        typos,
+    )
 
     out = {"kept scores (postings)": {"entries": snap.postings._kept_postings, "bound": scoring._CACHE_POSTINGS},
            "kept scores (figures)": {"entries": len(snap.postings._scores), "bound": scoring._CACHE_LIMIT},
@@ -66,15 +75,18 @@ def caches(snap, answer_cache: int) -> dict[str, dict]:  # noqa: ANN001 - casese
            "corrections": {"entries": len(snap.vocabulary._corrected), "bound": typos._CORRECTED_MAX},
            "posting-file keys looked up": {"entries": sum(len(f._known) for _, _, f in snap.postings.scored.segments),
                                            "bound": postlists._KNOWN_KEYS * len(snap.postings.scored.segments)}}
+    out["highlighting: queries' words looked at"] = {"entries": sum(len(known) for known in highlight._KNOWN.values()),
+                                                     "bound": None}
+    out["highlighting: queries"] = {"entries": len(highlight._SEEDS), "bound": highlight._MATCHERS_KEPT}
+    # each analysis memo is started over past the serving bound (searcher.MEMO_WORDS)
     for lang, c in analysis._CHAINS.items():
         for name, memo in c.caches.items():
-            out[f"analysis {lang} {name} words"] = {"entries": len(memo), "bound": chain._CACHE_MAX}
+            out[f"analysis {lang} {name} words"] = {"entries": len(memo), "bound": searcher.MEMO_WORDS}
         for name in ("fold", "stem"):
-            info = getattr(c, name).cache_info()
-            out[f"analysis {lang} {name}"] = {"entries": info.currsize, "bound": info.maxsize}
+            out[f"analysis {lang} {name}"] = {"entries": getattr(c, name).cache_info().currsize,
+                                              "bound": searcher.MEMO_WORDS}
     for name in ("stem", "family_key"):
-        info = getattr(analysis, name).cache_info()
-        out[f"analysis.{name}"] = {"entries": info.currsize, "bound": info.maxsize}
+        out[f"analysis.{name}"] = {"entries": getattr(analysis, name).cache_info().currsize, "bound": searcher.MEMO_WORDS}
     return out
 
 
@@ -117,7 +129,8 @@ def report(result: dict) -> str:
         lines.append(f"| {row['queries']:,} | {row['private_mb']:.0f} | {row['rss_mb']:.0f} | {median} |")
     lines += ["", "| cache | entries | bound |", "| --- | --- | --- |"]
     for name, c in result["caches"].items():
-        lines.append(f"| {name} | {c['entries']:,} | {c['bound']:,} |")
+        bound = "-" if c["bound"] is None else f"{c['bound']:,}"
+        lines.append(f"| {name} | {c['entries']:,} | {bound} |")
     return "\n".join(lines)
 
 

@@ -376,3 +376,32 @@ def test_the_words_field_has_the_terms_of_its_text_cut_once(lang):
     assert found == analysis.term_set(str(joined), "word") and "email" in found and "open" in found
     assert cut_again == (list(parts[3:]) if lang == "fr" else list(parts))
     assert not chain._cut
+
+
+def _memo_sizes() -> dict[str, int]:
+    sizes = {}
+    for lang, c in analysis._CHAINS.items():
+        for name, memo in (*c.caches.items(), *(("index " + k, m) for k, m in c._index_memo.items())):
+            sizes[f"{lang} {name}"] = len(memo)
+        for name in ("fold", "stem"):
+            sizes[f"{lang} {name}()"] = getattr(c, name).cache_info().currsize
+    sizes["stem()"] = analysis.stem.cache_info().currsize
+    sizes["family_key()"] = analysis.family_key.cache_info().currsize
+    return sizes
+
+
+def test_trimming_starts_over_the_memos_past_the_limit_and_the_analysis_is_unchanged():
+    text = " ".join(f"recrutements{i} formation mot{i}s développeuses-{i}" for i in range(40))
+    before = list(analysis.tokens(text))
+    analysis.term_positions(text, "stem")
+    for word in ("formations", "recrutement", "donnees"):
+        analysis.family_key(analysis.stem(word))
+    grown = _memo_sizes()
+    assert all(grown[name] > 0 for name in ("fr stem", "fr index stem", "fr fold()", "stem()", "family_key()"))
+    limit = 5
+    analysis.trim_memos(limit)
+    trimmed = _memo_sizes()
+    for name, size in grown.items():
+        assert trimmed[name] == (0 if size > limit else size), name
+    assert list(analysis.tokens(text)) == before   # the same tokens, analysed again
+    assert _memo_sizes()["fr stem"] > 0

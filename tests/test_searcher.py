@@ -401,3 +401,34 @@ def test_a_warmed_up_service_keeps_its_generations_out_of_full_garbage_collectio
         service.close()
     finally:
         gc.unfreeze()
+
+
+def test_a_serving_searcher_keeps_its_analysis_memos_bounded_and_answers_alike(built, monkeypatch):
+    """Every new word a visitor types (typos, long texts) is memoised by the analysis; a
+    searcher bounds each memo to MEMO_WORDS words, starting it over when past, so a
+    worker's memory stops growing, and the answers are those of unbounded memos."""
+    from dataclasses import replace
+
+    from casesearch import analysis
+    from casesearch import searcher as searcher_module
+
+    texts = [f"formation{i} logiciel libr{i}e donnees{i}s" for i in range(30)] + ["logiciel libre", "formation"]
+    unbounded = Searcher(replace(built, answer_cache=0))
+    expected = [unbounded.search(t) for t in texts]
+    unbounded.close()
+    monkeypatch.setattr(searcher_module, "MEMO_WORDS", 8)
+    analysis.trim_memos(8)
+    s = Searcher(replace(built, answer_cache=0))
+    peak = 0
+    for text, want in zip(texts, expected, strict=True):
+        got = s.search(text)
+        assert (got.total, got.hits, got.facets, got.suggestion) == (want.total, want.hits, want.facets, want.suggestion)
+        sizes = [len(m) for c in analysis._CHAINS.values() for m in c.caches.values()] + \
+            [f.cache_info().currsize for c in analysis._CHAINS.values() for f in (c.fold, c.stem)] + \
+            [analysis.stem.cache_info().currsize, analysis.family_key.cache_info().currsize]
+        peak = max(peak, max(sizes))
+        assert max(sizes) <= 8
+    assert peak > 0   # the memos were used, and trimmed: never past the bound
+    s.suggest("formation logi")
+    assert all(len(m) <= 8 for c in analysis._CHAINS.values() for m in c.caches.values())
+    s.close()

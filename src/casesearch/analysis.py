@@ -142,6 +142,16 @@ def family_key(stem_text: str) -> str:
 _UNRELATED = frozenset((a, b) for a, b in _lang.fr.FAMILY_EXCEPTIONS)
 
 
+def trim_memos(limit: int) -> None:
+    """Bound every analysis memo to `limit` words, each started over when past it: what a
+    serving process does after its requests (`Chain.trim`)."""
+    for c in _CHAINS.values():
+        c.trim(limit)
+    for memoised in (stem, family_key):
+        if memoised.cache_info().currsize > limit:
+            memoised.cache_clear()
+
+
 def related(stem_a: str, stem_b: str) -> bool:
     """Whether two light stems of one family key may be joined: not a pair a reader never
     relates (lang.fr.FAMILY_EXCEPTIONS: format / formation)."""

@@ -126,6 +126,17 @@ class Chain:
     def from_tables(cls, tables: dict, fallback=None) -> Chain:
         return cls(tables, fallback)
 
+    def trim(self, limit: int) -> None:
+        """Start over each memo holding more than `limit` words. A build lets them grow to
+        _CACHE_MAX and _MEMO_SIZE (each word of a site analysed once); a serving process
+        meets new words with every visitor's typos and long texts, and bounds them lower."""
+        for memo in (*self.caches.values(), *self._index_memo.values()):
+            if len(memo) > limit:
+                memo.clear()
+        for memoised in (self.fold, self.stem):
+            if memoised.cache_info().currsize > limit:
+                memoised.cache_clear()
+
     def _fold(self, word: str) -> str:
         """Lowercase ASCII form of one word (œ->oe, é->e, ß->ss): only [a-z0-9] kept."""
         folded = word.translate(self._folds)

@@ -173,6 +173,7 @@ def _marked(stems: frozenset[str]) -> frozenset[str]:
 
 
 _UNSEEN = object()   # a word not looked at yet
+_MATCHERS_KEPT = 512   # queries whose seeds and words looked at are kept (then all let go)
 _SEEDS: dict[Matcher, tuple[str, ...]] = {}
 _KNOWN: dict[Matcher, dict[str, str | None]] = {}   # word -> matched term, per query
 
@@ -183,7 +184,7 @@ def _seeds(matcher: Matcher) -> tuple[str, ...]:
     are the same, for fewer scans of the text."""
     seeds = _SEEDS.get(matcher)
     if seeds is None:
-        if len(_SEEDS) > 512:
+        if len(_SEEDS) > _MATCHERS_KEPT:
             _SEEDS.clear()
             _KNOWN.clear()
         kept: list[str] = []

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from . import generations, query
+from . import analysis, generations, query
 from .config import Settings
 from .errors import (
     CasesearchError,
@@ -39,6 +39,11 @@ SORTS = ("relevance", "date")
 MAX_PER_PAGE = 50
 MAX_WINDOW = 1000          # page * per_page
 SECTIONS_PER_HIT = 3
+# words each analysis memo keeps in a serving process (a build's hold a site's every word):
+# every visitor's typo and long text is a new word, and a worker's memory must stop
+# growing; 16,384 words a memo is about 4 MB, 30 MB for all, and a memo started over costs
+# the next queries a few hundred microseconds (bench/worker_memory.py)
+MEMO_WORDS = 16_384
 RECHECK_SECONDS = 0.1      # how often a searcher looks for a newly published generation
 DOWN_RECHECK_SECONDS = 1.0  # how often it looks again when no generation can be served
 
@@ -313,7 +318,14 @@ class Searcher:
 
     def _answer(self, work: Callable[[Snapshot], T]) -> T:
         """`work` on the live generation; when it fails on a generation whose files are
-        damaged, once more on the newest generation that verifies."""
+        damaged, once more on the newest generation that verifies. Then the analysis memos
+        the request grew are bounded (MEMO_WORDS)."""
+        try:
+            return self._on_live(work)
+        finally:
+            analysis.trim_memos(MEMO_WORDS)
+
+    def _on_live(self, work: Callable[[Snapshot], T]) -> T:
         snap = self.snapshot()
         try:
             return work(snap)
