@@ -151,8 +151,9 @@ def rank(snap: Snapshot, parsed: ParsedQuery, filters: Filters, explain: Collect
     suggestion = None
     typed = [w for w in parsed.positive if not (prefixes and w is parsed.words[-1])]  # not the word being typed
     # a word typed in parts (projet-données) is known when pages match it as typed, though
-    # its joined form is in none
-    found = [w for w in typed if names.parts(w.raw) and scoring.matches(snap.postings, w)]
+    # its joined form is in none (a joined form some page holds needs no look: it is known)
+    found = [w for w in typed if names.parts(w.raw) and not snap.vocabulary.frequency(w.folded)
+             and scoring.matches(snap.postings, w)]
     unknown = any(not snap.vocabulary.frequency(w.folded) and w not in found for w in typed)
     tiers = [ranked]
     if unknown or len(ranked) < WEIGHTS.typo_below:
