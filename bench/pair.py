@@ -100,6 +100,10 @@ def run(base_ref: str, site: Path, index: Path, judged: Path, generated: int, se
                 answers[name] = answer(result)
             if answers["base"] != answers["tree"]:
                 different.append(text)
+            for opened in versions.values():   # both under the service's collector (`Searcher.rest`), untimed
+                rest = getattr(opened, "rest", None)
+                if rest is not None:
+                    rest()
         for opened in versions.values():
             opened.close()
         sys.path.remove(tmp)

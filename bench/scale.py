@@ -33,8 +33,10 @@ Then, per size, each in a fresh process, in turns (`--rounds` times):
   site) and `--generated` queries of `bench/query_cost.py`'s generator (12 words of a page,
   with typos, scattered, rare words, synonyms, mixes, compounds, taken in turn; generated
   beforehand in a process of their own, as the generator reads every page), each timed
-  once through `Searcher.search` (p50 / p99, and per class of query); the worker's memory
-  after them all; the same texts on the whoosh index (`MultifieldParser(["title", "body"])`,
+  once through `Searcher.search` (p50 / p99, and per class of query); between two queries,
+  untimed, the worker rests as the service does once a response is sent (`Searcher.rest`:
+  Python's garbage collections, put off from the queries; their total is reported); the
+  worker's memory after them all; the same texts on the whoosh index (`MultifieldParser(["title", "body"])`,
   top 10), in its own process.
 
 The host's load average at start and end and the share of CPU time stolen from this
@@ -305,12 +307,19 @@ def fts5_build(content: str, work: str) -> dict:
     return result
 
 
-def timed(search, texts: list[str]) -> list[float]:  # noqa: ANN001
+def timed(search, texts: list[str], rest=None, rested: list[float] | None = None) -> list[float]:  # noqa: ANN001
+    """ms each search of `texts` took; `rest` runs after each, untimed (a service's worker
+    rests between two requests: `Searcher.rest`), its ms appended to `rested`."""
     out = []
     for text in texts:
         began = time.perf_counter()
         search(text)
         out.append((time.perf_counter() - began) * 1000)
+        if rest is not None:
+            began = time.perf_counter()
+            rest()
+            if rested is not None:
+                rested.append((time.perf_counter() - began) * 1000)
     return out
 
 
@@ -352,14 +361,19 @@ def casesearch_worker(content: str, index_dir: str, queries: list[tuple[str, str
         began = time.perf_counter()
         searcher.warm()   # what the service does next, before it accepts requests (web.create_app)
         warm_s = time.perf_counter() - began
-        first = timed(searcher.search, judged[:FIRST_QUERIES])
-        again = timed(searcher.search, judged[:1])[0]
+        # between two queries the worker rests as the service does once a response is sent
+        # (Python's collections of what the requests left, `Searcher.rest`): untimed, summed
+        rested: list[float] = []
+        first = timed(searcher.search, judged[:FIRST_QUERIES], searcher.rest, rested)
+        again = timed(searcher.search, judged[:1], searcher.rest, rested)[0]
         after_first = memory_mb()
         texts = [text for _, text in queries]
-        times = timed(searcher.search, texts)
+        rested.clear()
+        times = timed(searcher.search, texts, searcher.rest, rested)
         return {"open_s": open_s, "warm_s": warm_s, "pages": snap.pages(), "memory_before_open": before, "memory_open": after,
                 "memory_after_first_queries": after_first, "first_queries_ms": first, "first_again_ms": again,
                 "queries": texts, "kinds": [kind for kind, _ in queries], "query_ms": times,
+                "rest_ms": sum(rested), "rests": sum(1 for ms in rested if ms > 0.05),
                 "memory_end": memory_mb(), "peak_mb": peak_mb()}
     finally:
         searcher.close()
@@ -563,8 +577,8 @@ def details(result: dict) -> str:
     lines += ["| pages | indexed: casesearch / whoosh / FTS5 | build wall s: casesearch / whoosh / FTS5 "
               "| casesearch pages/s (CPU) | queries timed (judged + generated) | query max ms (whoosh) "
               "| worker private MB after open / after 11 queries / after all (RSS) | worker warm-up s "
-              "| first query again ms |",
-              "| --- " * 9 + "|"]
+              "| first query again ms | collections between the queries: ms in all (how many) |",
+              "| --- " * 10 + "|"]
     for r in result["sizes"]:
         b, q, w, i = r["build"], r["queries"], r["worker"], r["indexed"]
         lines.append(
@@ -574,7 +588,8 @@ def details(result: dict) -> str:
             f"| {q['judged']} + {q['generated']} | {q['casesearch_max_ms']:.0f} ({q['whoosh_max_ms']:.0f}) "
             f"| {w['memory_open']['private_mb']:.0f} / {w['memory_after_first_queries']['private_mb']:.0f} "
             f"/ {w['memory_end']['private_mb']:.0f} ({w['memory_end']['rss_mb']:.0f}) "
-            f"| {_f(w.get('warm_s'), 2)} | {w['first_again_ms']:.1f} |")
+            f"| {_f(w.get('warm_s'), 2)} | {w['first_again_ms']:.1f} "
+            f"| {_f(w.get('rest_ms'))} ({w.get('rests', '-')}) |")
     lines += ["", "| pages | class of query | queries | p50 / p99 / max ms |", "| --- " * 4 + "|"]
     for r in result["sizes"]:
         for kind, c in r["queries"].get("by_class", {}).items():

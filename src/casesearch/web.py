@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(_refuse_bodies)
     app.before_request(_refuse_undecodable)
     app.after_request(_headers)
+    app.after_request(_rest_after)
     if settings.rate_limit:
         _rate_limit(app, settings.rate_limit)
     app.extensions["casesearch"]["searcher"].warm()   # before the first request, not during it
@@ -71,6 +72,13 @@ def forked(server, worker) -> None:  # noqa: ANN001, ARG001 - gunicorn's post_fo
     """In each gunicorn worker as it starts: its searcher looks for new generations from
     now on, not from the worker's first request (`Searcher.watch`)."""
     server.app.wsgi().extensions["casesearch"]["searcher"].watch()
+
+
+def _rest_after(response: Response) -> Response:
+    """The searcher rests (`Searcher.rest`: Python's collector) once the response is sent,
+    when the server closes it, not while a visitor waits for it."""
+    response.call_on_close(_searcher().rest)
+    return response
 
 
 def _searcher() -> Searcher:
