@@ -44,10 +44,10 @@ SECTIONS_PER_HIT = 3
 # growing; 16,384 words a memo is about 4 MB, 30 MB for all, and a memo started over costs
 # the next queries a few hundred microseconds (bench/worker_memory.py)
 MEMO_WORDS = 16_384
-# Python's collector in a serving process: a query leaves about a thousand objects it
-# tracks (records and answers kept, their lists), and a collection of those, every 700
-# allocations by default, stopped one query in twenty for 2 to 3 ms at 50,000 pages (no
-# garbage found: queries make no cycles). warm() puts the automatic ones off to
+# Python's collector in a serving process: a query leaves 500 to 900 objects it
+# tracks (records and answers kept, their lists), and its collections of those, every 700
+# allocations by default, took 0.2 ms in one query out of two and 2 to 3 ms in one out of
+# twenty at 50,000 pages (no garbage found: queries make no cycles). warm() puts the automatic ones off to
 # YOUNG_LIMIT objects (a safety net), and `rest`, between two requests, collects the
 # young objects once YOUNG_BATCH are pending, and every object not frozen every
 # FULL_EVERY of those collections.
