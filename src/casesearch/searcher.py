@@ -41,16 +41,16 @@ MAX_WINDOW = 1000          # page * per_page
 SECTIONS_PER_HIT = 3
 # words each analysis memo keeps in a serving process (a build's hold a site's every word):
 # every visitor's typo and long text is a new word, and a worker's memory must stop
-# growing; 16,384 words a memo is about 4 MB, 30 MB for all, and a memo started over costs
-# the next queries a few hundred microseconds (bench/worker_memory.py)
+# growing (bench/worker_memory.py); 16,384 words in every memo measured 25 MB, and a memo
+# started over costs the next queries each word's analysis again (35 to 150 us a word)
 MEMO_WORDS = 16_384
-# Python's collector in a serving process: a query leaves 500 to 900 objects it
-# tracks (records and answers kept, their lists), and its collections of those, every 700
-# allocations by default, took 0.2 ms in one query out of two and 2 to 3 ms in one out of
-# twenty at 50,000 pages (no garbage found: queries make no cycles). warm() puts the automatic ones off to
-# YOUNG_LIMIT objects (a safety net), and `rest`, between two requests, collects the
-# young objects once YOUNG_BATCH are pending, and every object not frozen every
-# FULL_EVERY of those collections.
+# Python's collector in a serving process: a query leaves 500 to 900 objects it tracks
+# (records and answers kept, their lists), and its collections of those, every 700
+# allocations by default, took 0.2 ms in one query out of two and 2 to 3 ms in one out
+# of twenty at 50,000 pages (no garbage found: queries make no cycles). warm() puts the
+# automatic ones off to YOUNG_LIMIT objects (a safety net), and `rest`, between two
+# requests, collects the young objects once YOUNG_BATCH are pending, and every object
+# not frozen every FULL_EVERY of those collections.
 YOUNG_LIMIT = 100_000
 YOUNG_BATCH = 700
 FULL_EVERY = 1_000
