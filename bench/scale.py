@@ -369,11 +369,12 @@ def casesearch_worker(content: str, index_dir: str, queries: list[tuple[str, str
         after_first = memory_mb()
         texts = [text for _, text in queries]
         rested.clear()
+        collections = searcher._rests
         times = timed(searcher.search, texts, searcher.rest, rested)
         return {"open_s": open_s, "warm_s": warm_s, "pages": snap.pages(), "memory_before_open": before, "memory_open": after,
                 "memory_after_first_queries": after_first, "first_queries_ms": first, "first_again_ms": again,
                 "queries": texts, "kinds": [kind for kind, _ in queries], "query_ms": times,
-                "rest_ms": sum(rested), "rests": sum(1 for ms in rested if ms > 0.05),
+                "rest_ms": sum(rested), "rests": searcher._rests - collections,
                 "memory_end": memory_mb(), "peak_mb": peak_mb()}
     finally:
         searcher.close()
