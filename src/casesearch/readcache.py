@@ -33,6 +33,11 @@ def seen(st: os.stat_result) -> Seen:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def _stat_text(stat_seen: Seen) -> str:
+    """How an entry starts: what the stat saw, each number followed by a space."""
+    return "%d %d %d %d " % stat_seen
+
+
 class ReadCache:
     """source -> what a reindex saw of the file and found in it, as one string (a 50,000-page
     build holds them all till its pages are read: a list of numbers a file took three times
@@ -68,7 +73,7 @@ class ReadCache:
         entry = self.kept.get(source)
         if stat_seen is None or type(entry) is not str:
             return None
-        prefix = "%d %d %d %d " % stat_seen
+        prefix = _stat_text(stat_seen)
         if len(entry) != len(prefix) + 42 or not entry.startswith(prefix):
             return None   # a file changed, or an entry of another shape (a cache damaged, or by hand)
         return entry[len(prefix):-2], entry[-1]
@@ -89,7 +94,7 @@ class ReadCache:
     def record(self, source: str, stat_seen: Seen | None, digest: str, front_matter: bool) -> None:
         """A file just read: its stat is kept when it is old enough to be trusted (see above)."""
         if stat_seen is not None and max(stat_seen[1], stat_seen[2]) + RACY_NS <= self.started_ns:
-            self.fresh[source] = "%d %d %d %d %s %d" % (*stat_seen, digest, front_matter)
+            self.fresh[source] = f"{_stat_text(stat_seen)}{digest} {int(front_matter)}"
         else:
             self.fresh.pop(source, None)
 
