@@ -79,14 +79,8 @@ def caches(snap, answer_cache: int) -> dict[str, dict]:  # noqa: ANN001 - casese
                                                      "bound": None}
     out["highlighting: queries"] = {"entries": len(highlight._SEEDS), "bound": highlight._MATCHERS_KEPT}
     # each analysis memo is started over past the serving bound (searcher.MEMO_WORDS)
-    for lang, c in analysis._CHAINS.items():
-        for name, memo in c.caches.items():
-            out[f"analysis {lang} {name} words"] = {"entries": len(memo), "bound": searcher.MEMO_WORDS}
-        for name in ("fold", "stem"):
-            out[f"analysis {lang} {name}"] = {"entries": getattr(c, name).cache_info().currsize,
-                                              "bound": searcher.MEMO_WORDS}
-    for name in ("stem", "family_key"):
-        out[f"analysis.{name}"] = {"entries": getattr(analysis, name).cache_info().currsize, "bound": searcher.MEMO_WORDS}
+    for name, size, _ in analysis.memos():
+        out[f"analysis {name}"] = {"entries": size, "bound": searcher.MEMO_WORDS}
     return out
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -142,14 +142,21 @@ def family_key(stem_text: str) -> str:
 _UNRELATED = frozenset((a, b) for a, b in _lang.fr.FAMILY_EXCEPTIONS)
 
 
+def memos() -> Iterator[tuple[str, int, Callable[[], None]]]:
+    """Every analysis memo: its name, how many words it holds, what empties it."""
+    for lang, c in _CHAINS.items():
+        for name, size, clear in c.memos():
+            yield f"{lang} {name}", size, clear
+    for memoised in (stem, family_key):
+        yield f"{memoised.__name__}()", memoised.cache_info().currsize, memoised.cache_clear
+
+
 def trim_memos(limit: int) -> None:
     """Bound every analysis memo to `limit` words, each started over when past it: what a
-    serving process does after its requests (`Chain.trim`)."""
-    for c in _CHAINS.values():
-        c.trim(limit)
-    for memoised in (stem, family_key):
-        if memoised.cache_info().currsize > limit:
-            memoised.cache_clear()
+    serving process does after its requests."""
+    for _, size, clear in memos():
+        if size > limit:
+            clear()
 
 
 def related(stem_a: str, stem_b: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 from typing import NamedTuple
 
@@ -126,16 +127,23 @@ class Chain:
     def from_tables(cls, tables: dict, fallback=None) -> Chain:
         return cls(tables, fallback)
 
+    def memos(self) -> Iterator[tuple[str, int, Callable[[], None]]]:
+        """Each memo of the chain: its name, how many words it holds, what empties it."""
+        for name, memo in self.caches.items():
+            yield f"{name} words", len(memo), memo.clear
+        for name, memo in self._index_memo.items():
+            yield f"index {name} words", len(memo), memo.clear
+        for name in ("fold", "stem"):
+            memoised = getattr(self, name)
+            yield name, memoised.cache_info().currsize, memoised.cache_clear
+
     def trim(self, limit: int) -> None:
         """Start over each memo holding more than `limit` words. A build lets them grow to
         _CACHE_MAX and _MEMO_SIZE (each word of a site analysed once); a serving process
         meets new words with every visitor's typos and long texts, and bounds them lower."""
-        for memo in (*self.caches.values(), *self._index_memo.values()):
-            if len(memo) > limit:
-                memo.clear()
-        for memoised in (self.fold, self.stem):
-            if memoised.cache_info().currsize > limit:
-                memoised.cache_clear()
+        for _, size, clear in self.memos():
+            if size > limit:
+                clear()
 
     def _fold(self, word: str) -> str:
         """Lowercase ASCII form of one word (œ->oe, é->e, ß->ss): only [a-z0-9] kept."""
