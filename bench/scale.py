@@ -363,12 +363,11 @@ def casesearch_worker(content: str, index_dir: str, queries: list[tuple[str, str
         warm_s = time.perf_counter() - began
         # between two queries the worker rests as the service does once a response is sent
         # (Python's collections of what the requests left, `Searcher.rest`): untimed, summed
-        rested: list[float] = []
-        first = timed(searcher.search, judged[:FIRST_QUERIES], searcher.rest, rested)
-        again = timed(searcher.search, judged[:1], searcher.rest, rested)[0]
+        first = timed(searcher.search, judged[:FIRST_QUERIES], searcher.rest)
+        again = timed(searcher.search, judged[:1], searcher.rest)[0]
         after_first = memory_mb()
         texts = [text for _, text in queries]
-        rested.clear()
+        rested: list[float] = []
         collections = searcher._rests
         times = timed(searcher.search, texts, searcher.rest, rested)
         return {"open_s": open_s, "warm_s": warm_s, "pages": snap.pages(), "memory_before_open": before, "memory_open": after,
