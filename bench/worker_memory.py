@@ -3,6 +3,7 @@ memory per worker"), and how full each of its bounded caches is at the end.
 
     .venv/bin/python bench/worker_memory.py --site SITE --index INDEX [--queries 3000]
                                             [--every 300] [--seed 100] [--json]
+                                            [--score-cache-mb 64] [--answer-cache 1000]
 
 `scale.py` measures a worker's memory after opening and after its 214 queries; a service
 answers far more, nearly all different (typos, long texts). Here the queries are
@@ -11,7 +12,8 @@ one seed per 200 from `--seed` on, in a process of their own (the generator read
 page's record, which a worker never does), so SITE must be a site `scale.py` generated
 (`--work DIR` keeps them). Then, in a fresh process, a worker opens INDEX as the service
 does (`Searcher(background=True)`, `warm()`, the default settings: the answer cache on)
-and answers them one after the other. Printed: the worker's private memory
+and answers them one after the other (`--score-cache-mb`, `--answer-cache`: the two
+settings an operator bounds a worker's memory with, defaults otherwise). Printed: the worker's private memory
 (Private_Clean + Private_Dirty of /proc/self/smaps_rollup) and RSS after opening and
 after every `--every` queries, with the median query time of each stretch; then how many
 entries each cache holds against its bound: the kept scores (postings, `scoring`), the
@@ -67,7 +69,7 @@ def caches(snap, answer_cache: int) -> dict[str, dict]:  # noqa: ANN001 - casese
         typos,
     )
 
-    out = {"kept scores (postings)": {"entries": snap.postings._kept_postings, "bound": scoring._CACHE_POSTINGS},
+    out = {"kept scores (postings)": {"entries": snap.postings._kept_postings, "bound": snap.postings.kept_bound},
            "kept scores (figures)": {"entries": len(snap.postings._scores), "bound": scoring._CACHE_LIMIT},
            "answers": {"entries": len(snap.answers), "bound": answer_cache},
            "page records": {"entries": len(snap.store._kept), "bound": pagestore.KEPT},
@@ -84,11 +86,12 @@ def caches(snap, answer_cache: int) -> dict[str, dict]:  # noqa: ANN001 - casese
     return out
 
 
-def worker(site: str, index: str, texts: list[str], every: int) -> dict:
+def worker(site: str, index: str, texts: list[str], every: int, bounds: dict | None = None) -> dict:
     import casesearch.web  # noqa: F401 - what a gunicorn worker imports (wsgi.py)
+    from casesearch.config import replace
     from casesearch.searcher import Searcher
 
-    settings = scale.settings_for(Path(site), Path(index))
+    settings = replace(scale.settings_for(Path(site), Path(index)), **(bounds or {}))
     searcher = Searcher(settings, background=True)
     snap = searcher.snapshot()
     searcher.warm()
@@ -110,14 +113,17 @@ def worker(site: str, index: str, texts: list[str], every: int) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     texts = in_child(make_queries, str(args.site), str(args.index), args.queries, args.seed)
-    result = in_child(worker, str(args.site), str(args.index), texts, args.every)
+    bounds = {name: value for name, value in (("score_cache_mb", args.score_cache_mb),
+                                              ("answer_cache", args.answer_cache)) if value is not None}
+    result = in_child(worker, str(args.site), str(args.index), texts, args.every, bounds)
     return {"date": time.strftime("%Y-%m-%d %H:%M"), "code": scale.code_version(), "site": str(args.site),
-            "queries": len(texts), **result}
+            "queries": len(texts), "bounds": bounds, **result}
 
 
 def report(result: dict) -> str:
+    bounds = "".join(f", {name} = {value}" for name, value in result["bounds"].items())
     lines = [f"{result['date']}, casesearch at {result['code']}, {result['pages']:,} pages, "
-             f"{result['queries']} distinct queries", "",
+             f"{result['queries']} distinct queries{bounds}", "",
              "| queries answered | private MB | RSS MB | median ms of the stretch |", "| --- | --- | --- | --- |"]
     for row in result["rows"]:
         median = "-" if row["p50_ms"] is None else f"{row['p50_ms']:.1f}"
@@ -137,11 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=int, default=300, help="queries between two readings of memory")
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--score-cache-mb", type=int, help="the worker's score_cache_mb (default: the setting's)")
+    parser.add_argument("--answer-cache", type=int, help="the worker's answer_cache (default: the setting's)")
     args = parser.parse_args(argv)
     if not (args.site.parent / scale.MARKER).is_file():
         parser.error(f"--site {args.site}: not a site scale.py generated (no {scale.MARKER} beside it)")
     if args.queries < 1 or args.every < 1:
         parser.error("--queries and --every are positive")
+    if min(args.score_cache_mb or 0, args.answer_cache or 0) < 0:
+        parser.error("--score-cache-mb and --answer-cache are 0 or more")
     result = run(args)
     print(json.dumps(result, indent=1) if args.json else report(result), flush=True)
     return 0

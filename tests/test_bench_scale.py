@@ -78,8 +78,15 @@ def test_generated_site_is_read_whole(tmp_path: Path) -> None:
     assert found["caches"]["answers"] == {"entries": len(texts), "bound": settings.answer_cache}
     assert all(c["bound"] is None or c["entries"] <= c["bound"] for c in found["caches"].values())
     assert found["caches"]["page records"]["entries"] > 0
-    printed = memory.report({"date": "d", "code": "c", "queries": len(texts), **found})
+    printed = memory.report({"date": "d", "code": "c", "queries": len(texts), "bounds": {}, **found})
     assert f"| {len(texts)} |" in printed and "| answers |" in printed
+    # an operator's bounds (--score-cache-mb, --answer-cache) are the worker's settings
+    bounds = {"score_cache_mb": 1, "answer_cache": 2}
+    bounded = memory.worker(str(made), str(tmp_path / "index"), texts[:6], 3, bounds)
+    assert bounded["caches"]["kept scores (postings)"]["bound"] == 62_500
+    assert bounded["caches"]["answers"] == {"entries": 2, "bound": 2}
+    printed = memory.report({"date": "d", "code": "c", "queries": 6, "bounds": bounds, **bounded})
+    assert "6 distinct queries, score_cache_mb = 1, answer_cache = 2" in printed
 
 
 def test_query_figures_per_class() -> None:

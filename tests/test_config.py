@@ -57,6 +57,7 @@ def test_config_file_from_environment(tmp_path, monkeypatch):
     ('heading_ids = "github"\n', "must be one of kramdown, gfm"),
     ('max_query_terms = 0\n', "must be positive"),
     ('answer_cache = -1\n', "must be 0 or more"),
+    ('score_cache_mb = -1\n', "must be 0 or more"),
 ])
 def test_bad_configuration_is_a_clear_error(tmp_path, monkeypatch, text, message):
     monkeypatch.chdir(tmp_path)
@@ -69,6 +70,14 @@ def test_the_answer_cache_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_settings(environ={}).answer_cache > 0
     assert load_settings(environ={"CASESEARCH_ANSWER_CACHE": "0"}).answer_cache == 0
+
+
+def test_the_score_cache_is_sized_by_its_setting(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).score_cache_mb == 64
+    assert load_settings(environ={"CASESEARCH_SCORE_CACHE_MB": "0"}).score_cache_mb == 0
+    (tmp_path / "casesearch.toml").write_text("score_cache_mb = 16\n")
+    assert load_settings(environ={}).score_cache_mb == 16
 
 
 def test_every_setting_has_help():

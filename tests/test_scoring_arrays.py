@@ -115,14 +115,14 @@ def test_a_phrase_reads_the_positions_of_phrase_depth_pages_at_most(phrase_site,
     searcher.close()
 
 
-def test_kept_figures_past_the_bound_let_go_the_least_recently_used(phrase_site, monkeypatch):
-    """The posting lists a generation keeps stay under _CACHE_POSTINGS postings, and the
+def test_kept_figures_past_the_bound_let_go_the_least_recently_used(phrase_site):
+    """The posting lists a generation keeps stay under its bound (`score_cache_mb`), and the
     ones let go first are those no query used for longest: a word searched again and again
     stays read."""
     searcher = Searcher(phrase_site)
     p = searcher.snapshot().postings
     p.forget()
-    monkeypatch.setattr(scoring, "_CACHE_POSTINGS", 90)   # three stems of 30 pages (their fields are not kept)
+    p.kept_bound = 90   # three stems of 30 pages (their fields are not kept)
     p.bm25f("donn")
     kept = len(p._scores)
     for term in ("text", "ouvert", "pag"):

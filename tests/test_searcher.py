@@ -358,6 +358,36 @@ def test_a_search_asked_again_is_answered_from_the_kept_answer(built, site, monk
     off.close()
 
 
+def test_the_scores_kept_are_bounded_by_score_cache_mb_and_never_change_an_answer(built):
+    """score_cache_mb bounds the word scores a worker keeps for later queries (62,500
+    postings of 16 bytes a MB); 0 keeps none, so every query reads and scores its words
+    anew, and the answers are the same as with the default's kept scores."""
+    from dataclasses import replace
+
+    from casesearch import scoring
+
+    texts = ["logiciel libre", "formation", "donnees ouvertes", "l'emploi", "logiciel", "formations libres"]
+    kept = Searcher(replace(built, answer_cache=0))
+    none = Searcher(replace(built, answer_cache=0, score_cache_mb=0))
+    one = Searcher(replace(built, answer_cache=0, score_cache_mb=1))
+    try:
+        assert one.snapshot().postings.kept_bound == scoring.POSTINGS_PER_MB
+        for text in texts:
+            assert none.search(text).hits == kept.search(text).hits
+        p = none.snapshot().postings
+        assert not p._scores and p._kept_postings == 0
+        read = p.read["stems"]
+        none.search(texts[0])
+        assert p.read["stems"] > read   # read again: nothing was kept
+        q = kept.snapshot().postings
+        assert q._scores and 0 < q._kept_postings <= q.kept_bound
+        read = q.read["stems"]
+        kept.search(texts[0])
+        assert q.read["stems"] == read   # the default keeps them: not read again
+    finally:
+        kept.close(), none.close(), one.close()
+
+
 def test_the_answers_kept_hold_as_many_hits_as_answer_cache_answers_of_ten(built, site):
     from dataclasses import replace
 

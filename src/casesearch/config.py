@@ -81,6 +81,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("answer_cache", 1000, "searches whose answers a worker keeps for when they are asked again "
             "(the same text and options, and as many hits as that many answers of 10 hits hold; dropped "
             "with their generation); 0: off", "int", env="CASESEARCH_ANSWER_CACHE", least=0),
+    Setting("score_cache_mb", 64, "MB of word scores a worker keeps for the later queries that use the same "
+            "words (least recently used let go first; dropped with their generation); 0: none kept, each query "
+            "reads and scores its words anew", "int", env="CASESEARCH_SCORE_CACHE_MB", least=0),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

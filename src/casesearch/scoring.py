@@ -27,14 +27,14 @@ from .weights import WEIGHTS
 
 _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
 _CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
-_CACHE_POSTINGS = 4_000_000   # postings in the kept scores: 64 MB at most
+POSTINGS_PER_MB = 62_500   # postings kept per MB of the kept scores' bound (16 bytes each)
 _HOLDERS_SHARE = 4        # a word whose ways hold fewer than 1/4 of the pages is scored over those only
 _LOOKUP_SHARE = 32        # a list this many times shorter than its docnums' span is looked up (else mapped)
 _POSITIONS_CHUNK = 64      # pages whose positions are read at once (a phrase test stops at the first found)
 
 
 def _size(value: object) -> int:
-    """What a kept figure counts against _CACHE_POSTINGS: its postings (16 bytes each), a
+    """What a kept figure counts against the kept scores' bound: its postings (16 bytes each), a
     list of pages as half as many (8 bytes a page), 1 for another figure."""
     if isinstance(value, Sparse):
         return len(value)
@@ -118,10 +118,11 @@ class Postings:
     """Posting lists of one index generation, read on first use and kept."""
 
     def __init__(self, reader, scored: postlists.Terms, english: list[bool],  # noqa: ANN001 - a whoosh reader
-                 lengths: dict[str, Sequence[int]], terms: dict[str, list[str]]) -> None:
+                 lengths: dict[str, Sequence[int]], terms: dict[str, list[str]], kept_mb: int = 64) -> None:
         """`scored`: the posting files of the reader's segments; `lengths`: each field's
         length per document as whoosh stores them; `terms`: each searchable field's terms
-        (both from the generation's page table)."""
+        (both from the generation's page table); `kept_mb`: the bound on the scores kept for
+        later queries (the `score_cache_mb` setting; 0: none kept)."""
         self.scored = scored
         self.english = english
         self.size = reader.doc_count_all()
@@ -136,6 +137,7 @@ class Postings:
         self.avg = {name: max(1.0, reader.field_length(name) / self.n) for name in names}
         self._scores: OrderedDict[tuple, object] = OrderedDict()   # and what `kept` keeps, least recent first
         self._kept_postings = 0    # postings held in _scores: the cache's bound is on them
+        self.kept_bound = kept_mb * POSTINGS_PER_MB   # postings at most
         # what queries have read from the index: stems scored, posting lists looked up and
         # their postings, lists of positions and pages' positions decoded (a cost to bound)
         self.read: Counter[str] = Counter()
@@ -305,11 +307,13 @@ class Postings:
 
     def keep(self, key: tuple, value: object) -> None:
         """Keep a figure for the generation's later queries: the kept posting lists hold
-        _CACHE_POSTINGS postings at most (and _CACHE_LIMIT figures); past that, the figures
+        `kept_bound` postings at most (and _CACHE_LIMIT figures); past that, the figures
         used least recently are let go (the words of a site's popular queries stay)."""
         size = _size(value)
+        if not self.kept_bound or size > self.kept_bound:   # none kept (0), or it would not fit even alone
+            return
         scores = self._scores
-        while scores and (len(scores) >= _CACHE_LIMIT or self._kept_postings + size > _CACHE_POSTINGS):
+        while scores and (len(scores) >= _CACHE_LIMIT or self._kept_postings + size > self.kept_bound):
             _, old = scores.popitem(last=False)
             self._kept_postings -= _size(old)
         scores[key] = value
