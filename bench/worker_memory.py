@@ -13,11 +13,12 @@ page's record, which a worker never does), so SITE must be a site `scale.py` gen
 (`--work DIR` keeps them). Then, in a fresh process, a worker opens INDEX as the service
 does (`Searcher(background=True)`, `warm()`, the default settings: the answer cache on)
 and answers them one after the other (`--score-cache-mb`, `--answer-cache`: the two
-settings an operator bounds a worker's memory with, defaults otherwise). Printed: the worker's private memory
-(Private_Clean + Private_Dirty of /proc/self/smaps_rollup) and RSS after opening and
-after every `--every` queries, with the median query time of each stretch; then how many
-entries each cache holds against its bound: the kept scores (postings, `scoring`), the
-answers, the page records, the analysis memos (words) and the others a query fills.
+settings an operator bounds a worker's memory with, defaults otherwise). Printed: the
+worker's private memory (Private_Clean + Private_Dirty of /proc/self/smaps_rollup) and
+RSS after opening and after every `--every` queries, with the median query time of each
+stretch; then how many entries each cache holds against its bound: the kept scores
+(postings, `scoring`), the answers, the page records, the analysis memos (words) and the
+others a query fills.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ class Postings:
     """Posting lists of one index generation, read on first use and kept."""
 
     def __init__(self, reader, scored: postlists.Terms, english: list[bool],  # noqa: ANN001 - a whoosh reader
-                 lengths: dict[str, Sequence[int]], terms: dict[str, list[str]], kept_mb: int = 64) -> None:
+                 lengths: dict[str, Sequence[int]], terms: dict[str, list[str]], *, kept_mb: int) -> None:
         """`scored`: the posting files of the reader's segments; `lengths`: each field's
         length per document as whoosh stores them; `terms`: each searchable field's terms
         (both from the generation's page table); `kept_mb`: the bound on the scores kept for

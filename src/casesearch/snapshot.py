@@ -161,7 +161,7 @@ class Snapshot:
         # the scored fields' postings: in the segments' posting files (whoosh holds the rest)
         self.terms = postlists.Terms(self.reader)
         self.postings = scoring.Postings(self.reader, self.terms, english, table.lengths, table.terms,
-                                         settings.score_cache_mb)
+                                         kept_mb=settings.score_cache_mb)
         self.vocabulary = typos.Vocabulary(self.terms, schema.WORDS, words=table.words)
         # read now what the first queries would otherwise read, so that opening a
         # generation, not a visitor's query, pays for it
