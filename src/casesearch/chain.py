@@ -128,7 +128,9 @@ class Chain:
         return cls(tables, fallback)
 
     def memos(self) -> Iterator[tuple[str, int, Callable[[], None]]]:
-        """Each memo of the chain: its name, how many words it holds, what empties it."""
+        """Each memo of the chain: its name, how many words it holds, what empties it. A
+        build lets them grow to _CACHE_MAX and _MEMO_SIZE (each word of a site analysed
+        once); a serving process bounds them lower (`analysis.trim_memos`)."""
         for name, memo in self.caches.items():
             yield f"{name} words", len(memo), memo.clear
         for name, memo in self._index_memo.items():
@@ -136,14 +138,6 @@ class Chain:
         for name in ("fold", "stem"):
             memoised = getattr(self, name)
             yield name, memoised.cache_info().currsize, memoised.cache_clear
-
-    def trim(self, limit: int) -> None:
-        """Start over each memo holding more than `limit` words. A build lets them grow to
-        _CACHE_MAX and _MEMO_SIZE (each word of a site analysed once); a serving process
-        meets new words with every visitor's typos and long texts, and bounds them lower."""
-        for _, size, clear in self.memos():
-            if size > limit:
-                clear()
 
     def _fold(self, word: str) -> str:
         """Lowercase ASCII form of one word (œ->oe, é->e, ß->ss): only [a-z0-9] kept."""
