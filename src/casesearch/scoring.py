@@ -25,6 +25,11 @@ from . import analysis, postlists, schema
 from .query import QueryWord
 from .weights import WEIGHTS
 
+try:   # the same arithmetic compiled (setup.py): optional, the numpy code below scores without it
+    from . import _wordscore as native
+except ImportError:   # pragma: no cover - an install without a C compiler
+    native = None
+
 _FAMILY_FIELDS = ("title", "summary", "body")   # where word families are read
 _CACHE_LIMIT = 20_000     # figures kept per generation (memory, not ranking)
 POSTINGS_PER_MB = 62_500   # postings kept per MB of the kept scores' bound (16 bytes each)
@@ -262,27 +267,38 @@ class Postings:
         found = self.cached(key)
         if found is None:
             self.read["stems"] += 1
-            boosts = WEIGHTS.field_boosts
             # most stems are in 1 or 2 of the fields, many a query looks up in none
-            held = [(f.name, self.field_tf(f.name, term)) for f in schema.FIELDS
-                    if (known := self._terms.get(f.name)) is None or term in known]
-            held = [(name, tf) for name, tf in held if len(tf)]
-            if len(held) == 1:   # the boosted frequencies as they are: the same floats as summed from 0.0
-                name, tf = held[0]
-                docs, x = tf.docs, boosts[name] * tf.values
-            else:
-                pseudo = np.zeros(self.size)
-                holding = np.zeros(self.size, dtype=bool)
-                for name, tf in held:
-                    pseudo[tf.docs] += boosts[name] * tf.values
-                    holding[tf.docs] = True
-                docs = np.flatnonzero(holding)
-                x = pseudo[docs]
+            names = [f.name for f in schema.FIELDS if (known := self._terms.get(f.name)) is None or term in known]
+            docs, x = self._boosted(term, names) if native is None else self._native_boosted(term, names)
             idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
             k1f = WEIGHTS.k1f
             found = Sparse(docs, idf * x * (k1f + 1) / (x + k1f)) if len(docs) else Sparse()
             self.keep(key, found)
         return found
+
+    def _boosted(self, term: str, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(pages, boosted length-normalised frequencies summed over the fields `names`) of a stem."""
+        boosts = WEIGHTS.field_boosts
+        held = [(name, tf) for name in names if len(tf := self.field_tf(name, term))]
+        if len(held) == 1:   # the boosted frequencies as they are: the same floats as summed from 0.0
+            name, tf = held[0]
+            return tf.docs, boosts[name] * tf.values
+        pseudo = np.zeros(self.size)
+        holding = np.zeros(self.size, dtype=bool)
+        for name, tf in held:
+            pseudo[tf.docs] += boosts[name] * tf.values
+            holding[tf.docs] = True
+        docs = np.flatnonzero(holding)
+        return docs, pseudo[docs]
+
+    def _native_boosted(self, term: str, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`_boosted` by the compiled module: the same floats, the fields' lists merged
+        instead of summed into arrays over every page."""
+        boosts = WEIGHTS.field_boosts
+        fields = [((tf.docs, tf.values), self._norm(name), boosts[name])
+                  for name in names if len(tf := self.weights(name, term))]
+        docs, x = native.fields(fields)
+        return np.frombuffer(docs, dtype=np.int64), np.frombuffer(x, dtype=np.float64)
 
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
         """`make()`, made once per generation and kept with the scores (the same bound): for
@@ -500,6 +516,8 @@ def word_scores(p: Postings, word: QueryWord, extra: Iterable[tuple[str, float, 
 def _word_scores(p: Postings, word: QueryWord, extra: tuple[tuple[str, float, bool], ...],
                  parts: Parts | None, within: np.ndarray | None) -> Sparse:
     groups = _groups(word, extra)   # made once: each step below walks them
+    if native is not None and parts is None:
+        return _native_scores(p, word, groups, within)
     if within is None:   # a rare word's pages are few: looked at alone
         within = _holders(p, groups)
     english = p.english_mask if within is None else p.english_mask[within]
@@ -533,6 +551,17 @@ def _word_scores(p: Postings, word: QueryWord, extra: tuple[tuple[str, float, bo
         if total[i] > 0.0:
             parts[d] += _parts(p, word, d, [picked[d] for picked in chosen if d in picked])
     return found
+
+
+def _native_scores(p: Postings, word: QueryWord, groups: Groups, within: np.ndarray | None) -> Sparse:
+    """`_word_scores` by the compiled module: the same pages and floats, without an array
+    over the pages for each way (a page is looked up in each term's list once). The posting
+    lists are read as the numpy code reads them (`bm25f` and `term_scores`, kept alike)."""
+    ways = [[([(found.docs, found.values) for found in (p.bm25f(term) for term in alt)], for_english, weight)
+             for alt, for_english, weight, _kind in group] for group in groups]
+    exact = [(found.docs, found.values) for found in (p.term_scores(schema.WORDS, form) for form in word.exact)]
+    docs, values = native.score(p.english_mask, within, ways, WEIGHTS.compound_factor, exact, WEIGHTS.exact_form_boost)
+    return Sparse(np.frombuffer(docs, dtype=np.int64), np.frombuffer(values, dtype=np.float64)) if docs else Sparse()
 
 
 def _with_exact(p: Postings, word: QueryWord, total: np.ndarray, within: np.ndarray | None) -> None:

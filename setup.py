@@ -1,0 +1,18 @@
+"""The compiled part of casesearch (everything else is in pyproject.toml).
+
+`casesearch._wordscore` does scoring._word_scores' arithmetic page by page in C, the same
+floats as the numpy code beside it. It is optional: where it cannot be built (no C
+compiler, no Python headers) the install goes on and the numpy code scores instead.
+"""
+
+from setuptools import Extension, setup
+
+setup(ext_modules=[
+    Extension(
+        "casesearch._wordscore",
+        ["src/casesearch/_wordscore.c"],
+        # no fused multiply-add: each product rounded, then each sum, as numpy computes them
+        extra_compile_args=["-O2", "-ffp-contract=off"],
+        optional=True,
+    ),
+])
