@@ -1,8 +1,10 @@
 """The compiled part of casesearch (everything else is in pyproject.toml).
 
 `casesearch._wordscore` does scoring._word_scores' arithmetic page by page in C, the same
-floats as the numpy code beside it. It is optional: where it cannot be built (no C
-compiler, no Python headers) the install goes on and the numpy code scores instead.
+floats as the numpy code beside it; `casesearch._wordstarts` finds where a page's words
+start with a query's seeds, for highlighting, the same places as highlight._word_starts.
+Both are optional: where they cannot be built (no C compiler, no Python headers) the
+install goes on and the Python code beside them does their work.
 """
 
 from setuptools import Extension, setup
@@ -15,4 +17,5 @@ setup(ext_modules=[
         extra_compile_args=["-O2", "-ffp-contract=off"],
         optional=True,
     ),
+    Extension("casesearch._wordstarts", ["src/casesearch/_wordstarts.c"], extra_compile_args=["-O2"], optional=True),
 ])

@@ -48,7 +48,18 @@ def base_package(ref: str, into: Path) -> Path:
                              check=True, capture_output=True).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
-    (into / "src" / "casesearch").rename(into / "casesearch_base")
+    package = into / "casesearch_base"
+    (into / "src" / "casesearch").rename(package)
+    # its compiled modules (setup.py's): the working tree's build of each C file that is the
+    # same at `ref`, under the base's name; a C file that differs is left unbuilt there (its
+    # Python code does the work) and said so
+    tree = ROOT / "src" / "casesearch"
+    for source in package.glob("*.c"):
+        built = sorted(tree.glob(source.stem + ".*.so"))
+        if built and (tree / source.name).exists() and (tree / source.name).read_bytes() == source.read_bytes():
+            (package / built[0].name).write_bytes(built[0].read_bytes())
+        else:
+            print(f"base: {source.name} differs from the working tree's or is not built: not compiled at {ref}")
     return into
 
 
@@ -80,6 +91,11 @@ def run(base_ref: str, site: Path, index: Path, judged: Path, generated: int, se
         import casesearch_base.searcher as base_searcher
 
         from casesearch import searcher
+
+        for package in ("casesearch_base", "casesearch"):
+            compiled = sorted(name.split(".")[-1] for name, module in sys.modules.items()
+                              if name.startswith(package + ".") and (getattr(module, "__file__", "") or "").endswith(".so"))
+            print(f"{package}: compiled modules {', '.join(compiled) or 'none'}")
 
         settings = scale.settings_for(site, index)
         versions = {}

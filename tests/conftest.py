@@ -43,6 +43,19 @@ def require_jekyll() -> None:
         pytest.fail(message + "; CI / CASESEARCH_REQUIRE_JEKYLL=1 require it")
     pytest.skip(message)
 
+
+def require_compiled(module: object, name: str, instead: str) -> object:
+    """`module`, a part setup.py compiles (`name`); when it was not built (no C compiler at
+    install), skip the calling test, or fail under CASESEARCH_REQUIRE_NATIVE=1 (CI).
+    `instead`: what does its work then."""
+    if module is not None:
+        return module
+    message = f"casesearch.{name} is not built (no C compiler at install): {instead}"
+    if os.environ.get("CASESEARCH_REQUIRE_NATIVE") == "1":
+        pytest.fail(message + "; CASESEARCH_REQUIRE_NATIVE=1 requires it", pytrace=False)
+    pytest.skip(message)
+
+
 PAGES = {
     "_posts/2020-03-02-donnees-de-sante.md": """\
         ---

@@ -10,13 +10,12 @@ these tests then skip, except under CASESEARCH_REQUIRE_NATIVE=1 (CI), where they
 from __future__ import annotations
 
 import json
-import os
 import random
 from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from conftest import CORPUS, SHARED, shared_missing
+from conftest import CORPUS, SHARED, require_compiled, shared_missing
 
 from casesearch import query, ranking, scoring
 from casesearch.config import load_settings
@@ -29,12 +28,7 @@ SITE = CORPUS / "site-eig"
 
 @pytest.fixture(scope="module", autouse=True)
 def native():
-    if scoring.native is None:
-        message = "casesearch._wordscore is not built (no C compiler at install): the numpy code scores alone"
-        if os.environ.get("CASESEARCH_REQUIRE_NATIVE") == "1":
-            pytest.fail(message + "; CASESEARCH_REQUIRE_NATIVE=1 requires it", pytrace=False)
-        pytest.skip(message)
-    return scoring.native
+    return require_compiled(scoring.native, "_wordscore", "the numpy code scores alone")
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """Finding query matches in stored text, and HTML-escaped snippets with <mark>.
 
-Speed matters here (every hit of every query): a C-speed search over a folded copy
-of the text proposes candidate words by prefix, and only those candidates go
-through the (memoised) analyzer to confirm a match.
+Speed matters here (every hit of every query): one walk over a folded copy of the
+text (compiled: _wordstarts.c) proposes candidate words by prefix, and only those
+candidates go through the (memoised) analyzer to confirm a match.
 
 Every way a word is found is also a way it is marked: besides the folded text, the
 words the analysis joins otherwise than they are written (e-mail for "email",
@@ -17,6 +17,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from . import analysis, lang
+
+try:   # built by setup.py from _wordstarts.c; where it could not be, _word_starts finds them
+    from . import _wordstarts as compiled
+except ImportError:
+    compiled = None
 
 _WORD = re.compile(lang.WORD_PATTERN)   # a word as the analysis cuts it
 
@@ -51,25 +56,24 @@ class Matcher:
             out.setdefault(i, []).append((start - offset, end - offset, term))
         return out
 
-    def _candidates(self, texts: Texts) -> set[int]:
-        """Where a matching word may start: where a word starts with a seed, or a loose form does."""
+    def _candidates(self, texts: Texts) -> list[int]:
+        """Where a matching word may start, ascending: where a word starts with a seed, or a
+        loose form does."""
         seeds = _seeds(self)
-        starts: set[int] = set()
-        if seeds:
-            for form, offsets in texts.loose.items():   # e-mail for email: written with what the analysis skips
-                if form.startswith(seeds):
-                    starts.update(offsets)
-        for seed in seeds:
-            starts.update(texts.word_starts(seed))
-        return starts
+        if not seeds:
+            return []
+        starts = texts.word_starts(seeds)
+        loose = [at for form, offsets in texts.loose.items() if form.startswith(seeds) for at in offsets]
+        # e-mail for email: written with what the analysis skips
+        return sorted(set(starts).union(loose)) if loose else starts
 
-    def _confirmed(self, texts: Texts, starts: set[int]) -> list[tuple[int, int, str]]:
-        """(start, end, matched term) of the words at `starts` that match, in order and apart."""
+    def _confirmed(self, texts: Texts, starts: list[int]) -> list[tuple[int, int, str]]:
+        """(start, end, matched term) of the words at `starts` (ascending) that match, in order and apart."""
         found = []
         known = _KNOWN.setdefault(self, {})
         end = -1
         word_at = texts.word_at
-        for at in sorted(starts):
+        for at in starts:
             word = word_at(at) if at >= end else None
             if not word:
                 continue
@@ -99,7 +103,7 @@ class Matcher:
 
 # What a page's Texts keeps at most of what queries found in it (emptied when full: a page
 # shown for many queries): the memory is held by each record of the page store's LRU
-SEEDS_KEPT = 64     # seeds, with the word starts each was found at
+SEEDS_KEPT = 64     # queries' seeds, with the word starts they were found at
 WORDS_KEPT = 256    # words cut at an offset
 
 
@@ -107,15 +111,15 @@ WORDS_KEPT = 256    # words cut at an offset
 class Texts:
     """Texts as Matcher.matches_by_text scans them: joined by "\n", folded, with where each
     starts. A page's are made when a hit first shows it and kept with its record (the page
-    store keeps the records last shown), and so are the word starts each seed was found at
-    and the words cut there: the next query that looks for the same seed in the same page
-    neither scans it nor cuts its words again."""
+    store keeps the records last shown), and so are the word starts a query's seeds were
+    found at and the words cut there: the next query that looks for the same seeds in the
+    same page neither scans it nor cuts its words again."""
 
     joined: str
     starts: tuple[int, ...]       # where each text starts in `joined`
     folded: str                   # analysis.fold_text(joined)
     loose: dict[str, list[int]]   # analysis.loose_forms(folded)
-    seed_starts: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    seed_starts: dict[tuple[str, ...], list[int]] = field(default_factory=dict, compare=False, repr=False)
     # offset -> (end, word) of the words looked at
     words: dict[int, tuple[int, str] | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -133,13 +137,14 @@ class Texts:
             at += len(text) + 1
         return cls(joined, tuple(starts), folded, loose)
 
-    def word_starts(self, seed: str) -> tuple[int, ...]:
-        """Where a word of the texts starts with `seed` (folded), found once per seed."""
-        found = self.seed_starts.get(seed)
+    def word_starts(self, seeds: tuple[str, ...]) -> list[int]:
+        """Where a word of the texts starts with one of `seeds` (folded), ascending: found
+        once per page and seeds (a query asked again scans no page again)."""
+        found = self.seed_starts.get(seeds)
         if found is None:
             if len(self.seed_starts) >= SEEDS_KEPT:
                 self.seed_starts.clear()
-            found = self.seed_starts[seed] = _word_starts(self.folded, seed)
+            found = self.seed_starts[seeds] = _starts(self.folded, seeds)
         return found
 
     def word_at(self, at: int) -> tuple[int, str] | None:
@@ -153,6 +158,14 @@ class Texts:
             match = _WORD.match(self.joined, at)
             word = self.words[at] = (match.end(), match.group()) if match else None
         return word
+
+
+def _starts(folded: str, seeds: tuple[str, ...]) -> list[int]:
+    """Where a word of `folded` starts with one of `seeds`, ascending, each place once: in
+    one walk over the text where _wordstarts.c is built, else one str.find scan per seed."""
+    if compiled is not None:
+        return compiled.word_starts(folded, seeds)
+    return sorted({at for seed in seeds for at in _word_starts(folded, seed)})
 
 
 def _word_starts(folded: str, seed: str) -> tuple[int, ...]:
