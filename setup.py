@@ -1,8 +1,8 @@
 """The compiled part of casesearch (everything else is in pyproject.toml).
 
 `casesearch._wordscore` does scoring._word_scores' arithmetic page by page in C, the same
-floats as the numpy code beside it; `casesearch._wordstarts` finds where a page's words
-start with a query's seeds, for highlighting, the same places as highlight._word_starts.
+floats as the numpy code beside it; `casesearch._highlight` finds a query's words in a
+page's text, for highlighting, the same places and words as highlight.py's loops.
 Both are optional: where they cannot be built (no C compiler, no Python headers) the
 install goes on and the Python code beside them does their work.
 """
@@ -17,5 +17,5 @@ setup(ext_modules=[
         extra_compile_args=["-O2", "-ffp-contract=off"],
         optional=True,
     ),
-    Extension("casesearch._wordstarts", ["src/casesearch/_wordstarts.c"], extra_compile_args=["-O2"], optional=True),
+    Extension("casesearch._highlight", ["src/casesearch/_highlight.c"], extra_compile_args=["-O2"], optional=True),
 ])

@@ -1,7 +1,7 @@
 """Finding query matches in stored text, and HTML-escaped snippets with <mark>.
 
 Speed matters here (every hit of every query): one walk over a folded copy of the
-text (compiled: _wordstarts.c) proposes candidate words by prefix, and only those
+text (compiled: _highlight.c) proposes candidate words by prefix, and only those
 candidates go through the (memoised) analyzer to confirm a match.
 
 Every way a word is found is also a way it is marked: besides the folded text, the
@@ -15,11 +15,12 @@ import html
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import analysis, lang
 
-try:   # built by setup.py from _wordstarts.c; where it could not be, _word_starts finds them
-    from . import _wordstarts as compiled
+try:   # built by setup.py from _highlight.c; where it could not be, the Python loops below run
+    from . import _highlight as compiled
 except ImportError:
     compiled = None
 
@@ -69,8 +70,10 @@ class Matcher:
 
     def _confirmed(self, texts: Texts, starts: list[int]) -> list[tuple[int, int, str]]:
         """(start, end, matched term) of the words at `starts` (ascending) that match, in order and apart."""
-        found = []
         known = _KNOWN.setdefault(self, {})
+        if compiled is not None:   # the loop below, each word cut as _WORD cuts it, in C
+            return compiled.confirmed(texts.joined, starts, known, self._term_of, lang.INVISIBLE, lang.CONNECTORS)
+        found = []
         end = -1
         word_at = texts.word_at
         for at in starts:
@@ -87,18 +90,31 @@ class Matcher:
         return found
 
     def _term_of(self, word: str) -> str | None:
-        folded = analysis.fold(word)
+        folded, stems, forms = _forms(word)
         for prefix in self.prefixes:
             if folded.startswith(prefix):
                 return prefix
-        for code in ("fr", "en"):
-            for term in analysis.stem_terms(word, code):
-                if term.text in self.stems and not analysis.is_stopword(term.text):
-                    return term.text
-        for term in analysis.word_terms(word):
-            if term.text in self.forms:
-                return term.text
+        for stem in stems:
+            if stem in self.stems:
+                return stem
+        for form in forms:
+            if form in self.forms:
+                return form
         return None
+
+
+FORMS_KEPT = 16384   # page words whose analysis highlighting remembers (about 300 bytes each)
+
+
+@lru_cache(maxsize=FORMS_KEPT)
+def _forms(word: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """What Matcher._term_of tests of a page's word: (folded, its stems in French then in
+    English but stop words, its unstemmed forms). The same words are shown again and again
+    (a page's, for every query that shows it), each query with its own Matcher: the
+    analysis is remembered here, for every query."""
+    stems = tuple(term.text for code in ("fr", "en") for term in analysis.stem_terms(word, code)
+                  if not analysis.is_stopword(term.text))
+    return analysis.fold(word), stems, tuple(term.text for term in analysis.word_terms(word))
 
 
 # What a page's Texts keeps at most of what queries found in it (emptied when full: a page
@@ -162,7 +178,7 @@ class Texts:
 
 def _starts(folded: str, seeds: tuple[str, ...]) -> list[int]:
     """Where a word of `folded` starts with one of `seeds`, ascending, each place once: in
-    one walk over the text where _wordstarts.c is built, else one str.find scan per seed."""
+    one walk over the text where _highlight.c is built, else one str.find scan per seed."""
     if compiled is not None:
         return compiled.word_starts(folded, seeds)
     return sorted({at for seed in seeds for at in _word_starts(folded, seed)})

@@ -38,12 +38,17 @@ def char_class(chars: str) -> str:
     return "[" + re.escape(chars) + "]"
 
 
+# A single one inside a word joins its two sides (l'emploi, e-mail, salarié·e·s).
+CONNECTORS = APOSTROPHES + HYPHENS + INCLUSIVE_DOTS
+
+
 def word_pattern(letter: str) -> str:
     """One word: letters/digits (``letter``, a regex class), with combining accents (NFD
     input), invisible characters and single connectors (apostrophe, hyphen, inclusive dot)
-    inside. Doubled or edge connectors are separators."""
+    inside. Doubled or edge connectors are separators. (highlight's compiled part cuts
+    words alike, from INVISIBLE and CONNECTORS: `_highlight.c`.)"""
     return (rf"{letter}+(?:[\u0300-\u036f]+{letter}*|{char_class(INVISIBLE)}+{letter}+"
-            rf"|{char_class(APOSTROPHES + HYPHENS + INCLUSIVE_DOTS)}{letter}+)*")
+            rf"|{char_class(CONNECTORS)}{letter}+)*")
 
 
 # Python ``re`` syntax: a letter or a digit is [^\W_]; JavaScript writes it [\p{L}\p{N}] (flag u).
