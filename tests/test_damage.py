@@ -6,11 +6,13 @@ it: exit 0, `check` passes, every page is found again."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -346,3 +348,24 @@ def test_a_generation_its_build_stamped_opens_without_its_bytes_read_again_until
         Searcher(settings).snapshot()
     assert seg.name in read
     assert _cli(settings, "check")[0] == 1
+
+
+@pytest.mark.parametrize("data", [zlib.compress(b"\x00not marshal"), zlib.compress(marshal.dumps([1, 2]))[:-3],
+                                  zlib.compress(marshal.dumps(["a list, not a record"])), b""])
+def test_a_record_that_does_not_read_is_damage_named_with_its_file(tmp_path, data):
+    """A record whose bytes do not read back (not a zlib stream, not marshal's format, not
+    a record's dict, cut inside) is IndexDamaged naming the file and the record: never
+    another exception, which the searcher would take for a bug rather than damage."""
+    from array import array
+
+    from casesearch.errors import IndexDamaged
+    from casesearch.pagestore import Store, encode
+
+    good = encode({"url": "/a/"})
+    (tmp_path / "pages.store").write_bytes(good + data)
+    store = Store(tmp_path, array("Q", [0, len(good), len(good) + len(data)]), ["a.md", "b.md"])
+    try:
+        with pytest.raises(IndexDamaged, match=r"pages.store'?: record 1 does not read.*casesearch reindex"):
+            store.page(1)
+    finally:
+        store.close()

@@ -49,7 +49,8 @@ LOCK = ".lock"
 # generation of another format is never opened (its stored records do not read back).
 # m2: the manifest records every file's size and checksum. p3: the scored fields'
 # postings are in casesearch's posting files only (`postlists`), not in whoosh's.
-FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}-m2-p3"
+# r2: page records in marshal's format, not JSON (`pagestore.encode`).
+FORMAT = f"s{schema.SCHEMA_VERSION}-a{analysis.FORMAT_VERSION}-m2-p3-r2"
 _NAME = re.compile(r"gen-(\d{6,})")
 
 
