@@ -12,8 +12,8 @@ PORT ?= 8000
 .PHONY: install demo serve browser jekyll node axe test
 
 # the service alone; the test tools (playwright, schemathesis...) only for `make test`
-# setup.py compiles src/casesearch/_wordscore.c and _highlight.c (optional: without a C compiler the Python code does their work)
-$(STAMP): pyproject.toml setup.py src/casesearch/_wordscore.c src/casesearch/_highlight.c
+# setup.py compiles src/casesearch/_wordscore.c, _highlight.c and _postlists.c (optional: without a C compiler the Python code does their work)
+$(STAMP): pyproject.toml setup.py src/casesearch/_wordscore.c src/casesearch/_highlight.c src/casesearch/_postlists.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .

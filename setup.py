@@ -2,9 +2,10 @@
 
 `casesearch._wordscore` does scoring._word_scores' arithmetic page by page in C, the same
 floats as the numpy code beside it; `casesearch._highlight` finds a query's words in a
-page's text, for highlighting, the same places and words as highlight.py's loops.
-Both are optional: where they cannot be built (no C compiler, no Python headers) the
-install goes on and the Python code beside them does their work.
+page's text, for highlighting, the same places and words as highlight.py's loops;
+`casesearch._postlists` looks a term up in a posting file's keys. Each is optional:
+where they cannot be built (no C compiler, no Python headers) the install goes on and
+the Python code beside them does their work.
 """
 
 from setuptools import Extension, setup
@@ -18,4 +19,5 @@ setup(ext_modules=[
         optional=True,
     ),
     Extension("casesearch._highlight", ["src/casesearch/_highlight.c"], extra_compile_args=["-O2"], optional=True),
+    Extension("casesearch._postlists", ["src/casesearch/_postlists.c"], extra_compile_args=["-O2"], optional=True),
 ])

@@ -13,7 +13,9 @@ ratio of their times, query by query, is what the change did.
 
 The base's `src/casesearch` is taken from git (`git archive`) and imported as
 `casesearch_base`: its modules import each other relatively, so the two versions share
-nothing but numpy and whoosh. Both must read the index's format (build it with either).
+nothing but numpy and whoosh. Both must read the index's format (build it with either);
+when a change is to the format, `--base-index` is the same site built by the base (each
+version then reads its own build, in the same process).
 
 Queries: the judged ones (`--queries`, a dev-queries file, or a JSON list of texts) and,
 on a site `scale.py` generated, `--generated` of its hard queries (typos, 12 words, rare
@@ -83,7 +85,8 @@ def percentiles(ms: list[float]) -> dict:
             "sum": sum(ms)}
 
 
-def run(base_ref: str, site: Path, index: Path, judged: Path, generated: int, seed: int) -> dict:
+def run(base_ref: str, site: Path, index: Path, judged: Path, generated: int, seed: int,
+        base_index: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="casesearch-pair-") as tmp:
         for name in [m for m in sys.modules if m == "casesearch_base" or m.startswith("casesearch_base.")]:
             del sys.modules[name]   # an earlier run's, from a folder gone since
@@ -97,10 +100,9 @@ def run(base_ref: str, site: Path, index: Path, judged: Path, generated: int, se
                               if name.startswith(package + ".") and (getattr(module, "__file__", "") or "").endswith(".so"))
             print(f"{package}: compiled modules {', '.join(compiled) or 'none'}")
 
-        settings = scale.settings_for(site, index)
         versions = {}
-        for name, module in (("base", base_searcher), ("tree", searcher)):
-            opened = module.Searcher(settings, background=True)
+        for name, module, read in (("base", base_searcher, base_index or index), ("tree", searcher, index)):
+            opened = module.Searcher(scale.settings_for(site, read), background=True)
             opened.snapshot()
             opened.warm()   # as the service does before its first request
             versions[name] = opened
@@ -134,13 +136,15 @@ def main() -> None:
     parser.add_argument("--base", required=True, help="the git commit (or any ref) to compare the working tree with")
     parser.add_argument("--site", type=Path, required=True, help="the site's folder (its content_dir)")
     parser.add_argument("--index", type=Path, required=True, help="an index of the site both versions read")
+    parser.add_argument("--base-index", type=Path,
+                        help="the base's own build of the site, when the change is to the index's format")
     parser.add_argument("--queries", type=Path, default=scale.DEFAULT_QUERIES,
                         help="judged queries: a dev-queries file or a JSON list of texts")
     parser.add_argument("--generated", type=int, default=200, help="scale.py's hard queries, on a site it generated")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
-    found = run(args.base, args.site, args.index, args.queries, args.generated, args.seed)
+    found = run(args.base, args.site, args.index, args.queries, args.generated, args.seed, args.base_index)
     for name in ("base", "tree"):
         f = found[f"{name}_ms"]
         print(f"{name:5} query CPU ms: p50 {f['p50']:.2f}  p90 {f['p90']:.2f}  p99 {f['p99']:.2f}  "

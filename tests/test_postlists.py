@@ -5,12 +5,13 @@ no byte; a file cut short, or a segment without one, is a damage error naming it
 
 from __future__ import annotations
 
+import bisect
 import io
 from array import array
 
 import numpy as np
 import pytest
-from conftest import titled_site
+from conftest import require_compiled, titled_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -295,3 +296,44 @@ def test_terms_written_together_are_the_bytes_written_one_by_one(terms, docs):
     writer.terms(ordered[half:])
     writer.finish()
     assert together.getvalue() == one.getvalue()
+
+
+def test_the_compiled_key_look_up_is_bisect_left_over_the_keys():
+    """`_postlists.bisect` (setup.py builds it) answers as bisect_left over the file's keys:
+    for every key, what sorts between, before and after them, and their prefixes."""
+    compiled = require_compiled(postlists.compiled, "_postlists", "bisect_left looks keys up")
+    keys = postlists.PostingFile.open(_Storage(_written(_pages_of(_lists(500, 3)), 500)), "MAIN_x")._keys
+    assert isinstance(keys.ends, memoryview)   # the table the compiled look-up reads (little-endian hosts)
+    written = [keys[i] for i in range(len(keys))]
+    asked = set(written) | {b"", b"\0", b"\xff", b"body", b"body\0", b"words\0zzz", b"title\0donne\0"}
+    asked |= {k[:n] for k in written for n in (1, len(k) // 2, len(k) - 1)} | {k + b"\0" for k in written}
+    for key in sorted(asked):
+        assert compiled.bisect(keys.blob, keys.ends, key) == bisect.bisect_left(written, key), key
+    assert len(asked) > 80   # keys found and keys between them, not a handful
+
+
+def test_terms_are_found_alike_compiled_or_not(monkeypatch):
+    lists = _lists(500, 3)
+    data = _written(_pages_of(lists), 500)
+
+    def found():
+        posting_file = postlists.PostingFile.open(_Storage(data), "MAIN_x")
+        return ([posting_file.count(name, term.encode()) for name, term in lists] + [posting_file.count("body", b"zz")],
+                list(posting_file.terms("body", b"t0")))
+
+    compiled = found()
+    monkeypatch.setattr(postlists, "compiled", None)
+    assert compiled == found() and compiled[0][:-1] == [len(posts) for posts in lists.values()]
+
+
+def test_a_key_table_whose_ends_are_damaged_is_a_damage_error_naming_the_file():
+    compiled = require_compiled(postlists.compiled, "_postlists", "bisect_left looks keys up")
+    posting_file = postlists.PostingFile.open(_Storage(_written(_pages_of(_lists(100, 2)), 100)), "MAIN_x")
+    keys = posting_file._keys
+    broken = array("Q", keys.ends)
+    broken[len(broken) // 2] = len(keys.blob) + 1000   # an end past the blob
+    with pytest.raises(ValueError, match="outside the key table"):
+        compiled.bisect(keys.blob, memoryview(broken), b"body\0donne")
+    posting_file._keys = postlists._Keys(keys.blob, memoryview(broken))
+    with pytest.raises(IndexDamaged, match=r"'MAIN_x\.postings': its key table does not read"):
+        posting_file.find("body", b"donne")
