@@ -128,8 +128,9 @@ class Texts:
     """Texts as Matcher.matches_by_text scans them: joined by "\n", folded, with where each
     starts. A page's are made when a hit first shows it and kept with its record (the page
     store keeps the records last shown), and so are the word starts a query's seeds were
-    found at and the words cut there: the next query that looks for the same seeds in the
-    same page neither scans it nor cuts its words again."""
+    found at and (where _highlight.c is not built: it cuts words faster than a look-up
+    here) the words cut there: the next query that looks for the same seeds in the same
+    page neither scans it nor cuts its words again."""
 
     joined: str
     starts: tuple[int, ...]       # where each text starts in `joined`
